@@ -1,0 +1,133 @@
+package io.ndevid.solvers.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Locale;
+
+/**
+ * The one place where ndevid starts DJL's PyTorch engine.
+ *
+ * <p>ndevid never downloads at run time: libtorch comes from the {@code pytorch-native-cpu} jar on the class path
+ * (or, on a GPU host, from a local libtorch named by {@code PYTORCH_LIBRARY_PATH}). This class sets the offline
+ * switch and a writable cache directory <em>before</em> the engine is first touched, so that every entry point
+ * (CLI, tests, trainer processes) behaves the same without relying on JVM flags.
+ *
+ * <p>Settings, read once from system properties, then environment variables, then defaults:
+ * <ul>
+ *   <li>{@code ai.djl.offline} — always forced to {@code true} unless explicitly set to something else;</li>
+ *   <li>{@code DJL_CACHE_DIR} / {@code ENGINE_CACHE_DIR} — where libtorch unpacks (≈ 450 MB once), default
+ *       {@code ~/.ndevid/djl-cache}, or {@code NDEVID_DJL_CACHE};</li>
+ *   <li>{@code ai.djl.default_engine} — {@code PyTorch}.</li>
+ * </ul>
+ */
+public final class TorchRuntime {
+
+    /** The libtorch version this build is pinned to (pytorch-native-cpu 2.7.1). */
+    public static final String EXPECTED_LIBTORCH = "2.7.1";
+
+    private static volatile Engine engine;
+
+    private TorchRuntime() {}
+
+    /** The cache directory DJL will use (after {@link #engine()} has been called, the one it did use). */
+    public static Path cacheDir() {
+        String dir = firstSet(System.getProperty("DJL_CACHE_DIR"), System.getenv("DJL_CACHE_DIR"),
+                System.getenv("NDEVID_DJL_CACHE"));
+        if (dir == null) {
+            dir = Paths.get(System.getProperty("user.home"), ".ndevid", "djl-cache").toString();
+        }
+        return Paths.get(dir);
+    }
+
+    /** Starts (once) and returns the PyTorch engine, offline. */
+    public static Engine engine() {
+        Engine e = engine;
+        if (e == null) {
+            synchronized (TorchRuntime.class) {
+                e = engine;
+                if (e == null) {
+                    configure();
+                    try {
+                        e = Engine.getEngine("PyTorch");
+                    } catch (RuntimeException ex) {
+                        throw new IllegalStateException(
+                                "Could not start DJL's PyTorch engine offline from the pytorch-native jar "
+                                        + "(cache dir " + cacheDir() + "): " + ex.getMessage()
+                                        + ". Is ai.djl.pytorch:pytorch-native-cpu:" + EXPECTED_LIBTORCH
+                                        + ":linux-x86_64 on the class path, and the cache dir writable?", ex);
+                    }
+                    engine = e;
+                }
+            }
+        }
+        return e;
+    }
+
+    /** libtorch's version as the engine reports it, e.g. {@code 2.7.1}. */
+    public static String libtorchVersion() {
+        return engine().getVersion();
+    }
+
+    /**
+     * Parses a device spec: {@code cpu}, {@code gpu}, {@code gpu:N} / {@code cuda:N}, or {@code auto} (the first GPU
+     * if the engine sees one, else the CPU).
+     *
+     * @throws IllegalArgumentException for an unknown spec or a GPU the engine does not have
+     */
+    public static Device device(String spec) {
+        String s = spec == null ? "auto" : spec.trim().toLowerCase(Locale.ROOT);
+        Engine e = engine();
+        int gpus = e.getGpuCount();
+        if (s.equals("auto")) {
+            return gpus > 0 ? Device.gpu(0) : Device.cpu();
+        }
+        if (s.equals("cpu")) {
+            return Device.cpu();
+        }
+        int id;
+        if (s.equals("gpu") || s.equals("cuda")) {
+            id = 0;
+        } else if (s.startsWith("gpu:") || s.startsWith("cuda:")) {
+            try {
+                id = Integer.parseInt(s.substring(s.indexOf(':') + 1));
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("bad device '" + spec + "': expected cpu, gpu:N or auto");
+            }
+        } else {
+            throw new IllegalArgumentException("bad device '" + spec + "': expected cpu, gpu:N or auto");
+        }
+        if (id < 0 || id >= gpus) {
+            throw new IllegalArgumentException("device '" + spec + "' asked for GPU " + id + " but the engine sees "
+                    + gpus + " GPU(s) (libtorch " + e.getVersion() + ", CPU build unless PYTORCH_FLAVOR says otherwise)");
+        }
+        return Device.gpu(id);
+    }
+
+    private static void configure() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+        String cache = cacheDir().toString();
+        if (System.getProperty("DJL_CACHE_DIR") == null) {
+            System.setProperty("DJL_CACHE_DIR", cache);
+        }
+        if (System.getProperty("ENGINE_CACHE_DIR") == null && System.getenv("ENGINE_CACHE_DIR") == null) {
+            System.setProperty("ENGINE_CACHE_DIR", cache);
+        }
+        if (System.getProperty("ai.djl.default_engine") == null) {
+            System.setProperty("ai.djl.default_engine", "PyTorch");
+        }
+    }
+
+    private static String firstSet(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v;
+            }
+        }
+        return null;
+    }
+}
