@@ -1,0 +1,31 @@
+package io.ndevid.solvers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Tensor scalars that are safe inside an autograd graph.
+ *
+ * <p>DJL's {@code x.mul(Number)} builds the scalar over a Java buffer that can be collected while autograd still
+ * holds it (gradients turn to garbage after a GC; STACK.md). A scalar made here is a native copy owned by the given
+ * manager, so it lives exactly as long as the step that made it.
+ */
+public final class Scalars {
+
+    private Scalars() {}
+
+    /** A 0-d tensor holding {@code v}, of {@code like}'s type and device, attached to {@code like}'s manager. */
+    public static NDArray of(NDArray like, double v) {
+        return of(like.getManager(), v, like.getDataType());
+    }
+
+    /** A 0-d tensor holding {@code v} of the given type, attached to {@code manager} (a native copy, never aliased). */
+    public static NDArray of(NDManager manager, double v, DataType type) {
+        NDArray d = manager.create(v);
+        // toType(copy=true) is a fresh native tensor even for the same type; the buffer-backed source can go now.
+        NDArray out = d.toType(type, true);
+        d.close();
+        return out;
+    }
+}
