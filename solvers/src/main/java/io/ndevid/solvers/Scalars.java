@@ -3,6 +3,7 @@ package io.ndevid.solvers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Tensor scalars that are safe inside an autograd graph.
@@ -20,11 +21,15 @@ public final class Scalars {
         return of(like.getManager(), v, like.getDataType());
     }
 
-    /** A 0-d tensor holding {@code v} of the given type, attached to {@code manager} (a native copy, never aliased). */
+    /** A 0-d tensor holding {@code v} of the given type, attached to {@code manager} (native memory, never aliased). */
     public static NDArray of(NDManager manager, double v, DataType type) {
+        if (type != DataType.FLOAT64) {
+            // torch::full allocates natively; a float carries every value of the narrower types exactly enough.
+            return manager.full(new Shape(), (float) v, type);
+        }
+        // No full(double) in DJL: create over a buffer, then clone natively (toType of the same type would alias).
         NDArray d = manager.create(v);
-        // toType(copy=true) is a fresh native tensor even for the same type; the buffer-backed source can go now.
-        NDArray out = d.toType(type, true);
+        NDArray out = d.duplicate();
         d.close();
         return out;
     }
