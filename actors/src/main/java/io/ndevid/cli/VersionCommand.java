@@ -1,0 +1,15 @@
+package io.ndevid.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code ndevid version}: the same as {@code --version}, as a subcommand for scripts. */
+@Command(name = "version", description = "Print the versions of ndevid, Java, DJL and libtorch.")
+final class VersionCommand implements Runnable {
+
+    @Override
+    public void run() {
+        for (String line : new VersionInfo().getVersion()) {
+            System.out.println(line);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.ndevid.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NdevidCliTest {
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cl = NdevidCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream sysOut = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(sysOut, true, StandardCharsets.UTF_8));
+        try {
+            int code = cl.execute(args);
+            return new Run(code, out + sysOut.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(oldOut);
+        }
+    }
+
+    @Test
+    void helpListsSubcommands() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("demo"), r.out());
+        assertTrue(r.out().contains("version"), r.out());
+    }
+
+    @Test
+    void versionNamesLibtorch() {
+        Run r = run("version");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("libtorch 2.7.1"), r.out());
+    }
+
+    @Test
+    void demoPrintsOneRowPerOrder() {
+        Run r = run("demo", "--batch", "4", "--dim", "8", "--frames", "5", "--fine", "2");
+        assertEquals(0, r.code(), r.err());
+        for (String g : new String[] {"ode1", "ode2", "ode3"}) {
+            assertTrue(r.out().lines().anyMatch(l -> l.startsWith(g + " ")), "row for " + g + " in\n" + r.out());
+        }
+    }
+
+    @Test
+    void badInputIsOneLineNotAStackTrace() {
+        Run r = run("demo", "--method", "rk5");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown ODE method 'rk5'"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without -v: " + r.err());
+    }
+}
