@@ -1,0 +1,50 @@
+package io.ndevid.training.temporal;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.ndevid.solvers.VectorField;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A DJL block as the vector field of a latent ODE. For order k the solver's state is [k, B, d]; f sees the
+ * derivatives side by side, [B, k·d], and returns z^(k) as [B, d]. Autonomous: f does not read t (as in the paper).
+ */
+final class BlockField implements VectorField {
+
+    private final Block f;
+    private final ParameterStore ps;
+    private final boolean training;
+    private final int order;
+
+    BlockField(Block f, ParameterStore ps, boolean training, int order) {
+        this.f = f;
+        this.ps = ps;
+        this.training = training;
+        this.order = order;
+    }
+
+    @Override
+    public NDArray eval(NDArray t, NDArray y) {
+        NDArray x = y;
+        if (order > 1) {
+            long b = y.getShape().get(1);
+            x = y.transpose(1, 0, 2).reshape(b, -1);
+        }
+        return f.forward(ps, new NDList(x), training).singletonOrThrow();
+    }
+
+    @Override
+    public List<NDArray> parameters() {
+        List<NDArray> out = new ArrayList<>();
+        for (Pair<String, Parameter> p : f.getParameters()) {
+            out.add(p.getValue().getArray());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,36 @@
+package io.ndevid.training.temporal;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The paper's f(x) ablation (Section 4.1). */
+public enum FVariant {
+    /** f: one learned layer with a nonlinearity. */
+    LINEAR("linear"),
+    /** f = g∘h, each a learned layer with a nonlinearity, hidden width = the latent dimension. */
+    DEEP("deep"),
+    /** f = g∘h whose hidden width is solved so that G_t has the base model's original G_t parameter count. */
+    MATCHED("matched");
+
+    private final String id;
+
+    FVariant(String id) {
+        this.id = id;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public static FVariant parse(String s) {
+        String n = s.trim().toLowerCase(Locale.ROOT);
+        for (FVariant v : values()) {
+            if (v.id.equals(n)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown f(x) variant '" + s + "'; known: "
+                + Arrays.stream(values()).map(FVariant::id).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,47 @@
+package io.ndevid.training.temporal;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The temporal generator G_t of a video GAN: the base model's own, or a neural ODE of order 1–3, or a neural SDE. */
+public enum TemporalKind {
+    ORIGINAL("original", 0),
+    ODE1("ode1", 1),
+    ODE2("ode2", 2),
+    ODE3("ode3", 3),
+    SDE("sde", 1);
+
+    private final String id;
+    private final int order;
+
+    TemporalKind(String id, int order) {
+        this.id = id;
+        this.order = order;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** ODE order (1 for the SDE, 0 for the original recurrent/deconvolutional generators). */
+    public int order() {
+        return order;
+    }
+
+    /** Whether a sample can be rendered at any time t (higher frame rate, before frame 0). */
+    public boolean continuousTime() {
+        return this != ORIGINAL;
+    }
+
+    public static TemporalKind parse(String s) {
+        String n = s.trim().toLowerCase(Locale.ROOT);
+        for (TemporalKind k : values()) {
+            if (k.id.equals(n)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("unknown temporal generator '" + s + "'; known: "
+                + Arrays.stream(values()).map(TemporalKind::id).collect(Collectors.joining(", ")));
+    }
+}
