@@ -19,10 +19,12 @@ public enum FVariant {
         this.id = id;
     }
 
+    @com.fasterxml.jackson.annotation.JsonValue
     public String id() {
         return id;
     }
 
+    @com.fasterxml.jackson.annotation.JsonCreator
     public static FVariant parse(String s) {
         String n = s.trim().toLowerCase(Locale.ROOT);
         for (FVariant v : values()) {

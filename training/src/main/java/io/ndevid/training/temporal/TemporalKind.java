@@ -20,6 +20,7 @@ public enum TemporalKind {
         this.order = order;
     }
 
+    @com.fasterxml.jackson.annotation.JsonValue
     public String id() {
         return id;
     }
@@ -34,6 +35,7 @@ public enum TemporalKind {
         return this != ORIGINAL;
     }
 
+    @com.fasterxml.jackson.annotation.JsonCreator
     public static TemporalKind parse(String s) {
         String n = s.trim().toLowerCase(Locale.ROOT);
         for (TemporalKind k : values()) {

@@ -1,0 +1,109 @@
+package io.ndevid.training.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.TemporalKind;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Specs as JSON. A spec file names a preset (default {@code cpu-small}), the model, G_t and f, and overrides any
+ * other field; unknown fields are an error that lists the known ones (a typo must not silently train the default).
+ */
+public final class SpecIO {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private SpecIO() {}
+
+    public static ObjectMapper json() {
+        return JSON;
+    }
+
+    public static TrialSpec read(Path file) {
+        try {
+            return parse(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("spec file not found: " + file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read spec file " + file + ": " + e.getMessage());
+        }
+    }
+
+    public static TrialSpec parse(String text) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("spec is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("spec must be a JSON object");
+        }
+        return fromTree((ObjectNode) node);
+    }
+
+    /** Preset defaults overlaid with the object's fields. */
+    public static TrialSpec fromTree(ObjectNode in) {
+        String preset = text(in, "preset", "cpu-small");
+        ModelFamily model = ModelFamily.parse(text(in, "model", "tgan"));
+        TemporalKind temporal = TemporalKind.parse(text(in, "temporal", "original"));
+        FVariant f = FVariant.parse(text(in, "f", "linear"));
+        TrialSpec base = Presets.of(preset, model, temporal, f);
+        ObjectNode merged = JSON.valueToTree(base);
+        List<String> unknown = new ArrayList<>();
+        for (Iterator<String> it = in.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!merged.has(k)) {
+                unknown.add(k);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            List<String> known = new ArrayList<>();
+            merged.fieldNames().forEachRemaining(known::add);
+            throw new IllegalArgumentException("unknown spec field(s) " + unknown + "; known: " + known);
+        }
+        if (!in.has("name")) {
+            in = in.deepCopy();
+            in.put("name", base.name());
+        }
+        merged.setAll(in);
+        try {
+            return JSON.treeToValue(merged, TrialSpec.class);
+        } catch (JsonProcessingException e) {
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            if (root instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalArgumentException("invalid spec: " + e.getOriginalMessage());
+        }
+    }
+
+    public static String write(TrialSpec s) {
+        try {
+            return JSON.writeValueAsString(s);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String text(ObjectNode in, String field, String dflt) {
+        JsonNode n = in.get(field);
+        return n == null || n.isNull() ? dflt : n.asText().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,57 @@
+package io.ndevid.training.spec;
+
+import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.TemporalKind;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SpecIOTest {
+
+    @Test
+    void presetPlusOverridesRoundTrips() {
+        TrialSpec s = SpecIO.parse("{\"preset\":\"cpu-tiny\",\"model\":\"mocogan\",\"temporal\":\"ode2\","
+                + "\"f\":\"matched\",\"iterations\":9,\"seed\":5}");
+        assertEquals(ModelFamily.MOCOGAN, s.model());
+        assertEquals(TemporalKind.ODE2, s.temporal());
+        assertEquals(FVariant.MATCHED, s.f());
+        assertEquals(9, s.iterations());
+        assertEquals(5, s.seed());
+        assertEquals("mocogan-ode2-matched", s.name());
+        assertEquals("mocogan / ode2 / matched", s.configId());
+        String json = SpecIO.write(s);
+        assertTrue(json.contains("\"model\" : \"mocogan\""), json);
+        assertEquals(s, SpecIO.parse(json));
+    }
+
+    @Test
+    void everyPresetBuildsForEveryCell() {
+        for (String p : Presets.NAMES) {
+            for (ModelFamily m : ModelFamily.values()) {
+                for (TemporalKind k : TemporalKind.values()) {
+                    for (FVariant f : FVariant.values()) {
+                        TrialSpec s = Presets.of(p, m, k, f);
+                        assertEquals(p, s.preset());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void badSpecsNameTheProblem() {
+        var typo = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"iteratons\": 5}"));
+        assertTrue(typo.getMessage().contains("iteratons") && typo.getMessage().contains("iterations"),
+                typo.getMessage());
+        var model = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"model\": \"vgan\"}"));
+        assertTrue(model.getMessage().contains("vgan"), model.getMessage());
+        var range = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"frameSize\": 24}"));
+        assertTrue(range.getMessage().contains("power of two"), range.getMessage());
+        var notJson = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{model: "));
+        assertTrue(notJson.getMessage().contains("not valid JSON"), notJson.getMessage());
+        var preset = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"preset\": \"huge\"}"));
+        assertTrue(preset.getMessage().contains("cpu-small"), preset.getMessage());
+    }
+}
