@@ -1,0 +1,67 @@
+package io.ndevid.training.gan;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
+import io.ndevid.solvers.Scalars;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * TGANv2's zero-centred gradient penalty on real data, R = (λ/2)·mean_b ‖∇ₓD(x_b)‖², without double backward.
+ *
+ * <p>A backward pass with create-graph leaks the graph into every parameter's {@code .grad} in DJL (≈ 25 MB per
+ * step on a GAN D; STACK.md), so the penalty's parameter gradient is formed from first-order passes only:
+ * ∇θ R = (λ/B)·Σ_b (∂²D/∂θ∂x)·g_b with g = ∇ₓD(x) held fixed, and that Hessian–vector product is the central
+ * difference [∇θ Σ D(x + εg) − ∇θ Σ D(x − εg)] / 2ε. The step ε is chosen so that the largest perturbation is
+ * {@code step} in input units (1e-2 in float32 balances truncation against round-off; 1e-5 in float64). Tests check
+ * it against the exact double backward and show memory stays flat over hundreds of steps.
+ *
+ * <p>D must be deterministic between the three passes (no dropout, no batch statistics: TGANv2's D has neither).
+ */
+public final class ZeroCentredGradientPenalty {
+
+    private ZeroCentredGradientPenalty() {}
+
+    /**
+     * Call first in a D step: zeroes D's gradients, then accumulates ∇θR into them and returns R. The caller's
+     * adversarial loss backward comes after and adds to the same gradients.
+     */
+    public static double accumulate(GradientCollector gc, UnaryOperator<NDArray> d, List<NDArray> dParams,
+                                    NDArray xReal, double lambda) {
+        zero(dParams);
+        NDArray x = xReal.stopGradient();
+        x.setRequiresGradient(true);
+        gc.backward(d.apply(x).sum());
+        NDArray g = x.getGradient().duplicate();
+        zero(dParams); // that pass polluted θ's gradients with ∇θ ΣD(x): not part of the penalty
+        long batch = x.getShape().get(0);
+        NDArray perSample = g.square().reshape(batch, -1).sum(new int[] {1});
+        double penalty = 0.5 * lambda * perSample.mean().toType(DataType.FLOAT64, false).getDouble();
+        double maxAbs = g.abs().max().toType(DataType.FLOAT64, false).getDouble();
+        if (maxAbs == 0 || lambda == 0) {
+            return penalty;
+        }
+        double step = x.getDataType() == DataType.FLOAT64 ? 1e-5 : 1e-2;
+        double eps = step / maxAbs;
+        NDArray plus = xReal.stopGradient().add(g.mul(Scalars.of(g, eps)));
+        NDArray minus = xReal.stopGradient().sub(g.mul(Scalars.of(g, eps)));
+        NDArray diff = d.apply(plus).sum().sub(d.apply(minus).sum());
+        gc.backward(diff.mul(Scalars.of(diff, lambda / (2 * eps * batch))));
+        return penalty;
+    }
+
+    private static void zero(List<NDArray> params) {
+        for (NDArray p : params) {
+            NDArray g;
+            try {
+                g = p.getGradient();
+            } catch (IllegalStateException none) {
+                continue;
+            }
+            g.subi(g);
+            g.close();
+        }
+    }
+}
