@@ -142,11 +142,8 @@ public final class BrownianInterval {
             }
             raw = into.create(f, shape);
         }
-        // create(float[]) wraps a direct Java buffer that can be freed while autograd still reads it (STACK.md):
-        // copy into tensor-owned memory, as Scalars does.
-        NDArray out = raw.toType(dataType, true);
-        raw.close();
-        return out;
+        // create(float[]) wraps a direct Java buffer that can be freed while autograd still reads it: copy it.
+        return Tensors.owned(raw, dataType);
     }
 
     /**
