@@ -33,4 +33,14 @@ public final class Scalars {
         d.close();
         return out;
     }
+
+    /**
+     * {@code raw} (typically made by {@code manager.create(array)} over a Java buffer) as a tensor that owns its
+     * memory, of the given type; closes {@code raw}. {@code toType} of the same type would alias, hence the clone.
+     */
+    public static NDArray owned(NDArray raw, DataType type) {
+        NDArray out = raw.getDataType() == type ? raw.duplicate() : raw.toType(type, false);
+        raw.close();
+        return out;
+    }
 }

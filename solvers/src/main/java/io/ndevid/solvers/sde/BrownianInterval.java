@@ -1,5 +1,6 @@
 package io.ndevid.solvers.sde;
 
+import io.ndevid.solvers.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -143,7 +144,7 @@ public final class BrownianInterval {
             raw = into.create(f, shape);
         }
         // create(float[]) wraps a direct Java buffer that can be freed while autograd still reads it: copy it.
-        return Tensors.owned(raw, dataType);
+        return Scalars.owned(raw, dataType);
     }
 
     /**

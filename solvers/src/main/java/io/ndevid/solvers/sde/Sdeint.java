@@ -1,5 +1,6 @@
 package io.ndevid.solvers.sde;
 
+import io.ndevid.solvers.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -69,10 +70,10 @@ public final class Sdeint {
                 long n = stepsIn(b - a, options.dt());
                 double hValue = (b - a) / n;
                 try (NDManager interval = parent.newSubManager()) {
-                    NDArray h = Tensors.scalar(interval, hValue, type);
-                    NDArray sqrtH = Tensors.scalar(interval, Math.sqrt(hValue), type);
-                    NDArray halfH = Tensors.scalar(interval, 0.5 * hValue, type);
-                    NDArray half = Tensors.scalar(interval, 0.5, type);
+                    NDArray h = Scalars.of(interval, hValue, type);
+                    NDArray sqrtH = Scalars.of(interval, Math.sqrt(hValue), type);
+                    NDArray halfH = Scalars.of(interval, 0.5 * hValue, type);
+                    NDArray half = Scalars.of(interval, 0.5, type);
                     for (long j = 0; j < n; j++) {
                         double s = j == 0 ? a : a + (b - a) * j / n;
                         double t = j == n - 1 ? b : a + (b - a) * (j + 1) / n;
@@ -82,8 +83,8 @@ public final class Sdeint {
                             // intermediate of the step closes with it.
                             y.tempAttach(step);
                             NDArray dW = bm.increment(step, s, t);
-                            SdeStep.Inputs in = new SdeStep.Inputs(sde, y, Tensors.scalar(step, s, type),
-                                    Tensors.scalar(step, t, type), s, t, h, sqrtH, halfH, half, dW,
+                            SdeStep.Inputs in = new SdeStep.Inputs(sde, y, Scalars.of(step, s, type),
+                                    Scalars.of(step, t, type), s, t, h, sqrtH, halfH, half, dW,
                                     options.milsteinDerivativeFree());
                             next = SdeStep.step(method, in);
                             steps++;

@@ -1,5 +1,6 @@
 package io.ndevid.solvers.sde;
 
+import io.ndevid.solvers.Scalars;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -33,12 +34,12 @@ final class Gbm implements ExactSde {
     @Override
     public NDArray drift(NDArray t, NDArray y) {
         double a = type == SdeType.ITO ? mu : mu - 0.5 * sigma * sigma;
-        return y.mul(Tensors.scalar(y, a));
+        return y.mul(Scalars.of(y, a));
     }
 
     @Override
     public NDArray diffusion(NDArray t, NDArray y) {
-        return y.mul(Tensors.scalar(y, sigma));
+        return y.mul(Scalars.of(y, sigma));
     }
 
     @Override
@@ -53,7 +54,7 @@ final class Gbm implements ExactSde {
 
     @Override
     public NDArray diffusionDerivative(NDArray t, NDArray y) {
-        return y.onesLike().mul(Tensors.scalar(y, sigma));
+        return y.onesLike().mul(Scalars.of(y, sigma));
     }
 
     @Override

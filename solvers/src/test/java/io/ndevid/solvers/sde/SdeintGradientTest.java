@@ -1,5 +1,6 @@
 package io.ndevid.solvers.sde;
 
+import io.ndevid.solvers.Scalars;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -68,7 +69,7 @@ class SdeintGradientTest {
 
         @Override
         public NDArray diffusion(NDArray t, NDArray y) {
-            return Activation.sigmoid(y).mul(c).add(Tensors.scalar(y, 0.1));
+            return Activation.sigmoid(y).mul(c).add(Scalars.of(y, 0.1));
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.ndevid.solvers.sde;
 
+import io.ndevid.solvers.Scalars;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -25,12 +26,12 @@ final class SinhSde implements ExactSde {
         if (type == SdeType.STRATONOVICH) {
             return y.zerosLike();
         }
-        return y.mul(Tensors.scalar(y, 0.5 * a * a));
+        return y.mul(Scalars.of(y, 0.5 * a * a));
     }
 
     @Override
     public NDArray diffusion(NDArray t, NDArray y) {
-        return y.square().add(Tensors.scalar(y, 1.0)).sqrt().mul(Tensors.scalar(y, a));
+        return y.square().add(Scalars.of(y, 1.0)).sqrt().mul(Scalars.of(y, a));
     }
 
     @Override
@@ -46,7 +47,7 @@ final class SinhSde implements ExactSde {
     /** ∂σ/∂y = a y / √(1 + y²). */
     @Override
     public NDArray diffusionDerivative(NDArray t, NDArray y) {
-        return y.mul(Tensors.scalar(y, a)).div(y.square().add(Tensors.scalar(y, 1.0)).sqrt());
+        return y.mul(Scalars.of(y, a)).div(y.square().add(Scalars.of(y, 1.0)).sqrt());
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.ndevid.solvers.sde;
+package io.ndevid.solvers;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -15,7 +15,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Constants must own their memory: after a GC and fresh direct buffers, they still read back their values. */
-class TensorsTest {
+class ScalarsTest {
 
     @Test
     void scalarsAndCopiesSurviveGarbageCollection() {
@@ -24,8 +24,8 @@ class TensorsTest {
             try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
                 List<NDArray> xs = new ArrayList<>();
                 for (int i = 0; i < 1000; i++) {
-                    xs.add(Tensors.scalar(m, 0.25 + i, type));
-                    xs.add(Tensors.owned(m.create(new double[] {i, -i}, new Shape(2)), type));
+                    xs.add(Scalars.of(m, 0.25 + i, type));
+                    xs.add(Scalars.owned(m.create(new double[] {i, -i}, new Shape(2)), type));
                 }
                 List<ByteBuffer> junk = new ArrayList<>();
                 for (int k = 0; k < 3; k++) {
