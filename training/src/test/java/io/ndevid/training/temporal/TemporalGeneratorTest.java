@@ -135,6 +135,36 @@ class TemporalGeneratorTest {
     }
 
     @Test
+    void sdeFollowsOneBrownianPathAcrossFrameRates() {
+        try (NDManager s = m.newSubManager()) {
+            SdeTemporalGenerator g = new SdeTemporalGenerator(D, T, VectorFieldNet.build(FVariant.LINEAR, D, 0), 0,
+                    io.ndevid.solvers.sde.SdeMethod.EULER, 1.0 / 64);
+            g.initialize(m, DataType.FLOAT32, new Shape(B, D));
+            assertEquals("sde", g.kind().id());
+            ParameterStore ps = new ParameterStore(s, false);
+            NDArray z = Randomness.uniform(s, new Shape(B, D), -1, 1, 5, DataType.FLOAT32);
+            double[] frames = TemporalGenerator.frameTimes(T);
+            NDArray a = g.generate(ps, z, frames, 11, false);
+            NDArray again = g.generate(ps, z, frames, 11, false);
+            NDArray other = g.generate(ps, z, frames, 12, false);
+            assertEquals(new Shape(B, T, D), a.getShape());
+            assertEquals(0f, a.sub(again).abs().max().getFloat(), "same seed, same path");
+            assertTrue(a.sub(other).abs().max().getFloat() > 1e-3, "another seed, another path");
+            // Frames every 1/4, dt = 1/64: the 2× render's step grid contains the 1× grid, so shared frames match.
+            NDArray fine = g.generate(ps, z, TemporalGenerator.renderTimes(T, 2, 0, 1), 11, false);
+            assertTrue(fine.get(new NDIndex(":, ::2, :")).sub(a).abs().max().getFloat() < 1e-5,
+                    "the 2× render passes through the same frames");
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.backward(g.generate(ps, z, frames, 11, true).square().mean());
+            }
+            for (Pair<String, Parameter> p : g.getParameters()) {
+                assertTrue(p.getValue().getArray().getGradient().abs().sum().getFloat() > 0, "gradient reaches "
+                        + p.getKey());
+            }
+        }
+    }
+
+    @Test
     void renderTimesValidate() {
         assertThrows(IllegalArgumentException.class, () -> TemporalGenerator.renderTimes(16, 0, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> TemporalGenerator.renderTimes(16, 2, 1, 0));
