@@ -53,7 +53,7 @@ class NdevidCliTest {
     void demoPrintsOneRowPerOrder() {
         Run r = run("demo", "--batch", "4", "--dim", "8", "--frames", "5", "--fine", "2");
         assertEquals(0, r.code(), r.err());
-        for (String g : new String[] {"ode1", "ode2", "ode3"}) {
+        for (String g : new String[] {"ode1", "ode2", "ode3", "sde"}) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(g + " ")), "row for " + g + " in\n" + r.out());
         }
     }

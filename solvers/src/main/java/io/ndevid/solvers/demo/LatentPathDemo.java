@@ -14,6 +14,11 @@ import io.ndevid.solvers.OdeOptions;
 import io.ndevid.solvers.OdeResult;
 import io.ndevid.solvers.Odeint;
 import io.ndevid.solvers.VectorField;
+import io.ndevid.solvers.sde.Sde;
+import io.ndevid.solvers.sde.SdeMethod;
+import io.ndevid.solvers.sde.SdeOptions;
+import io.ndevid.solvers.sde.SdeType;
+import io.ndevid.solvers.sde.Sdeint;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +27,7 @@ import java.util.function.Consumer;
 /**
  * A self-contained tour of the solvers on the paper's latent path: a random f = Linear(d,d)+tanh temporal
  * generator of order 1, 2 and 3 integrated over the frame times, rendered again at a higher frame rate and before
- * frame 0, with one backward pass each. Used by {@code ndevid demo} until the study grid exists.
+ * frame 0, with one backward pass each; and a latent SDE that follows one seeded Brownian path at both frame rates. Used by {@code ndevid demo} until the study grid exists.
  */
 public final class LatentPathDemo {
 
@@ -44,6 +49,8 @@ public final class LatentPathDemo {
                 progress.accept("integrating the order-" + order + " latent ODE (" + s.method().id() + ")");
                 rows.add(one(m, s, order));
             }
+            progress.accept("integrating the latent SDE (Itô Euler–Maruyama, dt = " + SDE_DT + ")");
+            rows.add(sde(m, s));
         }
         return rows;
     }
@@ -107,6 +114,47 @@ public final class LatentPathDemo {
             }
             String name = "ode" + order;
             return new Row(name, s.method().id(), r.nfe(), r.acceptedSteps(), fwd, bwd, pathLength, diff, gradNorm);
+        }
+    }
+
+    /** The authors' SDE step. */
+    static final double SDE_DT = 0.025;
+
+    /** dz = tanh(zWᵀ + b) dt + sigmoid(zVᵀ) dW with one seeded Brownian path, rendered at 1× and k× frame rate. */
+    private static Row sde(NDManager root, Settings s) {
+        try (NDManager m = root.newSubManager()) {
+            float bound = (float) Math.sqrt(6.0 / (2 * s.dim())) * (float) Math.sqrt(2);
+            NDArray w = m.randomUniform(-bound, bound, new Shape(s.dim(), s.dim()));
+            NDArray v = m.randomUniform(-bound, bound, new Shape(s.dim(), s.dim()));
+            NDArray b = m.zeros(new Shape(s.dim()));
+            w.setRequiresGradient(true);
+            Sde sde = Sde.of(SdeType.ITO, (t, y) -> y.matMul(w.transpose()).add(b).tanh(),
+                    (t, y) -> y.matMul(v.transpose()).getNDArrayInternal().sigmoid());
+            NDArray z0 = m.randomUniform(-1f, 1f, new Shape(s.batch(), s.dim()));
+            SdeOptions o = SdeOptions.builder().method(SdeMethod.EULER).dt(SDE_DT).seed(s.seed()).build();
+            NDArray ts = frameTimes(m, s.frames(), 1, 0);
+            double fwd;
+            double bwd;
+            NDArray ys;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                long t0 = System.nanoTime();
+                ys = Sdeint.solve(sde, z0, ts, o);
+                ys.getFloat(0, 0, 0);
+                fwd = (System.nanoTime() - t0) / 1e6;
+                long t1 = System.nanoTime();
+                gc.backward(ys.square().mean());
+                w.getGradient().getFloat(0, 0);
+                bwd = (System.nanoTime() - t1) / 1e6;
+            }
+            double gradNorm = w.getGradient().square().sum().sqrt().getFloat();
+            NDArray path = ys.stopGradient();
+            NDArray steps = path.get(new NDIndex("1:")).sub(path.get(new NDIndex(":-1")));
+            double pathLength = steps.square().sum(new int[] {2}).sqrt().sum(new int[] {0}).mean().getFloat();
+            NDArray fine = Sdeint.solve(sde, z0, frameTimes(m, s.frames(), s.fineFactor(), 0), o);
+            double diff = fine.get(new NDIndex("::" + s.fineFactor())).sub(path).abs().max().getFloat();
+            // Sdeint splits each frame interval into ⌈Δ/dt⌉ equal steps; Euler–Maruyama: one drift + one diffusion each.
+            long stepsTaken = (s.frames() - 1) * (long) Math.ceil(1.0 / (s.frames() - 1) / SDE_DT - 1e-9);
+            return new Row("sde", "euler", 2 * stepsTaken, stepsTaken, fwd, bwd, pathLength, diff, gradNorm);
         }
     }
 
