@@ -14,6 +14,13 @@ import java.util.List;
     "backpropagate through it, and re-render it at a higher frame rate and before frame 0."})
 final class DemoCommand implements Runnable {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Option(names = "--batch", defaultValue = "64", description = "Latent paths per batch (default ${DEFAULT-VALUE}).")
     int batch;
 
@@ -48,19 +55,19 @@ final class DemoCommand implements Runnable {
         Method m = Method.parse(method);
         var settings = new LatentPathDemo.Settings(batch, dim, frames, m, fine, before, TorchRuntime.device(device),
                 seed);
-        System.out.printf("ndevid demo: latent path of %d × %d, %d frames on [0, 1], %s, device %s, libtorch %s%n",
+        out().printf("ndevid demo: latent path of %d × %d, %d frames on [0, 1], %s, device %s, libtorch %s%n",
                 batch, dim, frames, m.id(), settings.device(), TorchRuntime.libtorchVersion());
-        List<LatentPathDemo.Row> rows = LatentPathDemo.run(settings, msg -> System.out.println("  … " + msg));
-        System.out.println();
-        System.out.printf("%-6s %-8s %5s %6s %9s %9s %8s %12s %9s%n", "G_t", "method", "nfe", "steps", "fwd ms",
+        List<LatentPathDemo.Row> rows = LatentPathDemo.run(settings, msg -> out().println("  … " + msg));
+        out().println();
+        out().printf("%-6s %-8s %5s %6s %9s %9s %8s %12s %9s%n", "G_t", "method", "nfe", "steps", "fwd ms",
                 "bwd ms", "path", "Δ@" + fine + "×fps", "|∇W|");
         for (LatentPathDemo.Row r : rows) {
-            System.out.printf("%-6s %-8s %5d %6d %9.1f %9.1f %8.3f %12.2e %9.2e%n", r.generator(), r.method(),
+            out().printf("%-6s %-8s %5d %6d %9.1f %9.1f %8.3f %12.2e %9.2e%n", r.generator(), r.method(),
                     r.nfe(), r.steps(), r.forwardMs(), r.backwardMs(), r.pathLength(), r.fineGridMaxDiff(),
                     r.gradNorm());
         }
-        System.out.println();
-        System.out.println("path: mean latent path length over the frames; Δ@" + fine + "×fps: largest difference at "
+        out().println();
+        out().println("path: mean latent path length over the frames; Δ@" + fine + "×fps: largest difference at "
                 + "the original frame times when the same sample is re-rendered at " + fine + "× the frame rate "
                 + "(the solver's discretisation error); each sample was also integrated back to t = -" + before + ".");
     }

@@ -6,10 +6,17 @@ import picocli.CommandLine.Command;
 @Command(name = "version", description = "Print the versions of ndevid, Java, DJL and libtorch.")
 final class VersionCommand implements Runnable {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Override
     public void run() {
         for (String line : new VersionInfo().getVersion()) {
-            System.out.println(line);
+            out().println(line);
         }
     }
 }

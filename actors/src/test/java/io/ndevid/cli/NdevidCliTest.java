@@ -3,11 +3,8 @@ package io.ndevid.cli;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,24 +18,21 @@ class NdevidCliTest {
         CommandLine cl = NdevidCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream sysOut = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(sysOut, true, StandardCharsets.UTF_8));
-        try {
-            int code = cl.execute(args);
-            return new Run(code, out + sysOut.toString(StandardCharsets.UTF_8), err.toString());
-        } finally {
-            System.setOut(oldOut);
-        }
+        PrintWriter outW = new PrintWriter(out, true);
+        PrintWriter errW = new PrintWriter(err, true);
+        cl.setOut(outW);
+        cl.setErr(errW);
+        int code = cl.execute(args);
+        outW.flush();
+        errW.flush();
+        return new Run(code, out.toString(), err.toString());
     }
 
     @Test
     void helpListsSubcommands() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        assertTrue(r.out().contains("demo"), r.out());
+        assertTrue(r.out().contains("demo"), "out=" + r.out() + " err=" + r.err());
         assertTrue(r.out().contains("version"), r.out());
     }
 
