@@ -1,19 +1,18 @@
 package io.ndevid.actors.transport;
 
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
+import org.HdrHistogram.Recorder;
 
 import java.util.concurrent.TimeUnit;
 
 /**
- * Per-transfer latencies in nanoseconds (1 µs .. 1 h, 3 significant digits). One thread records (the sender's
- * caller or the receiver's agent) without locks or allocation; any thread (a status console) reads a cumulative
- * snapshot.
+ * Per-transfer latencies in nanoseconds (1 µs .. 1 h, 3 significant digits). Recording is wait-free and allocates
+ * nothing (HdrHistogram {@link Recorder}); any thread (a status console) reads a cumulative snapshot.
  */
 public final class LatencyStats {
     private static final long HIGHEST = TimeUnit.HOURS.toNanos(1);
     private final String name;
-    private final SingleWriterRecorder recorder = new SingleWriterRecorder(1_000, HIGHEST, 3);
+    private final Recorder recorder = new Recorder(1_000, HIGHEST, 3);
     private final Histogram cumulative = new Histogram(1_000, HIGHEST, 3);
     private Histogram interval;
 

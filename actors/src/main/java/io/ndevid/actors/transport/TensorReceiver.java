@@ -283,7 +283,11 @@ public final class TensorReceiver implements Agent, AutoCloseable {
         if (a == null) {
             a = new Assembly(id);
             a.descriptor = d;
-            a.allocate(d.byteLength(), allocator);
+            String failure = a.allocate(d.byteLength(), allocator);
+            if (failure != null) {
+                fail(future, new TransferException(Reason.TOO_LARGE, id, failure));
+                return;
+            }
             a.lastActivityNs = now;
             assemblies.put(id, a);
         } else if (a.pendingFailure != null) {
@@ -372,7 +376,12 @@ public final class TensorReceiver implements Agent, AutoCloseable {
                 return;
             }
             a = new Assembly(id);
-            a.allocate(total, allocator);
+            String failure = a.allocate(total, allocator);
+            if (failure != null) {
+                rejectedChunks++;
+                LOG.warn("dropped a chunk of unexpected transfer {}: {}", id, failure);
+                return;
+            }
             a.accountedBytes = total;
             unexpectedBytes += total;
             assemblies.put(id, a);
@@ -678,14 +687,22 @@ public final class TensorReceiver implements Agent, AutoCloseable {
             this.transferId = transferId;
         }
 
-        void allocate(long total, IntFunction<ByteBuffer> allocator) {
+        /** Allocates the result buffer; returns why not (the agent thread must not die of an OutOfMemoryError). */
+        String allocate(long total, IntFunction<ByteBuffer> allocator) {
             totalLength = total;
-            destination = allocator.apply((int) total);
-            if (!destination.isDirect() || destination.capacity() < total) {
-                throw new IllegalStateException("allocator returned " + destination + " for " + total + " bytes");
+            ByteBuffer b;
+            try {
+                b = allocator.apply((int) total);
+            } catch (OutOfMemoryError | RuntimeException e) {
+                return "could not allocate " + total + " bytes for the result: " + e;
             }
+            if (b == null || !b.isDirect() || b.capacity() < total) {
+                return "allocator returned " + b + " for " + total + " bytes (need a direct buffer that large)";
+            }
+            destination = b;
             dest = new UnsafeBuffer(destination, 0, (int) total);
             crcView = destination.duplicate();
+            return null;
         }
 
         void geometry(int count, int size) {

@@ -236,8 +236,8 @@ public record TransportSettings(
     }
 
     private static void requireMtu(String name, int v) {
-        if (v < 4096 || v > MAX_MTU || v % 32 != 0) {
-            throw new IllegalArgumentException(name + " " + v + " must be a multiple of 32 in [4096, " + MAX_MTU + "]");
+        if (v < 256 || v > MAX_MTU || v % 32 != 0) {
+            throw new IllegalArgumentException(name + " " + v + " must be a multiple of 32 in [256, " + MAX_MTU + "]");
         }
     }
 

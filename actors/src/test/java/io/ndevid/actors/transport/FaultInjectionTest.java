@@ -291,6 +291,28 @@ class FaultInjectionTest {
     }
 
     @Test
+    void aResultBufferThatCannotBeAllocatedFailsTheTransferNotTheReceiver() throws Exception {
+        TensorReceiver r = node.newReceiver("aeron:ipc", 2003, n -> {
+            if (n > 1000) {
+                throw new OutOfMemoryError("test: no direct memory left");
+            }
+            return ByteBuffer.allocateDirect(n);
+        });
+        try (TensorSender s = node.newSender("aeron:ipc", 2003)) {
+            TensorDescriptor big = new TensorDescriptor(77, "big", new long[] {2000}, "uint8", 2000, 0,
+                    "aeron:ipc", 2003);
+            TransferException e = awaitFailure(r.expect(big));
+            assertEquals(Reason.TOO_LARGE, e.reason());
+            assertTrue(e.getMessage().contains("could not allocate 2000 bytes"), e.getMessage());
+            ByteBuffer small = randomDirect(500, 5);
+            TensorDescriptor d = s.send("small", new long[] {500}, "uint8", small);
+            assertSameBytes(small, await(r.expect(d)).payload());
+        } finally {
+            r.close();
+        }
+    }
+
+    @Test
     void closingAReceiverFailsItsPendingTransfers() {
         TensorReceiver r = node.newReceiver("aeron:ipc", 2002);
         TensorDescriptor d = new TensorDescriptor(5, "x", new long[] {1}, "uint8", 1, 0, "aeron:ipc", 2002);

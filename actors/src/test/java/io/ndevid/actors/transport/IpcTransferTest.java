@@ -2,7 +2,6 @@ package io.ndevid.actors.transport;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,7 +69,6 @@ class IpcTransferTest {
     }
 
     @Test
-    @Tag("slow")
     void sixtyFourMiBArrivesIntact() throws Exception {
         int n = 64 << 20;
         roundTrip(randomDirect(n, 64), "float64", new long[] {8, 1024, 1024});
