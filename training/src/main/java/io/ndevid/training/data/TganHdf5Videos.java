@@ -496,7 +496,7 @@ public final class TganHdf5Videos implements VideoDataset, AutoCloseable {
                 chunk = chunked.getDecompressedChunk(new int[] {(int) chunkStart, 0, 0, 0});
             }
             int from = (int) (f - chunkStart);
-            int n = (int) Math.min(count - written, framesPerChunk - from);
+            int n = Math.min(count - written, framesPerChunk - from);
             System.arraycopy(chunk, from * frameBytes, out, written * frameBytes, n * frameBytes);
             written += n;
             f += n;
