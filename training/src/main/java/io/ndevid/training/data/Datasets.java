@@ -1,0 +1,56 @@
+package io.ndevid.training.data;
+
+import io.ndevid.training.spec.TrialSpec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The spec's {@code data} field as a dataset, at the spec's frames, frame size and channels.
+ *
+ * <ul>
+ *   <li>{@code synthetic}: the labelled synthetic motion videos, fixed data seed {@link #SYNTHETIC_SEED} so every
+ *       trial (and the synthetic evaluator) sees the same distribution; training clips are indices
+ *       [0, {@link #SYNTHETIC_TRAIN_CLIPS}), held-out clips start at {@link #SYNTHETIC_HELD_OUT_START}.</li>
+ *   <li>{@code ucf101=DIR}: DIR holds {@code UCF-101/} (the videos) and {@code ucfTrainTestList/} (split lists); the
+ *       training split is {@code trainlist01.txt}.</li>
+ *   <li>{@code hdf5=FILE}: TGAN's HDF5 layout (FILE and its JSON clip table beside it, if any).</li>
+ * </ul>
+ */
+public final class Datasets {
+
+    public static final long SYNTHETIC_SEED = 20201206L;
+    public static final int SYNTHETIC_TRAIN_CLIPS = 50_000;
+    public static final long SYNTHETIC_HELD_OUT_START = 1_000_000L;
+
+    private Datasets() {}
+
+    public static VideoDataset open(TrialSpec spec) {
+        String data = spec.data();
+        if (data.equals("synthetic")) {
+            return synthetic(spec.dataClasses(), spec.frames(), spec.frameSize(), spec.channels(), 0,
+                    SYNTHETIC_TRAIN_CLIPS);
+        }
+        if (data.startsWith("ucf101=")) {
+            Path root = Path.of(data.substring("ucf101=".length()));
+            Path videos = Files.isDirectory(root.resolve("UCF-101")) ? root.resolve("UCF-101") : root;
+            Path splits = root.resolve("ucfTrainTestList");
+            return Ucf101Videos.open(videos, splits, "trainlist01.txt", Ucf101Videos.Options.defaults()
+                    .withFrames(spec.frames()).withSize(spec.frameSize()).withChannels(spec.channels()));
+        }
+        if (data.startsWith("hdf5=")) {
+            Path h5 = Path.of(data.substring("hdf5=".length()));
+            String base = h5.getFileName().toString().replaceFirst("\\.h5$", "");
+            Path json = h5.resolveSibling(base + ".json");
+            return TganHdf5Videos.open(h5, Files.isRegularFile(json) ? json : null, TganHdf5Videos.Options.defaults()
+                    .withFrames(spec.frames()).withSize(spec.frameSize()).withChannels(spec.channels()));
+        }
+        throw new IllegalArgumentException("unknown data '" + data + "': synthetic, ucf101=DIR or hdf5=FILE");
+    }
+
+    /** Synthetic clips [first, first + count) of the shared synthetic distribution. */
+    public static SyntheticVideos synthetic(int classes, int frames, int size, int channels, long first, int count) {
+        return SyntheticVideos.builder().numClasses(classes).frames(frames).size(size).channels(channels)
+                .seed(SYNTHETIC_SEED).range(first, count).build();
+    }
+}
