@@ -1,9 +1,5 @@
 package io.ndevid.training.spec;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** The base video GANs of the study. */
 public enum ModelFamily {
     TGAN("tgan"),
@@ -23,13 +19,6 @@ public enum ModelFamily {
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public static ModelFamily parse(String s) {
-        String n = s.trim().toLowerCase(Locale.ROOT);
-        for (ModelFamily f : values()) {
-            if (f.id.equals(n)) {
-                return f;
-            }
-        }
-        throw new IllegalArgumentException("unknown model '" + s + "'; known: "
-                + Arrays.stream(values()).map(ModelFamily::id).collect(Collectors.joining(", ")));
+        return io.ndevid.training.util.EnumIds.parse(values(), ModelFamily::id, s, "model");
     }
 }

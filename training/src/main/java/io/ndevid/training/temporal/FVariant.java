@@ -1,9 +1,5 @@
 package io.ndevid.training.temporal;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** The paper's f(x) ablation (Section 4.1). */
 public enum FVariant {
     /** f: one learned layer with a nonlinearity. */
@@ -26,13 +22,6 @@ public enum FVariant {
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public static FVariant parse(String s) {
-        String n = s.trim().toLowerCase(Locale.ROOT);
-        for (FVariant v : values()) {
-            if (v.id.equals(n)) {
-                return v;
-            }
-        }
-        throw new IllegalArgumentException("unknown f(x) variant '" + s + "'; known: "
-                + Arrays.stream(values()).map(FVariant::id).collect(Collectors.joining(", ")));
+        return io.ndevid.training.util.EnumIds.parse(values(), FVariant::id, s, "f(x) variant");
     }
 }

@@ -6,11 +6,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.ndevid.solvers.OdeOptions;
 import io.ndevid.solvers.Odeint;
 
@@ -22,13 +20,10 @@ import java.util.List;
  * z0 = MLP(z) (optional, the authors' best TGAN-ODE), the initial derivatives z0^(j) = E_j(z0) from one Linear(d,d)
  * encoder per extra order, then z^(k) = f(z, …, z^(k−1)) integrated over the frame times.
  */
-public final class OdeTemporalGenerator extends AbstractBlock implements TemporalGenerator {
+public final class OdeTemporalGenerator extends AbstractTemporalGenerator {
 
-    private final int latentDim;
-    private final int frames;
     private final int order;
     private final OdeOptions solver;
-    private final Block mlp;
     private final List<Block> encoders = new ArrayList<>();
     private final Block f;
 
@@ -37,14 +32,12 @@ public final class OdeTemporalGenerator extends AbstractBlock implements Tempora
      * @param mlpWidth width of the MLP before the ODE, or 0 for none (then the input must be latentDim wide)
      */
     public OdeTemporalGenerator(int latentDim, int frames, int order, Block f, int mlpWidth, OdeOptions solver) {
+        super(latentDim, frames, mlpWidth);
         if (order < 1 || order > 3) {
             throw new IllegalArgumentException("ODE order must be 1, 2 or 3, got " + order);
         }
-        this.latentDim = latentDim;
-        this.frames = frames;
         this.order = order;
         this.solver = solver.toBuilder().order(order).build();
-        this.mlp = mlpWidth > 0 ? addChildBlock("mlp", Blocks.mlp(mlpWidth, latentDim)) : null;
         for (int j = 1; j < order; j++) {
             encoders.add(addChildBlock("encoder" + j, Linear.builder().setUnits(latentDim).build()));
         }
@@ -56,30 +49,14 @@ public final class OdeTemporalGenerator extends AbstractBlock implements Tempora
         return TemporalKind.values()[order]; // ODE1..ODE3
     }
 
-    @Override
-    public int latentDim() {
-        return latentDim;
-    }
-
-    @Override
-    public int frames() {
-        return frames;
-    }
-
     /** Parameters outside f (MLP, encoders): what parameter matching must leave to f. */
     public long parametersOutsideF() {
         return Blocks.parameterCount(this) - Blocks.parameterCount(f);
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
-        return new NDList(generate(ps, inputs.head(), TemporalGenerator.frameTimes(frames), 0L, training));
-    }
-
-    @Override
     public NDArray generate(ParameterStore ps, NDArray z, double[] times, long noiseSeed, boolean training) {
-        NDArray z0 = mlp == null ? z : mlp.forward(ps, new NDList(z), training).singletonOrThrow();
+        NDArray z0 = initialLatent(ps, z, training);
         NDArray y0 = z0;
         if (order > 1) {
             NDList parts = new NDList(z0.expandDims(0));
@@ -94,23 +71,10 @@ public final class OdeTemporalGenerator extends AbstractBlock implements Tempora
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), frames, latentDim)};
-    }
-
-    @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        long b = inputShapes[0].get(0);
-        Shape latent = new Shape(b, latentDim);
-        if (mlp != null) {
-            mlp.initialize(manager, dataType, inputShapes[0]);
-        } else if (inputShapes[0].get(1) != latentDim) {
-            throw new IllegalArgumentException("without an MLP the ODE's input must be the latent size " + latentDim
-                    + ", got " + inputShapes[0]);
-        }
+    void initializeDynamics(NDManager manager, DataType dataType, Shape latent, Shape... inputShapes) {
         for (Block e : encoders) {
             e.initialize(manager, dataType, latent);
         }
-        f.initialize(manager, dataType, new Shape(b, (long) order * latentDim));
+        f.initialize(manager, dataType, new Shape(latent.get(0), (long) order * latent.get(1)));
     }
 }

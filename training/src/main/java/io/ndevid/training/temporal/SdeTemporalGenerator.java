@@ -1,17 +1,14 @@
 package io.ndevid.training.temporal;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import io.ndevid.solvers.sde.Sde;
 import io.ndevid.solvers.sde.SdeMethod;
 import io.ndevid.solvers.sde.SdeOptions;
@@ -24,22 +21,17 @@ import io.ndevid.solvers.sde.Sdeint;
  * fixed step (the authors: Euler, dt = 0.025). The Brownian path comes from the noise seed, so a sample rendered at a
  * higher frame rate or over a longer span follows the same path.
  */
-public final class SdeTemporalGenerator extends AbstractBlock implements TemporalGenerator {
+public final class SdeTemporalGenerator extends AbstractTemporalGenerator {
 
-    private final int latentDim;
-    private final int frames;
     private final SdeMethod method;
     private final double dt;
-    private final Block mlp;
     private final Block drift;
     private final Block diffusion;
 
     public SdeTemporalGenerator(int latentDim, int frames, Block drift, int mlpWidth, SdeMethod method, double dt) {
-        this.latentDim = latentDim;
-        this.frames = frames;
+        super(latentDim, frames, mlpWidth);
         this.method = method;
         this.dt = dt;
-        this.mlp = mlpWidth > 0 ? addChildBlock("mlp", Blocks.mlp(mlpWidth, latentDim)) : null;
         this.drift = addChildBlock("drift", drift);
         this.diffusion = addChildBlock("diffusion", new SequentialBlock()
                 .add(Linear.builder().setUnits(latentDim).build()).add(Activation.sigmoidBlock()));
@@ -52,24 +44,8 @@ public final class SdeTemporalGenerator extends AbstractBlock implements Tempora
     }
 
     @Override
-    public int latentDim() {
-        return latentDim;
-    }
-
-    @Override
-    public int frames() {
-        return frames;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
-        return new NDList(generate(ps, inputs.head(), TemporalGenerator.frameTimes(frames), 0L, training));
-    }
-
-    @Override
     public NDArray generate(ParameterStore ps, NDArray z, double[] times, long noiseSeed, boolean training) {
-        NDArray z0 = mlp == null ? z : mlp.forward(ps, new NDList(z), training).singletonOrThrow();
+        NDArray z0 = initialLatent(ps, z, training);
         Sde sde = Sde.of(SdeType.ITO,
                 new BlockField(drift, ps, training, 1),
                 new BlockField(diffusion, ps, training, 1));
@@ -84,20 +60,7 @@ public final class SdeTemporalGenerator extends AbstractBlock implements Tempora
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), frames, latentDim)};
-    }
-
-    @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        long b = inputShapes[0].get(0);
-        Shape latent = new Shape(b, latentDim);
-        if (mlp != null) {
-            mlp.initialize(manager, dataType, inputShapes[0]);
-        } else if (inputShapes[0].get(1) != latentDim) {
-            throw new IllegalArgumentException("without an MLP the SDE's input must be the latent size " + latentDim
-                    + ", got " + inputShapes[0]);
-        }
+    void initializeDynamics(NDManager manager, DataType dataType, Shape latent, Shape... inputShapes) {
         drift.initialize(manager, dataType, latent);
         diffusion.initialize(manager, dataType, latent);
     }

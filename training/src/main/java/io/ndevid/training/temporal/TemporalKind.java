@@ -1,9 +1,5 @@
 package io.ndevid.training.temporal;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
-
 /** The temporal generator G_t of a video GAN: the base model's own, or a neural ODE of order 1–3, or a neural SDE. */
 public enum TemporalKind {
     ORIGINAL("original", 0),
@@ -37,13 +33,6 @@ public enum TemporalKind {
 
     @com.fasterxml.jackson.annotation.JsonCreator
     public static TemporalKind parse(String s) {
-        String n = s.trim().toLowerCase(Locale.ROOT);
-        for (TemporalKind k : values()) {
-            if (k.id.equals(n)) {
-                return k;
-            }
-        }
-        throw new IllegalArgumentException("unknown temporal generator '" + s + "'; known: "
-                + Arrays.stream(values()).map(TemporalKind::id).collect(Collectors.joining(", ")));
+        return io.ndevid.training.util.EnumIds.parse(values(), TemporalKind::id, s, "temporal generator");
     }
 }
