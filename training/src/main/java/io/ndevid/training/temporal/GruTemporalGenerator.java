@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -16,18 +15,15 @@ import io.ndevid.training.util.Randomness;
  * MoCoGAN's motion generator: a GRU cell started from h0 = the input (N(0,1) in MoCoGAN) and fed N(0,1) noise at
  * every step; z_t = h_t for t = 1..T. Discrete time: it cannot render between or before its frames.
  */
-public final class GruTemporalGenerator extends AbstractBlock implements TemporalGenerator {
+public final class GruTemporalGenerator extends AbstractTemporalGenerator {
 
-    private final int latentDim;
     private final int noiseDim;
-    private final int frames;
     private final Linear inputGates;
     private final Linear hiddenGates;
 
     public GruTemporalGenerator(int latentDim, int noiseDim, int frames) {
-        this.latentDim = latentDim;
+        super(latentDim, frames, 0);
         this.noiseDim = noiseDim;
-        this.frames = frames;
         this.inputGates = addChildBlock("input", Linear.builder().setUnits(3L * latentDim).build());
         this.hiddenGates = addChildBlock("hidden", Linear.builder().setUnits(3L * latentDim).build());
     }
@@ -35,16 +31,6 @@ public final class GruTemporalGenerator extends AbstractBlock implements Tempora
     @Override
     public TemporalKind kind() {
         return TemporalKind.ORIGINAL;
-    }
-
-    @Override
-    public int latentDim() {
-        return latentDim;
-    }
-
-    @Override
-    public int frames() {
-        return frames;
     }
 
     /**
@@ -57,9 +43,9 @@ public final class GruTemporalGenerator extends AbstractBlock implements Tempora
         NDArray h = inputs.head();
         long b = h.getShape().get(0);
         NDArray noise = inputs.size() > 1 ? inputs.get(1)
-                : Randomness.normal(h.getManager(), new Shape(b, frames, noiseDim), 0L, h.getDataType());
-        NDList out = new NDList(frames);
-        for (int t = 0; t < frames; t++) {
+                : Randomness.normal(h.getManager(), new Shape(b, frames(), noiseDim), 0L, h.getDataType());
+        NDList out = new NDList(frames());
+        for (int t = 0; t < frames(); t++) {
             NDArray e = noise.get(":, " + t + ", :");
             NDList gi = inputGates.forward(ps, new NDList(e), training).singletonOrThrow().split(3, 1);
             NDList gh = hiddenGates.forward(ps, new NDList(h), training).singletonOrThrow().split(3, 1);
@@ -75,25 +61,19 @@ public final class GruTemporalGenerator extends AbstractBlock implements Tempora
 
     @Override
     public NDArray generate(ParameterStore ps, NDArray z, double[] times, long noiseSeed, boolean training) {
-        double[] own = TemporalGenerator.frameTimes(frames);
+        double[] own = TemporalGenerator.frameTimes(frames());
         if (!java.util.Arrays.equals(own, times)) {
-            throw new UnsupportedOperationException("the original MoCoGAN G_t (a GRU) only renders its " + frames
+            throw new UnsupportedOperationException("the original MoCoGAN G_t (a GRU) only renders its " + frames()
                     + " frames; continuous-time rendering needs an ODE or SDE G_t");
         }
         long b = z.getShape().get(0);
-        NDArray noise = Randomness.normal(z.getManager(), new Shape(b, frames, noiseDim), noiseSeed, z.getDataType());
+        NDArray noise = Randomness.normal(z.getManager(), new Shape(b, frames(), noiseDim), noiseSeed, z.getDataType());
         return forward(ps, new NDList(z, noise), training).singletonOrThrow();
     }
 
     @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(inputShapes[0].get(0), frames, latentDim)};
-    }
-
-    @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        long b = inputShapes[0].get(0);
-        inputGates.initialize(manager, dataType, new Shape(b, noiseDim));
-        hiddenGates.initialize(manager, dataType, new Shape(b, latentDim));
+    void initializeDynamics(NDManager manager, DataType dataType, Shape latent, Shape... inputShapes) {
+        inputGates.initialize(manager, dataType, new Shape(latent.get(0), noiseDim));
+        hiddenGates.initialize(manager, dataType, latent);
     }
 }
