@@ -109,15 +109,7 @@ public final class C3D extends AbstractBlock {
 
     /** Forward pass keeping fc7; {@code training} turns dropout on. */
     public Outputs forwardWithFeatures(ParameterStore ps, NDArray x, boolean training) {
-        checkInput(x.getShape());
-        NDArray h = x;
-        for (int i = 0; i < convs.length; i++) {
-            h = Activation.relu(convs[i].forward(ps, new NDList(h), training).singletonOrThrow());
-            Shape pool = POOL_AFTER.get(i);
-            if (pool != null) {
-                h = Pool.maxPool3d(h, pool, pool, new Shape(0, 0, 0), true);
-            }
-        }
+        NDArray h = trunk(ps, x, training);
         h = h.reshape(h.getShape().get(0), -1);
         h = Activation.relu(fc6.forward(ps, new NDList(h), training).singletonOrThrow());
         h = dropout6.forward(ps, new NDList(h), training).singletonOrThrow();
@@ -129,10 +121,15 @@ public final class C3D extends AbstractBlock {
 
     /** Output of conv5b after ReLU and pool5: {@code [N, C5, T5, H5, W5]}, fc6's input before flattening. */
     public NDArray pool5(ParameterStore ps, NDArray x) {
+        return trunk(ps, x, false);
+    }
+
+    /** conv1a … pool5: each convolution followed by ReLU, pools in ceil mode. */
+    private NDArray trunk(ParameterStore ps, NDArray x, boolean training) {
         checkInput(x.getShape());
         NDArray h = x;
         for (int i = 0; i < convs.length; i++) {
-            h = Activation.relu(convs[i].forward(ps, new NDList(h), false).singletonOrThrow());
+            h = Activation.relu(convs[i].forward(ps, new NDList(h), training).singletonOrThrow());
             Shape pool = POOL_AFTER.get(i);
             if (pool != null) {
                 h = Pool.maxPool3d(h, pool, pool, new Shape(0, 0, 0), true);

@@ -135,6 +135,8 @@ class C3DTest {
             assertArrayEquals(eval1.toFloatArray(), eval2.toFloatArray(), 0f);
             assertFalse(java.util.Arrays.equals(eval1.toFloatArray(), train.toFloatArray()));
 
+            // pool5 of the small net: 32 channels × ⌈8/16⌉ × ⌈32/32⌉ × ⌈32/32⌉ (ceil mode all the way down).
+            assertEquals(new Shape(5, 32, 1, 1, 1), block.pool5(ps, x).getShape());
             var bad = assertThrows(MetricsInputException.class,
                     () -> block.forwardWithFeatures(ps, manager.zeros(new Shape(1, 3, 8, 30, 30)), false));
             assertTrue(bad.getMessage().contains("[N, 3, 8, 32, 32]"), bad.getMessage());

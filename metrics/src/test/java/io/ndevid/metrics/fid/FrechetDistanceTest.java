@@ -163,6 +163,9 @@ class FrechetDistanceTest {
 
     @Test
     void backendsAgree() {
+        // On linux-x86_64 the native library must load: the EJML fallback is for other platforms.
+        assertTrue(Backends.openBlasAvailable(), "OpenBLAS (bytedeco linux-x86_64) should load here");
+        assertEquals("openblas", Backends.best().name());
         Random rnd = new Random(5);
         DoubleMatrix a = correlated(rnd, 30, 50, 10, 0.0);
         DoubleMatrix b = correlated(rnd, 45, 50, 25, 0.1);
