@@ -272,8 +272,8 @@ public record TransportSettings(
         private boolean deleteDirOnClose = true;
         private ThreadingMode threadingMode = ThreadingMode.SHARED;
         // IPC: 64 MiB terms, so the publication window (term/2 = 32 MiB) holds a whole 24 MiB tensor and the sender
-        // never waits for the driver to move its limit: 0.55× memcpy instead of 0.33× with 16 MiB terms
-        // (bench/AERON_RESULTS.md). Costs a 192 MiB log buffer per IPC sender in /dev/shm.
+        // never waits for the driver to move its limit (27-30 % faster than 16 MiB terms in 2 of 3 loaded runs,
+        // bench/AERON_RESULTS.md). Costs a 192 MiB log buffer per IPC sender in /dev/shm.
         private int ipcTermLength = 64 * 1024 * 1024;
         // UDP: 16 MiB terms (cluster-config/base.conf); the receiver window, not the term, limits UDP.
         private int udpTermLength = 16 * 1024 * 1024;
