@@ -5,8 +5,6 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import org.agrona.BufferUtil;
 import org.agrona.IoUtil;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 /**
@@ -79,12 +76,12 @@ public final class AeronNode implements AutoCloseable {
                 .errorHandler(t -> LOG.error("Aeron media driver error", t));
         ctx.driverTimeoutMs(settings.driverTimeout().toMillis());
         if (settings.threadingMode() == ThreadingMode.SHARED) {
-            ctx.sharedIdleStrategy(idleStrategy());
+            ctx.sharedIdleStrategy(settings.newIdleStrategy());
         } else {
-            ctx.conductorIdleStrategy(idleStrategy());
-            ctx.senderIdleStrategy(idleStrategy());
-            ctx.receiverIdleStrategy(idleStrategy());
-            ctx.sharedNetworkIdleStrategy(idleStrategy());
+            ctx.conductorIdleStrategy(settings.newIdleStrategy());
+            ctx.senderIdleStrategy(settings.newIdleStrategy());
+            ctx.receiverIdleStrategy(settings.newIdleStrategy());
+            ctx.sharedNetworkIdleStrategy(settings.newIdleStrategy());
         }
         MediaDriver driver = MediaDriver.launch(ctx);
         try {
@@ -112,11 +109,6 @@ public final class AeronNode implements AutoCloseable {
                 .errorHandler(t -> LOG.error("Aeron client error", t));
         ctx.driverTimeoutMs(settings.driverTimeout().toMillis());
         return ctx;
-    }
-
-    /** Spins briefly, then parks up to 1 ms: a 2-core host cannot spare a busy-spinning core. */
-    private static IdleStrategy idleStrategy() {
-        return new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     public TransportSettings settings() {

@@ -13,7 +13,6 @@ import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -186,8 +185,8 @@ public final class TensorReceiver implements Agent, AutoCloseable {
     /** Runs this receiver on its own thread; {@link #close()} stops it. */
     synchronized TensorReceiver start() {
         if (runner == null) {
-            runner = new AgentRunner(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
-                    TimeUnit.MILLISECONDS.toNanos(1)), t -> LOG.error("tensor receiver error", t), null, this);
+            runner = new AgentRunner(settings.newIdleStrategy(), t -> LOG.error("tensor receiver error", t), null,
+                    this);
             AgentRunner.startOnThread(runner);
         }
         return this;

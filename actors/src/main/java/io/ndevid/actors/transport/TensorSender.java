@@ -8,7 +8,6 @@ import io.aeron.Publication;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -17,7 +16,6 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 
 import static io.ndevid.actors.transport.TransferException.Reason;
@@ -55,8 +53,7 @@ public final class TensorSender implements AutoCloseable {
     private final UnsafeBuffer source = new UnsafeBuffer(0, 0);
     private final CRC32C crc = new CRC32C();
     private final Crc32c.Shift chunkShift;
-    private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
-            TimeUnit.MILLISECONDS.toNanos(1));
+    private final IdleStrategy idle;
     private final SplittableRandom ids = new SplittableRandom(new SecureRandom().nextLong());
     private final LatencyStats sendLatency;
 
@@ -74,6 +71,7 @@ public final class TensorSender implements AutoCloseable {
         this.filter = filter;
         this.connectTimeoutNs = settings.connectTimeout().toNanos();
         this.backPressureTimeoutNs = settings.backPressureTimeout().toNanos();
+        this.idle = settings.newIdleStrategy();
         this.publication = aeron.addExclusivePublication(publicationChannel(settings, channel), streamId);
         try {
             int fitsOneFrame = publication.maxPayloadLength() - ChunkHeader.LENGTH;

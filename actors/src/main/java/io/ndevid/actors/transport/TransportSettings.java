@@ -3,6 +3,8 @@ package io.ndevid.actors.transport;
 import com.typesafe.config.Config;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.protocol.DataHeaderFlyweight;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +36,8 @@ import java.util.Objects;
  *                             transfer's id is remembered so that late duplicates are dropped quietly
  * @param driverTimeout        Aeron client ↔ driver liveness timeout
  * @param fragmentLimit        fragments read per receiver poll (bounded drains)
+ * @param idleMaxPark          longest park of the back-off idle strategies (driver, sender under back pressure,
+ *                             receiver): they spin, yield, then park from 1 µs doubling up to this
  * @param maxTransferBytes     largest payload accepted (a receive buffer is one ByteBuffer: below 2 GiB)
  * @param maxPendingBytes      memory a receiver may hold for transfers that are not expected yet
  */
@@ -55,6 +59,7 @@ public record TransportSettings(
         Duration orphanTimeout,
         Duration driverTimeout,
         int fragmentLimit,
+        Duration idleMaxPark,
         long maxTransferBytes,
         long maxPendingBytes) {
 
@@ -85,6 +90,7 @@ public record TransportSettings(
         requirePositive("receiveTimeout", receiveTimeout);
         requirePositive("orphanTimeout", orphanTimeout);
         requirePositive("driverTimeout", driverTimeout);
+        requirePositive("idleMaxPark", idleMaxPark);
         if (fragmentLimit < 1) {
             throw new IllegalArgumentException("fragmentLimit " + fragmentLimit + " < 1");
         }
@@ -125,6 +131,7 @@ public record TransportSettings(
         b.orphanTimeout = orphanTimeout;
         b.driverTimeout = driverTimeout;
         b.fragmentLimit = fragmentLimit;
+        b.idleMaxPark = idleMaxPark;
         b.maxTransferBytes = maxTransferBytes;
         b.maxPendingBytes = maxPendingBytes;
         return b;
@@ -135,7 +142,7 @@ public record TransportSettings(
      * defaults. Keys: dir, base-dir, delete-dir-on-close, threading-mode, term-length (both media), ipc-term-length,
      * udp-term-length, ipc-mtu, udp-mtu, socket-buffer, receiver-window, chunk-size ("auto" or bytes),
      * connect-timeout, back-pressure-timeout, receive-timeout, orphan-timeout, driver-timeout, fragment-limit,
-     * max-transfer-bytes, max-pending-bytes. Sizes accept HOCON units ("16MiB").
+     * idle-max-park, max-transfer-bytes, max-pending-bytes. Sizes accept HOCON units ("16MiB").
      */
     public static TransportSettings fromConfig(Config c) {
         Builder b = builder();
@@ -194,6 +201,9 @@ public record TransportSettings(
         if (c.hasPath("fragment-limit")) {
             b.fragmentLimit(c.getInt("fragment-limit"));
         }
+        if (c.hasPath("idle-max-park")) {
+            b.idleMaxPark(c.getDuration("idle-max-park"));
+        }
         if (c.hasPath("max-transfer-bytes")) {
             b.maxTransferBytes(c.getBytes("max-transfer-bytes"));
         }
@@ -219,6 +229,11 @@ public record TransportSettings(
     /** Chunk payload that fits one frame of a publication with this MTU: no Aeron fragmentation, no reassembly copy. */
     static int autoChunkSize(int mtu) {
         return mtu - DataHeaderFlyweight.HEADER_LENGTH - ChunkHeader.LENGTH;
+    }
+
+    /** Spin, yield, then park 1 µs doubling up to idleMaxPark: a 2-core host cannot spare a busy-spinning core. */
+    IdleStrategy newIdleStrategy() {
+        return new BackoffIdleStrategy(10, 20, 1_000, idleMaxPark.toNanos());
     }
 
     private static int bytesAsInt(Config c, String key) {
@@ -250,13 +265,17 @@ public record TransportSettings(
     /** Mutable builder; {@link #build()} validates. Defaults are chosen for a 2-core host and 1-64 MiB tensors. */
     public static final class Builder {
         private Path aeronDir;
-        // /dev/shm when present, like Aeron's own default: log buffers are memory-mapped files, and on a disk-backed
-        // java.io.tmpdir the kernel writes dirty term pages back to disk (measured in bench/AERON_RESULTS.md).
+        // /dev/shm when present (Aeron's own Linux default), else java.io.tmpdir. Log buffers are memory-mapped files:
+        // on a disk-backed tmpdir the kernel keeps writing dirty term pages back to disk during hours of training.
+        // (A 20 s benchmark shows no difference: bench/AERON_RESULTS.md.)
         private Path baseDir = defaultBaseDir();
         private boolean deleteDirOnClose = true;
         private ThreadingMode threadingMode = ThreadingMode.SHARED;
-        // 16 MiB terms (cluster-config/base.conf): one message ≤ 2 MiB, log buffer 48 MiB per publication.
-        private int ipcTermLength = 16 * 1024 * 1024;
+        // IPC: 64 MiB terms, so the publication window (term/2 = 32 MiB) holds a whole 24 MiB tensor and the sender
+        // never waits for the driver to move its limit (27-30 % faster than 16 MiB terms in 2 of 3 loaded runs,
+        // bench/AERON_RESULTS.md). Costs a 192 MiB log buffer per IPC sender in /dev/shm.
+        private int ipcTermLength = 64 * 1024 * 1024;
+        // UDP: 16 MiB terms (cluster-config/base.conf); the receiver window, not the term, limits UDP.
         private int udpTermLength = 16 * 1024 * 1024;
         // Large frames: one 64 KiB chunk per frame instead of 47 frames of 1408 bytes.
         private int ipcMtu = MAX_MTU;
@@ -271,6 +290,7 @@ public record TransportSettings(
         private Duration orphanTimeout = Duration.ofSeconds(30);
         private Duration driverTimeout = Duration.ofSeconds(10);
         private int fragmentLimit = 64;
+        private Duration idleMaxPark = Duration.ofMillis(1);
         private long maxTransferBytes = Integer.MAX_VALUE - 64;
         private long maxPendingBytes = 1024L * 1024 * 1024;
 
@@ -294,6 +314,7 @@ public record TransportSettings(
         public Builder orphanTimeout(Duration v) { orphanTimeout = v; return this; }
         public Builder driverTimeout(Duration v) { driverTimeout = v; return this; }
         public Builder fragmentLimit(int v) { fragmentLimit = v; return this; }
+        public Builder idleMaxPark(Duration v) { idleMaxPark = v; return this; }
         public Builder maxTransferBytes(long v) { maxTransferBytes = v; return this; }
         public Builder maxPendingBytes(long v) { maxPendingBytes = v; return this; }
 
@@ -301,7 +322,7 @@ public record TransportSettings(
             return new TransportSettings(aeronDir, baseDir, deleteDirOnClose, threadingMode, ipcTermLength,
                     udpTermLength, ipcMtu, udpMtu, socketBufferLength, receiverWindowLength, chunkSize,
                     connectTimeout, backPressureTimeout, receiveTimeout, orphanTimeout, driverTimeout,
-                    fragmentLimit, maxTransferBytes, maxPendingBytes);
+                    fragmentLimit, idleMaxPark, maxTransferBytes, maxPendingBytes);
         }
 
         private static Path defaultBaseDir() {

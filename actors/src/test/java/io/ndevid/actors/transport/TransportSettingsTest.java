@@ -19,7 +19,8 @@ class TransportSettingsTest {
         TransportSettings s = TransportSettings.defaults();
         assertNull(s.aeronDir());
         assertEquals(ThreadingMode.SHARED, s.threadingMode());
-        assertEquals(16 << 20, s.ipcTermLength());
+        assertEquals(64 << 20, s.ipcTermLength());
+        assertEquals(16 << 20, s.udpTermLength());
         assertEquals(65504, s.udpMtu());
         assertEquals(0, s.chunkSize());
         assertEquals(65504 - 32 - 40, TransportSettings.autoChunkSize(s.ipcMtu()));
