@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tensor transfer over Aeron (IPC, UDP loopback) vs memcpy of the same bytes, with latency percentiles.
-# Prints measured numbers; see bench/AERON_RESULTS.md. Arguments: [sizeMiB=24] [iterations=30] [warmup=10].
+# Prints measured numbers; recorded in BENCHMARKS.md. Arguments: [sizeMiB=24] [iterations=30] [warmup=10].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # mvn -q prints only errors (on stdout): keep them visible.
