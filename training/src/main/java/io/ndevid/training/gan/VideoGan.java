@@ -55,7 +55,10 @@ public interface VideoGan extends AutoCloseable {
 
     TemporalGenerator temporal();
 
-    /** Parameters of G_t as built, and of the base model's original G_t at the same sizes (for f = matched). */
+    /**
+     * Trainable parameters of G_t as built, and of the base model's original G_t at the same sizes (for f = matched;
+     * −1 where the original cannot be built at these sizes, e.g. TGAN's with a frame count that is not a power of 2).
+     */
     long temporalParameterCount();
 
     long originalTemporalParameterCount();

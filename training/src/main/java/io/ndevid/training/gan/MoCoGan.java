@@ -1,0 +1,182 @@
+package io.ndevid.training.gan;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.ndevid.training.gan.nets.Composite;
+import io.ndevid.training.gan.nets.Discriminators;
+import io.ndevid.training.gan.nets.Generators;
+import io.ndevid.training.gan.nets.Init;
+import io.ndevid.training.optim.Adam;
+import io.ndevid.training.optim.Optimizer;
+import io.ndevid.training.spec.TrialSpec;
+import io.ndevid.training.temporal.GruTemporalGenerator;
+import io.ndevid.training.util.Randomness;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * MoCoGAN (Tulyakov et al. 2018), scaled by the spec (REFERENCE.md §MoCoGAN): content z_C ~ N(0, 1) (contentDim)
+ * repeated over the frames; motion z_M from G_t started at z_M0 ~ N(0, 1) (latentDim) — the original GRU cell fed
+ * N(0, 1) noise ({@link GruTemporalGenerator}) or an ODE/SDE; the image generator ({@link Generators#mocogan}) on
+ * [z_C, z_M(t)] per frame. Two patch discriminators: an image D on one randomly chosen frame of each video (real
+ * and fake alike) and a video D on whole videos. BCE with logits; per iteration the image D, then the video D, then
+ * G are updated (the D updates see the fake batch detached, G the same batch through the updated Ds); Adam with
+ * betas (0.5, 0.999) and weight decay 1e-5.
+ *
+ * <p>Initialisation: DCGAN-style N(0, 0.02) on the image generator's and discriminators' weights (MoCoGAN builds on
+ * DCGAN), biases 0; the GRU as PyTorch's GRUCell, U(±1/√latentDim) on weights and biases; an ODE/SDE G_t
+ * Xavier-uniform with gain √2 (the authors). Not included: MoCoGAN's optional categorical/conditional parts and its
+ * input noise on D.
+ */
+public final class MoCoGan extends AbstractVideoGan {
+
+    private final SequentialBlock image;
+    private final SequentialBlock dImage;
+    private final SequentialBlock dVideo;
+    private final Composite g;
+    private final Optimizer optG;
+    private final Optimizer optDI;
+    private final Optimizer optDV;
+
+    MoCoGan(TrialSpec spec, NDManager parent, Device device) {
+        super(spec, parent, device, m -> TemporalWiring.build(spec, m,
+                () -> new GruTemporalGenerator(spec.latentDim(), spec.latentDim(), spec.frames()),
+                new Shape(spec.batchSize(), spec.latentDim()),
+                b -> {
+                    Init.Rule gru = Init.uniform(1 / Math.sqrt(spec.latentDim()));
+                    Init.apply(b, spec.seed(), "temporal", gru, gru);
+                }));
+        int zDim = spec.contentDim() + spec.latentDim();
+        long n = (long) spec.batchSize() * spec.frames();
+        Init.Rule dcgan = Init.normal(0.02);
+        image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels());
+        image.initialize(manager, DataType.FLOAT32, new Shape(n, zDim, 1, 1));
+        Init.apply(image, spec.seed(), "image", dcgan, Init.zeros());
+        g = new Composite();
+        g.add("temporal", temporal.generator());
+        g.add("image", image);
+        g.seal(manager);
+        dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width());
+        dImage.initialize(manager, DataType.FLOAT32,
+                new Shape(spec.batchSize(), spec.channels(), spec.frameSize(), spec.frameSize()));
+        Init.apply(dImage, spec.seed(), "DI", dcgan, Init.zeros());
+        dVideo = Discriminators.mocoganVideo(spec.frameSize(), spec.frames(), spec.width());
+        dVideo.initialize(manager, DataType.FLOAT32,
+                new Shape(spec.batchSize(), spec.channels(), spec.frames(), spec.frameSize(), spec.frameSize()));
+        Init.apply(dVideo, spec.seed(), "DV", dcgan, Init.zeros());
+        optG = adam(spec.lrG()).build(g);
+        optDI = adam(spec.lrD()).build(dImage);
+        optDV = adam(spec.lrD()).build(dVideo);
+        register("G", g, optG);
+        register("DI", dImage, optDI);
+        register("DV", dVideo, optDV);
+    }
+
+    private static Adam.Builder adam(double lr) {
+        return Adam.builder().learningRate(lr).betas(0.5, 0.999).weightDecay(1e-5);
+    }
+
+    @Override
+    protected Map<String, Double> trainStep(NDManager s, ParameterStore ps, NDArray real, long iteration) {
+        long seed = spec.seed();
+        int b = spec.batchSize();
+        NDArray content = Randomness.normal(s, new Shape(b, spec.contentDim()),
+                Randomness.derive(seed, iteration, "z_content"), DataType.FLOAT32);
+        NDArray motion0 = Randomness.normal(s, new Shape(b, spec.latentDim()),
+                Randomness.derive(seed, iteration, "z_motion"), DataType.FLOAT32);
+        long noise = Randomness.derive(seed, iteration, "motion_noise");
+        int[] realFrames = frameIndices(Randomness.derive(seed, iteration, "frames_real"));
+        int[] fakeFrames = frameIndices(Randomness.derive(seed, iteration, "frames_fake"));
+        Map<String, Double> out = new LinkedHashMap<>();
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray fake = videos(ps, content, motion0, noise, null, true);
+            NDArray fakeImages = pick(fake, fakeFrames);
+            NDArray realImages = pick(real, realFrames);
+
+            optDI.zeroGradients();
+            NDArray lossDI = Losses.bce(forward(dImage, ps, realImages), true)
+                    .add(Losses.bce(forward(dImage, ps, fakeImages.stopGradient()), false));
+            gc.backward(lossDI);
+            optDI.step();
+
+            optDV.zeroGradients();
+            NDArray lossDV = Losses.bce(forward(dVideo, ps, real), true)
+                    .add(Losses.bce(forward(dVideo, ps, fake.stopGradient()), false));
+            gc.backward(lossDV);
+            optDV.step();
+
+            optG.zeroGradients();
+            NDArray lossGI = Losses.bce(forward(dImage, ps, fakeImages), true);
+            NDArray lossGV = Losses.bce(forward(dVideo, ps, fake), true);
+            NDArray lossG = lossGI.add(lossGV);
+            gc.backward(lossG);
+            optG.step();
+
+            double di = Losses.value(lossDI);
+            double dv = Losses.value(lossDV);
+            out.put("d_loss", di + dv);
+            out.put("g_loss", Losses.value(lossG));
+            out.put("d_image_loss", di);
+            out.put("d_video_loss", dv);
+            out.put("g_image_loss", Losses.value(lossGI));
+            out.put("g_video_loss", Losses.value(lossGV));
+        }
+        return out;
+    }
+
+    private static NDArray forward(SequentialBlock net, ParameterStore ps, NDArray x) {
+        return net.forward(ps, new NDList(x), true).singletonOrThrow();
+    }
+
+    private int[] frameIndices(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] idx = new int[spec.batchSize()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = r.nextInt(spec.frames());
+        }
+        return idx;
+    }
+
+    /** Frame idx[b] of each video b: [B, C, T, H, W] → [B, C, H, W] (differentiable). */
+    static NDArray pick(NDArray videos, int[] idx) {
+        NDList frames = new NDList(idx.length);
+        for (int i = 0; i < idx.length; i++) {
+            frames.add(videos.get(new NDIndex("{}, :, {}", i, idx[i])));
+        }
+        return NDArrays.stack(frames, 0);
+    }
+
+    /** (z_C [B, c], z_M0 [B, m]) → videos [B, C, T, H, W] at the given times (frame times when null). */
+    private NDArray videos(ParameterStore ps, NDArray content, NDArray motion0, long noiseSeed, double[] times,
+                           boolean training) {
+        NDArray zm = temporal.generator().generate(ps, motion0, timesOrFrames(times), noiseSeed, training);
+        long b = zm.getShape().get(0);
+        long t = zm.getShape().get(1);
+        NDArray zc = content.expandDims(1).repeat(1, t);
+        NDArray z = zc.concat(zm, 2).reshape(b * t, -1, 1, 1);
+        NDArray frames = image.forward(ps, new NDList(z), training).singletonOrThrow();
+        Shape f = frames.getShape();
+        return frames.reshape(b, t, f.get(1), f.get(2), f.get(3)).transpose(0, 2, 1, 3, 4);
+    }
+
+    @Override
+    protected NDArray generate(NDManager s, ParameterStore ps, int n, long seed, double[] times) {
+        NDArray content = Randomness.normal(s, new Shape(n, spec.contentDim()),
+                Randomness.derive(seed, 0, "sample/z_content"), DataType.FLOAT32);
+        NDArray motion0 = Randomness.normal(s, new Shape(n, spec.latentDim()),
+                Randomness.derive(seed, 0, "sample/z_motion"), DataType.FLOAT32);
+        return videos(ps, content, motion0, Randomness.derive(seed, 0, "sample/motion_noise"), times, false);
+    }
+}
