@@ -1,0 +1,86 @@
+package io.ndevid.training.run;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import io.ndevid.solvers.engine.TorchRuntime;
+import io.ndevid.training.checkpoint.CheckpointIO;
+import io.ndevid.training.data.Datasets;
+import io.ndevid.training.data.VideoDataset;
+import io.ndevid.training.gan.GanFactory;
+import io.ndevid.training.gan.VideoGan;
+import io.ndevid.training.spec.SpecIO;
+import io.ndevid.training.spec.TrialSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A trial end to end in this process: device, data, model, sample grids, the trainer loop (resuming from the run
+ * folder's newest checkpoint), plus whatever hooks the caller adds (the evaluation protocol lives in {@code metrics}).
+ */
+public final class Trials {
+
+    /** Sample grids hold this many videos. */
+    public static final int GRID_VIDEOS = 16;
+
+    private Trials() {}
+
+    /** A trial ready to run; {@link #loop()} can be asked to stop from another thread. */
+    public static final class Prepared implements AutoCloseable {
+        private final NDManager manager;
+        private final TrainerLoop loop;
+
+        Prepared(NDManager manager, TrainerLoop loop) {
+            this.manager = manager;
+            this.loop = loop;
+        }
+
+        public TrainerLoop loop() {
+            return loop;
+        }
+
+        public TrainerLoop.Result run() {
+            return loop.run();
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    public static Prepared prepare(TrialSpec spec, Path runDir, List<TrainerLoop.Hook> extraHooks,
+                                   TrainerLoop.Listener listener) {
+        Device device = TorchRuntime.device(spec.device());
+        // The one process-global seed: parameter initialisers draw from the engine's generator.
+        Engine.getInstance().setRandomSeed((int) spec.seed());
+        RunFolder run = new RunFolder(runDir);
+        VideoDataset data = Datasets.open(spec);
+        NDManager manager = NDManager.newBaseManager(device);
+        List<TrainerLoop.Hook> hooks = new ArrayList<>();
+        hooks.add(new SampleHook(run, spec.sampleInterval(), GRID_VIDEOS));
+        hooks.addAll(extraHooks);
+        TrainerLoop loop = new TrainerLoop(spec, run, () -> GanFactory.create(spec, manager, device), data, hooks,
+                listener);
+        return new Prepared(manager, loop);
+    }
+
+    public static TrainerLoop.Result run(TrialSpec spec, Path runDir, List<TrainerLoop.Hook> extraHooks,
+                                         TrainerLoop.Listener listener) {
+        try (Prepared p = prepare(spec, runDir, extraHooks, listener)) {
+            return p.run();
+        }
+    }
+
+    /** A model with a checkpoint's weights, for rendering; its spec comes from the checkpoint. */
+    public static VideoGan load(Path checkpoint, NDManager manager, String device) {
+        TrialSpec spec = SpecIO.parse(CheckpointIO.read(checkpoint).specJson());
+        Device d = TorchRuntime.device(device == null ? spec.device() : device);
+        Engine.getInstance().setRandomSeed((int) spec.seed());
+        VideoGan gan = GanFactory.create(spec, manager, d);
+        TrainerLoop.restore(gan, checkpoint);
+        return gan;
+    }
+}
