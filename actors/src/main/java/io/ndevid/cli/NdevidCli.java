@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ndevid", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Video GANs with neural ODE/SDE temporal generators, trained as an ablation grid.",
-        subcommands = {DemoCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, VersionCommand.class, io.ndevid.metrics.cli.MetricsCommand.class,
+                io.ndevid.metrics.cli.EvaluatorCommand.class, CommandLine.HelpCommand.class})
 public final class NdevidCli implements Runnable {
 
     @CommandLine.Spec

@@ -94,6 +94,18 @@ public final class SyntheticEvaluator implements VideoFeatureExtractor, AutoClos
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /**
+     * Where default runs keep evaluators and real statistics: {@code $NDEVID_EVALUATOR_CACHE}, else
+     * {@code ~/.ndevid/evaluators}.
+     */
+    public static Path defaultCacheDir() {
+        String env = System.getenv("NDEVID_EVALUATOR_CACHE");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".ndevid", "evaluators");
+    }
+
     private final C3dEvaluator c3d;
     private final Sidecar sidecar;
     private final Path weightsFile;
