@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ndevid", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Video GANs with neural ODE/SDE temporal generators, trained as an ablation grid.",
-        subcommands = {DemoCommand.class, TrainCommand.class, RenderCommand.class, VersionCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, TrainCommand.class, RenderCommand.class,
+            io.ndevid.metrics.cli.MetricsCommand.class, io.ndevid.metrics.cli.EvaluatorCommand.class,
+            VersionCommand.class, CommandLine.HelpCommand.class})
 public final class NdevidCli implements Runnable {
 
     @CommandLine.Spec

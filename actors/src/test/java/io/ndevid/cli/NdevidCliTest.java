@@ -59,4 +59,19 @@ class NdevidCliTest {
         assertTrue(r.err().contains("unknown ODE method 'rk5'"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace without -v: " + r.err());
     }
+
+    @Test
+    void metricsAndEvaluatorAreRegistered() {
+        Run r = run("--help");
+        assertTrue(r.out().contains("metrics") && r.out().contains("evaluator"), r.out());
+        r = run("evaluator", "train", "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("--preset"), r.out());
+        r = run("evaluator", "info", "--weights", "/nonexistent/e.params");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not found"), r.err());
+        r = run("evaluator", "train", "--preset", "cpu-huge");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown preset"), r.err());
+    }
 }
