@@ -1,6 +1,9 @@
 package io.ndevid.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ndevid.metrics.evaluator.SyntheticEvaluator;
+import io.ndevid.metrics.evaluator.TrainingProgress;
+import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.run.Trials;
 import io.ndevid.training.spec.SpecIO;
@@ -55,6 +58,14 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--out", description = "Run folder (default: runs/<trial name>).")
     Path out;
 
+    @Option(names = "--no-eval", description = "Skip the IS/FID protocol (periodic IS/FID, best-IS checkpoint, "
+            + "final K × N evaluation).")
+    boolean noEval;
+
+    @Option(names = "--evaluator-cache", description = "Where the synthetic C3D evaluator and real statistics are "
+            + "cached (default: $NDEVID_EVALUATOR_CACHE or ~/.ndevid/evaluators).")
+    Path evaluatorCache;
+
     @Override
     public Integer call() throws Exception {
         TrialSpec trial = buildSpec();
@@ -64,7 +75,28 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
                 trial.configId(), trial.preset(), trial.iterations(), trial.batchSize(), trial.frameSize(),
                 trial.frameSize(), trial.frames(), dir.toAbsolutePath());
         ProgressPrinter progress = new ProgressPrinter(w);
-        try (Trials.Prepared prepared = Trials.prepare(trial, dir, List.of(), progress)) {
+        TrialEvaluation evaluation = null;
+        if (!noEval) {
+            Path cache = evaluatorCache != null ? evaluatorCache : SyntheticEvaluator.defaultCacheDir();
+            evaluation = TrialEvaluation.forTrial(trial, dir, cache, new TrainingProgress() {
+                @Override
+                public void iteration(int i, int total, double loss, double elapsed) {
+                    if (i == total || i % Math.max(1, total / 10) == 0) {
+                        w.printf("  evaluator training %d/%d, loss %.4f (%.0f s)%n", i, total, loss, elapsed);
+                        w.flush();
+                    }
+                }
+
+                @Override
+                public void message(String text) {
+                    w.println("  " + text);
+                    w.flush();
+                }
+            });
+        }
+        List<TrainerLoop.Hook> hooks = evaluation == null ? List.of() : List.of(evaluation.protocol());
+        try (TrialEvaluation closeEvaluation = evaluation;
+             Trials.Prepared prepared = Trials.prepare(trial, dir, hooks, progress)) {
             CountDownLatch done = new CountDownLatch(1);
             Thread onCtrlC = new Thread(() -> {
                 prepared.loop().requestStop();
@@ -88,7 +120,16 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             }
             w.printf("%s: %s after %d iterations in %.1f s — %s%n", trial.name(), r.status().name().toLowerCase(),
                     r.iterationsDone(), r.wallSeconds(), r.message());
-            w.printf("run folder: %s (spec.json, stats.jsonl, samples/, checkpoints/)%n", dir.toAbsolutePath());
+            w.printf("run folder: %s (spec.json, stats.jsonl, samples/, checkpoints/%s)%n", dir.toAbsolutePath(),
+                    evaluation == null ? "" : ", metric-is.jsonl, metric-fid.jsonl, final-metrics.json");
+            Path fin = dir.resolve("final-metrics.json");
+            if (evaluation != null && java.nio.file.Files.exists(fin)) {
+                var m = io.ndevid.training.spec.SpecIO.json().readTree(fin.toFile());
+                w.printf("final (best-IS checkpoint, iteration %d, %d × %d samples): IS %.3f ± %.3f, FID %.3f ± %.3f%n",
+                        m.get("best_iteration").asLong(), m.get("batches").asInt(), m.get("samples_per_batch").asInt(),
+                        m.get("is_mean").asDouble(), m.get("is_std").asDouble(), m.get("fid_mean").asDouble(),
+                        m.get("fid_std").asDouble());
+            }
             return switch (r.status()) {
                 case COMPLETED, STOPPED -> 0;
                 case DIVERGED -> 3;
