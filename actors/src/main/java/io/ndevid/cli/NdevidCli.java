@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ndevid", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Video GANs with neural ODE/SDE temporal generators, trained as an ablation grid.",
-        subcommands = {DemoCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, NodeCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class NdevidCli implements Runnable {
 
     @CommandLine.Spec
