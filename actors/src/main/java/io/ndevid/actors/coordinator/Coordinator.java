@@ -119,13 +119,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     // ---- internal ----
 
-    private record TrainersListed(Receptionist.Listing listing) implements Command {}
+    /** One adapter for every Listing (message adapters are per class): trainers and checkpoint stores. */
+    private record Listed(Receptionist.Listing listing) implements Command {}
 
     private record TrainerDescribed(TrainerActor.Status status) implements Command {}
 
     private record TrainerGone(ActorRef<TrainerActor.Command> trainer) implements Command {}
-
-    private record StoresListed(Receptionist.Listing listing) implements Command {}
 
     private record CheckpointReply(CheckpointActor.Reply reply) implements Command {}
 
@@ -186,10 +185,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.describedAdapter = context.messageAdapter(TrainerActor.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
         recover();
-        context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerActor.SERVICE_KEY,
-                context.messageAdapter(Receptionist.Listing.class, TrainersListed::new)));
-        context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY,
-                context.messageAdapter(Receptionist.Listing.class, StoresListed::new)));
+        ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
+        context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerActor.SERVICE_KEY, listings));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
     }
 
@@ -244,13 +242,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(TrialRejected.class, this::onRejected)
                 .onMessage(TrialProgress.class, this::onProgress)
                 .onMessage(TrialEnded.class, this::onEnded)
-                .onMessage(TrainersListed.class, this::onListing)
+                .onMessage(Listed.class, this::onListing)
                 .onMessage(TrainerDescribed.class, this::onDescribed)
                 .onMessage(TrainerGone.class, this::onGone)
-                .onMessage(StoresListed.class, m -> {
-                    stores = m.listing().getServiceInstances(CheckpointActor.SERVICE_KEY);
-                    return this;
-                })
                 .onMessage(CheckpointReply.class, this::onCheckpointReply)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onSignal(PostStop.class, s -> {
@@ -432,7 +426,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     // ---- trainers ----
 
-    private Behavior<Command> onListing(TrainersListed m) {
+    private Behavior<Command> onListing(Listed m) {
+        if (m.listing().isForKey(CheckpointActor.SERVICE_KEY)) {
+            stores = m.listing().getServiceInstances(CheckpointActor.SERVICE_KEY);
+            return this;
+        }
         Set<ActorRef<TrainerActor.Command>> now = m.listing().getServiceInstances(TrainerActor.SERVICE_KEY);
         for (ActorRef<TrainerActor.Command> ref : now) {
             Slot s = slots.get(ref);
@@ -475,6 +473,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             if (s.state == SlotState.UNKNOWN) {
                 s.state = SlotState.IDLE;
             }
+        } else if (st.ending() && !isRunning(running)) {
+            // its end crossed this answer (or reached a coordinator before a restart): acknowledge it again
+            st.trainer().tell(new TrainerActor.ResultAcked(running.experimentId(), running.trial(),
+                    running.attempt()));
+            s.state = SlotState.UNKNOWN;
         } else if (!reclaim(running, s)) {
             s.state = SlotState.UNKNOWN; // asked to stop; described again later
             st.trainer().tell(new TrainerActor.StopTrial(running.experimentId(), running.trial(), running.attempt(),
@@ -482,6 +485,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         dispatch();
         return this;
+    }
+
+    private boolean isRunning(TrainerActor.TrialRef r) {
+        TrialRecord t = record(r.experimentId(), r.trial());
+        return t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt();
     }
 
     /** A trainer runs {@code r}: adopt it if it is the attempt the journal has running and nobody else holds it. */

@@ -291,7 +291,7 @@ public record GridSpec(
             bad.add("'" + axis + "' is missing: give a list with at least one value");
         } else if (values.isEmpty()) {
             bad.add("'" + axis + "' is an empty axis: give at least one value");
-        } else if (values.contains(null)) {
+        } else if (values.stream().anyMatch(java.util.Objects::isNull)) {
             bad.add("'" + axis + "' contains null");
         }
     }

@@ -59,8 +59,12 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     /** Stop the running trial (with a checkpoint) and answer once its end was acknowledged or it is idle. */
     public record Drain(ActorRef<Done> replyTo) implements Command {}
 
-    /** The answer to {@link Describe}: {@code running} is null when the slot is free. */
-    public record Status(ActorRef<Command> trainer, SlotInfo slot, TrialRef running) implements CborSerializable {}
+    /**
+     * The answer to {@link Describe}: {@code running} is null when the slot is free; {@code ending} says the attempt
+     * is over and its end waits for {@link ResultAcked}.
+     */
+    public record Status(ActorRef<Command> trainer, SlotInfo slot, TrialRef running, boolean ending)
+            implements CborSerializable {}
 
     /** An attempt of a trial of an experiment. */
     public record TrialRef(String experimentId, String trial, int attempt) implements CborSerializable {
@@ -143,7 +147,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     }
 
     private Behavior<Command> onDescribe(Describe d) {
-        d.replyTo().tell(new Status(context.getSelf(), slot, current == null ? null : current.ref));
+        d.replyTo().tell(new Status(context.getSelf(), slot, current == null ? null : current.ref,
+                current != null && current.ended != null));
         return this;
     }
 
