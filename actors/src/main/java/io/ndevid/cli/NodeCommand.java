@@ -173,7 +173,7 @@ final class NodeCommand implements Callable<Integer> {
             trainers.add(new NodePlan.Trainer(new SlotInfo(id, slot, ProcessHandle.current().pid(), device), ex));
         }
         NodePlan plan = new NodePlan(roleList, CoordinatorSettings.fromConfig(c), worker, trainers,
-                TrainerSettings.fromConfig(c));
+                TrainerSettings.fromConfig(c), null);
 
         ActorSystem<Void> system = ClusterNode.start(c, plan);
         if (parentPid > 0) {

@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.trainer.TrainerActor;
 
@@ -31,6 +32,9 @@ public final class NodeGuardian {
             ActorRef<Coordinator.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(), plan.coordinator());
             if (plan.roles().contains(ClusterConfig.COORDINATOR)) {
                 ctx.spawn(CheckpointActor.create(plan.coordinator().dataDir()), "checkpoint-store");
+            }
+            if (plan.evaluation() != null) {
+                ctx.spawn(Evaluator.create(plan.evaluation()), "evaluator");
             }
             if (plan.worker() != null) {
                 ctx.spawn(NodeAgent.create(plan.worker()), "node-agent");

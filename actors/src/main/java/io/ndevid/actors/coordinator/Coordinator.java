@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
+import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.experiment.Attempt;
 import io.ndevid.actors.experiment.BestMetrics;
 import io.ndevid.actors.experiment.ExperimentJournal;
@@ -128,6 +129,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private record CheckpointReply(CheckpointActor.Reply reply) implements Command {}
 
+    private record EvaluationReply(Evaluator.Reply reply) implements Command {}
+
     private enum Tick implements Command { INSTANCE }
 
     private enum SlotState { UNKNOWN, IDLE, BUSY }
@@ -172,7 +175,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final Map<TrialKey, Live> live = new HashMap<>();
     private final ActorRef<TrainerActor.Status> describedAdapter;
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
+    private final ActorRef<Evaluator.Reply> evaluationAdapter;
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
+    private List<ActorRef<Evaluator.Command>> evaluators = List.of();
+    private int nextEvaluator;
 
     public static Behavior<Command> create(CoordinatorSettings settings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings)));
@@ -184,10 +190,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         this.settings = settings;
         this.describedAdapter = context.messageAdapter(TrainerActor.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
+        this.evaluationAdapter = context.messageAdapter(Evaluator.Reply.class, EvaluationReply::new);
         recover();
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerActor.SERVICE_KEY, listings));
         context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY, listings));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(Evaluator.SERVICE_KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
     }
 
@@ -246,6 +254,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(TrainerDescribed.class, this::onDescribed)
                 .onMessage(TrainerGone.class, this::onGone)
                 .onMessage(CheckpointReply.class, this::onCheckpointReply)
+                .onMessage(EvaluationReply.class, this::onEvaluationReply)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onSignal(PostStop.class, s -> {
                     experiments.values().forEach(ExperimentJournal::close);
@@ -414,12 +423,32 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (m.reply() instanceof CheckpointActor.Stored s) {
             context.getLog().info("{} / {}: final checkpoint (iteration {}) stored in {}", s.experimentId(),
                     s.trial(), s.iteration(), s.path());
-            if (experiments.containsKey(s.experimentId())) {
+            ExperimentJournal j = experiments.get(s.experimentId());
+            if (j != null) {
                 finishedCheck(s.experimentId());
+                TrialRecord t = j.state().trial(s.trial());
+                if (!evaluators.isEmpty() && t != null) {
+                    evaluators.get(nextEvaluator++ % evaluators.size()).tell(new Evaluator.Evaluate(s.experimentId(),
+                            s.trial(), t.spec(), s.path(), evaluationAdapter));
+                }
             }
         } else if (m.reply() instanceof CheckpointActor.Failed f) {
             context.getLog().warn("{} / {}: final checkpoint not stored: {}", f.experimentId(), f.trial(),
                     f.reason());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onEvaluationReply(EvaluationReply m) {
+        if (m.reply() instanceof Evaluator.Evaluated v) {
+            ExperimentJournal j = experiments.get(v.experimentId());
+            if (j != null && j.record(new JournalEvent.Evaluated(v.trial(), v.iteration(), v.metrics(), now()))) {
+                context.getLog().info("{} / {} evaluated at iteration {}: {}", v.experimentId(), v.trial(),
+                        v.iteration(), v.metrics());
+                finishedCheck(v.experimentId());
+            }
+        } else if (m.reply() instanceof Evaluator.EvaluationFailed f) {
+            context.getLog().warn("{} / {}: evaluation failed: {}", f.experimentId(), f.trial(), f.reason());
         }
         return this;
     }
@@ -429,6 +458,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onListing(Listed m) {
         if (m.listing().isForKey(CheckpointActor.SERVICE_KEY)) {
             stores = m.listing().getServiceInstances(CheckpointActor.SERVICE_KEY);
+            return this;
+        }
+        if (m.listing().isForKey(Evaluator.SERVICE_KEY)) {
+            evaluators = List.copyOf(m.listing().getServiceInstances(Evaluator.SERVICE_KEY));
             return this;
         }
         Set<ActorRef<TrainerActor.Command>> now = m.listing().getServiceInstances(TrainerActor.SERVICE_KEY);

@@ -96,6 +96,15 @@ public final class ExperimentState {
             return resume(r.trial());
         } else if (e instanceof JournalEvent.Cancelled) {
             return cancel();
+        } else if (e instanceof JournalEvent.Evaluated v) {
+            TrialRecord t = trials.get(v.trial());
+            if (t == null || t.state() != TrialState.TERMINATED || t.result() == null) {
+                return false;
+            }
+            TrialResult r = t.result();
+            trials.put(v.trial(), t.withResult(new TrialResult(r.outcome(), r.iterations(), r.message(), r.losses(),
+                    BestMetrics.merge(r.metrics(), v.metrics()), r.runDir())));
+            return true;
         }
         return false; // Submitted: only ever the first line, consumed by the constructor
     }

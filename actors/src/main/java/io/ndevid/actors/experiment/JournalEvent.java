@@ -21,7 +21,8 @@ import java.util.Map;
     @JsonSubTypes.Type(value = JournalEvent.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = JournalEvent.PauseRequested.class, name = "pause"),
     @JsonSubTypes.Type(value = JournalEvent.Resumed.class, name = "resume"),
-    @JsonSubTypes.Type(value = JournalEvent.Cancelled.class, name = "cancelled")
+    @JsonSubTypes.Type(value = JournalEvent.Cancelled.class, name = "cancelled"),
+    @JsonSubTypes.Type(value = JournalEvent.Evaluated.class, name = "evaluated")
 })
 public sealed interface JournalEvent {
 
@@ -45,6 +46,9 @@ public sealed interface JournalEvent {
     record PauseRequested(String trial, String time) implements JournalEvent {}
 
     record Resumed(String trial, String time) implements JournalEvent {}
+
+    /** An evaluator scored a finished trial's checkpoint at {@code iteration}: merged into its best metrics. */
+    record Evaluated(String trial, long iteration, Map<String, Double> metrics, String time) implements JournalEvent {}
 
     /** The experiment was cancelled: nothing more is started; running attempts are stopped. */
     record Cancelled(String reason, String time) implements JournalEvent {}

@@ -39,6 +39,10 @@ public record TrialRecord(TrialSpec spec, TrialState state, int attempt, int fai
         return new TrialRecord(spec, s, attempt, failures, pauseRequested, cancelRequested, attempts, result);
     }
 
+    TrialRecord withResult(TrialResult r) {
+        return new TrialRecord(spec, state, attempt, failures, pauseRequested, cancelRequested, attempts, r);
+    }
+
     TrialRecord withFlags(boolean pause, boolean cancel) {
         return new TrialRecord(spec, state, attempt, failures, pause, cancel, attempts, result);
     }

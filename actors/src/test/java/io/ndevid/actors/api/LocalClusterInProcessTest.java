@@ -39,7 +39,9 @@ class LocalClusterInProcessTest {
     void submitsAwaitsAndRecoversAnExperiment() throws Exception {
         GridSpec grid = TestSpecs.grid("inproc", 2, 12, 4, 2);
         ExperimentStatus done;
-        try (LocalCluster cluster = LocalCluster.start(LocalCluster.Options.inProcess(dir, 2, new TinyGanExecutor(5)))) {
+        LocalCluster.Options options = LocalCluster.Options.inProcess(dir, 2, new TinyGanExecutor(5))
+                .withEvaluation((spec, checkpoint) -> java.util.Map.of("fid", 100.0 + spec.seed(), "is", 1.5));
+        try (LocalCluster cluster = LocalCluster.start(options)) {
             ExperimentClient client = cluster.client();
             var accepted = client.submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS);
             assertEquals(4, accepted.trials().size());
@@ -60,6 +62,18 @@ class LocalClusterInProcessTest {
                 Thread.sleep(50);
             }
             assertEquals(12, CheckpointIO.read(stored).iteration());
+            // and the evaluator scores it; the metrics are journaled into the trial's best metrics
+            ExperimentStatus scored = done;
+            while (scored.trials().stream().anyMatch(t -> !t.bestMetrics().containsKey("fid"))
+                    && deadline - System.nanoTime() > 0) {
+                Thread.sleep(100);
+                scored = client.status("inproc").toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            for (TrialStatus t : scored.trials()) {
+                assertEquals(100.0 + t.seed(), t.bestMetrics().get("fid"), t.name());
+                assertEquals(1.5, t.bestMetrics().get("is"), t.name());
+            }
+            done = scored;
 
             var e = assertThrows(ExecutionException.class, () -> client.submit(TestSpecs.grid("inproc", 1, 5, 5, 0))
                     .toCompletableFuture().get(30, TimeUnit.SECONDS));

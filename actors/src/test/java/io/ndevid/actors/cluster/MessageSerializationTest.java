@@ -10,6 +10,7 @@ import akka.serialization.Serializers;
 import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.experiment.Attempt;
 import io.ndevid.actors.experiment.ExperimentState;
 import io.ndevid.actors.experiment.ExperimentStatus;
@@ -112,5 +113,8 @@ class MessageSerializationTest {
         roundTrip(new CheckpointActor.Stored("ablation", "a", "/s", 100, 9));
         roundTrip(new CheckpointActor.Failed("ablation", "a", "no"));
         roundTrip(new CheckpointActor.UploadChannel(null, 0));
+        roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
+        roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));
+        roundTrip(new Evaluator.EvaluationFailed("ablation", "a", "why"));
     }
 }

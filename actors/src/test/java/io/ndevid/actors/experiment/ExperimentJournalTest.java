@@ -53,6 +53,9 @@ class ExperimentJournalTest {
                 new JournalEvent.Started(T1, 2, 5, "t"),
                 new JournalEvent.Assigned(T2, 1, SLOT_B, "t"),
                 ended(T2, 1, Outcome.DIVERGED, 3),
+                new JournalEvent.Evaluated(T0, 20, Map.of("fid", 80.0, "is", 2.0), "t"),
+                new JournalEvent.Evaluated(T0, 20, Map.of("fid", 90.0, "is", 2.5), "t"),
+                new JournalEvent.Evaluated(T1, 20, Map.of("fid", 1.0), "t"),
                 new JournalEvent.Resumed(T3, "t"),
                 new JournalEvent.Assigned(T3, 1, SLOT_B, "t"));
     }
@@ -64,6 +67,8 @@ class ExperimentJournalTest {
         assertEquals(TrialState.TERMINATED, s.trial(T0).state());
         assertEquals(Outcome.COMPLETED, s.trial(T0).result().outcome());
         assertEquals(20, s.trial(T0).result().iterations());
+        assertEquals(Map.of("fid", 80.0, "is", 2.5), s.trial(T0).result().metrics(), "the best of each metric");
+        assertEquals(Map.of(), s.trial(T1).result().metrics(), "a running trial is not evaluated");
         TrialRecord t1 = s.trial(T1);
         assertEquals(TrialState.RUNNING, t1.state());
         assertEquals(2, t1.attempt());
