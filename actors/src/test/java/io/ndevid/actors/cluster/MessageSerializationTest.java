@@ -10,6 +10,7 @@ import akka.serialization.Serializers;
 import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.data.DataLoaderActor;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.experiment.Attempt;
 import io.ndevid.actors.experiment.ExperimentState;
@@ -116,5 +117,11 @@ class MessageSerializationTest {
         roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
         roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));
         roundTrip(new Evaluator.EvaluationFailed("ablation", "a", "why"));
+        roundTrip(new DataLoaderActor.NextBatch(7, 3, 16, "aeron:udp?endpoint=10.0.0.2:40123", 11, ref.unsafeUpcast()));
+        int batch = roundTrip(new DataLoaderActor.BatchSent(3, new TensorDescriptor(9, "batch-7-3",
+                new long[] {16, 3, 16, 64, 64}, "float32", 16L * 3 * 16 * 64 * 64 * 4, 99, "aeron:ipc", 11),
+                new int[16], new int[16]));
+        assertTrue(batch < 512, "a 12 MiB batch is a " + batch + "-byte message");
+        roundTrip(new DataLoaderActor.BatchFailed(3, "why"));
     }
 }
