@@ -48,8 +48,8 @@ class CoordinatorTest {
 
     private CoordinatorSettings settings() {
         // generous against a loaded machine, short enough to wait for in a test
-        return new CoordinatorSettings(dir, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(3),
-                Duration.ofSeconds(1), Duration.ofMillis(500));
+        return new CoordinatorSettings(dir, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(3),
+                Duration.ofSeconds(3), Duration.ofMillis(500));
     }
 
     private ActorRef<Coordinator.Command> coordinator() {
@@ -184,7 +184,7 @@ class CoordinatorTest {
         FakeTrainer a = new FakeTrainer(testKit, "n4", 0, c);
         submit(c, TestSpecs.grid("silent", 1, 20, 5, 3));
         TrainerActor.StartTrial s1 = a.expectStart();
-        // never accepted: after assign-timeout (1 s) it is re-queued without counting as a failure
+        // never accepted: after assign-timeout (2 s) it is re-queued without counting as a failure
         TrainerActor.StartTrial s2 = a.expectStart();
         assertEquals(s1.spec().name(), s2.spec().name());
         assertEquals(2, s2.attempt());
@@ -250,7 +250,7 @@ class CoordinatorTest {
 
     /** The next StartTrial to either trainer (whichever slot the coordinator picks). */
     private static Object[] startOnEither(FakeTrainer a, FakeTrainer b) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (deadline - System.nanoTime() > 0) {
             for (FakeTrainer t : List.of(a, b)) {
                 try {
