@@ -40,10 +40,10 @@ import java.util.concurrent.Callable;
  *
  * Trainer processes ({@code --role trainer --slot K}) are started by their worker's node agent, not by hand.
  */
-@Command(name = "node", mixinStandardHelpOptions = true, description = {
-    "Run a cluster node: the experiment coordinator, a worker (its node agent starts one trainer process per",
-    "slot), or — started by a node agent — a trainer. Configuration comes from cluster-config/*.conf (built into",
-    "the jar; --config-dir reads a directory instead, --config adds a file on top)."})
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run a cluster node: the experiment "
+        + "coordinator, a worker (its node agent starts one trainer process per slot), or — started by a node agent — "
+        + "a trainer. Configuration comes from cluster-config/*.conf (built into the jar; --config-dir reads a "
+        + "directory instead, --config adds a file on top). Ctrl-C / SIGTERM: trainers checkpoint, then stop.")
 final class NodeCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
