@@ -1,0 +1,55 @@
+package io.ndevid.actors.cluster;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.MemberStatus;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.ClusterSingleton;
+import akka.cluster.typed.ClusterSingletonSettings;
+import akka.cluster.typed.SingletonActor;
+import com.typesafe.config.Config;
+import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.coordinator.CoordinatorSettings;
+
+import java.time.Duration;
+
+/** Starting a node, reaching the coordinator from it, and waiting until it is a member. */
+public final class ClusterNode {
+
+    private ClusterNode() {}
+
+    public static ActorSystem<Void> start(Config config, NodePlan plan) {
+        return ActorSystem.create(NodeGuardian.create(plan), ClusterConfig.SYSTEM_NAME, config);
+    }
+
+    /**
+     * The coordinator singleton's proxy (it runs on the oldest {@code coordinator} node; messages sent while it
+     * moves are buffered). Any node may call this; only coordinator nodes ever run {@code settings}.
+     */
+    public static ActorRef<Coordinator.Command> coordinator(ActorSystem<?> system, CoordinatorSettings settings) {
+        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.create(settings), "coordinator")
+                .withSettings(ClusterSingletonSettings.create(system).withRole(ClusterConfig.COORDINATOR)));
+    }
+
+    /** The proxy with this node's own coordinator settings (from its config). */
+    public static ActorRef<Coordinator.Command> coordinator(ActorSystem<?> system) {
+        return coordinator(system, CoordinatorSettings.fromConfig(system.settings().config()));
+    }
+
+    /** Waits until this node is Up (or WeaklyUp); false after {@code timeout}. */
+    public static boolean awaitUp(ActorSystem<?> system, Duration timeout) throws InterruptedException {
+        Cluster cluster = Cluster.get(system);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (deadline - System.nanoTime() > 0) {
+            MemberStatus s = cluster.selfMember().status();
+            if (s == MemberStatus.up() || s == MemberStatus.weaklyUp()) {
+                return true;
+            }
+            if (system.getWhenTerminated().toCompletableFuture().isDone()) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+}

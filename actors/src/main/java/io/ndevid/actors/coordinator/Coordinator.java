@@ -1,0 +1,801 @@
+package io.ndevid.actors.coordinator;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.actor.typed.receptionist.Receptionist;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.checkpoint.CheckpointActor;
+import io.ndevid.actors.eval.Evaluator;
+import io.ndevid.actors.experiment.Attempt;
+import io.ndevid.actors.experiment.BestMetrics;
+import io.ndevid.actors.experiment.ExperimentJournal;
+import io.ndevid.actors.experiment.ExperimentState;
+import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.actors.experiment.JournalEvent;
+import io.ndevid.actors.experiment.Outcome;
+import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.experiment.TrialRecord;
+import io.ndevid.actors.experiment.TrialState;
+import io.ndevid.actors.experiment.TrialStatus;
+import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.training.spec.TrialSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The experiment coordinator (a cluster singleton on role {@code coordinator}): accepts experiments, expands their
+ * grids into trials, and hands PENDING trials to free trainer slots found through the Receptionist. Each decision is
+ * journaled (fsync'd) in the experiment's folder before it is acted on, so a coordinator that restarts — here or on
+ * another node — replays the journals and carries on: finished trials stay finished, trials that were running are
+ * reclaimed by their trainer if it is still at it, and re-queued (to resume from their checkpoints) if not.
+ *
+ * <p>Failures: a trial that fails or whose trainer dies (watch) or goes silent (no progress within
+ * {@code progressTimeout}) is retried from its last checkpoint until it has failed more than {@code maxFailures}
+ * times, then it is ERROR.
+ */
+public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
+
+    public sealed interface Command {}
+
+    // ---- client protocol ----
+
+    /** Start an experiment (resubmitting the same grid is a no-op that answers Accepted again). */
+    public record Submit(GridSpec grid, ActorRef<SubmitReply> replyTo) implements Command, CborSerializable {}
+
+    public sealed interface SubmitReply extends CborSerializable {}
+
+    public record Accepted(String experimentId, List<String> trials, boolean alreadyKnown) implements SubmitReply {}
+
+    public record Rejected(String experimentId, String reason) implements SubmitReply {}
+
+    public record Cancel(String experimentId, String reason, ActorRef<Ack> replyTo)
+            implements Command, CborSerializable {}
+
+    public record Pause(String experimentId, String trial, ActorRef<Ack> replyTo) implements Command, CborSerializable {}
+
+    public record Resume(String experimentId, String trial, ActorRef<Ack> replyTo)
+            implements Command, CborSerializable {}
+
+    public record Ack(boolean ok, String message) implements CborSerializable {}
+
+    public record GetStatus(String experimentId, ActorRef<StatusReply> replyTo) implements Command, CborSerializable {}
+
+    /** {@code status} is null (and {@code error} says why) for an unknown or unreadable experiment. */
+    public record StatusReply(ExperimentStatus status, String error) implements CborSerializable {}
+
+    public record ListExperiments(ActorRef<ExperimentList> replyTo) implements Command, CborSerializable {}
+
+    /** Known experiments with their phase, and journals that could not be read. */
+    public record ExperimentList(Map<String, ExperimentState.Phase> experiments, Map<String, String> unreadable,
+                                 List<SlotInfo> slots) implements CborSerializable {}
+
+    // ---- trainer protocol ----
+
+    public record TrialAccepted(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
+                                SlotInfo slot) implements Command, CborSerializable {}
+
+    public record TrialRejected(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
+                                String reason) implements Command, CborSerializable {}
+
+    /** Throttled progress and heartbeat; {@code iteration} is −1 before the first iteration finished. */
+    public record TrialProgress(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
+                                SlotInfo slot, long startIteration, long iteration, long total, double itPerSec,
+                                double etaSeconds, Map<String, Double> losses, Map<String, Double> metrics,
+                                String message) implements Command, CborSerializable {
+        public TrialProgress {
+            losses = BestMetrics.clean(losses);
+            metrics = BestMetrics.clean(metrics);
+        }
+    }
+
+    /** An attempt ended; re-sent until {@link TrainerActor.ResultAcked}. */
+    public record TrialEnded(String experimentId, String trial, int attempt, Outcome outcome, long iterations,
+                             String message, Map<String, Double> losses, Map<String, Double> metrics, String runDir,
+                             ActorRef<TrainerActor.Command> trainer) implements Command, CborSerializable {
+        public TrialEnded {
+            losses = BestMetrics.clean(losses);
+            metrics = BestMetrics.clean(metrics);
+        }
+    }
+
+    // ---- internal ----
+
+    /** One adapter for every Listing (message adapters are per class): trainers and checkpoint stores. */
+    private record Listed(Receptionist.Listing listing) implements Command {}
+
+    private record TrainerDescribed(TrainerActor.Status status) implements Command {}
+
+    private record TrainerGone(ActorRef<TrainerActor.Command> trainer) implements Command {}
+
+    private record CheckpointReply(CheckpointActor.Reply reply) implements Command {}
+
+    private record EvaluationReply(Evaluator.Reply reply) implements Command {}
+
+    private enum Tick implements Command { INSTANCE }
+
+    private enum SlotState { UNKNOWN, IDLE, BUSY }
+
+    /** A trainer slot as the coordinator sees it. */
+    private static final class Slot {
+        final ActorRef<TrainerActor.Command> ref;
+        SlotInfo info;
+        SlotState state = SlotState.UNKNOWN;
+        boolean listed = true;
+        long describedAt;
+
+        Slot(ActorRef<TrainerActor.Command> ref) {
+            this.ref = ref;
+        }
+    }
+
+    private record TrialKey(String experimentId, String trial) {}
+
+    /** What is known, beyond the journal, about a RUNNING trial. */
+    private static final class Live {
+        ActorRef<TrainerActor.Command> trainer; // null: orphaned by a restart, waiting to be reclaimed
+        SlotInfo slot;
+        boolean accepted;
+        long since;          // assignment time, or reclaim deadline start for orphans
+        long lastHeard;
+        long iteration = -1;
+        double itPerSec;
+        double eta;
+        Map<String, Double> losses = Map.of();
+        Map<String, Double> metrics = Map.of();
+        String message = "";
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ActorContext<Command> context;
+    private final CoordinatorSettings settings;
+    private final Map<String, ExperimentJournal> experiments = new LinkedHashMap<>();
+    private final Map<String, String> unreadable = new LinkedHashMap<>();
+    private final Map<ActorRef<TrainerActor.Command>, Slot> slots = new LinkedHashMap<>();
+    private final Map<TrialKey, Live> live = new HashMap<>();
+    private final ActorRef<TrainerActor.Status> describedAdapter;
+    private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
+    private final ActorRef<Evaluator.Reply> evaluationAdapter;
+    private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
+    private List<ActorRef<Evaluator.Command>> evaluators = List.of();
+    private int nextEvaluator;
+
+    public static Behavior<Command> create(CoordinatorSettings settings) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings)));
+    }
+
+    private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, CoordinatorSettings settings) {
+        super(context);
+        this.context = context;
+        this.settings = settings;
+        this.describedAdapter = context.messageAdapter(TrainerActor.Status.class, TrainerDescribed::new);
+        this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
+        this.evaluationAdapter = context.messageAdapter(Evaluator.Reply.class, EvaluationReply::new);
+        recover();
+        ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
+        context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerActor.SERVICE_KEY, listings));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY, listings));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(Evaluator.SERVICE_KEY, listings));
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
+    }
+
+    /** Replays every journal under the data directory. */
+    private void recover() {
+        Path root = settings.dataDir();
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(root)) {
+            dirs = s.filter(d -> Files.isRegularFile(ExperimentJournal.fileIn(d))).sorted().toList();
+        } catch (IOException e) {
+            context.getLog().error("cannot list experiments in {}: {}", root, e.getMessage());
+            return;
+        }
+        long now = System.nanoTime();
+        for (Path dir : dirs) {
+            String id = dir.getFileName().toString();
+            try {
+                ExperimentJournal j = ExperimentJournal.open(dir);
+                experiments.put(id, j);
+                int running = 0;
+                for (TrialRecord t : j.state().trials().values()) {
+                    if (t.state() == TrialState.RUNNING) {
+                        Live l = new Live();
+                        l.slot = t.current().slot();
+                        l.since = now;
+                        live.put(new TrialKey(id, t.name()), l);
+                        running++;
+                    }
+                }
+                context.getLog().info("recovered experiment {} from {} journal events: {} ({} to reclaim)", id,
+                        j.replayed(), j.state().counts(), running);
+            } catch (RuntimeException e) {
+                unreadable.put(id, e.getMessage());
+                context.getLog().error("experiment {} cannot be recovered: {}", id, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Submit.class, this::onSubmit)
+                .onMessage(Cancel.class, this::onCancel)
+                .onMessage(Pause.class, this::onPause)
+                .onMessage(Resume.class, this::onResume)
+                .onMessage(GetStatus.class, this::onGetStatus)
+                .onMessage(ListExperiments.class, this::onList)
+                .onMessage(TrialAccepted.class, this::onAccepted)
+                .onMessage(TrialRejected.class, this::onRejected)
+                .onMessage(TrialProgress.class, this::onProgress)
+                .onMessage(TrialEnded.class, this::onEnded)
+                .onMessage(Listed.class, this::onListing)
+                .onMessage(TrainerDescribed.class, this::onDescribed)
+                .onMessage(TrainerGone.class, this::onGone)
+                .onMessage(CheckpointReply.class, this::onCheckpointReply)
+                .onMessage(EvaluationReply.class, this::onEvaluationReply)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onSignal(PostStop.class, s -> {
+                    experiments.values().forEach(ExperimentJournal::close);
+                    return this;
+                })
+                .build();
+    }
+
+    // ---- clients ----
+
+    private Behavior<Command> onSubmit(Submit s) {
+        GridSpec grid = s.grid();
+        String id = grid.name();
+        ExperimentJournal existing = experiments.get(id);
+        if (existing != null) {
+            if (existing.state().grid().equals(grid)) {
+                s.replyTo().tell(new Accepted(id, List.copyOf(existing.state().trials().keySet()), true));
+            } else {
+                s.replyTo().tell(new Rejected(id, "an experiment named '" + id + "' already exists with a different "
+                        + "grid; choose another name"));
+            }
+            return this;
+        }
+        if (unreadable.containsKey(id)) {
+            s.replyTo().tell(new Rejected(id, "experiment folder '" + id + "' holds a journal that cannot be read: "
+                    + unreadable.get(id)));
+            return this;
+        }
+        List<TrialSpec> trials;
+        try {
+            trials = grid.expand();
+        } catch (IllegalArgumentException e) {
+            s.replyTo().tell(new Rejected(id, e.getMessage()));
+            return this;
+        }
+        ExperimentJournal j;
+        try {
+            j = ExperimentJournal.create(dirOf(id), new JournalEvent.Submitted(id, grid, trials, now()));
+        } catch (RuntimeException e) {
+            s.replyTo().tell(new Rejected(id, "cannot start the journal: " + e.getMessage()));
+            return this;
+        }
+        experiments.put(id, j);
+        context.getLog().info("experiment {}: {} trials queued", id, trials.size());
+        s.replyTo().tell(new Accepted(id, trials.stream().map(TrialSpec::name).toList(), false));
+        dispatch();
+        return this;
+    }
+
+    private Behavior<Command> onCancel(Cancel c) {
+        ExperimentJournal j = experiments.get(c.experimentId());
+        if (j == null) {
+            c.replyTo().tell(new Ack(false, "unknown experiment '" + c.experimentId() + "'"));
+            return this;
+        }
+        if (!j.record(new JournalEvent.Cancelled(c.reason() == null ? "" : c.reason(), now()))) {
+            c.replyTo().tell(new Ack(true, "already cancelled"));
+            return this;
+        }
+        for (TrialRecord t : List.copyOf(j.state().trials().values())) {
+            if (t.state() == TrialState.RUNNING) {
+                stopOrDrop(c.experimentId(), t, "experiment cancelled");
+            }
+        }
+        context.getLog().info("experiment {} cancelled: {}", c.experimentId(), c.reason());
+        finishedCheck(c.experimentId());
+        c.replyTo().tell(new Ack(true, "cancelled"));
+        return this;
+    }
+
+    private Behavior<Command> onPause(Pause p) {
+        ExperimentJournal j = experiments.get(p.experimentId());
+        TrialRecord t = j == null ? null : j.state().trial(p.trial());
+        if (t == null) {
+            p.replyTo().tell(new Ack(false, "unknown trial " + p.experimentId() + " / " + p.trial()));
+            return this;
+        }
+        if (!j.record(new JournalEvent.PauseRequested(p.trial(), now()))) {
+            p.replyTo().tell(new Ack(false, "trial " + p.trial() + " is " + t.state() + ": cannot pause"));
+            return this;
+        }
+        if (t.state() == TrialState.RUNNING) {
+            stopOrDrop(p.experimentId(), j.state().trial(p.trial()), "paused");
+        }
+        p.replyTo().tell(new Ack(true, "paused"));
+        return this;
+    }
+
+    private Behavior<Command> onResume(Resume r) {
+        ExperimentJournal j = experiments.get(r.experimentId());
+        TrialRecord t = j == null ? null : j.state().trial(r.trial());
+        if (t == null) {
+            r.replyTo().tell(new Ack(false, "unknown trial " + r.experimentId() + " / " + r.trial()));
+            return this;
+        }
+        boolean ok = j.record(new JournalEvent.Resumed(r.trial(), now()));
+        r.replyTo().tell(new Ack(ok, ok ? "resumed" : "trial " + r.trial() + " is " + t.state() + ": not paused"));
+        dispatch();
+        return this;
+    }
+
+    /** Stops a running attempt: asks its trainer, or — for an orphan nobody runs — ends it at once. */
+    private void stopOrDrop(String experimentId, TrialRecord t, String reason) {
+        TrialKey key = new TrialKey(experimentId, t.name());
+        Live l = live.get(key);
+        if (l != null && l.trainer != null) {
+            l.trainer.tell(new TrainerActor.StopTrial(experimentId, t.name(), t.attempt(), reason));
+        } else {
+            end(experimentId, t, Outcome.ORPHANED, reason + " (no trainer held it)", null);
+        }
+    }
+
+    private Behavior<Command> onGetStatus(GetStatus g) {
+        ExperimentJournal j = experiments.get(g.experimentId());
+        if (j == null) {
+            String why = unreadable.get(g.experimentId());
+            g.replyTo().tell(new StatusReply(null, why != null ? "experiment '" + g.experimentId()
+                    + "' cannot be read: " + why : "unknown experiment '" + g.experimentId() + "'"));
+        } else {
+            g.replyTo().tell(new StatusReply(status(j.state()), null));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onList(ListExperiments l) {
+        Map<String, ExperimentState.Phase> phases = new LinkedHashMap<>();
+        experiments.forEach((id, j) -> phases.put(id, j.state().phase()));
+        List<SlotInfo> known = slots.values().stream().filter(s -> s.info != null).map(s -> s.info).toList();
+        l.replyTo().tell(new ExperimentList(phases, Map.copyOf(unreadable), known));
+        return this;
+    }
+
+    private ExperimentStatus status(ExperimentState state) {
+        List<TrialStatus> rows = new ArrayList<>();
+        for (TrialRecord t : state.trials().values()) {
+            Live l = live.get(new TrialKey(state.id(), t.name()));
+            Attempt a = t.current();
+            var r = t.result();
+            boolean running = t.state() == TrialState.RUNNING && l != null;
+            long iteration = running && l.iteration >= 0 ? l.iteration : r != null ? r.iterations()
+                    : a != null ? Math.max(0, a.startIteration()) : 0;
+            Map<String, Double> best = r == null ? Map.of() : r.metrics();
+            if (running) {
+                best = BestMetrics.merge(best, l.metrics);
+            }
+            rows.add(new TrialStatus(t.name(), t.spec().configId(), t.spec().seed(), t.state(), t.attempt(),
+                    t.failures(), a == null ? null : a.slot().id(), a == null ? 0 : a.slot().pid(),
+                    a == null ? -1 : a.startIteration(), iteration, t.spec().iterations(),
+                    running ? l.itPerSec : 0, running ? l.eta : 0,
+                    running ? l.losses : r == null ? Map.of() : r.losses(), best,
+                    running ? l.message : r == null ? "" : r.message(),
+                    runDir(state.id(), t.name()).toString(), t.attempts(), r, storedCheckpoint(state.id(), t)));
+        }
+        return new ExperimentStatus(state.id(), state.phase(), state.counts(), rows, dirOf(state.id()).toString());
+    }
+
+    private String storedCheckpoint(String experimentId, TrialRecord t) {
+        if (t.state() != TrialState.TERMINATED) {
+            return null;
+        }
+        Path p = CheckpointActor.storedPath(settings.dataDir(), experimentId, t.name());
+        return Files.isRegularFile(p) ? p.toString() : null;
+    }
+
+    private Behavior<Command> onCheckpointReply(CheckpointReply m) {
+        if (m.reply() instanceof CheckpointActor.Stored s) {
+            context.getLog().info("{} / {}: final checkpoint (iteration {}) stored in {}", s.experimentId(),
+                    s.trial(), s.iteration(), s.path());
+            ExperimentJournal j = experiments.get(s.experimentId());
+            if (j != null) {
+                finishedCheck(s.experimentId());
+                TrialRecord t = j.state().trial(s.trial());
+                if (!evaluators.isEmpty() && t != null) {
+                    evaluators.get(nextEvaluator++ % evaluators.size()).tell(new Evaluator.Evaluate(s.experimentId(),
+                            s.trial(), t.spec(), s.path(), evaluationAdapter));
+                }
+            }
+        } else if (m.reply() instanceof CheckpointActor.Failed f) {
+            context.getLog().warn("{} / {}: final checkpoint not stored: {}", f.experimentId(), f.trial(),
+                    f.reason());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onEvaluationReply(EvaluationReply m) {
+        if (m.reply() instanceof Evaluator.Evaluated v) {
+            ExperimentJournal j = experiments.get(v.experimentId());
+            if (j != null && j.record(new JournalEvent.Evaluated(v.trial(), v.iteration(), v.metrics(), now()))) {
+                context.getLog().info("{} / {} evaluated at iteration {}: {}", v.experimentId(), v.trial(),
+                        v.iteration(), v.metrics());
+                finishedCheck(v.experimentId());
+            }
+        } else if (m.reply() instanceof Evaluator.EvaluationFailed f) {
+            context.getLog().warn("{} / {}: evaluation failed: {}", f.experimentId(), f.trial(), f.reason());
+        }
+        return this;
+    }
+
+    // ---- trainers ----
+
+    private Behavior<Command> onListing(Listed m) {
+        if (m.listing().isForKey(CheckpointActor.SERVICE_KEY)) {
+            stores = m.listing().getServiceInstances(CheckpointActor.SERVICE_KEY);
+            return this;
+        }
+        if (m.listing().isForKey(Evaluator.SERVICE_KEY)) {
+            evaluators = List.copyOf(m.listing().getServiceInstances(Evaluator.SERVICE_KEY));
+            return this;
+        }
+        Set<ActorRef<TrainerActor.Command>> now = m.listing().getServiceInstances(TrainerActor.SERVICE_KEY);
+        for (ActorRef<TrainerActor.Command> ref : now) {
+            Slot s = slots.get(ref);
+            if (s == null) {
+                s = new Slot(ref);
+                slots.put(ref, s);
+                context.watchWith(ref, new TrainerGone(ref));
+                describe(s);
+            } else if (!s.listed) {
+                s.listed = true;
+                describe(s);
+            }
+        }
+        for (Slot s : slots.values()) {
+            if (!now.contains(s.ref) && s.listed) {
+                // unreachable or deregistering: assign nothing to it; the watch decides whether it is gone
+                s.listed = false;
+                if (s.state == SlotState.IDLE) {
+                    s.state = SlotState.UNKNOWN;
+                }
+            }
+        }
+        return this;
+    }
+
+    private void describe(Slot s) {
+        s.describedAt = System.nanoTime();
+        s.ref.tell(new TrainerActor.Describe(describedAdapter));
+    }
+
+    private Behavior<Command> onDescribed(TrainerDescribed d) {
+        TrainerActor.Status st = d.status();
+        Slot s = slots.get(st.trainer());
+        if (s == null) {
+            return this; // gone meanwhile
+        }
+        s.info = st.slot();
+        TrainerActor.TrialRef running = st.running();
+        if (running == null) {
+            if (s.state == SlotState.UNKNOWN) {
+                s.state = SlotState.IDLE;
+            }
+        } else if (st.ending() && !isRunning(running)) {
+            // its end crossed this answer (or reached a coordinator before a restart): acknowledge it again
+            st.trainer().tell(new TrainerActor.ResultAcked(running.experimentId(), running.trial(),
+                    running.attempt()));
+            s.state = SlotState.UNKNOWN;
+        } else if (!reclaim(running, s)) {
+            s.state = SlotState.UNKNOWN; // asked to stop; described again later
+            st.trainer().tell(new TrainerActor.StopTrial(running.experimentId(), running.trial(), running.attempt(),
+                    "the coordinator does not know this attempt"));
+        }
+        dispatch();
+        return this;
+    }
+
+    private boolean isRunning(TrainerActor.TrialRef r) {
+        TrialRecord t = record(r.experimentId(), r.trial());
+        return t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt();
+    }
+
+    /** A trainer runs {@code r}: adopt it if it is the attempt the journal has running and nobody else holds it. */
+    private boolean reclaim(TrainerActor.TrialRef r, Slot s) {
+        ExperimentJournal j = experiments.get(r.experimentId());
+        TrialRecord t = j == null ? null : j.state().trial(r.trial());
+        Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
+        if (t == null || t.state() != TrialState.RUNNING || t.attempt() != r.attempt() || l == null) {
+            return false;
+        }
+        if (l.trainer != null && !l.trainer.equals(s.ref)) {
+            return false;
+        }
+        if (l.trainer == null) {
+            context.getLog().info("{} / {} attempt {} reclaimed by {}", r.experimentId(), r.trial(), r.attempt(),
+                    s.info == null ? s.ref : s.info.id());
+            l.trainer = s.ref;
+            l.accepted = true;
+            l.lastHeard = System.nanoTime();
+        }
+        s.state = SlotState.BUSY;
+        return true;
+    }
+
+    private Behavior<Command> onAccepted(TrialAccepted a) {
+        Live l = live.get(new TrialKey(a.experimentId(), a.trial()));
+        TrialRecord t = record(a.experimentId(), a.trial());
+        if (l != null && t != null && t.attempt() == a.attempt() && a.trainer().equals(l.trainer)) {
+            l.accepted = true;
+            l.lastHeard = System.nanoTime();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onRejected(TrialRejected r) {
+        TrialRecord t = record(r.experimentId(), r.trial());
+        Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
+        if (t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt() && l != null
+                && r.trainer().equals(l.trainer)) {
+            end(r.experimentId(), t, Outcome.REJECTED, r.reason(), null);
+        }
+        Slot s = slots.get(r.trainer());
+        if (s != null) {
+            s.state = SlotState.UNKNOWN;
+            describe(s);
+        }
+        dispatch();
+        return this;
+    }
+
+    private Behavior<Command> onProgress(TrialProgress p) {
+        TrialKey key = new TrialKey(p.experimentId(), p.trial());
+        TrialRecord t = record(p.experimentId(), p.trial());
+        Live l = live.get(key);
+        boolean current = t != null && t.state() == TrialState.RUNNING && t.attempt() == p.attempt() && l != null;
+        if (current && l.trainer == null) {
+            Slot s = slots.get(p.trainer());
+            if (s != null) {
+                s.info = p.slot();
+                current = reclaim(new TrainerActor.TrialRef(p.experimentId(), p.trial(), p.attempt()), s);
+            } else {
+                current = false; // not discovered yet: wait for the listing, then describe
+            }
+        }
+        if (!current || !p.trainer().equals(l.trainer)) {
+            if (t == null || t.state() != TrialState.RUNNING || t.attempt() != p.attempt()) {
+                // an attempt the coordinator gave up on (timed out, or decided before a restart): stop it
+                p.trainer().tell(new TrainerActor.StopTrial(p.experimentId(), p.trial(), p.attempt(),
+                        "this attempt is no longer current"));
+            }
+            return this;
+        }
+        l.lastHeard = System.nanoTime();
+        l.accepted = true;
+        if (p.iteration() >= 0) {
+            l.iteration = p.iteration();
+            l.itPerSec = p.itPerSec();
+            l.eta = p.etaSeconds();
+            l.losses = p.losses();
+        }
+        l.metrics = BestMetrics.merge(l.metrics, p.metrics());
+        l.message = p.message();
+        if (p.startIteration() >= 0 && t.current().startIteration() < 0) {
+            experiments.get(p.experimentId()).record(new JournalEvent.Started(p.trial(), p.attempt(),
+                    p.startIteration(), now()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onEnded(TrialEnded e) {
+        TrialRecord t = record(e.experimentId(), e.trial());
+        Live l = live.get(new TrialKey(e.experimentId(), e.trial()));
+        if (t != null && t.state() == TrialState.RUNNING && t.attempt() == e.attempt() && l != null
+                && (l.trainer == null || l.trainer.equals(e.trainer()))) {
+            if (t.current().startIteration() < 0 && e.iterations() >= 0 && l.iteration < 0) {
+                // it ended before reporting progress (e.g. resumed an already complete trial)
+                experiments.get(e.experimentId()).record(new JournalEvent.Started(e.trial(), e.attempt(),
+                        e.iterations(), now()));
+            }
+            end(e.experimentId(), t, e.outcome(), e.message(), e);
+        }
+        e.trainer().tell(new TrainerActor.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
+        Slot s = slots.get(e.trainer());
+        if (s != null && s.state == SlotState.BUSY && !busyElsewhere(s.ref)) {
+            s.state = s.listed ? SlotState.IDLE : SlotState.UNKNOWN;
+        }
+        dispatch();
+        return this;
+    }
+
+    private boolean busyElsewhere(ActorRef<TrainerActor.Command> ref) {
+        return live.values().stream().anyMatch(l -> ref.equals(l.trainer));
+    }
+
+    private Behavior<Command> onGone(TrainerGone g) {
+        Slot s = slots.remove(g.trainer());
+        String name = s == null || s.info == null ? g.trainer().path().toString() : s.info.id();
+        List<TrialKey> lost = live.entrySet().stream().filter(e -> g.trainer().equals(e.getValue().trainer))
+                .map(Map.Entry::getKey).toList();
+        for (TrialKey k : lost) {
+            TrialRecord t = record(k.experimentId(), k.trial());
+            context.getLog().warn("trainer {} is gone while running {} / {}", name, k.experimentId(), k.trial());
+            if (t != null) {
+                end(k.experimentId(), t, Outcome.LOST, "trainer " + name + " died or left the cluster", null);
+            }
+            live.remove(k);
+        }
+        dispatch();
+        return this;
+    }
+
+    private Behavior<Command> onTick() {
+        long now = System.nanoTime();
+        for (Map.Entry<TrialKey, Live> e : List.copyOf(live.entrySet())) {
+            Live l = e.getValue();
+            TrialRecord t = record(e.getKey().experimentId(), e.getKey().trial());
+            if (t == null) {
+                continue;
+            }
+            if (l.trainer == null) {
+                if (now - l.since > settings.reclaimTimeout().toNanos()) {
+                    end(e.getKey().experimentId(), t, Outcome.ORPHANED, "no trainer reclaimed it within "
+                            + settings.reclaimTimeout().toSeconds() + " s of a coordinator restart", null);
+                }
+            } else if (!l.accepted && now - l.since > settings.assignTimeout().toNanos()) {
+                Slot s = slots.get(l.trainer);
+                end(e.getKey().experimentId(), t, Outcome.REJECTED, "the trainer did not accept within "
+                        + settings.assignTimeout().toSeconds() + " s", null);
+                if (s != null) {
+                    s.state = SlotState.UNKNOWN;
+                }
+            } else if (l.accepted && now - l.lastHeard > settings.progressTimeout().toNanos()) {
+                ActorRef<TrainerActor.Command> trainer = l.trainer;
+                end(e.getKey().experimentId(), t, Outcome.LOST, "no progress or heartbeat for "
+                        + settings.progressTimeout().toSeconds() + " s", null);
+                trainer.tell(new TrainerActor.StopTrial(e.getKey().experimentId(), t.name(), t.attempt(),
+                        "the coordinator gave up on it (silent)"));
+                Slot s = slots.get(trainer);
+                if (s != null) {
+                    s.state = SlotState.UNKNOWN;
+                }
+            }
+        }
+        for (Slot s : slots.values()) {
+            if (s.state == SlotState.UNKNOWN && s.listed
+                    && now - s.describedAt > settings.describeRetry().toNanos()) {
+                describe(s);
+            }
+        }
+        dispatch();
+        return this;
+    }
+
+    // ---- decisions ----
+
+    /** Gives PENDING trials (experiments in submission order, trials in grid order) to idle, listed slots. */
+    private void dispatch() {
+        for (Slot s : slots.values()) {
+            if (s.state != SlotState.IDLE || !s.listed || s.info == null) {
+                continue;
+            }
+            TrialRecord next = null;
+            String experimentId = null;
+            for (ExperimentJournal j : experiments.values()) {
+                if (j.state().cancelled()) {
+                    continue;
+                }
+                List<TrialRecord> pending = j.state().pending();
+                if (!pending.isEmpty()) {
+                    next = pending.get(0);
+                    experimentId = j.state().id();
+                    break;
+                }
+            }
+            if (next == null) {
+                return;
+            }
+            int attempt = next.attempt() + 1;
+            ExperimentJournal j = experiments.get(experimentId);
+            j.record(new JournalEvent.Assigned(next.name(), attempt, s.info, now()));
+            Live l = new Live();
+            l.trainer = s.ref;
+            l.slot = s.info;
+            l.since = System.nanoTime();
+            l.lastHeard = l.since;
+            live.put(new TrialKey(experimentId, next.name()), l);
+            s.state = SlotState.BUSY;
+            Path dir = runDir(experimentId, next.name());
+            context.getLog().info("{} / {} attempt {} → {}", experimentId, next.name(), attempt, s.info.id());
+            s.ref.tell(new TrainerActor.StartTrial(experimentId, next.spec(), attempt, dir.toString()));
+        }
+    }
+
+    /** Journals the end of the running attempt of {@code t} and forgets its live state. */
+    private void end(String experimentId, TrialRecord t, Outcome outcome, String message, TrialEnded e) {
+        ExperimentJournal j = experiments.get(experimentId);
+        j.record(new JournalEvent.Ended(t.name(), t.attempt(), outcome, e == null ? lastIteration(experimentId, t)
+                : e.iterations(), message, e == null ? Map.of() : e.losses(),
+                e == null ? liveMetrics(experimentId, t) : BestMetrics.merge(liveMetrics(experimentId, t), e.metrics()),
+                e == null ? runDir(experimentId, t.name()).toString() : e.runDir(), now()));
+        live.remove(new TrialKey(experimentId, t.name()));
+        TrialRecord after = j.state().trial(t.name());
+        if (outcome == Outcome.COMPLETED && after.state() == TrialState.TERMINATED && !stores.isEmpty()) {
+            stores.iterator().next().tell(new CheckpointActor.Export(experimentId, t.name(),
+                    after.result().runDir(), checkpointAdapter));
+        }
+        context.getLog().info("{} / {} attempt {} ended {}: {} → {}", experimentId, t.name(), t.attempt(), outcome,
+                message, after.state());
+        finishedCheck(experimentId);
+    }
+
+    private long lastIteration(String experimentId, TrialRecord t) {
+        Live l = live.get(new TrialKey(experimentId, t.name()));
+        return l != null && l.iteration >= 0 ? l.iteration : Math.max(0, t.current().startIteration());
+    }
+
+    private Map<String, Double> liveMetrics(String experimentId, TrialRecord t) {
+        Live l = live.get(new TrialKey(experimentId, t.name()));
+        return l == null ? Map.of() : l.metrics;
+    }
+
+    /** When an experiment has finished, writes {@code results.json} (the final status) next to its journal. */
+    private void finishedCheck(String experimentId) {
+        ExperimentState state = experiments.get(experimentId).state();
+        if (state.phase() == ExperimentState.Phase.RUNNING) {
+            return;
+        }
+        Path dir = dirOf(experimentId);
+        try {
+            Path tmp = dir.resolve("results.json.tmp");
+            Files.writeString(tmp, JSON.writeValueAsString(status(state)));
+            Files.move(tmp, dir.resolve("results.json"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            context.getLog().warn("cannot write results of {}: {}", experimentId, e.getMessage());
+        }
+        context.getLog().info("experiment {} {}: {}", experimentId, state.phase(), state.counts());
+    }
+
+    private TrialRecord record(String experimentId, String trial) {
+        ExperimentJournal j = experiments.get(experimentId);
+        return j == null ? null : j.state().trial(trial);
+    }
+
+    private Path dirOf(String experimentId) {
+        return settings.dataDir().resolve(experimentId);
+    }
+
+    private Path runDir(String experimentId, String trial) {
+        return dirOf(experimentId).resolve("trials").resolve(trial);
+    }
+
+    private static String now() {
+        return Instant.now().toString();
+    }
+}

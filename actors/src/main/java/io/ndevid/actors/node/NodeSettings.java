@@ -1,0 +1,65 @@
+package io.ndevid.actors.node;
+
+import com.typesafe.config.Config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A worker node's settings, read once: who it is, where the cluster is, its slots, and how to launch, restart and
+ * stop its trainer processes.
+ *
+ * @param nodeId      names the node in slot ids ({@code node/slot-K}); the host name by default
+ * @param host        the host trainers listen on (the node's canonical host)
+ * @param seeds       {@code host:port} seed nodes trainers join
+ * @param devices     one entry per slot: {@code cpu} or {@code gpu:N}
+ * @param launch      how to start a trainer JVM
+ * @param backoff     restart policy for trainers that die
+ * @param stopGrace   on shutdown, how long trainers get to checkpoint and leave before they are killed
+ * @param logDir      trainer logs go to {@code logDir/trainer-<slot>.log}
+ */
+public record NodeSettings(String nodeId, String host, List<String> seeds, List<String> devices,
+                           TrainerProcessLauncher.Launch launch, RestartBackoff backoff, Duration stopGrace,
+                           Path logDir) {
+
+    public NodeSettings {
+        seeds = List.copyOf(seeds);
+        devices = List.copyOf(devices);
+        if (devices.isEmpty()) {
+            throw new IllegalArgumentException("a worker needs at least one slot");
+        }
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("trainers need at least one seed node to join");
+        }
+    }
+
+    /**
+     * Settings from {@code ndevid.node} / {@code ndevid.trainer}.
+     *
+     * @param slots     CPU slots (> 0), or 0 for one per GPU (else one CPU slot)
+     * @param configDir passed on to trainers ({@code --config-dir}), or null for the built-in files
+     */
+    public static NodeSettings fromConfig(Config c, String nodeId, String host, List<String> seeds, int slots,
+                                          Path configDir) {
+        Config n = c.getConfig("ndevid.node");
+        int s = slots > 0 ? slots : n.getInt("slots");
+        String logDir = n.getString("log-dir");
+        Path logs = logDir.isBlank()
+                ? Path.of(c.getString("ndevid.data-dir")).toAbsolutePath().resolve("logs").resolve(nodeId)
+                : Path.of(logDir).toAbsolutePath();
+        TrainerProcessLauncher.Launch launch = TrainerProcessLauncher.Launch.currentJvm(
+                n.getStringList("trainer-jvm-options"), c.getString("ndevid.trainer.executor"), configDir);
+        return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s), launch,
+                new RestartBackoff(n.getDuration("restart-backoff-min"), n.getDuration("restart-backoff-max"),
+                        n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs);
+    }
+
+    public NodeSettings withLaunch(TrainerProcessLauncher.Launch l) {
+        return new NodeSettings(nodeId, host, seeds, devices, l, backoff, stopGrace, logDir);
+    }
+
+    public NodeSettings withBackoff(RestartBackoff b) {
+        return new NodeSettings(nodeId, host, seeds, devices, launch, b, stopGrace, logDir);
+    }
+}

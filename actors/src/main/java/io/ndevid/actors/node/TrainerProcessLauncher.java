@@ -1,0 +1,159 @@
+package io.ndevid.actors.node;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts and stops trainer processes: one JVM per slot, on the node's own class path, visible in {@code ps} as
+ * {@code … io.ndevid.cli.NdevidCli node --role trainer --slot K …}. No actors here, so it can be tested alone.
+ */
+public final class TrainerProcessLauncher {
+
+    public static final String MAIN_CLASS = "io.ndevid.cli.NdevidCli";
+
+    /** System properties a trainer inherits from its agent: engine caches and offline switches, log config. */
+    static final List<String> FORWARDED_PROPERTY_PREFIXES = List.of("ai.djl.", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR",
+            "org.bytedeco.", "logback.configurationFile", "ndevid.", "PYTORCH_");
+
+    /**
+     * How to start a trainer JVM.
+     *
+     * @param javaBin    the {@code java} executable
+     * @param classPath  the class path (the agent's own by default)
+     * @param jvmOptions options before the main class ({@code -Xmx2g}, forwarded {@code -D…})
+     * @param executor   the trainers' {@code --executor}
+     * @param configDir  the trainers' {@code --config-dir}, or null
+     */
+    public record Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir) {
+
+        public Launch {
+            jvmOptions = List.copyOf(jvmOptions);
+        }
+
+        /** This JVM's java, class path and forwarded system properties, plus {@code extraJvmOptions}. */
+        public static Launch currentJvm(List<String> extraJvmOptions, String executor, Path configDir) {
+            List<String> opts = new ArrayList<>(extraJvmOptions);
+            System.getProperties().stringPropertyNames().stream().sorted().forEach(k -> {
+                if (FORWARDED_PROPERTY_PREFIXES.stream().anyMatch(k::startsWith)) {
+                    opts.add("-D" + k + "=" + System.getProperty(k));
+                }
+            });
+            return new Launch(TrainerProcessLauncher.javaBin(), System.getProperty("java.class.path"), opts, executor, configDir);
+        }
+
+        public Launch withClassPath(String cp) {
+            return new Launch(javaBin, cp, jvmOptions, executor, configDir);
+        }
+
+        public Launch withExecutor(String e) {
+            return new Launch(javaBin, classPath, jvmOptions, e, configDir);
+        }
+    }
+
+    private final NodeSettings settings;
+
+    public TrainerProcessLauncher(NodeSettings settings) {
+        this.settings = settings;
+    }
+
+    /** The command line of slot {@code slot}'s trainer listening on {@code port}. */
+    public List<String> command(int slot, int port) {
+        Launch l = settings.launch();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(l.javaBin());
+        cmd.addAll(l.jvmOptions());
+        cmd.add("-cp");
+        cmd.add(l.classPath());
+        cmd.add(MAIN_CLASS);
+        cmd.add("node");
+        cmd.add("--role");
+        cmd.add("trainer");
+        cmd.add("--slot");
+        cmd.add(Integer.toString(slot));
+        cmd.add("--node-id");
+        cmd.add(settings.nodeId());
+        cmd.add("--device");
+        cmd.add(settings.devices().get(slot));
+        cmd.add("--host");
+        cmd.add(settings.host());
+        cmd.add("--port");
+        cmd.add(Integer.toString(port));
+        for (String s : settings.seeds()) {
+            cmd.add("--seed");
+            cmd.add(s);
+        }
+        cmd.add("--executor");
+        cmd.add(l.executor());
+        cmd.add("--parent-pid");
+        cmd.add(Long.toString(ProcessHandle.current().pid()));
+        if (l.configDir() != null) {
+            cmd.add("--config-dir");
+            cmd.add(l.configDir().toString());
+        }
+        return cmd;
+    }
+
+    /** {@code CUDA_VISIBLE_DEVICES} for the slot: its one GPU, or none for a CPU slot. */
+    public Map<String, String> environment(int slot) {
+        String device = settings.devices().get(slot);
+        return Map.of("CUDA_VISIBLE_DEVICES", device.startsWith("gpu:") ? device.substring(4) : "");
+    }
+
+    public Path logFile(int slot) {
+        return settings.logDir().resolve("trainer-" + slot + ".log");
+    }
+
+    /** Starts slot {@code slot}'s trainer on {@code port}; its output is appended to {@link #logFile}. */
+    public Process start(int slot, int port) throws IOException {
+        Path log = logFile(slot);
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(command(slot, port))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(environment(slot));
+        return pb.start();
+    }
+
+    /** A port free on {@code host} now (a trainer is told to use it; if another process takes it first, it dies and
+     *  is restarted on another). */
+    public static int freePort(String host) throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+            return s.getLocalPort();
+        }
+    }
+
+    /** SIGTERM (the trainer checkpoints and leaves), then SIGKILL after {@code grace}; returns once it is gone. */
+    public static void stop(Process p, Duration grace) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String javaBin() {
+        return ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+}

@@ -1,0 +1,310 @@
+package io.ndevid.actors.trainer;
+
+import akka.Done;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.actor.typed.javadsl.TimerScheduler;
+import akka.actor.typed.receptionist.Receptionist;
+import akka.actor.typed.receptionist.ServiceKey;
+import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.experiment.BestMetrics;
+import io.ndevid.actors.experiment.Outcome;
+import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.training.run.TrainerLoop;
+import io.ndevid.training.spec.TrialSpec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One trainer slot (role {@code trainer}, one per process): registers with the Receptionist, accepts one trial at a
+ * time, runs it through the {@link TrialExecutor} on its own thread (the actor never blocks), reports progress to the
+ * coordinator at most once per {@code progressInterval} — and at least once per {@code heartbeatInterval} — and
+ * re-sends the trial's end until the coordinator acknowledges it, so a result survives a coordinator fail-over.
+ */
+public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
+
+    public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "ndevid-trainer");
+
+    public sealed interface Command {}
+
+    /** Asks what the slot is and what it runs (the coordinator asks every trainer it discovers). */
+    public record Describe(ActorRef<Status> replyTo) implements Command, CborSerializable {}
+
+    /** Run attempt {@code attempt} of a trial in {@code runDir} (resuming from its newest checkpoint, if any). */
+    public record StartTrial(String experimentId, TrialSpec spec, int attempt, String runDir)
+            implements Command, CborSerializable {}
+
+    /** Stop an attempt (cancel, pause, or the coordinator gave up on it): it checkpoints and ends STOPPED. */
+    public record StopTrial(String experimentId, String trial, int attempt, String reason)
+            implements Command, CborSerializable {}
+
+    /** The coordinator journaled the attempt's end: the slot is free. */
+    public record ResultAcked(String experimentId, String trial, int attempt) implements Command, CborSerializable {}
+
+    /** Stop the running trial (with a checkpoint) and answer once its end was acknowledged or it is idle. */
+    public record Drain(ActorRef<Done> replyTo) implements Command {}
+
+    /**
+     * The answer to {@link Describe}: {@code running} is null when the slot is free; {@code ending} says the attempt
+     * is over and its end waits for {@link ResultAcked}.
+     */
+    public record Status(ActorRef<Command> trainer, SlotInfo slot, TrialRef running, boolean ending)
+            implements CborSerializable {}
+
+    /** An attempt of a trial of an experiment. */
+    public record TrialRef(String experimentId, String trial, int attempt) implements CborSerializable {
+        boolean is(String e, String t, int a) {
+            return experimentId.equals(e) && trial.equals(t) && attempt == a;
+        }
+    }
+
+    private record ExecutorDone(TrainerLoop.Result result, Throwable failure) implements Command {}
+
+    private enum Tick implements Command { INSTANCE }
+
+    /** A trial in this slot: written by the trial's thread (progress), read by the actor. */
+    private static final class Running {
+        final TrialRef ref;
+        final TrialSpec spec;
+        final String runDir;
+        final StopHandle stop = new StopHandle();
+        final AtomicReference<TrainerLoop.Progress> latest = new AtomicReference<>();
+        final AtomicLong startIteration = new AtomicLong(-1);
+        final AtomicReference<Map<String, Double>> metrics = new AtomicReference<>(Map.of());
+        final AtomicReference<String> message = new AtomicReference<>("");
+        TrainerLoop.Progress sent;
+        long sentAt;
+        Coordinator.TrialEnded ended;
+        long endedSentAt;
+
+        Running(TrialRef ref, TrialSpec spec, String runDir) {
+            this.ref = ref;
+            this.spec = spec;
+            this.runDir = runDir;
+        }
+    }
+
+    private final ActorContext<Command> context;
+    private final SlotInfo slot;
+    private final TrialExecutor executor;
+    private final ActorRef<Coordinator.Command> coordinator;
+    private final TrainerSettings settings;
+    private final ExecutorService trialThread;
+    private final List<ActorRef<Done>> drainers = new ArrayList<>();
+    private Running current;
+
+    public static Behavior<Command> create(SlotInfo slot, TrialExecutor executor,
+                                           ActorRef<Coordinator.Command> coordinator, TrainerSettings settings) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new TrainerActor(ctx, timers, slot, executor, coordinator, settings)));
+    }
+
+    private TrainerActor(ActorContext<Command> context, TimerScheduler<Command> timers, SlotInfo slot,
+                         TrialExecutor executor, ActorRef<Coordinator.Command> coordinator, TrainerSettings settings) {
+        super(context);
+        this.context = context;
+        this.slot = slot;
+        this.executor = executor;
+        this.coordinator = coordinator;
+        this.settings = settings;
+        // The trial's own thread: a trial blocks for hours, and the engine allows one gradient collector per JVM.
+        this.trialThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "trial-" + slot.id());
+            t.setDaemon(true);
+            return t;
+        });
+        context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.progressInterval());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Describe.class, this::onDescribe)
+                .onMessage(StartTrial.class, this::onStart)
+                .onMessage(StopTrial.class, this::onStop)
+                .onMessage(ResultAcked.class, this::onAcked)
+                .onMessage(Drain.class, this::onDrain)
+                .onMessage(ExecutorDone.class, this::onExecutorDone)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onSignal(PostStop.class, s -> onPostStop())
+                .build();
+    }
+
+    private Behavior<Command> onDescribe(Describe d) {
+        d.replyTo().tell(new Status(context.getSelf(), slot, current == null ? null : current.ref,
+                current != null && current.ended != null));
+        return this;
+    }
+
+    private Behavior<Command> onStart(StartTrial s) {
+        if (current != null) {
+            if (current.ref.is(s.experimentId(), s.spec().name(), s.attempt())) {
+                // a duplicate (the coordinator re-sent it): confirm again
+                coordinator.tell(new Coordinator.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(),
+                        context.getSelf(), slot));
+            } else {
+                coordinator.tell(new Coordinator.TrialRejected(s.experimentId(), s.spec().name(), s.attempt(),
+                        context.getSelf(), "slot " + slot.id() + " is busy with " + current.ref.trial()));
+            }
+            return this;
+        }
+        if (!drainers.isEmpty()) {
+            coordinator.tell(new Coordinator.TrialRejected(s.experimentId(), s.spec().name(), s.attempt(),
+                    context.getSelf(), "slot " + slot.id() + " is shutting down"));
+            return this;
+        }
+        Running r = new Running(new TrialRef(s.experimentId(), s.spec().name(), s.attempt()), s.spec(), s.runDir());
+        current = r;
+        context.getLog().info("slot {} starts {} / {} attempt {} in {}", slot.id(), s.experimentId(),
+                s.spec().name(), s.attempt(), s.runDir());
+        coordinator.tell(new Coordinator.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(),
+                context.getSelf(), slot));
+        TrialExecutor.Listener listener = new TrialExecutor.Listener() {
+            @Override
+            public void onProgress(TrainerLoop.Progress p) {
+                r.startIteration.compareAndSet(-1, p.iteration() - 1);
+                r.latest.set(p);
+            }
+
+            @Override
+            public void onMessage(String message) {
+                r.message.set(message);
+            }
+
+            @Override
+            public void onMetrics(long iteration, Map<String, Double> metrics) {
+                r.metrics.updateAndGet(best -> BestMetrics.merge(best, metrics));
+            }
+        };
+        CompletableFuture<TrainerLoop.Result> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return executor.execute(r.spec, Path.of(r.runDir), listener, r.stop);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }, trialThread);
+        context.pipeToSelf(run, (result, failure) -> new ExecutorDone(result, failure));
+        return this;
+    }
+
+    private Behavior<Command> onStop(StopTrial s) {
+        if (current != null && current.ref.is(s.experimentId(), s.trial(), s.attempt()) && current.ended == null) {
+            context.getLog().info("slot {} stops {} attempt {}: {}", slot.id(), s.trial(), s.attempt(), s.reason());
+            current.stop.request();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onAcked(ResultAcked a) {
+        if (current != null && current.ended != null && current.ref.is(a.experimentId(), a.trial(), a.attempt())) {
+            current = null;
+            drainers.forEach(d -> d.tell(Done.getInstance()));
+            drainers.clear();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onDrain(Drain d) {
+        if (current == null) {
+            d.replyTo().tell(Done.getInstance());
+        } else {
+            drainers.add(d.replyTo());
+            current.stop.request();
+        }
+        return this;
+    }
+
+    private Behavior<Command> onExecutorDone(ExecutorDone done) {
+        Running r = current;
+        if (r == null) {
+            return this;
+        }
+        Outcome outcome;
+        long iterations;
+        String message;
+        Map<String, Double> losses;
+        if (done.failure() != null) {
+            Throwable cause = done.failure() instanceof CompletionException c && c.getCause() != null
+                    ? c.getCause() : done.failure();
+            context.getLog().error("slot {}: trial {} threw", slot.id(), r.ref.trial(), cause);
+            outcome = Outcome.FAILED;
+            TrainerLoop.Progress p = r.latest.get();
+            iterations = p == null ? Math.max(0, r.startIteration.get()) : p.iteration();
+            message = "failed: " + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+            losses = p == null ? Map.of() : p.losses();
+        } else {
+            TrainerLoop.Result res = done.result();
+            outcome = Outcome.of(res.status());
+            iterations = res.iterationsDone();
+            message = res.message();
+            losses = res.lastLosses();
+        }
+        sendProgress(r, true);
+        r.ended = new Coordinator.TrialEnded(r.ref.experimentId(), r.ref.trial(), r.ref.attempt(), outcome,
+                iterations, message, losses, r.metrics.get(), r.runDir, context.getSelf());
+        context.getLog().info("slot {}: {} attempt {} ended {} at iteration {}", slot.id(), r.ref.trial(),
+                r.ref.attempt(), outcome, iterations);
+        sendEnded(r);
+        return this;
+    }
+
+    private Behavior<Command> onTick() {
+        Running r = current;
+        if (r == null) {
+            return this;
+        }
+        if (r.ended != null) {
+            if (System.nanoTime() - r.endedSentAt >= settings.resultResend().toNanos()) {
+                sendEnded(r);
+            }
+        } else {
+            sendProgress(r, false);
+        }
+        return this;
+    }
+
+    private void sendEnded(Running r) {
+        r.endedSentAt = System.nanoTime();
+        coordinator.tell(r.ended);
+    }
+
+    /** Sends progress when there is news, or as a heartbeat when there was none for heartbeatInterval. */
+    private void sendProgress(Running r, boolean force) {
+        TrainerLoop.Progress p = r.latest.get();
+        long now = System.nanoTime();
+        boolean news = p != null && p != r.sent;
+        if (!force && !news && now - r.sentAt < settings.heartbeatInterval().toNanos()) {
+            return;
+        }
+        r.sent = p;
+        r.sentAt = now;
+        coordinator.tell(new Coordinator.TrialProgress(r.ref.experimentId(), r.ref.trial(), r.ref.attempt(),
+                context.getSelf(), slot, r.startIteration.get(), p == null ? -1 : p.iteration(),
+                r.spec.iterations(), p == null ? 0 : p.itPerSec(), p == null ? 0 : p.etaSeconds(),
+                p == null ? Map.of() : p.losses(), r.metrics.get(), r.message.get()));
+    }
+
+    private Behavior<Command> onPostStop() {
+        if (current != null) {
+            current.stop.request();
+        }
+        trialThread.shutdown();
+        return this;
+    }
+}

@@ -1,0 +1,231 @@
+package io.ndevid.cli;
+
+import akka.actor.typed.ActorSystem;
+import com.typesafe.config.Config;
+import io.ndevid.actors.cluster.ClusterConfig;
+import io.ndevid.actors.cluster.ClusterNode;
+import io.ndevid.actors.cluster.NodePlan;
+import io.ndevid.actors.coordinator.CoordinatorSettings;
+import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.node.NodeSettings;
+import io.ndevid.actors.trainer.TrainerSettings;
+import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.actors.trainer.TrialExecutors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ndevid node}: runs one cluster node until it is stopped (Ctrl-C / SIGTERM: trainers checkpoint first).
+ *
+ * <pre>
+ *   ndevid node --role coordinator --host 10.0.0.1 --port 25520 --dir /shared/experiments
+ *   ndevid node --role worker --host 10.0.0.2 --port 25521 --seed 10.0.0.1:25520 --slots 2
+ *   ndevid node --role coordinator,worker --port 25520 --slots 2      # everything on one machine
+ * </pre>
+ *
+ * Trainer processes ({@code --role trainer --slot K}) are started by their worker's node agent, not by hand.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run a cluster node: the experiment "
+        + "coordinator, a worker (its node agent starts one trainer process per slot), or — started by a node agent — "
+        + "a trainer. Configuration comes from cluster-config/*.conf (built into the jar; --config-dir reads a "
+        + "directory instead, --config adds a file on top). Ctrl-C / SIGTERM: trainers checkpoint, then stop.")
+final class NodeCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--role", required = true, split = ",",
+            description = "coordinator, worker, or both (coordinator,worker); trainer is for node agents.")
+    List<String> roles;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Host name or address other members reach this node at (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", description = "Artery TCP port (default: the role file's, 25520 coordinator, "
+            + "25521 worker; 0 = any free port).")
+    Integer port;
+
+    @Option(names = "--seed", description = "HOST:PORT of a seed node (repeatable). Default for a coordinator: itself.")
+    List<String> seeds = new ArrayList<>();
+
+    @Option(names = "--slots", defaultValue = "0",
+            description = "Worker: number of CPU trainer slots (default 0: one per GPU, or one CPU slot).")
+    int slots;
+
+    @Option(names = "--dir", description = "Experiments directory (journals, run folders, results); shared by all "
+            + "nodes. Default: ndevid.data-dir (./experiments).")
+    Path dir;
+
+    @Option(names = "--config", description = "Extra HOCON file applied over the role file.")
+    Path config;
+
+    @Option(names = "--config-dir", description = "Read base.conf and the role files from this directory instead of "
+            + "the built-in copies (e.g. the repository's cluster-config).")
+    Path configDir;
+
+    @Option(names = "--node-id", description = "This machine's name in slot ids (default: the host name).")
+    String nodeId;
+
+    @Option(names = "--executor", description = "What trainers run: production (the GAN models) or a TrialExecutor "
+            + "class name (default: ndevid.trainer.executor).")
+    String executor;
+
+    @Option(names = "--join-timeout", description = "Seconds to wait to join the cluster before giving up "
+            + "(default: ndevid.join-timeout, 30 s).")
+    Integer joinTimeout;
+
+    @Option(names = "--slot", hidden = true, defaultValue = "-1", description = "Trainer: the slot it serves.")
+    int slot;
+
+    @Option(names = "--device", hidden = true, defaultValue = "cpu", description = "Trainer: its slot's device.")
+    String device;
+
+    @Option(names = "--parent-pid", hidden = true, defaultValue = "0",
+            description = "Trainer: exit when this process (its node agent) is gone.")
+    long parentPid;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> roleList = roles.stream().map(String::trim).map(String::toLowerCase).toList();
+        for (String r : roleList) {
+            if (!ClusterConfig.ROLES.contains(r)) {
+                throw new IllegalArgumentException("unknown --role '" + r + "'; known: " + ClusterConfig.ROLES);
+            }
+        }
+        boolean trainer = roleList.contains(ClusterConfig.TRAINER);
+        if (trainer && slot < 0) {
+            throw new IllegalArgumentException("--role trainer needs --slot K (trainers are started by a node agent)");
+        }
+        if (!trainer && slot >= 0) {
+            throw new IllegalArgumentException("--slot is for --role trainer only");
+        }
+        if (slots < 0) {
+            throw new IllegalArgumentException("--slots must be ≥ 0, got " + slots);
+        }
+        if (slots > 0 && !roleList.contains(ClusterConfig.WORKER)) {
+            throw new IllegalArgumentException("--slots needs the worker role");
+        }
+        String id = nodeId != null ? nodeId : hostName();
+        if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("--node-id must be 1-64 of [A-Za-z0-9._-], got '" + id + "'");
+        }
+        resolvable(host);
+        int p = port != null ? port : ClusterConfig.roleFile(roleList.get(0), configDir).resolve()
+                .getInt("akka.remote.artery.canonical.port");
+        if (p < 0 || p > 65535) {
+            throw new IllegalArgumentException("--port must be in [0, 65535], got " + p);
+        }
+        List<String> seedList = new ArrayList<>(seeds);
+        if (seedList.isEmpty()) {
+            if (!roleList.contains(ClusterConfig.COORDINATOR)) {
+                throw new IllegalArgumentException("--seed HOST:PORT is needed: a " + roleList.get(0) + " joins an "
+                        + "existing cluster (start a coordinator first)");
+            }
+            if (p == 0) {
+                throw new IllegalArgumentException("the first node (no --seed) needs a fixed --port: others use it "
+                        + "as their seed");
+            }
+            seedList.add(host + ":" + p);
+        }
+        if (p != 0) {
+            ensurePortFree(host, p);
+        }
+
+        Map<String, Object> overrides = new HashMap<>();
+        // this command decides when the JVM exits (with its own exit code), not CoordinatedShutdown
+        overrides.put("akka.coordinated-shutdown.exit-jvm", "off");
+        if (dir != null) {
+            overrides.put("ndevid.data-dir", dir.toAbsolutePath().toString());
+        }
+        if (executor != null) {
+            overrides.put("ndevid.trainer.executor", executor);
+        }
+        Config c = ClusterConfig.load(new ClusterConfig.NodeAddress(roleList, host, p, seedList), configDir, config,
+                overrides);
+        Duration join = joinTimeout != null ? Duration.ofSeconds(joinTimeout) : c.getDuration("ndevid.join-timeout");
+
+        NodeSettings worker = roleList.contains(ClusterConfig.WORKER)
+                ? NodeSettings.fromConfig(c, id, host, seedList, slots, configDir) : null;
+        List<NodePlan.Trainer> trainers = new ArrayList<>();
+        if (trainer) {
+            // fail here, with the reason, rather than on the first trial
+            TrialExecutor ex = TrialExecutors.named(c.getString("ndevid.trainer.executor"));
+            trainers.add(new NodePlan.Trainer(new SlotInfo(id, slot, ProcessHandle.current().pid(), device), ex));
+        }
+        NodePlan plan = new NodePlan(roleList, CoordinatorSettings.fromConfig(c), worker, trainers,
+                TrainerSettings.fromConfig(c), null);
+
+        ActorSystem<Void> system = ClusterNode.start(c, plan);
+        if (parentPid > 0) {
+            Optional<ProcessHandle> parent = ProcessHandle.of(parentPid);
+            if (parent.isEmpty()) {
+                system.terminate();
+                throw new IllegalStateException("parent process " + parentPid + " is already gone");
+            }
+            parent.get().onExit().thenRun(system::terminate);
+        }
+        // Ctrl-C / SIGTERM: Akka's CoordinatedShutdown JVM hook drains trainers and stops trainer processes
+        if (!ClusterNode.awaitUp(system, join)) {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+            throw new IllegalStateException("could not join the cluster through seed(s) " + seedList + " within "
+                    + join.toSeconds() + " s (is a coordinator running there, with the same --host it advertises?)");
+        }
+        out().printf("ndevid node %s: roles %s up at %s:%d (seeds %s, data %s)%s%n", id, roleList, host,
+                system.address().getPort().orElse(p), seedList, c.getString("ndevid.data-dir"),
+                worker == null ? "" : ", slots " + worker.devices());
+        out().flush();
+        system.getWhenTerminated().toCompletableFuture().join();
+        return 0;
+    }
+
+    private static void resolvable(String host) {
+        try {
+            InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--host '" + host + "' does not resolve");
+        }
+    }
+
+    /** A clear error instead of Artery's bind failure deep in the ActorSystem's start. */
+    static void ensurePortFree(String host, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (BindException e) {
+            throw new IllegalArgumentException("port " + port + " on " + host + " is in use (another ndevid node?); "
+                    + "choose another --port");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot listen on " + host + ":" + port + ": " + e.getMessage());
+        }
+    }
+
+    private static String hostName() {
+        try {
+            String h = InetAddress.getLocalHost().getHostName();
+            return h.replaceAll("[^A-Za-z0-9._-]", "_");
+        } catch (UnknownHostException e) {
+            return "node";
+        }
+    }
+}

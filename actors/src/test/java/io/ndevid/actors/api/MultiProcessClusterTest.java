@@ -1,0 +1,132 @@
+package io.ndevid.actors.api;
+
+import io.ndevid.actors.experiment.Attempt;
+import io.ndevid.actors.experiment.ExperimentState;
+import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.actors.experiment.Outcome;
+import io.ndevid.actors.experiment.TrialState;
+import io.ndevid.actors.experiment.TrialStatus;
+import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.actors.testing.TinyGanExecutor;
+import io.ndevid.training.checkpoint.CheckpointIO;
+import io.ndevid.training.run.RunFolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The production layout on one host: this JVM is the coordinator and the node agent; the agent runs two trainer
+ * JVMs ({@code ndevid node --role trainer --slot K}) that join the cluster over loopback and train with the real
+ * TrainerLoop around a tiny model. A trainer is killed with SIGKILL mid-trial: the agent restarts it, the trial is
+ * re-queued and resumes from its checkpoint, and all four trials finish.
+ */
+class MultiProcessClusterTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void fourTrialsOnTwoTrainerProcessesSurviveAKilledTrainer() throws Exception {
+        System.setProperty(TinyGanExecutor.STEP_MS, "150"); // passed on to the trainers (ndevid.* properties)
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        LocalCluster.Options options = LocalCluster.Options.processes(dir, 2)
+                .withExecutorName(TinyGanExecutor.class.getName())
+                .withClassPath(cp)
+                .withTrainerJvmOptions(List.of("-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .with("ndevid.node.stop-grace", "10s")
+                .with("ndevid.node.restart-backoff-min", "500ms");
+        LocalCluster cluster = null;
+        try {
+            cluster = LocalCluster.start(options);
+            ExperimentClient client = cluster.client();
+            client.submit(TestSpecs.grid("multi", 2, 40, 4, 2)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+            // wait until a trial is well under way, then kill its trainer process
+            TrialStatus victim = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (victim == null && deadline - System.nanoTime() > 0) {
+                ExperimentStatus s = client.status("multi").toCompletableFuture().get(10, TimeUnit.SECONDS);
+                victim = s.trials().stream().filter(t -> t.state() == TrialState.RUNNING && t.iteration() >= 10
+                        && t.iteration() <= 30 && t.pid() > 0).findFirst().orElse(null);
+                if (victim == null) {
+                    Thread.sleep(200);
+                }
+            }
+            if (victim == null) {
+                fail("no trial reached iteration 10 within 120 s\n" + logs());
+            }
+            long killedPid = victim.pid();
+            ProcessHandle trainer = ProcessHandle.of(killedPid).orElseThrow();
+            assertTrue(ProcessHandle.current().children().anyMatch(c -> c.pid() == killedPid),
+                    "the slot's pid is a trainer process this JVM's node agent started");
+            trainer.destroyForcibly(); // SIGKILL: no shutdown hook, no checkpoint, no goodbye
+            trainer.onExit().get(10, TimeUnit.SECONDS);
+
+            ExperimentStatus done;
+            try {
+                done = client.awaitCompletion("multi", Duration.ofMillis(500), Duration.ofSeconds(150))
+                        .toCompletableFuture().get();
+            } catch (Exception e) {
+                throw new AssertionError("did not finish: " + e.getMessage() + "\n" + logs(), e);
+            }
+            assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
+            assertEquals(4, done.count(TrialState.TERMINATED), done.table());
+            for (TrialStatus t : done.trials()) {
+                assertEquals(Outcome.COMPLETED, t.result().outcome(), t.name());
+                assertEquals(40, t.result().iterations(), t.name());
+                assertTrue(t.result().losses().containsKey("g_loss"), t.name() + " " + t.result());
+                Optional<Path> last = new RunFolder(Path.of(t.runDir())).latestCheckpoint();
+                assertEquals(40, CheckpointIO.read(last.orElseThrow()).iteration(), t.name());
+            }
+            TrialStatus killed = done.trial(victim.name()).orElseThrow();
+            List<Attempt> attempts = killed.attempts();
+            assertTrue(attempts.size() >= 2, "the killed trial ran again: " + attempts);
+            assertEquals(Outcome.LOST, attempts.get(0).outcome(), attempts.toString());
+            Attempt resumed = attempts.get(attempts.size() - 1);
+            assertTrue(resumed.startIteration() > 0, "resumed from its checkpoint, not from 0: " + attempts);
+            assertEquals(1, killed.failures());
+
+            NodeAgent.Slots slots = cluster.slots().toCompletableFuture().get(10, TimeUnit.SECONDS).orElseThrow();
+            NodeAgent.SlotProcess restarted = slots.slots().stream().filter(p -> p.restarts() >= 1).findFirst()
+                    .orElseThrow(() -> new AssertionError("no slot restarted: " + slots));
+            assertTrue(restarted.alive(), restarted.toString());
+            assertNotEquals(killedPid, restarted.pid());
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+            // whatever happened above, no trainer outlives the test
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+            System.clearProperty(TinyGanExecutor.STEP_MS);
+        }
+    }
+
+    /** The trainers' logs, for a failure message. */
+    private String logs() {
+        StringBuilder b = new StringBuilder();
+        try (Stream<Path> files = Files.walk(dir.resolve("logs"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                List<String> lines = Files.readAllLines(f);
+                b.append("==== ").append(f).append('\n');
+                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> b.append(l).append('\n'));
+            }
+        } catch (IOException e) {
+            b.append("(no logs: ").append(e.getMessage()).append(")");
+        }
+        return b.toString();
+    }
+}

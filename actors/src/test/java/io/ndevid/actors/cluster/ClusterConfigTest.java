@@ -1,0 +1,57 @@
+package io.ndevid.actors.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClusterConfigTest {
+
+    /** The repository's cluster-config/ (the build copies it into the jar). */
+    private static final Path REPO_DIR = Path.of(System.getProperty("user.dir")).resolve("../cluster-config");
+
+    @Test
+    void theBuiltInCopyIsTheRepositorysDirectory() {
+        for (String role : ClusterConfig.ROLES) {
+            var node = new ClusterConfig.NodeAddress(List.of(role), "127.0.0.1", 0, List.of("127.0.0.1:25520"));
+            Config jar = ClusterConfig.load(node, null, null, Map.of());
+            Config dir = ClusterConfig.load(node, REPO_DIR, null, Map.of());
+            assertEquals(dir.getConfig("ndevid").root().render(ConfigRenderOptions.concise()),
+                    jar.getConfig("ndevid").root().render(ConfigRenderOptions.concise()), role);
+            assertEquals("jackson-cbor", jar.getString("akka.actor.serialization-bindings."
+                    + "\"io.ndevid.actors.CborSerializable\""));
+        }
+    }
+
+    @Test
+    void flagsWinOverTheRoleFile() {
+        Config c = ClusterConfig.load(new ClusterConfig.NodeAddress(List.of("coordinator", "worker"), "10.1.2.3",
+                26000, List.of("10.1.2.3:26000", "10.1.2.4:26000")), null, null,
+                Map.of("ndevid.coordinator.progress-timeout", "5m"));
+        assertEquals(List.of("coordinator", "worker"), c.getStringList("akka.cluster.roles"));
+        assertEquals("10.1.2.3", c.getString("akka.remote.artery.canonical.hostname"));
+        assertEquals(26000, c.getInt("akka.remote.artery.canonical.port"));
+        assertEquals(List.of("akka://ndevid@10.1.2.3:26000", "akka://ndevid@10.1.2.4:26000"),
+                c.getStringList("akka.cluster.seed-nodes"));
+        assertEquals(300, c.getDuration("ndevid.coordinator.progress-timeout").toSeconds());
+        assertEquals(60, c.getDuration("ndevid.coordinator.reclaim-timeout").toSeconds() * 4, "from base.conf");
+        assertEquals(0, ClusterConfig.roleFile("trainer", null).resolve().getInt("akka.remote.artery.canonical.port"));
+    }
+
+    @Test
+    void badNodesAreNamed() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new ClusterConfig.NodeAddress(List.of("boss"),
+                "h", 1, List.of()));
+        assertTrue(e.getMessage().contains("unknown role 'boss'"));
+        assertThrows(IllegalArgumentException.class, () -> ClusterConfig.parseSeed("host"));
+        assertThrows(IllegalArgumentException.class, () -> ClusterConfig.parseSeed("host:x"));
+        assertEquals("akka://ndevid@h:1", ClusterConfig.parseSeed("h:1"));
+    }
+}

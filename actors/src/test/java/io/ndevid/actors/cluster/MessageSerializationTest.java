@@ -1,0 +1,127 @@
+package io.ndevid.actors.cluster;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.javadsl.Adapter;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
+import akka.serialization.Serializer;
+import akka.serialization.Serializers;
+import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.checkpoint.CheckpointActor;
+import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.data.DataLoaderActor;
+import io.ndevid.actors.eval.Evaluator;
+import io.ndevid.actors.experiment.Attempt;
+import io.ndevid.actors.experiment.ExperimentState;
+import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.actors.experiment.Outcome;
+import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.experiment.TrialResult;
+import io.ndevid.actors.experiment.TrialState;
+import io.ndevid.actors.experiment.TrialStatus;
+import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.actors.transport.TensorDescriptor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every message that crosses processes goes through Akka's jackson-cbor (bound in base.conf) and stays small. */
+class MessageSerializationTest {
+
+    private static final ActorTestKit testKit = ActorTestKit.create("ser", ClusterConfig.load(
+            new ClusterConfig.NodeAddress(List.of("coordinator"), "127.0.0.1", 0, List.of()), null, null,
+            Map.of("akka.coordinated-shutdown.exit-jvm", "off", "akka.cluster.jmx.multi-mbeans-in-same-jvm", "on")));
+
+    @AfterAll
+    static void cleanup() {
+        testKit.shutdownTestKit();
+    }
+
+    private static int roundTrip(CborSerializable m) {
+        Serialization s = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+        Serializer serializer = s.findSerializerFor(m);
+        assertEquals("akka.serialization.jackson.JacksonCborSerializer", serializer.getClass().getName(),
+                m.getClass().getName());
+        byte[] bytes = s.serialize(m).get();
+        Object back = s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, m)).get();
+        assertEquals(m, back, m.getClass().getSimpleName());
+        return bytes.length;
+    }
+
+    @Test
+    void protocolMessagesRoundTripAsSmallCbor() {
+        ActorRef<Object> ref = testKit.createTestProbe().getRef();
+        @SuppressWarnings("unchecked")
+        ActorRef<TrainerActor.Command> trainer = (ActorRef<TrainerActor.Command>) (ActorRef<?>) ref;
+        SlotInfo slot = new SlotInfo("node-a", 1, 4242, "gpu:1");
+        GridSpec grid = GridSpec.parse("""
+                {"name": "ablation", "preset": "cpu-tiny", "models": ["tgan", "mocogan"],
+                 "temporal": ["original", "ode1", "sde"], "f": ["linear", "deep"], "seeds": [0, 1],
+                 "overrides": {"iterations": 50}, "search": {"lrG": [0.0001, 0.0002]}}""");
+        Map<String, Double> losses = new LinkedHashMap<>();
+        losses.put("d_loss", Double.NaN);
+        losses.put("g_loss", 1.5);
+        var spec = TestSpecs.trial("tgan-ode1-linear-s0", 100, 10);
+        Attempt attempt = new Attempt(2, slot, 40, Outcome.LOST, 57, "trainer died");
+        TrialResult result = new TrialResult(Outcome.COMPLETED, 100, "completed", losses, Map.of("is", 3.2), "/x");
+        TrialStatus row = new TrialStatus("tgan-ode1-linear-s0", spec.configId(), 0, TrialState.RUNNING, 2, 1,
+                slot.id(), slot.pid(), 40, 60, 100, 12.5, 3.2, losses, Map.of("is", 3.2), "", "/x",
+                List.of(attempt), result, null);
+        Map<TrialState, Integer> counts = new java.util.EnumMap<>(TrialState.class);
+        counts.put(TrialState.RUNNING, 1);
+
+        int submit = roundTrip(new Coordinator.Submit(grid, ref.unsafeUpcast()));
+        assertTrue(submit < 2048, "a grid is a few hundred bytes: " + submit);
+        roundTrip(new Coordinator.Accepted("ablation", List.of("a", "b"), false));
+        roundTrip(new Coordinator.Rejected("ablation", "bad"));
+        roundTrip(new Coordinator.Cancel("ablation", "enough", ref.unsafeUpcast()));
+        roundTrip(new Coordinator.Pause("ablation", "a", ref.unsafeUpcast()));
+        roundTrip(new Coordinator.GetStatus("ablation", ref.unsafeUpcast()));
+        roundTrip(new Coordinator.StatusReply(new ExperimentStatus("ablation", ExperimentState.Phase.RUNNING, counts,
+                List.of(row), "/data/ablation"), null));
+        roundTrip(new Coordinator.ExperimentList(Map.of("ablation", ExperimentState.Phase.FINISHED),
+                Map.of("broken", "why"), List.of(slot)));
+        roundTrip(new Coordinator.TrialAccepted("ablation", "a", 1, trainer, slot));
+        roundTrip(new Coordinator.TrialRejected("ablation", "a", 1, trainer, "busy"));
+        int progress = roundTrip(new Coordinator.TrialProgress("ablation", "a", 1, trainer, slot, 0, 10, 100, 3.5, 25,
+                losses, Map.of("is", 2.0), "resuming"));
+        assertTrue(progress < 1024, "progress is small: " + progress);
+        roundTrip(new Coordinator.TrialEnded("ablation", "a", 1, Outcome.DIVERGED, 10, "diverged", losses,
+                Map.of(), "/x", trainer));
+        roundTrip(new TrainerActor.Describe(ref.unsafeUpcast()));
+        int start = roundTrip(new TrainerActor.StartTrial("ablation", spec, 3, "/data/ablation/trials/a"));
+        assertTrue(start < 2048, "an assignment carries the spec only: " + start);
+        roundTrip(new TrainerActor.StopTrial("ablation", "a", 3, "cancel"));
+        roundTrip(new TrainerActor.ResultAcked("ablation", "a", 3));
+        roundTrip(new TrainerActor.Status(trainer, slot, new TrainerActor.TrialRef("ablation", "a", 3), true));
+        roundTrip(new TrainerActor.Status(trainer, slot, null, false));
+        roundTrip(new NodeAgent.GetSlots(ref.unsafeUpcast()));
+        roundTrip(new NodeAgent.Slots("node-a", List.of(new NodeAgent.SlotProcess(0, "cpu", 77, 25600, true, 1,
+                "/logs/trainer-0.log"))));
+        roundTrip(new CheckpointActor.Export("ablation", "a", "/x", ref.unsafeUpcast()));
+        roundTrip(new CheckpointActor.StoreTransfer("ablation", "a", new TensorDescriptor(7, "ckpt", new long[] {9},
+                "uint8", 9, 1234, "aeron:ipc", 10), ref.unsafeUpcast()));
+        roundTrip(new CheckpointActor.Stored("ablation", "a", "/s", 100, 9));
+        roundTrip(new CheckpointActor.Failed("ablation", "a", "no"));
+        roundTrip(new CheckpointActor.UploadChannel(null, 0));
+        roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
+        roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));
+        roundTrip(new Evaluator.EvaluationFailed("ablation", "a", "why"));
+        roundTrip(new DataLoaderActor.NextBatch(7, 3, 16, "aeron:udp?endpoint=10.0.0.2:40123", 11, ref.unsafeUpcast()));
+        int batch = roundTrip(new DataLoaderActor.BatchSent(3, new TensorDescriptor(9, "batch-7-3",
+                new long[] {16, 3, 16, 64, 64}, "float32", 16L * 3 * 16 * 64 * 64 * 4, 99, "aeron:ipc", 11),
+                new int[16], new int[16]));
+        assertTrue(batch < 512, "a 12 MiB batch is a " + batch + "-byte message");
+        roundTrip(new DataLoaderActor.BatchFailed(3, "why"));
+    }
+}

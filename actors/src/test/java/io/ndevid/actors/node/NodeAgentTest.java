@@ -1,0 +1,138 @@
+package io.ndevid.actors.node;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class NodeAgentTest {
+
+    private static final ActorTestKit testKit = ActorTestKit.create();
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void cleanup() {
+        testKit.shutdownTestKit();
+    }
+
+    /** Settings whose "java" is /bin/sh running {@code script} (so a "trainer" costs a shell, not a JVM). */
+    private NodeSettings shell(String script, List<String> devices, Duration grace) {
+        var launch = new TrainerProcessLauncher.Launch("/bin/sh", "/the/class/path", List.of("-c", script, "sh"),
+                "production", null);
+        return new NodeSettings("node-t", "127.0.0.1", List.of("127.0.0.1:25520"), devices, launch,
+                new RestartBackoff(Duration.ofMillis(100), Duration.ofMillis(400), Duration.ofSeconds(60)), grace,
+                dir.resolve("logs"));
+    }
+
+    @Test
+    void theTrainerCommandLineIsTheCliOnTheSameClassPath() {
+        var launch = new TrainerProcessLauncher.Launch("/usr/bin/java", "a.jar:b.jar", List.of("-Xmx2g",
+                "-Dai.djl.offline=true"), "com.example.Exec", Path.of("/etc/ndevid"));
+        NodeSettings s = new NodeSettings("gpu-box", "10.0.0.2", List.of("10.0.0.1:25520", "10.0.0.3:25520"),
+                List.of("gpu:0", "gpu:1"), launch, new RestartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofSeconds(60)), Duration.ofSeconds(30), dir);
+        TrainerProcessLauncher l = new TrainerProcessLauncher(s);
+        List<String> cmd = l.command(1, 26001);
+        assertEquals(List.of("/usr/bin/java", "-Xmx2g", "-Dai.djl.offline=true", "-cp", "a.jar:b.jar",
+                "io.ndevid.cli.NdevidCli", "node", "--role", "trainer", "--slot", "1", "--node-id", "gpu-box",
+                "--device", "gpu:1", "--host", "10.0.0.2", "--port", "26001", "--seed", "10.0.0.1:25520", "--seed",
+                "10.0.0.3:25520", "--executor", "com.example.Exec", "--parent-pid",
+                Long.toString(ProcessHandle.current().pid()), "--config-dir", "/etc/ndevid"), cmd);
+        assertEquals(Map.of("CUDA_VISIBLE_DEVICES", "1"), l.environment(1), "a GPU slot sees its own GPU only");
+        NodeSettings cpu = shell("true", List.of("cpu"), Duration.ofSeconds(1));
+        assertEquals(Map.of("CUDA_VISIBLE_DEVICES", ""), new TrainerProcessLauncher(cpu).environment(0));
+        assertEquals(dir.resolve("trainer-1.log"), l.logFile(1));
+    }
+
+    @Test
+    void theCurrentJvmLaunchForwardsEngineProperties() {
+        System.setProperty("ndevid.test.forwarded", "yes");
+        try {
+            var launch = TrainerProcessLauncher.Launch.currentJvm(List.of("-Xmx1g"), "production", null);
+            assertTrue(launch.jvmOptions().contains("-Dndevid.test.forwarded=yes"), launch.jvmOptions().toString());
+            assertEquals("-Xmx1g", launch.jvmOptions().get(0));
+            assertEquals(System.getProperty("java.class.path"), launch.classPath());
+            assertTrue(Files.isExecutable(Path.of(launch.javaBin())), launch.javaBin());
+        } finally {
+            System.clearProperty("ndevid.test.forwarded");
+        }
+    }
+
+    @Test
+    void restartBackoffDoublesUpToItsMaxAndResetsAfterAStableRun() {
+        RestartBackoff b = new RestartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(60));
+        Duration d = b.next(null, Duration.ofSeconds(2));
+        assertEquals(Duration.ofSeconds(1), d);
+        d = b.next(d, Duration.ofSeconds(2));
+        assertEquals(Duration.ofSeconds(2), d);
+        d = b.next(d, Duration.ofSeconds(2));
+        assertEquals(Duration.ofSeconds(4), d);
+        d = b.next(d, Duration.ofSeconds(2));
+        assertEquals(Duration.ofSeconds(5), d);
+        assertEquals(Duration.ofSeconds(1), b.next(d, Duration.ofMinutes(5)), "it ran a while: start over");
+        assertThrows(IllegalArgumentException.class, () -> new RestartBackoff(Duration.ofSeconds(2),
+                Duration.ofSeconds(1), Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void aTrainerThatDiesIsRestartedWithBackoff() throws Exception {
+        ActorRef<NodeAgent.Command> agent = testKit.spawn(NodeAgent.create(
+                shell("echo started; sleep 0.3; exit 3", List.of("cpu"), Duration.ofSeconds(1))));
+        TestProbe<NodeAgent.Slots> probe = testKit.createTestProbe();
+        long firstPid = 0;
+        NodeAgent.SlotProcess last = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (deadline - System.nanoTime() > 0) {
+            agent.tell(new NodeAgent.GetSlots(probe.getRef()));
+            last = probe.receiveMessage().slots().get(0);
+            if (firstPid == 0 && last.pid() > 0) {
+                firstPid = last.pid();
+            }
+            if (last.restarts() >= 3 && last.pid() > 0) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(last.restarts() >= 3, "restarted: " + last);
+        assertNotEquals(firstPid, last.pid(), "a new process");
+        assertTrue(last.port() > 0);
+        assertTrue(Files.readString(Path.of(last.logFile())).lines().filter("started"::equals).count() >= 3,
+                "every run appends to the slot's log");
+        testKit.stop(agent);
+    }
+
+    @Test
+    void stoppingTheAgentStopsItsTrainers() throws Exception {
+        ActorRef<NodeAgent.Command> agent = testKit.spawn(NodeAgent.create(
+                shell("exec sleep 60", List.of("cpu", "cpu"), Duration.ofSeconds(2))));
+        TestProbe<NodeAgent.Slots> probe = testKit.createTestProbe();
+        agent.tell(new NodeAgent.GetSlots(probe.getRef()));
+        List<NodeAgent.SlotProcess> slots = probe.receiveMessage().slots();
+        assertEquals(2, slots.size());
+        assertTrue(slots.stream().allMatch(NodeAgent.SlotProcess::alive), slots.toString());
+        testKit.stop(agent);
+        for (NodeAgent.SlotProcess s : slots) {
+            ProcessHandle h = ProcessHandle.of(s.pid()).orElse(null);
+            if (h != null) {
+                h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertFalse(ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive).orElse(false), "pid " + s.pid());
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.ndevid.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ndevid node}: bad flags, a taken port and an unreachable seed end with one clear line and an exit code. */
+class NodeCommandTest {
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cl = NdevidCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static void assertFails(int code, String message, String... args) {
+        Run r = run(args);
+        assertEquals(code, r.code(), "exit code; err=" + r.err());
+        assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void helpListsTheNodeCommandAndItsFlags() {
+        assertTrue(run("--help").out().contains("node"));
+        Run r = run("node", "--help");
+        assertEquals(0, r.code());
+        for (String flag : new String[] {"--role", "--host", "--port", "--seed", "--slots", "--dir", "--config-dir"}) {
+            assertTrue(r.out().contains(flag), flag + " in\n" + r.out());
+        }
+    }
+
+    @Test
+    void badFlagsAreOneLine() {
+        assertFails(2, "Missing required option: '--role", "node");
+        assertFails(2, "unknown --role 'bogus'", "node", "--role", "bogus");
+        assertFails(2, "--seed HOST:PORT is needed", "node", "--role", "worker");
+        assertFails(2, "seed must be HOST:PORT, got 'nope'", "node", "--role", "coordinator", "--seed", "nope");
+        assertFails(2, "seed port must be in [1, 65535]", "node", "--role", "coordinator", "--seed", "h:0");
+        assertFails(2, "--role trainer needs --slot K", "node", "--role", "trainer", "--seed", "127.0.0.1:25520");
+        assertFails(2, "--slots needs the worker role", "node", "--role", "coordinator", "--slots", "2");
+        assertFails(2, "--slots must be ≥ 0", "node", "--role", "worker", "--slots", "-1", "--seed", "h:1");
+        assertFails(2, "--port must be in [0, 65535]", "node", "--role", "coordinator", "--port", "70000");
+        assertFails(2, "the first node (no --seed) needs a fixed --port", "node", "--role", "coordinator",
+                "--port", "0");
+        assertFails(2, "a trainer process has the trainer role only", "node", "--role", "trainer,worker", "--slot",
+                "0", "--seed", "127.0.0.1:25520");
+        assertFails(2, "--host 'no-such-host.invalid' does not resolve", "node", "--role", "coordinator", "--host",
+                "no-such-host.invalid", "--port", "25999");
+        assertFails(2, "config file not found", "node", "--role", "coordinator", "--port", "0", "--seed",
+                "127.0.0.1:1", "--config", "/no/such.conf");
+        assertFails(2, "cluster config /no/dir/coordinator.conf not found", "node", "--role", "coordinator",
+                "--config-dir", "/no/dir");
+    }
+
+    @Test
+    void aPortInUseIsNamed() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            int port = taken.getLocalPort();
+            assertFails(2, "port " + port + " on 127.0.0.1 is in use", "node", "--role", "coordinator", "--port",
+                    Integer.toString(port));
+        }
+    }
+
+    @Test
+    void aTrainerWithoutModelsSaysSo() {
+        if (!modelsPresent()) { // once the models' facade is on the class path, "production" is available
+            assertFails(1, "no production TrialExecutor", "node", "--role", "trainer", "--slot", "0", "--seed",
+                    "127.0.0.1:25520", "--executor", "production");
+        }
+        assertFails(2, "executor 'com.example.Nope' is neither 'production' nor a class", "node", "--role",
+                "trainer", "--slot", "0", "--seed", "127.0.0.1:25520", "--executor", "com.example.Nope");
+    }
+
+    private static boolean modelsPresent() {
+        try {
+            Class.forName("io.ndevid.training.run.Trials");
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void anUnreachableSeedGivesUpAfterTheJoinTimeout() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            closed = s.getLocalPort();
+        }
+        long t0 = System.nanoTime();
+        assertFails(1, "could not join the cluster through seed(s) [127.0.0.1:" + closed + "] within 2 s", "node",
+                "--role", "coordinator", "--port", "0", "--seed", "127.0.0.1:" + closed, "--join-timeout", "2");
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "bounded wait");
+    }
+}
