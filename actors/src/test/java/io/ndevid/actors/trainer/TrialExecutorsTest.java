@@ -1,16 +1,20 @@
 package io.ndevid.actors.trainer;
 
-import io.ndevid.actors.testing.FakeTrialsFacade;
-import io.ndevid.actors.testing.TestSpecs;
 import io.ndevid.actors.testing.TinyGanExecutor;
 import io.ndevid.training.run.TrainerLoop;
+import io.ndevid.training.spec.ModelFamily;
+import io.ndevid.training.spec.Presets;
+import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
+import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.TemporalKind;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -24,39 +28,28 @@ class TrialExecutorsTest {
         assertInstanceOf(TinyGanExecutor.class, TrialExecutors.named(TinyGanExecutor.class.getName()));
         var e = assertThrows(IllegalArgumentException.class, () -> TrialExecutors.named("java.lang.String"));
         assertTrue(e.getMessage().contains("does not implement"), e.getMessage());
+        assertInstanceOf(ProductionTrialExecutor.class, TrialExecutors.named("production"));
     }
 
+    /** The real models at cpu-tiny: stop before the start checkpoints after one iteration; a rerun resumes. */
     @Test
-    void theFacadeAdapterPreparesRunsStopsAndCloses(@TempDir Path dir) throws Exception {
-        TrialExecutor e = TrialExecutors.fromFacade(FakeTrialsFacade.class);
-        TrialSpec spec = TestSpecs.trial("facade", 12, 3);
-        int closed = FakeTrialsFacade.CLOSED.get();
+    void productionTrainsTheRealModelStopsAndResumes(@TempDir Path dir) throws Exception {
+        TrialSpec base = Presets.of("cpu-tiny", ModelFamily.TGAN, TemporalKind.ODE1, FVariant.LINEAR);
+        var node = SpecIO.json().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(base);
+        node.put("iterations", 4);
+        node.put("evalInterval", 0); // evaluation is covered by the metrics module's protocol tests
+        TrialSpec spec = SpecIO.fromTree(node);
+        TrialExecutor e = TrialExecutors.production();
         StopHandle stop = new StopHandle();
-        stop.request(); // stopped before it starts: one iteration, a checkpoint, STOPPED
+        stop.request();
         TrainerLoop.Result first = e.execute(spec, dir, p -> { }, stop);
-        assertEquals(TrainerLoop.Status.STOPPED, first.status());
+        assertEquals(TrainerLoop.Status.STOPPED, first.status(), first.message());
         assertEquals(1, first.iterationsDone());
-        List<Long> starts = new ArrayList<>();
-        TrainerLoop.Result second = e.execute(spec, dir, p -> starts.add(p.iteration()), new StopHandle());
-        assertEquals(TrainerLoop.Status.COMPLETED, second.status());
-        assertEquals(12, second.iterationsDone());
-        assertEquals(2L, starts.get(0), "resumed after the checkpointed iteration");
-        assertEquals(closed + 2, FakeTrialsFacade.CLOSED.get(), "each prepared trial is closed");
-        var bad = assertThrows(IllegalStateException.class, () -> TrialExecutors.fromFacade(String.class));
-        assertTrue(bad.getMessage().contains("does not have the shape"), bad.getMessage());
-    }
-
-    @Test
-    void withoutTheModelsProductionSaysWhatIsMissing() {
-        // on this branch the models' facade has not landed: a clear message instead of a ClassNotFoundException;
-        // once it is on the class path, production() is the facade adapter tested above
-        try {
-            Class.forName("io.ndevid.training.run.Trials");
-            assertInstanceOf(TrialExecutor.class, TrialExecutors.production());
-        } catch (ClassNotFoundException absent) {
-            var e = assertThrows(IllegalStateException.class, TrialExecutors::production);
-            assertTrue(e.getMessage().contains("io.ndevid.training.run.Trials is not on the class path"),
-                    e.getMessage());
-        }
+        List<Long> seen = new ArrayList<>();
+        TrainerLoop.Result second = e.execute(spec, dir, p -> seen.add(p.iteration()), new StopHandle());
+        assertEquals(TrainerLoop.Status.COMPLETED, second.status(), second.message());
+        assertEquals(4, second.iterationsDone());
+        assertEquals(2L, seen.get(0), "resumed after the checkpointed iteration");
+        assertTrue(Files.exists(dir.resolve("checkpoints").resolve("ckpt-000000004.bin")));
     }
 }
