@@ -31,6 +31,12 @@ import java.util.Map;
  * ({@link TganImageGenerator}) on (z_slow, z_t) per frame; a 3-D convolutional D with one score per remaining time
  * step. WGAN loss, one D and one G update per iteration on the same fake batch, RMSprop.
  *
+ * <p>D sees real and fake videos <em>in one batch</em> (concatenated; the fake half detached in the D update), in both
+ * updates, so that its BatchNorm layers normalise real and fake with shared statistics. With separate batches — as
+ * TGAN's code calls D — each BatchNorm normalises away the per-channel means and variances that tell a fake batch
+ * from a real one; at CPU scale (cpu-small, 400 iterations) that run kept the wrong brightness and collapsed to one
+ * video for every z, while the joint batch learned the brightness and gave distinct videos per z.
+ *
  * <p>Every {@value #SVC_INTERVAL} iterations (iteration % 5 == 0, after the updates) singular value clipping on
  * D's weights and BatchNorm γ clipping ({@link SingularValueClipping}). Only D is clipped: SVC is TGAN's way of
  * keeping the WGAN critic 1-Lipschitz, and nothing in the WGAN argument constrains G (REFERENCE.md describes
@@ -97,14 +103,17 @@ public final class Tgan extends AbstractVideoGan {
         Map<String, Double> out = new LinkedHashMap<>();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray fake = videos(ps, zSlow, noise, null, true);
+            long b = spec.batchSize();
             optD.zeroGradients();
-            NDArray yReal = d.forward(ps, new NDList(real), true).singletonOrThrow().mean();
-            NDArray yFake = d.forward(ps, new NDList(fake.stopGradient()), true).singletonOrThrow().mean();
+            NDArray y = d.forward(ps, new NDList(real.concat(fake.stopGradient(), 0)), true).singletonOrThrow();
+            NDArray yReal = y.get(":" + b).mean();
+            NDArray yFake = y.get(b + ":").mean();
             NDArray lossD = yFake.sub(yReal);
             gc.backward(lossD);
             optD.step();
             optG.zeroGradients();
-            NDArray lossG = d.forward(ps, new NDList(fake), true).singletonOrThrow().mean().neg();
+            NDArray lossG = d.forward(ps, new NDList(real.concat(fake, 0)), true).singletonOrThrow()
+                    .get(b + ":").mean().neg();
             gc.backward(lossG);
             optG.step();
             out.put("d_loss", Losses.value(lossD));
