@@ -63,22 +63,27 @@ public final class Tgan extends AbstractVideoGan {
                 () -> new DeconvTemporalGenerator(spec.latentDim(), spec.frames(), spec.width()),
                 new Shape(spec.batchSize(), spec.latentDim()),
                 b -> Init.apply(b, spec.seed(), "temporal", TGAN_INIT, Init.zeros())));
-        int n = spec.batchSize() * spec.frames();
-        image = new TganImageGenerator(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
-        image.initialize(manager, DataType.FLOAT32, new Shape(n, spec.latentDim()), new Shape(n, spec.latentDim()));
-        Init.apply(image, spec.seed(), "image", TGAN_INIT, Init.zeros());
-        g = new Composite();
-        g.add("temporal", temporal.generator());
-        g.add("image", image);
-        g.seal(manager);
-        d = Discriminators.tgan(spec.frameSize(), spec.frames(), spec.width());
-        d.initialize(manager, DataType.FLOAT32, videoShape(spec.batchSize()));
-        Init.apply(d, spec.seed(), "D", TGAN_INIT, Init.zeros());
-        // Chainer's / PyTorch's RMSprop defaults otherwise (alpha 0.99, eps 1e-8).
-        optG = RmsProp.builder().learningRate(spec.lrG()).build(g);
-        optD = RmsProp.builder().learningRate(spec.lrD()).build(d);
-        register("G", g, optG);
-        register("D", d, optD);
+        try {
+            int n = spec.batchSize() * spec.frames();
+            image = new TganImageGenerator(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
+            image.initialize(manager, DataType.FLOAT32, new Shape(n, spec.latentDim()), new Shape(n, spec.latentDim()));
+            Init.apply(image, spec.seed(), "image", TGAN_INIT, Init.zeros());
+            g = new Composite();
+            g.add("temporal", temporal.generator());
+            g.add("image", image);
+            g.seal(manager);
+            d = Discriminators.tgan(spec.frameSize(), spec.frames(), spec.width());
+            d.initialize(manager, DataType.FLOAT32, videoShape(spec.batchSize()));
+            Init.apply(d, spec.seed(), "D", TGAN_INIT, Init.zeros());
+            // Chainer's / PyTorch's RMSprop defaults otherwise (alpha 0.99, eps 1e-8).
+            optG = RmsProp.builder().learningRate(spec.lrG()).build(g);
+            optD = RmsProp.builder().learningRate(spec.lrD()).build(d);
+            register("G", g, optG);
+            register("D", d, optD);
+        } catch (RuntimeException e) {
+            close(); // frees what was built so far
+            throw e;
+        }
     }
 
     private Shape videoShape(long b) {

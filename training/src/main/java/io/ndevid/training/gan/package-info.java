@@ -1,9 +1,9 @@
 /**
- * The three video GANs of the study behind {@link io.ndevid.training.gan.VideoGan}: {@link io.ndevid.training.gan.Tgan},
- * {@link io.ndevid.training.gan.MoCoGan} and {@link io.ndevid.training.gan.TganV2}, each with any temporal generator
- * (original, ODE 1–3, SDE; f linear / deep / matched), built by {@link io.ndevid.training.gan.GanFactory}; plus
- * TGAN's {@link io.ndevid.training.gan.SingularValueClipping} and TGANv2's
- * {@link io.ndevid.training.gan.ZeroCentredGradientPenalty}.
+ * The three video GANs of the study behind {@link io.ndevid.training.gan.VideoGan}:
+ * {@link io.ndevid.training.gan.Tgan}, {@link io.ndevid.training.gan.MoCoGan} and {@link io.ndevid.training.gan.TganV2},
+ * each with any temporal generator (original, ODE 1–3, SDE; f linear / deep / matched), built by
+ * {@link io.ndevid.training.gan.GanFactory}; plus TGAN's {@link io.ndevid.training.gan.SingularValueClipping} and
+ * TGANv2's {@link io.ndevid.training.gan.ZeroCentredGradientPenalty}.
  *
  * <p>Conventions shared by the models: one fake batch per iteration (with its graph), the discriminators updated on it
  * detached, then G through the updated discriminators; every random draw from

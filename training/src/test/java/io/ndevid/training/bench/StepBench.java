@@ -121,7 +121,8 @@ public final class StepBench {
             Arrays.sort(ms);
             double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
             System.out.printf(Locale.ROOT, "%-28s %-9s threads %d  step median %7.1f ms (min %7.1f, max %7.1f)  "
-                            + "400 it ≈ %5.1f min  build %6.0f ms  sample(16) %6.0f ms  G_t %,d params  peak RSS %,d MB%n",
+                            + "400 it ≈ %5.1f min  build %6.0f ms  sample(16) %6.0f ms  G_t %,d params  "
+                            + "peak RSS %,d MB%n",
                     spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], 400 * median / 60_000,
                     buildMs, sampleMs, gan.temporalParameterCount(), peakRssKb() / 1024);
         }
