@@ -58,30 +58,35 @@ public final class MoCoGan extends AbstractVideoGan {
                     Init.Rule gru = Init.uniform(1 / Math.sqrt(spec.latentDim()));
                     Init.apply(b, spec.seed(), "temporal", gru, gru);
                 }));
-        int zDim = spec.contentDim() + spec.latentDim();
-        long n = (long) spec.batchSize() * spec.frames();
-        Init.Rule dcgan = Init.normal(0.02);
-        image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels());
-        image.initialize(manager, DataType.FLOAT32, new Shape(n, zDim, 1, 1));
-        Init.apply(image, spec.seed(), "image", dcgan, Init.zeros());
-        g = new Composite();
-        g.add("temporal", temporal.generator());
-        g.add("image", image);
-        g.seal(manager);
-        dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width());
-        dImage.initialize(manager, DataType.FLOAT32,
-                new Shape(spec.batchSize(), spec.channels(), spec.frameSize(), spec.frameSize()));
-        Init.apply(dImage, spec.seed(), "DI", dcgan, Init.zeros());
-        dVideo = Discriminators.mocoganVideo(spec.frameSize(), spec.frames(), spec.width());
-        dVideo.initialize(manager, DataType.FLOAT32,
-                new Shape(spec.batchSize(), spec.channels(), spec.frames(), spec.frameSize(), spec.frameSize()));
-        Init.apply(dVideo, spec.seed(), "DV", dcgan, Init.zeros());
-        optG = adam(spec.lrG()).build(g);
-        optDI = adam(spec.lrD()).build(dImage);
-        optDV = adam(spec.lrD()).build(dVideo);
-        register("G", g, optG);
-        register("DI", dImage, optDI);
-        register("DV", dVideo, optDV);
+        try {
+            int zDim = spec.contentDim() + spec.latentDim();
+            long n = (long) spec.batchSize() * spec.frames();
+            Init.Rule dcgan = Init.normal(0.02);
+            image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels());
+            image.initialize(manager, DataType.FLOAT32, new Shape(n, zDim, 1, 1));
+            Init.apply(image, spec.seed(), "image", dcgan, Init.zeros());
+            g = new Composite();
+            g.add("temporal", temporal.generator());
+            g.add("image", image);
+            g.seal(manager);
+            dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width());
+            dImage.initialize(manager, DataType.FLOAT32,
+                    new Shape(spec.batchSize(), spec.channels(), spec.frameSize(), spec.frameSize()));
+            Init.apply(dImage, spec.seed(), "DI", dcgan, Init.zeros());
+            dVideo = Discriminators.mocoganVideo(spec.frameSize(), spec.frames(), spec.width());
+            dVideo.initialize(manager, DataType.FLOAT32,
+                    new Shape(spec.batchSize(), spec.channels(), spec.frames(), spec.frameSize(), spec.frameSize()));
+            Init.apply(dVideo, spec.seed(), "DV", dcgan, Init.zeros());
+            optG = adam(spec.lrG()).build(g);
+            optDI = adam(spec.lrD()).build(dImage);
+            optDV = adam(spec.lrD()).build(dVideo);
+            register("G", g, optG);
+            register("DI", dImage, optDI);
+            register("DV", dVideo, optDV);
+        } catch (RuntimeException e) {
+            close(); // frees what was built so far
+            throw e;
+        }
     }
 
     private static Adam.Builder adam(double lr) {

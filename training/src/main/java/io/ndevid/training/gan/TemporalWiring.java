@@ -48,6 +48,9 @@ final class TemporalWiring {
     static Built build(TrialSpec spec, NDManager manager, Supplier<? extends TemporalGenerator> original,
                        Shape originalInput, Consumer<Block> originalInit) {
         if (spec.temporal() == TemporalKind.ORIGINAL) {
+            if (spec.mlpBeforeOde()) {
+                LOG.info("{}: mlpBeforeOde applies to ODE/SDE G_t only; ignored for the original", spec.configId());
+            }
             TemporalGenerator orig = original.get();
             orig.initialize(manager, DataType.FLOAT32, originalInput);
             originalInit.accept(orig);

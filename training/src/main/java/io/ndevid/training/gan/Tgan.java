@@ -31,6 +31,12 @@ import java.util.Map;
  * ({@link TganImageGenerator}) on (z_slow, z_t) per frame; a 3-D convolutional D with one score per remaining time
  * step. WGAN loss, one D and one G update per iteration on the same fake batch, RMSprop.
  *
+ * <p>D sees real and fake videos <em>in one batch</em> (concatenated; the fake half detached in the D update), in both
+ * updates, so that its BatchNorm layers normalise real and fake with shared statistics. With separate batches — as
+ * TGAN's code calls D — each BatchNorm normalises away the per-channel means and variances that tell a fake batch
+ * from a real one; at CPU scale (cpu-small, 400 iterations) that run kept the wrong brightness and collapsed to one
+ * video for every z, while the joint batch learned the brightness and gave distinct videos per z.
+ *
  * <p>Every {@value #SVC_INTERVAL} iterations (iteration % 5 == 0, after the updates) singular value clipping on
  * D's weights and BatchNorm γ clipping ({@link SingularValueClipping}). Only D is clipped: SVC is TGAN's way of
  * keeping the WGAN critic 1-Lipschitz, and nothing in the WGAN argument constrains G (REFERENCE.md describes
@@ -57,22 +63,27 @@ public final class Tgan extends AbstractVideoGan {
                 () -> new DeconvTemporalGenerator(spec.latentDim(), spec.frames(), spec.width()),
                 new Shape(spec.batchSize(), spec.latentDim()),
                 b -> Init.apply(b, spec.seed(), "temporal", TGAN_INIT, Init.zeros())));
-        int n = spec.batchSize() * spec.frames();
-        image = new TganImageGenerator(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
-        image.initialize(manager, DataType.FLOAT32, new Shape(n, spec.latentDim()), new Shape(n, spec.latentDim()));
-        Init.apply(image, spec.seed(), "image", TGAN_INIT, Init.zeros());
-        g = new Composite();
-        g.add("temporal", temporal.generator());
-        g.add("image", image);
-        g.seal(manager);
-        d = Discriminators.tgan(spec.frameSize(), spec.frames(), spec.width());
-        d.initialize(manager, DataType.FLOAT32, videoShape(spec.batchSize()));
-        Init.apply(d, spec.seed(), "D", TGAN_INIT, Init.zeros());
-        // Chainer's / PyTorch's RMSprop defaults otherwise (alpha 0.99, eps 1e-8).
-        optG = RmsProp.builder().learningRate(spec.lrG()).build(g);
-        optD = RmsProp.builder().learningRate(spec.lrD()).build(d);
-        register("G", g, optG);
-        register("D", d, optD);
+        try {
+            int n = spec.batchSize() * spec.frames();
+            image = new TganImageGenerator(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
+            image.initialize(manager, DataType.FLOAT32, new Shape(n, spec.latentDim()), new Shape(n, spec.latentDim()));
+            Init.apply(image, spec.seed(), "image", TGAN_INIT, Init.zeros());
+            g = new Composite();
+            g.add("temporal", temporal.generator());
+            g.add("image", image);
+            g.seal(manager);
+            d = Discriminators.tgan(spec.frameSize(), spec.frames(), spec.width());
+            d.initialize(manager, DataType.FLOAT32, videoShape(spec.batchSize()));
+            Init.apply(d, spec.seed(), "D", TGAN_INIT, Init.zeros());
+            // Chainer's / PyTorch's RMSprop defaults otherwise (alpha 0.99, eps 1e-8).
+            optG = RmsProp.builder().learningRate(spec.lrG()).build(g);
+            optD = RmsProp.builder().learningRate(spec.lrD()).build(d);
+            register("G", g, optG);
+            register("D", d, optD);
+        } catch (RuntimeException e) {
+            close(); // frees what was built so far
+            throw e;
+        }
     }
 
     private Shape videoShape(long b) {
@@ -97,14 +108,17 @@ public final class Tgan extends AbstractVideoGan {
         Map<String, Double> out = new LinkedHashMap<>();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray fake = videos(ps, zSlow, noise, null, true);
+            long b = spec.batchSize();
             optD.zeroGradients();
-            NDArray yReal = d.forward(ps, new NDList(real), true).singletonOrThrow().mean();
-            NDArray yFake = d.forward(ps, new NDList(fake.stopGradient()), true).singletonOrThrow().mean();
+            NDArray y = d.forward(ps, new NDList(real.concat(fake.stopGradient(), 0)), true).singletonOrThrow();
+            NDArray yReal = y.get(":" + b).mean();
+            NDArray yFake = y.get(b + ":").mean();
             NDArray lossD = yFake.sub(yReal);
             gc.backward(lossD);
             optD.step();
             optG.zeroGradients();
-            NDArray lossG = d.forward(ps, new NDList(fake), true).singletonOrThrow().mean().neg();
+            NDArray lossG = d.forward(ps, new NDList(real.concat(fake, 0)), true).singletonOrThrow()
+                    .get(b + ":").mean().neg();
             gc.backward(lossG);
             optG.step();
             out.put("d_loss", Losses.value(lossD));

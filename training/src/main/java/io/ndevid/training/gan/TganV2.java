@@ -62,41 +62,51 @@ public final class TganV2 extends AbstractVideoGan {
     private List<Shape> lastRealShapes = List.of();
 
     TganV2(TrialSpec spec, NDManager parent, Device device) {
-        super(spec, parent, device, m -> TemporalWiring.build(spec, m,
+        super(checkFrames(spec), parent, device, m -> TemporalWiring.build(spec, m,
                 () -> new ConvLstmTemporalGenerator(8 * spec.width(), 4, spec.frames()),
                 new Shape(spec.batchSize(), 16L * 8 * spec.width()),
                 b -> Init.apply(b, spec.seed(), "temporal", Init.xavierUniform(1), Init.zeros())));
-        levels = TganV2Renderer.levels(spec.frameSize());
+        try {
+            levels = TganV2Renderer.levels(spec.frameSize());
+            batches = new int[levels];
+            for (int l = 0; l < levels; l++) {
+                batches[l] = Math.max(1, spec.batchSize() >> l);
+            }
+            renderer = new TganV2Renderer(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
+            renderer.initialize(manager, DataType.FLOAT32, new Shape((long) spec.batchSize() * spec.frames(),
+                    spec.latentDim()));
+            initXavier(renderer, "renderer");
+            g = new Composite();
+            g.add("temporal", temporal.generator());
+            g.add("renderer", renderer);
+            g.seal(manager);
+            d = new Composite();
+            for (int l = 0; l < levels; l++) {
+                SequentialBlock dl = Discriminators.tganv2Level(renderer.sizeAt(l), spec.width(), spec.channels());
+                dl.initialize(manager, DataType.FLOAT32, new Shape(batches[l], spec.channels(),
+                        spec.frames() >> l, renderer.sizeAt(l), renderer.sizeAt(l)));
+                initXavier(dl, "D" + l);
+                levelDs.add(d.add("level" + l, dl));
+            }
+            d.seal(manager);
+            optG = Adam.builder().learningRate(spec.lrG()).betas(0, 0.9).build(g);
+            optD = Adam.builder().learningRate(spec.lrD()).betas(0, 0.9).build(d);
+            register("G", g, optG);
+            register("D", d, optD);
+        } catch (RuntimeException e) {
+            close(); // frees what was built so far
+            throw e;
+        }
+    }
+
+    private static TrialSpec checkFrames(TrialSpec spec) {
+        int levels = TganV2Renderer.levels(spec.frameSize());
         if (spec.frames() % (1 << (levels - 1)) != 0) {
             throw new IllegalArgumentException("TGANv2 at " + spec.frameSize() + " px has " + levels + " levels and "
                     + "halves the frames per level: frames must be divisible by " + (1 << (levels - 1)) + ", got "
                     + spec.frames());
         }
-        batches = new int[levels];
-        for (int l = 0; l < levels; l++) {
-            batches[l] = Math.max(1, spec.batchSize() >> l);
-        }
-        renderer = new TganV2Renderer(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
-        renderer.initialize(manager, DataType.FLOAT32, new Shape((long) spec.batchSize() * spec.frames(),
-                spec.latentDim()));
-        initXavier(renderer, "renderer");
-        g = new Composite();
-        g.add("temporal", temporal.generator());
-        g.add("renderer", renderer);
-        g.seal(manager);
-        d = new Composite();
-        for (int l = 0; l < levels; l++) {
-            SequentialBlock dl = Discriminators.tganv2Level(renderer.sizeAt(l), spec.width(), spec.channels());
-            dl.initialize(manager, DataType.FLOAT32, new Shape(batches[l], spec.channels(),
-                    spec.frames() >> l, renderer.sizeAt(l), renderer.sizeAt(l)));
-            initXavier(dl, "D" + l);
-            levelDs.add(d.add("level" + l, dl));
-        }
-        d.seal(manager);
-        optG = Adam.builder().learningRate(spec.lrG()).betas(0, 0.9).build(g);
-        optD = Adam.builder().learningRate(spec.lrD()).betas(0, 0.9).build(d);
-        register("G", g, optG);
-        register("D", d, optD);
+        return spec;
     }
 
     /** SNGAN/TGANv2 convention: gain √2 inside residual branches, 1 on shortcuts, the FC, renders and the head. */

@@ -121,11 +121,14 @@ class TganTest {
     @Test
     void originalTemporalGeneratorNeedsAPowerOfTwoFrames() {
         TrialSpec six = GanTestSupport.tiny(ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR, "\"frames\": 6");
+        int live = m.getManagedArrays().size();
         var e = assertThrows(IllegalArgumentException.class, () -> GanFactory.create(six, m, Device.cpu()));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
+        assertEquals(live, m.getManagedArrays().size(), "a failed build frees what it allocated");
         var matched = assertThrows(IllegalArgumentException.class, () -> GanFactory.create(GanTestSupport.tiny(
                 ModelFamily.TGAN, TemporalKind.ODE1, FVariant.MATCHED, "\"frames\": 6"), m, Device.cpu()));
         assertTrue(matched.getMessage().contains("matched"), matched.getMessage());
+        assertEquals(live, m.getManagedArrays().size(), "a failed build frees what it allocated");
         // An ODE G_t with f = linear or deep has no such limit.
         TrialSpec odeSix = GanTestSupport.tiny(ModelFamily.TGAN, TemporalKind.ODE1, FVariant.LINEAR, "\"frames\": 6");
         try (VideoGan gan = GanFactory.create(odeSix, m, Device.cpu())) {

@@ -88,8 +88,8 @@ public final class Discriminators {
 
     /**
      * One of TGANv2's 3-D ResNet discriminators (no BatchNorm; D must be deterministic for the gradient penalty):
-     * {@link ResDown3d} blocks from {@code size} px down to 2×2 (channels width, 2·width, … at most 8·width), then ReLU,
-     * a sum over time and space, and Linear → one logit per video [B, 1].
+     * {@link ResDown3d} blocks from {@code size} px down to 2×2 (channels width, 2·width, … at most 8·width), then
+     * ReLU, a sum over time and space, and Linear → one logit per video [B, 1].
      */
     public static SequentialBlock tganv2Level(int size, int width, int channels) {
         int blocks = Math.max(1, Layers.log2(size) - 1);

@@ -1,0 +1,187 @@
+package io.ndevid.training.bench;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import io.ndevid.solvers.engine.TorchRuntime;
+import io.ndevid.training.data.SyntheticVideos;
+import io.ndevid.training.gan.GanFactory;
+import io.ndevid.training.gan.VideoGan;
+import io.ndevid.training.spec.ModelFamily;
+import io.ndevid.training.spec.Presets;
+import io.ndevid.training.spec.TrialSpec;
+import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.TemporalKind;
+import io.ndevid.training.viz.VideoGrids;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Micro benchmark of one training iteration (not a test). Prints, per config, the median step time after warm-up, the
+ * build and sampling times, and the process's peak RSS — run one config per process for a per-config peak
+ * ({@code bench/training.sh} does).
+ *
+ * <pre>
+ * StepBench [--preset cpu-small] [--threads 1] [--steps 10] [--warmup 3] MODEL:KIND[:F] …
+ * StepBench --learn DIR [--preset cpu-small] [--threads 1] [--iterations 400] MODEL:KIND[:F]
+ * </pre>
+ * {@code --learn} trains on the synthetic videos for the given iterations and writes sample PNG grids (the same
+ * 8 latents) every 100 iterations plus a real batch, printing the losses every 50 iterations: the "learning
+ * visibly" check of a preset.
+ */
+public final class StepBench {
+
+    private StepBench() {}
+
+    public static void main(String[] args) throws Exception {
+        String preset = "cpu-small";
+        int threads = 1;
+        int steps = 10;
+        int warmup = 3;
+        long iterations = -1;
+        Path learn = null;
+        List<String> configs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--preset" -> preset = args[++i];
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--steps" -> steps = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+                case "--learn" -> learn = Path.of(args[++i]);
+                case "--iterations" -> iterations = Long.parseLong(args[++i]);
+                default -> configs.add(args[i]);
+            }
+        }
+        TorchRuntime.engine();
+        JniUtils.setNumThreads(threads);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            for (String c : configs) {
+                TrialSpec spec = spec(preset, c);
+                if (learn != null) {
+                    learn(m, spec, learn, iterations > 0 ? iterations : spec.iterations());
+                } else {
+                    time(m, spec, threads, steps, warmup);
+                }
+            }
+        }
+    }
+
+    private static TrialSpec spec(String preset, String config) {
+        String[] p = config.split(":");
+        FVariant f = p.length > 2 ? FVariant.parse(p[2]) : FVariant.LINEAR;
+        return Presets.of(preset, ModelFamily.parse(p[0]), TemporalKind.parse(p[1]), f);
+    }
+
+    private static SyntheticVideos data(TrialSpec spec) {
+        return SyntheticVideos.builder().numClasses(spec.dataClasses()).frames(spec.frames()).size(spec.frameSize())
+                .channels(spec.channels()).seed(spec.seed()).build();
+    }
+
+    private static NDArray batch(NDManager m, SyntheticVideos data, TrialSpec spec, long iteration) {
+        int per = spec.channels() * spec.frames() * spec.frameSize() * spec.frameSize();
+        float[] v = new float[spec.batchSize() * per];
+        for (int b = 0; b < spec.batchSize(); b++) {
+            int index = (int) Math.floorMod(iteration * spec.batchSize() + b, (long) data.size());
+            data.readClip(index, null, v, b * per);
+        }
+        return m.create(v, new Shape(spec.batchSize(), spec.channels(), spec.frames(), spec.frameSize(),
+                spec.frameSize()));
+    }
+
+    private static void time(NDManager m, TrialSpec spec, int threads, int steps, int warmup) throws Exception {
+        SyntheticVideos data = data(spec);
+        long t0 = System.nanoTime();
+        try (VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+            double buildMs = (System.nanoTime() - t0) / 1e6;
+            double[] ms = new double[steps];
+            for (int it = 0; it < warmup + steps; it++) {
+                try (NDManager s = m.newSubManager()) {
+                    NDArray real = batch(s, data, spec, it);
+                    long a = System.nanoTime();
+                    gan.step(real, it);
+                    if (it >= warmup) {
+                        ms[it - warmup] = (System.nanoTime() - a) / 1e6;
+                    }
+                }
+            }
+            double sampleMs;
+            try (NDManager s = m.newSubManager()) {
+                long a = System.nanoTime();
+                gan.sample(s, 16, 1).toFloatArray();
+                sampleMs = (System.nanoTime() - a) / 1e6;
+            }
+            Arrays.sort(ms);
+            double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
+            System.out.printf(Locale.ROOT, "%-28s %-9s threads %d  step median %7.1f ms (min %7.1f, max %7.1f)  "
+                            + "400 it ≈ %5.1f min  build %6.0f ms  sample(16) %6.0f ms  G_t %,d params  "
+                            + "peak RSS %,d MB%n",
+                    spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], 400 * median / 60_000,
+                    buildMs, sampleMs, gan.temporalParameterCount(), peakRssKb() / 1024);
+        }
+    }
+
+    private static void learn(NDManager m, TrialSpec spec, Path dir, long iterations) throws Exception {
+        SyntheticVideos data = data(spec);
+        Path out = dir.resolve(spec.name() + "-" + spec.preset());
+        Files.createDirectories(out);
+        VideoGrids.Options grid = VideoGrids.Options.cols(8).withScale(3);
+        try (NDManager s = m.newSubManager()) {
+            VideoGrids.writePngGrid(batch(s, data, spec, 0).get("0:8"), out.resolve("real.png"), grid);
+        }
+        long t0 = System.nanoTime();
+        try (VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+            for (long it = 0; it <= iterations; it++) {
+                if (it % 100 == 0 || it == iterations) {
+                    try (NDManager s = m.newSubManager()) {
+                        NDArray v = gan.sample(s, 8, 12345);
+                        VideoGrids.writePngGrid(v, out.resolve(String.format("sample-%04d.png", it)), grid);
+                        System.out.printf(Locale.ROOT, "  it %4d  sample mean %.3f std %.3f  frame-to-frame |Δ| %.4f"
+                                        + "  (%.0f s)%n", it, v.mean().getFloat(), std(v), frameDelta(v),
+                                (System.nanoTime() - t0) / 1e9);
+                    }
+                }
+                if (it == iterations) {
+                    break;
+                }
+                try (NDManager s = m.newSubManager()) {
+                    Map<String, Double> l = gan.step(batch(s, data, spec, it), it);
+                    if (it % 50 == 0) {
+                        System.out.printf(Locale.ROOT, "  it %4d  %s%n", it, l);
+                    }
+                }
+            }
+        }
+        try (NDManager s = m.newSubManager()) {
+            NDArray real = batch(s, data, spec, 1);
+            System.out.printf(Locale.ROOT, "  real   mean %.3f std %.3f  frame-to-frame |Δ| %.4f%n",
+                    real.mean().getFloat(), std(real), frameDelta(real));
+        }
+        System.out.printf(Locale.ROOT, "%s: %d iterations in %.1f min; PNGs in %s%n", spec.configId(), iterations,
+                (System.nanoTime() - t0) / 6e10, out);
+    }
+
+    private static float std(NDArray v) {
+        return v.sub(v.mean()).square().mean().sqrt().getFloat();
+    }
+
+    private static float frameDelta(NDArray v) {
+        return v.get(":, :, 1:").sub(v.get(":, :, :-1")).abs().mean().getFloat();
+    }
+
+    private static long peakRssKb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}
