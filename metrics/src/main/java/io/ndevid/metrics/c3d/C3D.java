@@ -252,7 +252,7 @@ public final class C3D extends AbstractBlock {
     public static String missingWeightsMessage(C3dConfig config) {
         return "No C3D weights given. ndevid never downloads weights: supply a DJL parameter file written by "
                 + "C3D.saveWeights (DJL Block.saveParameters) for a C3D with " + config + ", e.g. an evaluator trained "
-                + "by ndevid on labelled synthetic videos, or UCF101 C3D weights converted to DJL's layout "
-                + "(see the C3D class comment for the parameter order and shapes).";
+                + "by ndevid on labelled synthetic videos, or a NumPy .npz with Chainer's names (conv1a/W, conv1a/b, …, "
+                + "fc8/b — the Chainer conversion of the Caffe C3D UCF101 model) through C3dNpzWeights.load.";
     }
 }
