@@ -118,6 +118,39 @@ public final class RunFolder {
         }
     }
 
+    /**
+     * Keeps only the lines of a JSON-lines log whose {@code field} is ≤ {@code lastKept} (rewritten atomically); a
+     * missing file is left missing. Used on resume so a log never holds an iteration twice.
+     */
+    public void truncateLog(Path file, String field, long lastKept) {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try {
+            java.util.List<String> keep = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    var node = JSON.readTree(line);
+                    if (node.has(field) && node.get(field).asLong() > lastKept) {
+                        continue;
+                    }
+                } catch (IOException torn) {
+                    continue; // a line cut short by a crash
+                }
+                keep.add(line);
+            }
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, keep, StandardCharsets.UTF_8);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The newest periodic checkpoint, if any. */
     public Optional<Path> latestCheckpoint() {
         if (!Files.isDirectory(checkpoints())) {

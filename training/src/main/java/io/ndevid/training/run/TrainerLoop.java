@@ -20,6 +20,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,6 +103,10 @@ public final class TrainerLoop {
             Optional<Path> resume = run.latestCheckpoint();
             if (resume.isPresent()) {
                 start = restore(gan, resume.get());
+                // Lines written after that checkpoint (a crash or kill between them) will be written again.
+                run.truncateLog(run.stats(), "iteration", start - 1);
+                run.truncateLog(run.dir().resolve("metric-is.jsonl"), "iteration", start);
+                run.truncateLog(run.dir().resolve("metric-fid.jsonl"), "iteration", start);
                 listener.onMessage("resuming " + spec.name() + " from " + resume.get().getFileName()
                         + " at iteration " + start);
             }
@@ -150,6 +155,9 @@ public final class TrainerLoop {
                     double eta = (spec.iterations() - i - 1) / Math.max(emaRate, 1e-9);
                     listener.onProgress(new Progress(spec, i + 1, spec.iterations(), emaRate, eta, losses));
                     if (stopRequested && !lastIteration) {
+                        if (!Files.exists(run.checkpoint(i + 1))) {
+                            save(gan, i + 1); // the stop came with the progress report, after this step's save
+                        }
                         run.writeStatus("stopped", i + 1, "stopped on request; resume continues from here");
                         return new Result(Status.STOPPED, i + 1, seconds(t0), last, "stopped", run.dir());
                     }
