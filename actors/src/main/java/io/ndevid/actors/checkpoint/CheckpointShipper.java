@@ -165,8 +165,17 @@ public final class CheckpointShipper implements AutoCloseable {
         if (Files.isRegularFile(metrics)) {
             done.add(shipFile(store, up, experimentId, trial, CheckpointActor.METRICS, metrics));
         }
+        for (ShippedFile f : done) {
+            // one line per file shipped, next to the trial's stats (transfer latencies for benchmarks)
+            run.appendJsonLine(runDir.resolve(TRANSFERS_FILE), Map.of("experiment", experimentId, "trial", trial,
+                    "kind", f.kind(), "bytes", f.bytes(), "ms", f.nanos() / 1e6, "stored", f.path(),
+                    "time", java.time.Instant.now().toString()));
+        }
         return new Shipped(List.copyOf(done));
     }
+
+    /** {@code <runDir>/transfers.jsonl}: what was shipped to the store, how big, how long it took. */
+    public static final String TRANSFERS_FILE = "transfers.jsonl";
 
     private static boolean sharesDataDir(CheckpointActor.UploadChannel up) {
         if (up.storeId() == null || up.dataDir() == null) {
