@@ -13,6 +13,7 @@ import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.ReceivedTensor;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorReceiver;
+import io.ndevid.actors.transport.TransferRetry;
 import io.ndevid.training.checkpoint.Checkpoint;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.run.RunFolder;
@@ -51,12 +52,55 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
     /** Where to send checkpoint bytes over Aeron (replies {@link UploadChannel}). */
     public record GetUploadChannel(ActorRef<UploadChannel> replyTo) implements Command, CborSerializable {}
 
-    /** {@code channel} is null when this store takes no transfers. */
-    public record UploadChannel(String channel, int streamId) implements CborSerializable {}
+    /**
+     * {@code channel} is null when this store takes no transfers. {@code storeId} is also written to
+     * {@code <dataDir>/.ndevid-store-id}: a trainer that reads the same id there shares the data directory.
+     */
+    public record UploadChannel(String channel, int streamId, String storeId, String dataDir)
+            implements CborSerializable {
+        public UploadChannel(String channel, int streamId) {
+            this(channel, streamId, null, null);
+        }
+    }
 
-    /** A checkpoint file sent over Aeron as a {@code uint8} tensor; store it once it arrived and verified. */
-    public record StoreTransfer(String experimentId, String trial, TensorDescriptor descriptor,
-                                ActorRef<Reply> replyTo) implements Command, CborSerializable {}
+    /** What a transferred file is: the final checkpoint, the best-IS checkpoint, or {@code final-metrics.json}. */
+    public static final String FINAL = "final";
+    public static final String BEST = "best";
+    public static final String METRICS = "metrics";
+
+    /**
+     * A file sent over Aeron as a {@code uint8} tensor; stored once it arrived and verified. {@code kind} is
+     * {@link #FINAL}, {@link #BEST} or {@link #METRICS}; chunks that fail their CRC or go missing are asked again
+     * from {@code resendTo} (up to {@code maxResends} times, {@link io.ndevid.actors.transport.TransferRetry}).
+     */
+    public record StoreTransfer(String experimentId, String trial, String kind, TensorDescriptor descriptor,
+                                ActorRef<ResendRequest> resendTo, ActorRef<Reply> replyTo)
+            implements Command, CborSerializable {
+        public StoreTransfer(String experimentId, String trial, TensorDescriptor descriptor, ActorRef<Reply> replyTo) {
+            this(experimentId, trial, FINAL, descriptor, null, replyTo);
+        }
+    }
+
+    /** The store asks the sender to resend {@code chunks} (all when empty) of transfer {@code transferId}. */
+    public record ResendRequest(long transferId, int[] chunks) implements CborSerializable {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ResendRequest r && r.transferId == transferId && java.util.Arrays.equals(r.chunks, chunks);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(transferId) * 31 + java.util.Arrays.hashCode(chunks);
+        }
+
+        @Override
+        public String toString() {
+            return "ResendRequest[" + transferId + ", " + java.util.Arrays.toString(chunks) + "]";
+        }
+    }
+
+    /** How often a transfer may be resent before it fails. */
+    public static final int MAX_RESENDS = 3;
 
     public sealed interface Reply extends CborSerializable {}
 
@@ -67,9 +111,13 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
 
     private record Done(Reply reply, ActorRef<Reply> replyTo) implements Command {}
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper METRICS_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final ActorContext<Command> context;
     private final Path dataDir;
     private final TensorReceiver receiver;
+    private final String storeId = java.util.UUID.randomUUID().toString();
     private final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "checkpoint-store-io");
         t.setDaemon(true);
@@ -91,7 +139,30 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
         this.context = context;
         this.dataDir = dataDir;
         this.receiver = receiver;
+        try {
+            Files.createDirectories(dataDir);
+            Path id = dataDir.resolve(STORE_ID_FILE);
+            Path tmp = dataDir.resolve(STORE_ID_FILE + ".tmp-" + storeId);
+            Files.writeString(tmp, storeId);
+            Files.move(tmp, id, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            context.getLog().warn("cannot write {} in {}: {}", STORE_ID_FILE, dataDir, e.getMessage());
+        }
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+    }
+
+    /** The file in the data directory that names the store (trainers compare it to tell a shared directory). */
+    public static final String STORE_ID_FILE = ".ndevid-store-id";
+
+    /** Where a trial's best-IS checkpoint is stored. */
+    public static Path storedBestPath(Path dataDir, String experimentId, String trial) {
+        return dataDir.resolve(experimentId).resolve("checkpoints").resolve(trial + ".best.bin");
+    }
+
+    /** Where a trial's {@code final-metrics.json} is stored. */
+    public static Path storedMetricsPath(Path dataDir, String experimentId, String trial) {
+        return dataDir.resolve(experimentId).resolve("checkpoints").resolve(trial + ".final-metrics.json");
     }
 
     /** Where a trial's checkpoint is stored. */
@@ -104,8 +175,10 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
         return newReceiveBuilder()
                 .onMessage(Export.class, this::onExport)
                 .onMessage(GetUploadChannel.class, g -> {
-                    g.replyTo().tell(receiver == null ? new UploadChannel(null, 0)
-                            : new UploadChannel(receiver.channel(), receiver.streamId()));
+                    g.replyTo().tell(receiver == null
+                            ? new UploadChannel(null, 0, storeId, dataDir.toAbsolutePath().toString())
+                            : new UploadChannel(receiver.channel(), receiver.streamId(), storeId,
+                                    dataDir.toAbsolutePath().toString()));
                     return this;
                 })
                 .onMessage(StoreTransfer.class, this::onTransfer)
@@ -141,18 +214,53 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
             t.replyTo().tell(new Failed(t.experimentId(), t.trial(), "this checkpoint store takes no transfers"));
             return this;
         }
-        CompletionStage<Reply> work = receiver.expect(t.descriptor()).thenApplyAsync((ReceivedTensor r) -> {
+        String kind = t.kind() == null ? FINAL : t.kind();
+        if (!kind.equals(FINAL) && !kind.equals(BEST) && !kind.equals(METRICS)) {
+            t.replyTo().tell(new Failed(t.experimentId(), t.trial(), "unknown transfer kind " + kind));
+            return this;
+        }
+        ActorRef<ResendRequest> resendTo = t.resendTo();
+        CompletionStage<ReceivedTensor> arrived = resendTo == null ? receiver.expect(t.descriptor())
+                : TransferRetry.receive(receiver, t.descriptor(), MAX_RESENDS, failure -> {
+                    context.getLog().info("{} / {} {}: asking for a resend: {}", t.experimentId(), t.trial(), kind,
+                            failure.getMessage());
+                    resendTo.tell(new ResendRequest(t.descriptor().transferId(),
+                            failure.missingChunks() == null ? new int[0] : failure.missingChunks()));
+                }, io);
+        CompletionStage<Reply> work = arrived.thenApplyAsync((ReceivedTensor r) -> {
             Path tmp = null;
             try {
-                // CheckpointIO verifies files: land the bytes in a temporary file and read that back
-                Path dir = storedPath(dataDir, t.experimentId(), t.trial()).getParent();
+                Path target = switch (kind) {
+                    case BEST -> storedBestPath(dataDir, t.experimentId(), t.trial());
+                    case METRICS -> storedMetricsPath(dataDir, t.experimentId(), t.trial());
+                    default -> storedPath(dataDir, t.experimentId(), t.trial());
+                };
+                Path dir = target.getParent();
                 Files.createDirectories(dir);
-                tmp = Files.createTempFile(dir, ".incoming-", ".ckpt");
+                tmp = Files.createTempFile(dir, ".incoming-", ".part");
                 ByteBuffer payload = r.payload();
                 byte[] bytes = new byte[payload.remaining()];
                 payload.get(bytes);
                 Files.write(tmp, bytes);
-                return store(t.experimentId(), t.trial(), CheckpointIO.read(tmp));
+                if (kind.equals(METRICS)) {
+                    // must be JSON; then fsync'd and moved into place atomically
+                    METRICS_JSON.readTree(bytes);
+                    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
+                            java.nio.file.StandardOpenOption.WRITE)) {
+                        ch.force(true);
+                    }
+                    Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    return new Stored(t.experimentId(), t.trial(), target.toString(), -1, bytes.length);
+                }
+                // CheckpointIO verifies files: land the bytes in a temporary file and read that back
+                Checkpoint c = CheckpointIO.read(tmp);
+                if (kind.equals(BEST)) {
+                    CheckpointIO.write(target, c);
+                    return new Stored(t.experimentId(), t.trial(), target.toString(), c.iteration(),
+                            Files.size(target));
+                }
+                return store(t.experimentId(), t.trial(), c);
             } catch (IOException ex) {
                 throw new UncheckedIOException(ex);
             } finally {

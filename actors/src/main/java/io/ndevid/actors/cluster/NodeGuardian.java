@@ -7,12 +7,21 @@ import akka.actor.typed.Behavior;
 import akka.actor.typed.javadsl.Adapter;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
+import com.typesafe.config.Config;
 import io.ndevid.actors.checkpoint.CheckpointActor;
+import io.ndevid.actors.checkpoint.CheckpointShipper;
+import io.ndevid.actors.transport.AeronNode;
+import io.ndevid.actors.transport.TransportSettings;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.trainer.TrainerActor;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
@@ -27,11 +36,43 @@ public final class NodeGuardian {
 
     private NodeGuardian() {}
 
+    private static TransportSettings transportSettings(Config config) {
+        return config.hasPath("ndevid.aeron") ? TransportSettings.fromConfig(config.getConfig("ndevid.aeron"))
+                : TransportSettings.defaults();
+    }
+
+    private static int freeUdpPort(String host) {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(host), 0))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free UDP port on " + host, e);
+        }
+    }
+
     public static Behavior<Void> create(NodePlan plan) {
         return Behaviors.setup(ctx -> {
             ActorRef<Coordinator.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(), plan.coordinator());
+            Config config = ctx.getSystem().settings().config();
+            CheckpointShipper.Mode transfer = CheckpointShipper.Mode.parse(config.hasPath("ndevid.store.transfer")
+                    ? config.getString("ndevid.store.transfer") : "auto");
             if (plan.roles().contains(ClusterConfig.COORDINATOR)) {
-                ctx.spawn(CheckpointActor.create(plan.coordinator().dataDir()), "checkpoint-store");
+                if (transfer == CheckpointShipper.Mode.SHARED_FS) {
+                    ctx.spawn(CheckpointActor.create(plan.coordinator().dataDir()), "checkpoint-store");
+                } else {
+                    // trainers that do not share the data directory ship checkpoints to this node over Aeron
+                    AeronNode aeron = AeronNode.launchEmbedded(transportSettings(config));
+                    ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> aeron.close());
+                    String host = config.getString("akka.remote.artery.canonical.hostname");
+                    int port = config.hasPath("ndevid.store.aeron-port") ? config.getInt("ndevid.store.aeron-port")
+                            : 0;
+                    if (port == 0) {
+                        port = freeUdpPort(host);
+                    }
+                    int stream = config.hasPath("ndevid.store.stream-id") ? config.getInt("ndevid.store.stream-id")
+                            : 7301;
+                    ctx.spawn(CheckpointActor.create(plan.coordinator().dataDir(), aeron,
+                            "aeron:udp?endpoint=" + host + ":" + port, stream), "checkpoint-store");
+                }
             }
             if (plan.evaluation() != null) {
                 ctx.spawn(Evaluator.create(plan.evaluation()), "evaluator");
@@ -39,9 +80,18 @@ public final class NodeGuardian {
             if (plan.worker() != null) {
                 ctx.spawn(NodeAgent.create(plan.worker()), "node-agent");
             }
+            CheckpointShipper shipper = null;
+            if (!plan.trainers().isEmpty() && transfer != CheckpointShipper.Mode.SHARED_FS) {
+                Duration timeout = config.hasPath("ndevid.store.transfer-timeout")
+                        ? config.getDuration("ndevid.store.transfer-timeout") : Duration.ofMinutes(2);
+                shipper = new CheckpointShipper(ctx.getSystem(), transfer,
+                        () -> AeronNode.launchEmbedded(transportSettings(config)), null, timeout);
+                CheckpointShipper s = shipper;
+                ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> s.close());
+            }
             for (NodePlan.Trainer t : plan.trainers()) {
                 ActorRef<TrainerActor.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(), t.executor(),
-                        coordinator, plan.trainerSettings()), "trainer-" + t.slot().slot());
+                        coordinator, plan.trainerSettings(), shipper), "trainer-" + t.slot().slot());
                 CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem())).addTask(
                         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-trainer-" + t.slot().slot(),
                         () -> AskPattern.<TrainerActor.Command, Done>ask(trainer, TrainerActor.Drain::new,

@@ -108,13 +108,24 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
     }
 
-    /** An attempt ended; re-sent until {@link TrainerActor.ResultAcked}. */
+    /**
+     * An attempt ended; re-sent until {@link TrainerActor.ResultAcked}. {@code storedCheckpoint} is the store's path
+     * of the final checkpoint when the trainer shipped it over Aeron (the store has the bytes), else null (the
+     * coordinator copies it from the shared run folder).
+     */
     public record TrialEnded(String experimentId, String trial, int attempt, Outcome outcome, long iterations,
                              String message, Map<String, Double> losses, Map<String, Double> metrics, String runDir,
-                             ActorRef<TrainerActor.Command> trainer) implements Command, CborSerializable {
+                             ActorRef<TrainerActor.Command> trainer, String storedCheckpoint)
+            implements Command, CborSerializable {
         public TrialEnded {
             losses = BestMetrics.clean(losses);
             metrics = BestMetrics.clean(metrics);
+        }
+
+        public TrialEnded(String experimentId, String trial, int attempt, Outcome outcome, long iterations,
+                          String message, Map<String, Double> losses, Map<String, Double> metrics, String runDir,
+                          ActorRef<TrainerActor.Command> trainer) {
+            this(experimentId, trial, attempt, outcome, iterations, message, losses, metrics, runDir, trainer, null);
         }
     }
 
@@ -745,7 +756,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 e == null ? runDir(experimentId, t.name()).toString() : e.runDir(), now()));
         live.remove(new TrialKey(experimentId, t.name()));
         TrialRecord after = j.state().trial(t.name());
-        if (outcome == Outcome.COMPLETED && after.state() == TrialState.TERMINATED && !stores.isEmpty()) {
+        if (outcome.isResult() && after.state() == TrialState.TERMINATED && e != null
+                && e.storedCheckpoint() != null) {
+            // the trainer shipped it over Aeron and the store acknowledged: evaluate the stored copy
+            onCheckpointReply(new CheckpointReply(new CheckpointActor.Stored(experimentId, t.name(),
+                    e.storedCheckpoint(), e.iterations(), -1)));
+        } else if (outcome == Outcome.COMPLETED && after.state() == TrialState.TERMINATED && !stores.isEmpty()) {
             stores.iterator().next().tell(new CheckpointActor.Export(experimentId, t.name(),
                     after.result().runDir(), checkpointAdapter));
         }

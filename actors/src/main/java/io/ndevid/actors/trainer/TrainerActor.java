@@ -12,6 +12,7 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.checkpoint.CheckpointShipper;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.experiment.BestMetrics;
 import io.ndevid.actors.experiment.Outcome;
@@ -73,7 +74,10 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         }
     }
 
-    private record ExecutorDone(TrainerLoop.Result result, Throwable failure) implements Command {}
+    private record ExecutorDone(TrainerLoop.Result result, Throwable failure, String stored) implements Command {}
+
+    /** What the trial's thread returns: the loop's result and where the store put the shipped checkpoint. */
+    private record Finished(TrainerLoop.Result result, String stored) {}
 
     private enum Tick implements Command { INSTANCE }
 
@@ -104,19 +108,32 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     private final TrialExecutor executor;
     private final ActorRef<Coordinator.Command> coordinator;
     private final TrainerSettings settings;
+    private final CheckpointShipper shipper;
     private final ExecutorService trialThread;
     private final List<ActorRef<Done>> drainers = new ArrayList<>();
     private Running current;
 
     public static Behavior<Command> create(SlotInfo slot, TrialExecutor executor,
                                            ActorRef<Coordinator.Command> coordinator, TrainerSettings settings) {
+        return create(slot, executor, coordinator, settings, null);
+    }
+
+    /**
+     * @param shipper ships a finished trial's checkpoints to the store before its end is reported (null: never,
+     *                the data directory is shared)
+     */
+    public static Behavior<Command> create(SlotInfo slot, TrialExecutor executor,
+                                           ActorRef<Coordinator.Command> coordinator, TrainerSettings settings,
+                                           CheckpointShipper shipper) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new TrainerActor(ctx, timers, slot, executor, coordinator, settings)));
+                new TrainerActor(ctx, timers, slot, executor, coordinator, settings, shipper)));
     }
 
     private TrainerActor(ActorContext<Command> context, TimerScheduler<Command> timers, SlotInfo slot,
-                         TrialExecutor executor, ActorRef<Coordinator.Command> coordinator, TrainerSettings settings) {
+                         TrialExecutor executor, ActorRef<Coordinator.Command> coordinator, TrainerSettings settings,
+                         CheckpointShipper shipper) {
         super(context);
+        this.shipper = shipper;
         this.context = context;
         this.slot = slot;
         this.executor = executor;
@@ -192,14 +209,32 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
                 r.metrics.updateAndGet(best -> BestMetrics.merge(best, metrics));
             }
         };
-        CompletableFuture<TrainerLoop.Result> run = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Finished> run = CompletableFuture.supplyAsync(() -> {
+            TrainerLoop.Result result;
             try {
-                return executor.execute(r.spec, Path.of(r.runDir), listener, r.stop);
+                result = executor.execute(r.spec, Path.of(r.runDir), listener, r.stop);
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
+            if (shipper == null || shipper.mode() == CheckpointShipper.Mode.SHARED_FS
+                    || !Outcome.of(result.status()).isResult()) {
+                return new Finished(result, null);
+            }
+            // the result counts only once the store has the bytes
+            r.message.set("shipping checkpoints to the store");
+            try {
+                CheckpointShipper.Shipped shipped = shipper.ship(r.ref.experimentId(), r.ref.trial(),
+                        Path.of(r.runDir));
+                return new Finished(result, shipped.finalPath());
+            } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                        ? e.getCause() : e;
+                throw new CompletionException(new IllegalStateException("checkpoint transfer to the store failed: "
+                        + cause.getMessage(), cause));
+            }
         }, trialThread);
-        context.pipeToSelf(run, (result, failure) -> new ExecutorDone(result, failure));
+        context.pipeToSelf(run, (f, failure) -> new ExecutorDone(f == null ? null : f.result(), failure,
+                f == null ? null : f.stored()));
         return this;
     }
 
@@ -257,7 +292,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         }
         sendProgress(r, true);
         r.ended = new Coordinator.TrialEnded(r.ref.experimentId(), r.ref.trial(), r.ref.attempt(), outcome,
-                iterations, message, losses, r.metrics.get(), r.runDir, context.getSelf());
+                iterations, message, losses, r.metrics.get(), r.runDir, context.getSelf(), done.stored());
         context.getLog().info("slot {}: {} attempt {} ended {} at iteration {}", slot.id(), r.ref.trial(),
                 r.ref.attempt(), outcome, iterations);
         sendEnded(r);

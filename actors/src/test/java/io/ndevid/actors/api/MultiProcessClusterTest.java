@@ -1,5 +1,7 @@
 package io.ndevid.actors.api;
 
+import io.ndevid.actors.checkpoint.CheckpointActor;
+import io.ndevid.actors.checkpoint.CheckpointShipper;
 import io.ndevid.actors.experiment.Attempt;
 import io.ndevid.actors.experiment.ExperimentState;
 import io.ndevid.actors.experiment.ExperimentStatus;
@@ -23,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,11 +45,14 @@ class MultiProcessClusterTest {
     @Test
     void fourTrialsOnTwoTrainerProcessesSurviveAKilledTrainer() throws Exception {
         System.setProperty(TinyGanExecutor.STEP_MS, "150"); // passed on to the trainers (ndevid.* properties)
+        // as if the trainers did not share the data directory: they ship final checkpoints over Aeron UDP
+        System.setProperty("ndevid.store.transfer", "aeron");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         LocalCluster.Options options = LocalCluster.Options.processes(dir, 2)
                 .withExecutorName(TinyGanExecutor.class.getName())
                 .withClassPath(cp)
                 .withTrainerJvmOptions(List.of("-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .with("ndevid.store.transfer", "aeron")
                 .with("ndevid.node.stop-grace", "10s")
                 .with("ndevid.node.restart-backoff-min", "500ms");
         LocalCluster cluster = null;
@@ -91,6 +97,15 @@ class MultiProcessClusterTest {
                 assertTrue(t.result().losses().containsKey("g_loss"), t.name() + " " + t.result());
                 Optional<Path> last = new RunFolder(Path.of(t.runDir())).latestCheckpoint();
                 assertEquals(40, CheckpointIO.read(last.orElseThrow()).iteration(), t.name());
+                // the store got the bytes over Aeron before the trial counted as TERMINATED
+                Path stored = CheckpointActor.storedPath(dir, "multi", t.name());
+                assertEquals(stored.toString(), t.checkpoint(), t.name());
+                assertArrayEquals(Files.readAllBytes(last.orElseThrow()), Files.readAllBytes(stored), t.name());
+            }
+            for (TrialStatus t : done.trials()) {
+                Path shipped = Path.of(t.runDir()).resolve(CheckpointShipper.TRANSFERS_FILE);
+                assertTrue(Files.isRegularFile(shipped) && Files.readString(shipped).contains("\"kind\":\"final\""),
+                        t.name() + ": its trainer shipped the final checkpoint over Aeron\n" + logs());
             }
             TrialStatus killed = done.trial(victim.name()).orElseThrow();
             List<Attempt> attempts = killed.attempts();
@@ -112,6 +127,7 @@ class MultiProcessClusterTest {
             // whatever happened above, no trainer outlives the test
             ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
             System.clearProperty(TinyGanExecutor.STEP_MS);
+            System.clearProperty("ndevid.store.transfer");
         }
     }
 

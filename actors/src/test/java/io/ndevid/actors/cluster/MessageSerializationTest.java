@@ -114,6 +114,12 @@ class MessageSerializationTest {
         roundTrip(new CheckpointActor.Stored("ablation", "a", "/s", 100, 9));
         roundTrip(new CheckpointActor.Failed("ablation", "a", "no"));
         roundTrip(new CheckpointActor.UploadChannel(null, 0));
+        roundTrip(new CheckpointActor.UploadChannel("aeron:udp?endpoint=10.0.0.1:40200", 7301, "id", "/data"));
+        roundTrip(new CheckpointActor.StoreTransfer("ablation", "a", CheckpointActor.BEST, new TensorDescriptor(7,
+                "ckpt", new long[] {9}, "uint8", 9, 1234, "aeron:ipc", 10), ref.unsafeUpcast(), ref.unsafeUpcast()));
+        roundTrip(new CheckpointActor.ResendRequest(7, new int[] {1, 3}));
+        roundTrip(new Coordinator.TrialEnded("ablation", "a", 1, Outcome.COMPLETED, 10, "done", losses,
+                Map.of(), "/x", trainer, "/data/ablation/checkpoints/a.ckpt"));
         roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
         roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));
         roundTrip(new Evaluator.EvaluationFailed("ablation", "a", "why"));

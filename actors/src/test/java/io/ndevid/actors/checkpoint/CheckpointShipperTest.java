@@ -1,0 +1,124 @@
+package io.ndevid.actors.checkpoint;
+
+import akka.actor.testkit.typed.javadsl.ActorTestKit;
+import akka.actor.typed.ActorRef;
+import io.ndevid.actors.transport.AeronNode;
+import io.ndevid.actors.transport.ChunkFilter;
+import io.ndevid.actors.transport.ChunkFilters;
+import io.ndevid.actors.transport.TransportSettings;
+import io.ndevid.training.checkpoint.Checkpoint;
+import io.ndevid.training.checkpoint.CheckpointIO;
+import io.ndevid.training.run.RunFolder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Trainer → store over Aeron UDP between two media drivers (as between two hosts): the files arrive intact, a chunk
+ * corrupted on its first send is asked again and the transfer succeeds; a shared data directory skips the transfer.
+ */
+class CheckpointShipperTest {
+
+    private static final ActorTestKit testKit = ActorTestKit.create();
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void cleanup() {
+        testKit.shutdownTestKit();
+    }
+
+    private static Checkpoint checkpoint(long iteration, int size) {
+        byte[] big = new byte[size];
+        new Random(iteration).nextBytes(big);
+        return new Checkpoint("{\"name\":\"t\"}", iteration, Map.of("net:G", big, "opt:G", new byte[] {1, 2, 3}));
+    }
+
+    private static int freeUdpPort() throws Exception {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private RunFolder finishedRun() throws Exception {
+        RunFolder run = new RunFolder(dir.resolve("trainer-local").resolve("run"));
+        CheckpointIO.write(run.checkpoint(10), checkpoint(10, 50_000));
+        CheckpointIO.write(run.checkpoint(20), checkpoint(20, 300_000));
+        CheckpointIO.write(run.bestCheckpoint(), checkpoint(15, 200_000));
+        Files.writeString(run.dir().resolve("final-metrics.json"), "{\"is\":{\"mean\":2.5}}");
+        return run;
+    }
+
+    @Test
+    void shipsEveryFileIntactAndResendsACorruptedChunk() throws Exception {
+        RunFolder run = finishedRun();
+        Path storeDir = dir.resolve("store");
+        TransportSettings small = TransportSettings.builder().chunkSize(16 * 1024).build();
+        AtomicInteger resentChunks = new AtomicInteger();
+        ChunkFilter corrupt = ChunkFilters.corruptOnFirstSend(1, 5);
+        ChunkFilter counting = (chunk, sink) -> {
+            if (chunk.isResend()) {
+                resentChunks.incrementAndGet();
+            }
+            corrupt.onChunk(chunk, sink);
+        };
+        try (AeronNode storeNode = AeronNode.launchEmbedded(small)) {
+            ActorRef<CheckpointActor.Command> store = testKit.spawn(CheckpointActor.create(storeDir, storeNode,
+                    "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort(), 7302));
+            try (CheckpointShipper shipper = new CheckpointShipper(testKit.system(), CheckpointShipper.Mode.AERON,
+                    () -> AeronNode.launchEmbedded(small), counting, Duration.ofSeconds(30))) {
+                CheckpointShipper.Shipped shipped = shipper.ship("exp", "t", run.dir());
+                assertEquals(3, shipped.files().size(), shipped.toString());
+                Path finalPath = CheckpointActor.storedPath(storeDir, "exp", "t");
+                assertEquals(finalPath.toString(), shipped.finalPath());
+                assertArrayEquals(Files.readAllBytes(run.checkpoint(20)), Files.readAllBytes(finalPath));
+                assertEquals(20, CheckpointIO.read(finalPath).iteration());
+                assertArrayEquals(Files.readAllBytes(run.bestCheckpoint()),
+                        Files.readAllBytes(CheckpointActor.storedBestPath(storeDir, "exp", "t")));
+                assertEquals("{\"is\":{\"mean\":2.5}}",
+                        Files.readString(CheckpointActor.storedMetricsPath(storeDir, "exp", "t")));
+                // chunks 1 and 5 of each checkpoint failed their CRC: the store asked again, then stored
+                assertTrue(resentChunks.get() >= 4, "resent " + resentChunks.get());
+            }
+            testKit.stop(store);
+        }
+    }
+
+    @Test
+    void aSharedDataDirectorySkipsTheTransferInAutoMode() throws Exception {
+        RunFolder run = finishedRun();
+        Path storeDir = dir.resolve("shared");
+        try (AeronNode storeNode = AeronNode.launchEmbedded(TransportSettings.defaults())) {
+            ActorRef<CheckpointActor.Command> store = testKit.spawn(CheckpointActor.create(storeDir, storeNode,
+                    "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort(), 7303));
+            try (CheckpointShipper shipper = new CheckpointShipper(testKit.system(), CheckpointShipper.Mode.AUTO,
+                    () -> {
+                        throw new AssertionError("no Aeron needed when the directory is shared");
+                    }, null, Duration.ofSeconds(10))) {
+                CheckpointShipper.Shipped shipped = shipper.ship("exp", "t", run.dir());
+                assertTrue(shipped.files().isEmpty());
+                assertNull(shipped.finalPath());
+            }
+            testKit.stop(store);
+        }
+        assertEquals(CheckpointShipper.Mode.SHARED_FS, CheckpointShipper.Mode.parse("shared-fs"));
+        assertThrows(IllegalArgumentException.class, () -> CheckpointShipper.Mode.parse("nfs"));
+    }
+}
