@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ndevid", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Video GANs with neural ODE/SDE temporal generators, trained as an ablation grid.",
-        subcommands = {DemoCommand.class, TrainCommand.class, RenderCommand.class, NodeCommand.class,
+        subcommands = {GridCommand.class, DemoCommand.class, TrainCommand.class, RenderCommand.class, NodeCommand.class,
             io.ndevid.metrics.cli.MetricsCommand.class, io.ndevid.metrics.cli.EvaluatorCommand.class,
             VersionCommand.class, CommandLine.HelpCommand.class})
 public final class NdevidCli implements Runnable {

@@ -59,7 +59,10 @@ public record GridSpec(
         @JsonPropertyDescription("refuse grids that expand to more trials than this (default 1000)")
         Integer maxTrials,
         @JsonPropertyDescription("retries of a failed trial, from its last checkpoint, before it is ERROR (default 3)")
-        Integer maxFailures) implements CborSerializable {
+        Integer maxFailures,
+        @JsonPropertyDescription("keep only these points of models × temporal × f, named like tgan-ode1-deep or "
+                + "mocogan-original (default: all); for studies that are not a full product")
+        List<String> only) implements CborSerializable {
 
     public static final int DEFAULT_MAX_TRIALS = 1000;
     /** No grid, whatever its maxTrials says, may be larger: the coordinator keeps every trial in memory. */
@@ -68,7 +71,7 @@ public record GridSpec(
 
     /** Fields of the JSON form, in order; anything else is a typo and an error. */
     public static final List<String> FIELDS = List.of("name", "preset", "models", "temporal", "f", "seeds",
-            "overrides", "search", "maxTrials", "maxFailures");
+            "overrides", "search", "maxTrials", "maxFailures", "only");
 
     /** Spec fields that the grid itself sets: they cannot be overridden or searched. */
     private static final Set<String> AXES = Set.of("name", "preset", "model", "temporal", "f", "seed");
@@ -87,6 +90,7 @@ public record GridSpec(
         search = search == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(search));
         maxTrials = maxTrials == null ? DEFAULT_MAX_TRIALS : maxTrials;
         maxFailures = maxFailures == null ? DEFAULT_MAX_FAILURES : maxFailures;
+        only = only == null ? List.of() : List.copyOf(only);
         nonEmpty(bad, "models", models);
         nonEmpty(bad, "temporal", temporal);
         nonEmpty(bad, "f", f);
@@ -117,12 +121,46 @@ public record GridSpec(
         if (maxTrials < 1 || maxTrials > HARD_MAX_TRIALS) {
             bad.add("maxTrials must be in [1, " + HARD_MAX_TRIALS + "], got " + maxTrials);
         }
+        if (models != null && temporal != null && f != null) {
+            Set<String> points = new HashSet<>();
+            for (ModelFamily m : models) {
+                for (TemporalKind t : temporal) {
+                    for (FVariant fv : f) {
+                        points.add(pointId(m, t, fv));
+                    }
+                }
+            }
+            distinct(bad, "only", only);
+            for (String p : only) {
+                if (!points.contains(p)) {
+                    bad.add("only: '" + p + "' is not a point of models × temporal × f (e.g. tgan-ode1-linear, "
+                            + "tgan-original)");
+                }
+            }
+        }
         if (maxFailures < 0) {
             bad.add("maxFailures must be ≥ 0, got " + maxFailures);
         }
         if (!bad.isEmpty()) {
             throw new IllegalArgumentException("invalid grid: " + String.join("; ", bad));
         }
+    }
+
+    /** A full product of its axes ({@code only} empty). */
+    public GridSpec(String name, String preset, List<ModelFamily> models, List<TemporalKind> temporal,
+                    List<FVariant> f, List<Long> seeds, Map<String, JsonNode> overrides,
+                    Map<String, List<JsonNode>> search, Integer maxTrials, Integer maxFailures) {
+        this(name, preset, models, temporal, f, seeds, overrides, search, maxTrials, maxFailures, null);
+    }
+
+    /** {@code tgan-ode1-linear}, {@code tgan-original}: a point of models × temporal × f, as {@code only} names it. */
+    public static String pointId(ModelFamily m, TemporalKind t, FVariant f) {
+        return m.id() + "-" + t.id() + (t == TemporalKind.ORIGINAL ? "" : "-" + f.id());
+    }
+
+    /** Whether {@code only} keeps this point. */
+    public boolean keeps(ModelFamily m, TemporalKind t, FVariant f) {
+        return only.isEmpty() || only.contains(pointId(m, t, f));
     }
 
     /** A grid with the default limits. */
@@ -200,11 +238,15 @@ public record GridSpec(
 
     /** How many trials {@link #expand()} gives, computed without building them. */
     public long size() {
-        long perModel = 0;
-        for (TemporalKind t : temporal) {
-            perModel += t == TemporalKind.ORIGINAL ? 1 : f.size();
+        long points = 0;
+        for (ModelFamily m : models) {
+            for (TemporalKind t : temporal) {
+                for (FVariant fv : t == TemporalKind.ORIGINAL ? List.of(f.get(0)) : f) {
+                    points += keeps(m, t, fv) ? 1 : 0;
+                }
+            }
         }
-        long n = models.size() * perModel * seeds.size();
+        long n = points * seeds.size();
         for (List<JsonNode> axis : search.values()) {
             n *= axis.size();
         }
@@ -230,6 +272,9 @@ public record GridSpec(
             for (TemporalKind t : temporal) {
                 List<FVariant> fs = t == TemporalKind.ORIGINAL ? List.of(f.get(0)) : f;
                 for (FVariant fv : fs) {
+                    if (!keeps(m, t, fv)) {
+                        continue;
+                    }
                     for (int p = 0; p < points.size(); p++) {
                         Map<String, JsonNode> point = points.get(p);
                         for (long seed : seeds) {

@@ -1,0 +1,73 @@
+package io.ndevid.actors.grid;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ndevid.training.spec.ModelFamily;
+import io.ndevid.training.spec.Presets;
+import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.TemporalKind;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The paper's study as one {@link GridSpec} — the only place it is defined. Two tables:
+ * <ul>
+ *   <li>family × order: each base model × G_t {original, ode1, ode2, ode3, sde}, f = linear;</li>
+ *   <li>f(x) ablation: TGAN and MoCoGAN with ode1 × f {linear, deep, matched} (linear is shared with the first).</li>
+ * </ul>
+ * TGANv2 joins the family × order table only at {@code gpu-paper}: at the CPU presets its multi-level renderer and
+ * 3-D ResNet discriminators would take several times the TGAN/MoCoGAN budget ({@link #omitted}).
+ */
+public final class StudyGrid {
+
+    public static final List<TemporalKind> ORDERS = List.of(TemporalKind.ORIGINAL, TemporalKind.ODE1,
+            TemporalKind.ODE2, TemporalKind.ODE3, TemporalKind.SDE);
+    public static final List<FVariant> F_VARIANTS = List.of(FVariant.LINEAR, FVariant.DEEP, FVariant.MATCHED);
+    /** Base models of the f(x) ablation. */
+    public static final List<ModelFamily> F_MODELS = List.of(ModelFamily.TGAN, ModelFamily.MOCOGAN);
+
+    private StudyGrid() {}
+
+    /** The base models of the family × order table at {@code preset}. */
+    public static List<ModelFamily> models(String preset) {
+        return preset.equals("gpu-paper") ? List.of(ModelFamily.TGAN, ModelFamily.MOCOGAN, ModelFamily.TGANV2)
+                : List.of(ModelFamily.TGAN, ModelFamily.MOCOGAN);
+    }
+
+    /** What this preset leaves out and why, or an empty string. */
+    public static String omitted(String preset) {
+        return preset.equals("gpu-paper") ? "" : "TGANv2 is left out at " + preset + " (its multi-level renderer and "
+                + "3-D ResNet discriminators would take several times the CPU time budget); it runs at gpu-paper";
+    }
+
+    /** The experiment name of the study at {@code preset}. */
+    public static String name(String preset) {
+        return "ablation-" + preset;
+    }
+
+    public static GridSpec forPreset(String preset) {
+        return forPreset(preset, Map.of());
+    }
+
+    /** The study at {@code preset}, with spec {@code overrides} in every trial (e.g. {@code data}). */
+    public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides) {
+        Presets.of(preset, ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR); // unknown preset: an error here
+        List<ModelFamily> models = models(preset);
+        List<String> only = new ArrayList<>();
+        for (ModelFamily m : models) {
+            for (TemporalKind t : ORDERS) {
+                only.add(GridSpec.pointId(m, t, FVariant.LINEAR));
+            }
+        }
+        for (ModelFamily m : F_MODELS) {
+            for (FVariant f : F_VARIANTS) {
+                if (f != FVariant.LINEAR) {
+                    only.add(GridSpec.pointId(m, TemporalKind.ODE1, f));
+                }
+            }
+        }
+        return new GridSpec(name(preset), preset, models, ORDERS, F_VARIANTS, List.of(0L), overrides, Map.of(),
+                GridSpec.DEFAULT_MAX_TRIALS, GridSpec.DEFAULT_MAX_FAILURES, only);
+    }
+}

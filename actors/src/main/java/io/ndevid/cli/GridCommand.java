@@ -1,0 +1,275 @@
+package io.ndevid.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.ndevid.actors.api.LocalCluster;
+import io.ndevid.actors.experiment.ExperimentJournal;
+import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.actors.experiment.TrialState;
+import io.ndevid.actors.experiment.TrialStatus;
+import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.grid.StudyGrid;
+import io.ndevid.metrics.evaluator.SyntheticEvaluator;
+import io.ndevid.metrics.evaluator.TrainingProgress;
+import io.ndevid.metrics.protocol.TrialEvaluation;
+import io.ndevid.report.GridReport;
+import io.ndevid.report.ResultsTables;
+import io.ndevid.training.spec.SpecIO;
+import io.ndevid.training.spec.TrialSpec;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * {@code ndevid grid}: the paper's study ({@link StudyGrid}) on a one-machine cluster started in this process —
+ * coordinator plus a node agent with {@code --slots} trainer processes — then the tables ({@code results.md},
+ * {@code results.csv}) and {@code report.html} in the experiment folder. {@code --resume} continues an interrupted
+ * grid from its journal: finished trials are not run again, unfinished ones resume from their newest checkpoint.
+ */
+@Command(name = "grid", description = {
+    "Run the paper's ablation grid (base models × G_t, and the f(x) ablation) on a local cluster and write its "
+        + "tables (results.md, results.csv) and report.html.",
+    "Ctrl-C checkpoints the running trials; continue with --resume DIR."})
+final class GridCommand implements java.util.concurrent.Callable<Integer> {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--preset", description = "cpu-tiny, cpu-small (default) or gpu-paper.")
+    String preset;
+
+    @Option(names = "--out", description = "Data folder of the local cluster; the experiment lives in "
+            + "DIR/ablation-<preset> (default: grids/<preset>-<date-time>).")
+    Path out;
+
+    @Option(names = "--slots", description = "Trainer processes (default 2).", defaultValue = "2")
+    int slots;
+
+    @Option(names = "--resume", description = "Continue an interrupted grid: its data folder (the --out of the run) "
+            + "or its experiment folder.")
+    Path resume;
+
+    @Option(names = "--data", description = "synthetic (default), ucf101=DIR or hdf5=FILE (IS/FID only on "
+            + "synthetic).")
+    String data;
+
+    @Option(names = "--evaluator", description = "synthetic (default: ndevid's C3D trained on the synthetic set, "
+            + "cached). c3d=FILE (a user-supplied C3D) is not wired into the trainers yet.")
+    String evaluator;
+
+    @Option(names = "--iterations", hidden = true, description = "Override every trial's iterations (tests).")
+    Long iterations;
+
+    @Option(names = "--timeout", hidden = true, description = "Give up after this long (default 48h).",
+            defaultValue = "PT48H")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter w = spec.commandLine().getOut();
+        if (evaluator != null && !evaluator.equals("synthetic")) {
+            throw new IllegalArgumentException("--evaluator " + evaluator + ": only 'synthetic' is wired into the "
+                    + "trainers so far (a user-supplied C3D file is scored by 'ndevid metrics', not by the grid)");
+        }
+        if (slots < 1) {
+            throw new IllegalArgumentException("--slots must be ≥ 1, got " + slots);
+        }
+        GridSpec grid;
+        Path dataDir;
+        if (resume != null) {
+            if (preset != null || out != null || data != null || iterations != null) {
+                throw new IllegalArgumentException("--resume takes the grid from its journal: drop --preset, --out, "
+                        + "--data and --iterations");
+            }
+            Path expDir = experimentIn(resume);
+            dataDir = expDir.getParent();
+            grid = gridOf(expDir);
+            w.printf("ndevid grid: resuming %s in %s%n", grid.name(), expDir.toAbsolutePath());
+        } else {
+            String p = preset == null ? "cpu-small" : preset;
+            Map<String, JsonNode> overrides = new LinkedHashMap<>();
+            if (data != null) {
+                overrides.put("data", TextNode.valueOf(data));
+            }
+            if (iterations != null) {
+                overrides.put("iterations", com.fasterxml.jackson.databind.node.LongNode.valueOf(iterations));
+            }
+            grid = StudyGrid.forPreset(p, overrides);
+            dataDir = out != null ? out : Path.of("grids",
+                    p + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        List<TrialSpec> trials = grid.expand();
+        Path expDir = dataDir.resolve(grid.name());
+        w.printf("ndevid grid: %s — %d trials (%s), %d trainer slot(s) → %s%n", grid.name(), trials.size(),
+                grid.preset(), slots, expDir.toAbsolutePath());
+        String omitted = StudyGrid.omitted(grid.preset());
+        if (!omitted.isEmpty()) {
+            w.println("  note: " + omitted);
+        }
+        w.flush();
+        long t0 = System.nanoTime();
+        prepareEvaluator(trials.get(0), w);
+
+        Files.createDirectories(dataDir);
+        ExperimentStatus done;
+        try (LocalCluster cluster = LocalCluster.start(LocalCluster.Options.processes(dataDir, slots))) {
+            var accepted = cluster.client().submit(grid).toCompletableFuture().get(60, TimeUnit.SECONDS);
+            if (accepted.alreadyKnown()) {
+                w.println("  the journal already holds this grid: finished trials are kept, the rest resume");
+            }
+            Thread onCtrlC = new Thread(cluster::close, "ndevid-grid-shutdown");
+            Runtime.getRuntime().addShutdownHook(onCtrlC);
+            done = follow(cluster, grid.name(), w, System.nanoTime() + timeout.toNanos());
+            try {
+                Runtime.getRuntime().removeShutdownHook(onCtrlC);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs
+            }
+        }
+        w.printf("grid %s: %s %s in %.1f min%n", grid.name(), done.phase(), done.counts(),
+                (System.nanoTime() - t0) / 6e10);
+        ResultsTables.Tables tables = ResultsTables.write(expDir);
+        w.println(tables.markdown());
+        Path report = GridReport.write(expDir, w);
+        w.printf("wrote %s, %s, %s%n", expDir.resolve("results.md"), expDir.resolve("results.csv"), report);
+        w.flush();
+        return done.count(TrialState.ERROR) > 0 ? 1 : 0;
+    }
+
+    /** Trains (or loads) the synthetic evaluator and the real statistics once, before any trainer needs them. */
+    private static void prepareEvaluator(TrialSpec first, PrintWriter w) throws IOException {
+        if (!first.data().equals("synthetic") || first.evalInterval() <= 0) {
+            w.println("  no IS/FID: the grid does not train on the synthetic set");
+            return;
+        }
+        Path cache = SyntheticEvaluator.defaultCacheDir();
+        Path scratch = Files.createTempDirectory("ndevid-grid-eval");
+        try (TrialEvaluation ignored = TrialEvaluation.forTrial(first, scratch, cache, new TrainingProgress() {
+            @Override
+            public void iteration(int i, int total, double loss, double elapsed) {
+                if (i == total || i % Math.max(1, total / 5) == 0) {
+                    w.printf("  evaluator training %d/%d, loss %.4f (%.0f s)%n", i, total, loss, elapsed);
+                    w.flush();
+                }
+            }
+
+            @Override
+            public void message(String text) {
+                w.println("  " + text);
+                w.flush();
+            }
+        })) {
+            w.println("  evaluator ready (" + cache + ")");
+        } finally {
+            try (Stream<Path> s = Files.walk(scratch)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        w.flush();
+    }
+
+    private ExperimentStatus follow(LocalCluster cluster, String id, PrintWriter w, long deadline) throws Exception {
+        boolean terminal = System.console() != null;
+        int drawn = 0;
+        String lastCounts = "";
+        long lastPlain = 0;
+        while (true) {
+            ExperimentStatus s;
+            try {
+                s = cluster.client().status(id).toCompletableFuture().get(15, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                Thread.sleep(1000);
+                continue;
+            }
+            List<String> lines = progressLines(s);
+            long now = System.nanoTime();
+            if (terminal) {
+                StringBuilder b = new StringBuilder();
+                if (drawn > 0) {
+                    b.append("\033[").append(drawn).append("F");
+                }
+                for (String l : lines) {
+                    b.append("\033[2K").append(l).append('\n');
+                }
+                for (int i = lines.size(); i < drawn; i++) {
+                    b.append("\033[2K\n");
+                }
+                w.print(b);
+                drawn = Math.max(drawn, lines.size());
+            } else if (!lines.get(0).equals(lastCounts) || now - lastPlain > 30e9 || s.finished()) {
+                lines.forEach(w::println);
+                lastCounts = lines.get(0);
+                lastPlain = now;
+            }
+            w.flush();
+            if (s.finished()) {
+                return s;
+            }
+            if (now - deadline > 0) {
+                throw new IllegalStateException("grid " + id + " did not finish within --timeout; resume it with "
+                        + "--resume");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /** The counts line, then one line per running trial: name, iteration/total, it/s, ETA. */
+    static List<String> progressLines(ExperimentStatus s) {
+        int finished = s.count(TrialState.TERMINATED) + s.count(TrialState.ERROR) + s.count(TrialState.CANCELLED);
+        List<String> out = new java.util.ArrayList<>();
+        out.add(String.format("%s: %d pending, %d running, %d done (%d error)", s.id(), s.count(TrialState.PENDING),
+                s.count(TrialState.RUNNING), finished, s.count(TrialState.ERROR)));
+        for (TrialStatus t : s.trials()) {
+            if (t.state() == TrialState.RUNNING) {
+                out.add(String.format("  %-26s %6d/%-6d %6.2f it/s  ETA %s", t.name(), t.iteration(),
+                        t.totalIterations(), t.itPerSec(), ProgressPrinter.duration(t.etaSeconds())));
+            }
+        }
+        return out;
+    }
+
+    /** {@code dir} itself when it holds a journal, else its one sub-folder that does. */
+    static Path experimentIn(Path dir) throws IOException {
+        if (Files.isRegularFile(ExperimentJournal.fileIn(dir))) {
+            return dir.toAbsolutePath();
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--resume " + dir + ": no such folder");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> exps = s.filter(d -> Files.isRegularFile(ExperimentJournal.fileIn(d))).toList();
+            if (exps.size() != 1) {
+                throw new IllegalArgumentException("--resume " + dir + ": expected one experiment folder (with "
+                        + "journal.jsonl) in it, found " + exps.size());
+            }
+            return exps.get(0).toAbsolutePath();
+        }
+    }
+
+    /** The grid the journal's first event submitted. */
+    static GridSpec gridOf(Path expDir) throws IOException {
+        try (BufferedReader r = Files.newBufferedReader(ExperimentJournal.fileIn(expDir))) {
+            String first = r.readLine();
+            JsonNode grid = first == null ? null : SpecIO.json().readTree(first).get("grid");
+            if (grid == null) {
+                throw new IllegalArgumentException(ExperimentJournal.fileIn(expDir) + " does not start with a "
+                        + "submitted grid");
+            }
+            return GridSpec.parse(grid.toString());
+        }
+    }
+}
