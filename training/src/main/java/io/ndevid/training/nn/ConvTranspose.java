@@ -28,25 +28,32 @@ import java.util.Locale;
  * weight in PyTorch's layout {@code [in, out, k…]}, per spatial axis
  * <pre>  out[o, i·s − p + j] += x[i] · w[j],   output length (L − 1)·s − 2p + k.</pre>
  *
- * <p>Three exact routes ({@link Strategy}):
+ * <p>Three exact routes ({@link Strategy}), and {@link Strategy#AUTO} (the default) that picks one per call:
  * <ul>
- *   <li>{@link Strategy#PHASE} (default): the output positions {@code o ≡ r (mod s)} of one <em>phase</em> {@code r}
+ *   <li>{@link Strategy#PHASE}: the output positions {@code o ≡ r (mod s)} of one <em>phase</em> {@code r}
  *       only see the taps {@code j ≡ r + p (mod s)}, so each phase is a small regular convolution of the input with a
  *       strided, flipped slice of the kernel; the {@code s^d} phase results are interleaved (a pixel/voxel shuffle).
  *       For k4 s2 p1 every phase is a k2 convolution: 4 of them in 2-D, 8 in 3-D, doing exactly the k^d
  *       multiply-adds per input pixel that the definition needs and no multiplications by inserted zeros.</li>
  *   <li>{@link Strategy#PHASE_FUSED}: the same sub-kernels zero-padded to a common size and stacked on the output
- *       channels, so all phases run as one convolution (k3 for k4 s2 p1: (3/2)^d times the arithmetic, one call).
- *       May suit a GPU better (fewer launches).</li>
+ *       channels, so all phases run as one convolution (k3 for k4 s2 p1: (3/2)^d times the arithmetic, one call).</li>
  *   <li>{@link Strategy#ZERO_INSERT}: the textbook equivalence — insert {@code s − 1} zeros between input elements,
  *       pad by {@code k − 1 − p}, convolve with the flipped kernel transposed to {@code [out, in, k…]}; ≈ s^d times
  *       the arithmetic. Kept as an independent route for checks.</li>
  * </ul>
- * Measured here (CPU, 2 shared and busy cores, best of 8, forward / backward, k4 s2 p1): 2-D 128→64 at 16×16, batch
- * 16: phase 27 / 74 ms, fused 35 / 434 ms, zero-insert 71 / 191 ms; 3-D 64→32 at 4×8×8, batch 8: phase 27 / 17 ms,
- * fused 34 / 36 ms, zero-insert 48 / 74 ms; 2-D 32→16 at 32×32: phase 12 / 6 ms, fused 12 / 11 ms, zero-insert
- * 10 / 81 ms. Phase was fastest forward + backward in that interleaved run; single runs under load varied up to
- * 10×, so re-measure on the target machine before relying on the ordering.
+ * Which is faster depends on the layer ({@code ConvBench}, libtorch 2.7.1 CPU, one thread, the 2-core box under
+ * load, forward + backward of one 2-D k4 s2 p1 layer, two runs each, 2026-11-25):
+ * <ul>
+ *   <li>few output channels — 32→1 at 8×8, 256 images: phase 19–23 ms, fused 8.4–14 ms; 64→3 at 32×32, 16 images:
+ *       phase 39–43 ms, fused 16–18 ms. Each phase convolution reorders the whole input for a tiny output;</li>
+ *   <li>small layers (cpu-small) — 64→32 at 4×4 and 32→16 at 8×8, 256 images: phase 36–61 / 36–47 ms, fused
+ *       25–38 / 26–37 ms (one run of 64→32 had fused 73 ms);</li>
+ *   <li>larger layers (width 64) — 128→64 at 16×16 and 64→32 at 32×32, 16 images: phase 66–69 / 65 ms, fused
+ *       78–80 / 82 ms; 512→256 at 4×4, 64 images: phase 219–233 ms, fused 484–488 ms (the 2.25× arithmetic
+ *       dominates).</li>
+ * </ul>
+ * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}); re-measure on other hardware (GPUs were
+ * not measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
  * input, weight and bias come from autograd. Scalars never enter the graph.
@@ -59,9 +66,17 @@ public final class ConvTranspose extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
-    /** How the transposed convolution is computed; both are exact. */
+    /**
+     * Overrides the {@link Builder}'s default strategy for every layer built afterwards (a {@link Strategy} name), for
+     * A/B measurements of whole models; unset: {@link Strategy#AUTO}.
+     */
+    public static final String STRATEGY_PROPERTY = "ndevid.convtranspose.strategy";
+
+    /** How the transposed convolution is computed; all are exact. */
     public enum Strategy {
-        /** Per-phase sub-kernel convolutions + interleave (fast; default). */
+        /** Per call, PHASE_FUSED or PHASE from the layer's sizes ({@link #autoStrategy}); the default. */
+        AUTO,
+        /** Per-phase sub-kernel convolutions + interleave. */
         PHASE,
         /** Zero insertion + padding + convolution with the flipped kernel (reference route). */
         ZERO_INSERT,
@@ -110,6 +125,29 @@ public final class ConvTranspose extends AbstractBlock {
                 : null;
     }
 
+    private static Strategy defaultStrategy() {
+        String forced = System.getProperty(STRATEGY_PROPERTY);
+        return forced == null || forced.isBlank() ? Strategy.AUTO
+                : Strategy.valueOf(forced.trim().toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * What {@link Strategy#AUTO} runs for a layer with these channels and input extents (spatial axes only): one fused
+     * convolution when the layer has at most 4 output channels, or for 1-D/2-D layers with in·out ≤ 2048 and every
+     * input extent ≤ 8 (where per-call costs outweigh the fused route's extra arithmetic); otherwise the per-phase
+     * convolutions. Stride 1 has a single phase, so both routes are the same convolution.
+     */
+    public static Strategy autoStrategy(long in, long out, long... inputExtents) {
+        if (out <= 4) {
+            return Strategy.PHASE_FUSED;
+        }
+        long largest = 0;
+        for (long e : inputExtents) {
+            largest = Math.max(largest, e);
+        }
+        return inputExtents.length <= 2 && in * out <= 2048 && largest <= 8 ? Strategy.PHASE_FUSED : Strategy.PHASE;
+    }
+
     private static int[] expand(int[] v, int dims, String what) {
         if (v.length == 1) {
             int[] out = new int[dims];
@@ -136,7 +174,7 @@ public final class ConvTranspose extends AbstractBlock {
         private int[] stride = {1};
         private int[] padding = {0};
         private boolean bias = true;
-        private Strategy strategy = Strategy.PHASE;
+        private Strategy strategy = defaultStrategy();
 
         private Builder() {}
 
@@ -258,7 +296,16 @@ public final class ConvTranspose extends AbstractBlock {
         for (int a = 0; a < dims; a++) {
             plan[a] = new AxisPlan(x.getShape().get(2 + a), (int) w.getShape().get(2 + a), s[a], p[a]);
         }
-        NDArray out = switch (strategy) {
+        Strategy route = strategy;
+        if (route == Strategy.AUTO) {
+            long[] extents = new long[dims];
+            for (int a = 0; a < dims; a++) {
+                extents[a] = x.getShape().get(2 + a);
+            }
+            route = autoStrategy(w.getShape().get(0), w.getShape().get(1), extents);
+        }
+        NDArray out = switch (route) {
+            case AUTO -> throw new IllegalStateException("resolved above");
             case PHASE -> phase(x, w, plan);
             case PHASE_FUSED -> phaseFused(x, w, plan);
             case ZERO_INSERT -> zeroInsert(x, w, plan);
@@ -487,7 +534,9 @@ public final class ConvTranspose extends AbstractBlock {
             }
             kernels.add(k);
         }
-        NDArray kernel = NDArrays.concat(kernels, 1); // [in, P·out, K…], phase-major channels
+        // [in, P·out, K…], phase-major channels. One phase (stride 1): DJL's concat of a single array returns a
+        // duplicate cut from the autograd graph, which would leave the weight without a gradient.
+        NDArray kernel = kernels.size() == 1 ? kernels.head() : NDArrays.concat(kernels, 1);
         NDArray xi = x;
         for (int a = 0; a < dims; a++) {
             xi = padOrCrop(xi, a, -lo[a], (plan[a].perPhase - 1 + hi[a]) - (plan[a].length - 1));
