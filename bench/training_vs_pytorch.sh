@@ -2,8 +2,9 @@
 # Training step time, DJL vs PyTorch (issue: training): TGAN and MoCoGAN × {original, ode1, sde} at cpu-small, the
 # Java models (StepBench, libtorch 2.7.1 via DJL 0.36.0) and the same networks in bench/torch_steps.py (Debian's
 # python3-torch), interleaved config by config — Java A, Python A, Java B, … — so that machine load hits both alike.
-# One process per run, both sides on the same number of intra-op threads. The Python side gets the Java model's
-# parameter counts and fails if its own differ.
+# One process per run, both sides on the same number of intra-op threads (libtorch's set_num_threads, and
+# OMP/MKL/OpenBLAS_NUM_THREADS in the environment: Debian's torch calls OpenBLAS, whose own pthread pool would otherwise
+# use a second core). The Python side gets the Java model's parameter counts and fails if its own differ.
 #
 # Usage: bench/training_vs_pytorch.sh [threads] [steps] [warmup]     (defaults: 1 30 5)
 #        PYTHON=/usr/bin/python3 CONFIGS="tgan:original mocogan:sde" bench/training_vs_pytorch.sh
@@ -20,6 +21,7 @@ mvn -q -B -pl training -am test-compile dependency:build-classpath -Dmdep.output
     -Dmdep.includeScope=test >/dev/null
 "$PYTHON" -c 'import torch' || { echo "need PyTorch for $PYTHON (Debian: apt-get install python3-torch)" >&2; exit 1; }
 CP="training/target/test-classes:training/target/classes:$(cat training/target/bench-cp.txt)"
+export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
 JAVA=(java -Xmx3g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads"
       -Dai.djl.pytorch.num_interop_threads=1 -cp "$CP" io.ndevid.training.bench.StepBench)
 
@@ -44,6 +46,8 @@ for c in $CONFIGS; do
             split(c, a, ":");
             printf "| %s | %s | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | %.2f | %d MB | %d MB | %s |",
                 a[1], a[2], jm, jlo, jhi, pm, plo, phi, jm / pm, jr, pr, params }')
+    [[ "$(field threads "$j")" == "$threads" && "$(field threads "$p")" == "$threads" ]] || {
+        echo "thread counts differ: DJL $(field threads "$j"), PyTorch $(field threads "$p"), wanted $threads" >&2; exit 1; }
     rows+=("$row")
     echo "$row"
 done

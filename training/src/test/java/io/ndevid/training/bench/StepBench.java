@@ -149,7 +149,7 @@ public final class StepBench {
             if (machine) {
                 System.out.printf(Locale.ROOT, "RESULT side=djl config=%s median_ms=%.2f min_ms=%.2f max_ms=%.2f "
                                 + "rss_mb=%d threads=%d params=%s%n", config, median, ms[0], ms[steps - 1],
-                        peakRssKb() / 1024, threads, params);
+                        peakRssKb() / 1024, JniUtils.getNumThreads(), params);
             }
         }
     }
