@@ -6,14 +6,15 @@
 # OMP/MKL/OpenBLAS_NUM_THREADS in the environment: Debian's torch calls OpenBLAS, whose own pthread pool would otherwise
 # use a second core). The Python side gets the Java model's parameter counts and fails if its own differ.
 #
-# Usage: bench/training_vs_pytorch.sh [threads] [steps] [warmup]     (defaults: 1 30 5)
+# Usage: bench/training_vs_pytorch.sh [threads] [steps] [warmup]     (defaults: 1 30 30; the JVM needs the
+#        warm-up: its JIT compiles for tens of iterations, and on a loaded box 5 warm-up steps left medians ~20 % higher)
 #        PYTHON=/usr/bin/python3 CONFIGS="tgan:original mocogan:sde" bench/training_vs_pytorch.sh
 # Results: BENCHMARKS.md, "training: step time, DJL vs PyTorch".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads="${1:-1}"
 steps="${2:-30}"
-warmup="${3:-5}"
+warmup="${3:-30}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 CONFIGS="${CONFIGS:-tgan:original tgan:ode1 tgan:sde mocogan:original mocogan:ode1 mocogan:sde}"
 
