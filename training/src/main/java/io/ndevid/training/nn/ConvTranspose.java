@@ -28,7 +28,7 @@ import java.util.Locale;
  * weight in PyTorch's layout {@code [in, out, k…]}, per spatial axis
  * <pre>  out[o, i·s − p + j] += x[i] · w[j],   output length (L − 1)·s − 2p + k.</pre>
  *
- * <p>Three exact routes ({@link Strategy}), and {@link Strategy#AUTO} (the default) that picks one per call:
+ * <p>Four exact routes ({@link Strategy}), and {@link Strategy#AUTO} (the default) that picks one per call:
  * <ul>
  *   <li>{@link Strategy#PHASE}: the output positions {@code o ≡ r (mod s)} of one <em>phase</em> {@code r}
  *       only see the taps {@code j ≡ r + p (mod s)}, so each phase is a small regular convolution of the input with a
@@ -37,23 +37,26 @@ import java.util.Locale;
  *       multiply-adds per input pixel that the definition needs and no multiplications by inserted zeros.</li>
  *   <li>{@link Strategy#PHASE_FUSED}: the same sub-kernels zero-padded to a common size and stacked on the output
  *       channels, so all phases run as one convolution (k3 for k4 s2 p1: (3/2)^d times the arithmetic, one call).</li>
+ *   <li>{@link Strategy#GEMM}: PyTorch's own CPU algorithm (the adjoint of im2col): one matrix product
+ *       {@code Wᵀ·x} gives every tap's contribution, and each output phase adds up its taps' maps, shifted.</li>
  *   <li>{@link Strategy#ZERO_INSERT}: the textbook equivalence — insert {@code s − 1} zeros between input elements,
  *       pad by {@code k − 1 − p}, convolve with the flipped kernel transposed to {@code [out, in, k…]}; ≈ s^d times
  *       the arithmetic. Kept as an independent route for checks.</li>
  * </ul>
- * Which is faster depends on the layer ({@code ConvBench}, libtorch 2.7.1 CPU, one thread, the 2-core box under
- * load, forward + backward of one 2-D k4 s2 p1 layer, two runs each, 2026-11-25):
+ * Which is fastest depends on the layer ({@code ConvBench}, libtorch 2.7.1 CPU, one thread, the shared 2-core box,
+ * forward + backward of one 2-D k4 s2 p1 layer, 2026-11-25; ranges over 2–3 runs under load):
  * <ul>
- *   <li>few output channels — 32→1 at 8×8, 256 images: phase 19–23 ms, fused 8.4–14 ms; 64→3 at 32×32, 16 images:
- *       phase 39–43 ms, fused 16–18 ms. Each phase convolution reorders the whole input for a tiny output;</li>
- *   <li>small layers (cpu-small) — 64→32 at 4×4 and 32→16 at 8×8, 256 images: phase 36–61 / 36–47 ms, fused
- *       25–38 / 26–37 ms (one run of 64→32 had fused 73 ms);</li>
- *   <li>larger layers (width 64) — 128→64 at 16×16 and 64→32 at 32×32, 16 images: phase 66–69 / 65 ms, fused
- *       78–80 / 82 ms; 512→256 at 4×4, 64 images: phase 219–233 ms, fused 484–488 ms (the 2.25× arithmetic
- *       dominates).</li>
+ *   <li>few output channels — 32→1 at 8×8, 256 images: phase 18–23 ms, fused 8–14 ms, gemm 6.6 ms; 64→3 at
+ *       32×32, 16 images: phase 37–43 ms, fused 16–18 ms, gemm 10–11 ms;</li>
+ *   <li>small layers (cpu-small) — 64→32 at 4×4 and 32→16 at 8×8, 256 images: phase 36–61 / 28–47 ms, fused
+ *       24–38 / 25–37 ms, gemm 36 / 34 ms;</li>
+ *   <li>larger layers (width 64) — 128→64 at 16×16 and 64→32 at 32×32, 16 images: phase 54–69 / 59–65 ms, fused
+ *       77–80 / 82 ms, gemm 78–80 / 112–113 ms; 512→256 at 4×4, 64 images: phase 197–233 ms, fused 465–502 ms,
+ *       gemm 176–182 ms.</li>
  * </ul>
- * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}); re-measure on other hardware (GPUs were
- * not measured).
+ * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}); whole cpu-small training steps with it
+ * were 5–17 % faster than with PHASE everywhere ({@code DeconvAB}). Re-measure on other hardware (GPUs were not
+ * measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
  * input, weight and bias come from autograd. Scalars never enter the graph.
@@ -74,14 +77,16 @@ public final class ConvTranspose extends AbstractBlock {
 
     /** How the transposed convolution is computed; all are exact. */
     public enum Strategy {
-        /** Per call, PHASE_FUSED or PHASE from the layer's sizes ({@link #autoStrategy}); the default. */
+        /** Per call, GEMM, PHASE_FUSED or PHASE from the layer's sizes ({@link #autoStrategy}); the default. */
         AUTO,
         /** Per-phase sub-kernel convolutions + interleave. */
         PHASE,
         /** Zero insertion + padding + convolution with the flipped kernel (reference route). */
         ZERO_INSERT,
         /** All phases in one convolution: sub-kernels zero-padded to a common size, stacked on output channels. */
-        PHASE_FUSED
+        PHASE_FUSED,
+        /** One matrix product Wᵀ·x for every tap, then overlap-add of shifted slices per phase (col2im). */
+        GEMM
     }
 
     private final int dims;
@@ -132,14 +137,15 @@ public final class ConvTranspose extends AbstractBlock {
     }
 
     /**
-     * What {@link Strategy#AUTO} runs for a layer with these channels and input extents (spatial axes only): one fused
-     * convolution when the layer has at most 4 output channels, or for 1-D/2-D layers with in·out ≤ 2048 and every
-     * input extent ≤ 8 (where per-call costs outweigh the fused route's extra arithmetic); otherwise the per-phase
-     * convolutions. Stride 1 has a single phase, so both routes are the same convolution.
+     * What {@link Strategy#AUTO} runs for a layer with these channels and input extents (spatial axes only):
+     * {@link Strategy#GEMM} for at most 4 output channels (a phase convolution with so few outputs spends its time
+     * reordering the input); {@link Strategy#PHASE_FUSED} for 1-D/2-D layers with in·out ≤ 2048 and every input
+     * extent ≤ 8 (per-call costs outweigh its extra arithmetic); otherwise {@link Strategy#PHASE}. From the
+     * measurements in the class comment; stride-1 layers have a single phase, so PHASE and PHASE_FUSED coincide.
      */
     public static Strategy autoStrategy(long in, long out, long... inputExtents) {
         if (out <= 4) {
-            return Strategy.PHASE_FUSED;
+            return Strategy.GEMM;
         }
         long largest = 0;
         for (long e : inputExtents) {
@@ -309,6 +315,7 @@ public final class ConvTranspose extends AbstractBlock {
             case PHASE -> phase(x, w, plan);
             case PHASE_FUSED -> phaseFused(x, w, plan);
             case ZERO_INSERT -> zeroInsert(x, w, plan);
+            case GEMM -> gemm(x, w, plan);
         };
         if (b != null) {
             long[] bs = new long[2 + dims];
@@ -480,7 +487,7 @@ public final class ConvTranspose extends AbstractBlock {
             }
             results.add(conv(xi, swapInOut(k)));
         }
-        return interleave(results, perPhaseShape, plan);
+        return interleave(results, perPhaseShape, plan, false);
     }
 
     private static NDArray phaseFused(NDArray x, NDArray w, AxisPlan[] plan) {
@@ -568,11 +575,104 @@ public final class ConvTranspose extends AbstractBlock {
     }
 
     /** Phase results {@code [N, out, M…]} (last axis's phase fastest) → {@code [N, out, M_1·s_1, …]}, cropped. */
-    private static NDArray interleave(List<NDArray> results, long[] perPhaseShape, AxisPlan[] plan) {
+    /**
+     * The GEMM route (PyTorch's own CPU algorithm, im2col's adjoint): {@code col = Wᵀ·x} as one matrix product
+     * {@code [Πk·out, in] × [in, N·ΠL]}, split into one {@code [out, N, L…]} map per tap; output phase {@code r} is
+     * the sum of its taps' maps, each shifted by its input offset (pad/crop); the phases are interleaved as in
+     * {@link Strategy#PHASE}. Exactly the k^d multiply-adds per input pixel of the definition, in one call.
+     */
+    private static NDArray gemm(NDArray x, NDArray w, AxisPlan[] plan) {
+        int dims = plan.length;
+        long n = x.getShape().get(0);
+        long in = x.getShape().get(1);
+        long out = w.getShape().get(1);
+        int taps = 1;
+        long spatial = 1;
+        for (AxisPlan ap : plan) {
+            taps *= ap.k;
+            spatial *= ap.length;
+        }
+        int[] inFirst = new int[2 + dims]; // [N, in, L…] → [in, N, L…]
+        inFirst[0] = 1;
+        inFirst[1] = 0;
+        for (int a = 0; a < dims; a++) {
+            inFirst[2 + a] = 2 + a;
+        }
+        NDArray x2 = x.transpose(inFirst).reshape(in, n * spatial);
+        NDArray w2 = w.reshape(in, out, taps).transpose(2, 1, 0).reshape((long) taps * out, in); // tap-major rows
+        long[] colShape = new long[3 + dims]; // [taps, out, N, L…]
+        colShape[0] = taps;
+        colShape[1] = out;
+        colShape[2] = n;
+        long[] mapShape = new long[2 + dims]; // [out, N, L…]
+        mapShape[0] = out;
+        mapShape[1] = n;
+        for (int a = 0; a < dims; a++) {
+            colShape[3 + a] = plan[a].length;
+            mapShape[2 + a] = plan[a].length;
+        }
+        NDList maps = w2.matMul(x2).reshape(new Shape(colShape)).split(taps, 0);
+        long[] perPhaseShape = new long[2 + dims];
+        perPhaseShape[0] = out;
+        perPhaseShape[1] = n;
+        int phases = 1;
+        for (int a = 0; a < dims; a++) {
+            perPhaseShape[2 + a] = plan[a].perPhase;
+            phases *= plan[a].s;
+        }
+        List<NDArray> results = new ArrayList<>(phases);
+        int[] r = new int[dims];
+        int[] j = new int[dims];
+        for (int ph = 0; ph < phases; ph++) {
+            int rest = ph; // phase index → (r_1, …, r_d), last axis fastest
+            for (int a = dims - 1; a >= 0; a--) {
+                r[a] = rest % plan[a].s;
+                rest /= plan[a].s;
+            }
+            NDArray sum = null;
+            for (int t = 0; t < taps; t++) {
+                int tr = t; // tap index → (j_1, …, j_d), last axis fastest (the kernel's layout)
+                boolean mine = true;
+                for (int a = dims - 1; a >= 0; a--) {
+                    j[a] = tr % plan[a].k;
+                    tr /= plan[a].k;
+                    mine &= Math.floorMod(j[a] - r[a] - plan[a].p, plan[a].s) == 0;
+                }
+                if (!mine) {
+                    continue;
+                }
+                // out[s·m + r] += col_j[m + δ] with δ = (r + p − j) / s: shift the tap's map by −δ.
+                NDArray term = maps.get(t).reshape(new Shape(mapShape));
+                for (int a = 0; a < dims; a++) {
+                    long delta = Math.floorDiv(r[a] + plan[a].p - j[a], plan[a].s);
+                    term = padOrCrop(term, a, -delta, plan[a].perPhase - plan[a].length + delta);
+                }
+                sum = sum == null ? term : sum.add(term);
+            }
+            results.add(sum != null ? sum : x.getManager().zeros(new Shape(perPhaseShape), x.getDataType()));
+        }
+        return interleave(results, perPhaseShape, plan, true);
+    }
+
+    /**
+     * Interleaves the phase results (each {@code perPhaseShape}) into one output and crops it to the output length;
+     * {@code swapLeading} also swaps the two leading axes (GEMM's results are [out, N, …]).
+     */
+    private static NDArray interleave(List<NDArray> results, long[] perPhaseShape, AxisPlan[] plan,
+                                      boolean swapLeading) {
         int dims = plan.length;
         NDArray y;
         if (results.size() == 1) {
             y = results.get(0);
+            if (swapLeading) {
+                int[] order = new int[2 + dims];
+                order[0] = 1;
+                order[1] = 0;
+                for (int a = 0; a < dims; a++) {
+                    order[2 + a] = 2 + a;
+                }
+                y = y.transpose(order);
+            }
         } else {
             NDArray stacked = NDArrays.stack(new NDList(results), perPhaseShape.length); // [N, out, M…, P]
             long[] split = new long[2 + 2 * dims]; // [N, out, M_1 … M_d, s_1 … s_d]
@@ -581,15 +681,15 @@ public final class ConvTranspose extends AbstractBlock {
                 split[2 + dims + a] = plan[a].s;
             }
             int[] order = new int[2 + 2 * dims]; // [N, out, M_1, s_1, M_2, s_2, …]
-            order[0] = 0;
-            order[1] = 1;
+            order[0] = swapLeading ? 1 : 0;
+            order[1] = swapLeading ? 0 : 1;
             for (int a = 0; a < dims; a++) {
                 order[2 + 2 * a] = 2 + a;
                 order[3 + 2 * a] = 2 + dims + a;
             }
             long[] merged = new long[2 + dims];
-            merged[0] = perPhaseShape[0];
-            merged[1] = perPhaseShape[1];
+            merged[0] = perPhaseShape[swapLeading ? 1 : 0];
+            merged[1] = perPhaseShape[swapLeading ? 0 : 1];
             for (int a = 0; a < dims; a++) {
                 merged[2 + a] = plan[a].perPhase * plan[a].s;
             }
