@@ -25,7 +25,23 @@ def key(e, shapes):
     return f'{e["name"]} {dims}' if dims else e["name"]
 
 
-def summarise(path, top, steps, shapes):
+CATEGORIES = [
+    ("convolution", ("convolution", "conv_transpose", "mkldnn_conv", "slow_conv", "Convolution")),
+    ("batch norm", ("batch_norm", "BatchNorm")),
+    ("matmul", ("aten::mm", "addmm", "bmm", "matmul", "linalg", "Mm", "Addmm")),
+    ("copy/pad/cat/fill", ("copy_", "aten::cat", "stack", "fill_", "zero_", "pad", "clone", "contiguous", "_to_copy",
+                           "index", "repeat", "flip", "zeros", "ones", "full", "empty")),
+]
+
+
+def category(name):
+    for cat, keys in CATEGORIES:
+        if any(k in name for k in keys):
+            return cat
+    return "other ops (elementwise, views, autograd, optimizer)"
+
+
+def summarise(path, top, steps, shapes, categories=True):
     ev = load(path)
     by_tid = collections.defaultdict(list)
     for e in ev:
@@ -59,6 +75,12 @@ def summarise(path, top, steps, shapes):
     print(f"   span {span / 1e3 / n:8.1f} ms/step; inside top-level ops {top_level / 1e3 / n:8.1f} ms/step "
           f"({100 * top_level / span:.0f} %); outside {(span - top_level) / 1e3 / n:8.1f} ms/step; "
           f"top-level op calls {top_calls / n:.0f}/step")
+    if categories:
+        cat = collections.Counter()
+        for name, t in self_time.items():
+            cat[category(name)] += t
+        print("   by kind (self time, ms/step): " + ", ".join(
+            f"{k} {v / 1e3 / n:.1f}" for k, v in cat.most_common()) + f", outside ops {(span - top_level) / 1e3 / n:.1f}")
     for name, t in self_time.most_common(top):
         print(f"   {t / 1e3 / n:8.2f} ms/step self  {calls[name] / n:6.0f} calls/step  {name}")
 
