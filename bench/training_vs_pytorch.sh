@@ -18,7 +18,7 @@ warmup="${3:-30}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 CONFIGS="${CONFIGS:-tgan:original tgan:ode1 tgan:sde mocogan:original mocogan:ode1 mocogan:sde}"
 
-mvn -q -B -pl training -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt \
+mvn -q -B -Dstyle.color=never -pl training -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt \
     -Dmdep.includeScope=test >/dev/null
 "$PYTHON" -c 'import torch' || { echo "need PyTorch for $PYTHON (Debian: apt-get install python3-torch)" >&2; exit 1; }
 CP="training/target/test-classes:training/target/classes:$(cat training/target/bench-cp.txt)"

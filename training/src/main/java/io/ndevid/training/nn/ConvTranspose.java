@@ -44,18 +44,18 @@ import java.util.Locale;
  *       the arithmetic. Kept as an independent route for checks.</li>
  * </ul>
  * Which is fastest depends on the layer ({@code ConvBench}, libtorch 2.7.1 CPU, one thread, the shared 2-core box,
- * forward + backward of one 2-D k4 s2 p1 layer, 2026-11-25; ranges over 2–3 runs under load):
+ * forward + backward of one 2-D k4 s2 p1 layer, 2026-11-25; ranges over 2–3 runs, mostly under load):
  * <ul>
- *   <li>few output channels — 32→1 at 8×8, 256 images: phase 18–23 ms, fused 8–14 ms, gemm 6.6 ms; 64→3 at
+ *   <li>few output channels — 32→1 at 8×8, 256 images: phase 18–23 ms, fused 8–14 ms, gemm 3.6–6.6 ms; 64→3 at
  *       32×32, 16 images: phase 37–43 ms, fused 16–18 ms, gemm 10–11 ms;</li>
- *   <li>small layers (cpu-small) — 64→32 at 4×4 and 32→16 at 8×8, 256 images: phase 36–61 / 28–47 ms, fused
- *       24–38 / 25–37 ms, gemm 36 / 34 ms;</li>
+ *   <li>small layers (cpu-small) — 64→32 at 4×4 and 32→16 at 8×8, 256 images: phase 35–61 / 24–47 ms, fused
+ *       25–38 / 25–37 ms, gemm 21–36 / 34–42 ms;</li>
  *   <li>larger layers (width 64) — 128→64 at 16×16 and 64→32 at 32×32, 16 images: phase 54–69 / 59–65 ms, fused
  *       77–80 / 82 ms, gemm 78–80 / 112–113 ms; 512→256 at 4×4, 64 images: phase 197–233 ms, fused 465–502 ms,
  *       gemm 176–182 ms.</li>
  * </ul>
  * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}); whole cpu-small training steps with it
- * were 5–17 % faster than with PHASE everywhere ({@code DeconvAB}). Re-measure on other hardware (GPUs were not
+ * were 2–17 % faster than with PHASE everywhere ({@code DeconvAB}). Re-measure on other hardware (GPUs were not
  * measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
