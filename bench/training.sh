@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training-step benchmark of the three GANs (issue: training). One JVM per config so that each peak RSS is its own.
-# Usage: bench/training.sh [preset] [threads]     (defaults: cpu-small 1); results: bench/TRAINING_RESULTS.md
+# Usage: bench/training.sh [preset] [threads]     (defaults: cpu-small 1)
 #        bench/training.sh learn DIR CONFIG…      (trains 400 iterations on synthetic videos, writes sample PNGs)
+# Results: BENCHMARKS.md, "training: step time and memory per model"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -pl training -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt \

@@ -28,25 +28,35 @@ import java.util.Locale;
  * weight in PyTorch's layout {@code [in, out, k…]}, per spatial axis
  * <pre>  out[o, i·s − p + j] += x[i] · w[j],   output length (L − 1)·s − 2p + k.</pre>
  *
- * <p>Three exact routes ({@link Strategy}):
+ * <p>Four exact routes ({@link Strategy}), and {@link Strategy#AUTO} (the default) that picks one per call:
  * <ul>
- *   <li>{@link Strategy#PHASE} (default): the output positions {@code o ≡ r (mod s)} of one <em>phase</em> {@code r}
+ *   <li>{@link Strategy#PHASE}: the output positions {@code o ≡ r (mod s)} of one <em>phase</em> {@code r}
  *       only see the taps {@code j ≡ r + p (mod s)}, so each phase is a small regular convolution of the input with a
  *       strided, flipped slice of the kernel; the {@code s^d} phase results are interleaved (a pixel/voxel shuffle).
  *       For k4 s2 p1 every phase is a k2 convolution: 4 of them in 2-D, 8 in 3-D, doing exactly the k^d
  *       multiply-adds per input pixel that the definition needs and no multiplications by inserted zeros.</li>
  *   <li>{@link Strategy#PHASE_FUSED}: the same sub-kernels zero-padded to a common size and stacked on the output
- *       channels, so all phases run as one convolution (k3 for k4 s2 p1: (3/2)^d times the arithmetic, one call).
- *       May suit a GPU better (fewer launches).</li>
+ *       channels, so all phases run as one convolution (k3 for k4 s2 p1: (3/2)^d times the arithmetic, one call).</li>
+ *   <li>{@link Strategy#GEMM}: PyTorch's own CPU algorithm (the adjoint of im2col): one matrix product
+ *       {@code Wᵀ·x} gives every tap's contribution, and each output phase adds up its taps' maps, shifted.</li>
  *   <li>{@link Strategy#ZERO_INSERT}: the textbook equivalence — insert {@code s − 1} zeros between input elements,
  *       pad by {@code k − 1 − p}, convolve with the flipped kernel transposed to {@code [out, in, k…]}; ≈ s^d times
  *       the arithmetic. Kept as an independent route for checks.</li>
  * </ul>
- * Measured here (CPU, 2 shared and busy cores, best of 8, forward / backward, k4 s2 p1): 2-D 128→64 at 16×16, batch
- * 16: phase 27 / 74 ms, fused 35 / 434 ms, zero-insert 71 / 191 ms; 3-D 64→32 at 4×8×8, batch 8: phase 27 / 17 ms,
- * fused 34 / 36 ms, zero-insert 48 / 74 ms; 2-D 32→16 at 32×32: phase 12 / 6 ms, fused 12 / 11 ms, zero-insert
- * 10 / 81 ms. Phase was fastest forward + backward in that interleaved run; single runs under load varied up to
- * 10×, so re-measure on the target machine before relying on the ordering.
+ * Which is fastest depends on the layer ({@code ConvBench}, libtorch 2.7.1 CPU, one thread, the shared 2-core box,
+ * forward + backward of one 2-D k4 s2 p1 layer, 2026-11-25; ranges over 2–3 runs, mostly under load):
+ * <ul>
+ *   <li>few output channels — 32→1 at 8×8, 256 images: phase 18–23 ms, fused 8–14 ms, gemm 3.6–6.6 ms; 64→3 at
+ *       32×32, 16 images: phase 37–43 ms, fused 16–18 ms, gemm 10–11 ms;</li>
+ *   <li>small layers (cpu-small) — 64→32 at 4×4 and 32→16 at 8×8, 256 images: phase 35–61 / 24–47 ms, fused
+ *       25–38 / 25–37 ms, gemm 21–36 / 34–42 ms;</li>
+ *   <li>larger layers (width 64) — 128→64 at 16×16 and 64→32 at 32×32, 16 images: phase 54–69 / 59–65 ms, fused
+ *       77–80 / 82 ms, gemm 78–80 / 112–113 ms; 512→256 at 4×4, 64 images: phase 197–233 ms, fused 465–502 ms,
+ *       gemm 176–182 ms.</li>
+ * </ul>
+ * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}); whole cpu-small training steps with it
+ * were 2–17 % faster than with PHASE everywhere ({@code DeconvAB}). Re-measure on other hardware (GPUs were not
+ * measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
  * input, weight and bias come from autograd. Scalars never enter the graph.
@@ -59,14 +69,24 @@ public final class ConvTranspose extends AbstractBlock {
 
     private static final byte VERSION = 1;
 
-    /** How the transposed convolution is computed; both are exact. */
+    /**
+     * Overrides the {@link Builder}'s default strategy for every layer built afterwards (a {@link Strategy} name), for
+     * A/B measurements of whole models; unset: {@link Strategy#AUTO}.
+     */
+    public static final String STRATEGY_PROPERTY = "ndevid.convtranspose.strategy";
+
+    /** How the transposed convolution is computed; all are exact. */
     public enum Strategy {
-        /** Per-phase sub-kernel convolutions + interleave (fast; default). */
+        /** Per call, GEMM, PHASE_FUSED or PHASE from the layer's sizes ({@link #autoStrategy}); the default. */
+        AUTO,
+        /** Per-phase sub-kernel convolutions + interleave. */
         PHASE,
         /** Zero insertion + padding + convolution with the flipped kernel (reference route). */
         ZERO_INSERT,
         /** All phases in one convolution: sub-kernels zero-padded to a common size, stacked on output channels. */
-        PHASE_FUSED
+        PHASE_FUSED,
+        /** One matrix product Wᵀ·x for every tap, then overlap-add of shifted slices per phase (col2im). */
+        GEMM
     }
 
     private final int dims;
@@ -110,6 +130,30 @@ public final class ConvTranspose extends AbstractBlock {
                 : null;
     }
 
+    private static Strategy defaultStrategy() {
+        String forced = System.getProperty(STRATEGY_PROPERTY);
+        return forced == null || forced.isBlank() ? Strategy.AUTO
+                : Strategy.valueOf(forced.trim().toUpperCase(Locale.ROOT));
+    }
+
+    /**
+     * What {@link Strategy#AUTO} runs for a layer with these channels and input extents (spatial axes only):
+     * {@link Strategy#GEMM} for at most 4 output channels (a phase convolution with so few outputs spends its time
+     * reordering the input); {@link Strategy#PHASE_FUSED} for 1-D/2-D layers with in·out ≤ 2048 and every input
+     * extent ≤ 8 (per-call costs outweigh its extra arithmetic); otherwise {@link Strategy#PHASE}. From the
+     * measurements in the class comment; stride-1 layers have a single phase, so PHASE and PHASE_FUSED coincide.
+     */
+    public static Strategy autoStrategy(long in, long out, long... inputExtents) {
+        if (out <= 4) {
+            return Strategy.GEMM;
+        }
+        long largest = 0;
+        for (long e : inputExtents) {
+            largest = Math.max(largest, e);
+        }
+        return inputExtents.length <= 2 && in * out <= 2048 && largest <= 8 ? Strategy.PHASE_FUSED : Strategy.PHASE;
+    }
+
     private static int[] expand(int[] v, int dims, String what) {
         if (v.length == 1) {
             int[] out = new int[dims];
@@ -136,7 +180,7 @@ public final class ConvTranspose extends AbstractBlock {
         private int[] stride = {1};
         private int[] padding = {0};
         private boolean bias = true;
-        private Strategy strategy = Strategy.PHASE;
+        private Strategy strategy = defaultStrategy();
 
         private Builder() {}
 
@@ -258,10 +302,20 @@ public final class ConvTranspose extends AbstractBlock {
         for (int a = 0; a < dims; a++) {
             plan[a] = new AxisPlan(x.getShape().get(2 + a), (int) w.getShape().get(2 + a), s[a], p[a]);
         }
-        NDArray out = switch (strategy) {
+        Strategy route = strategy;
+        if (route == Strategy.AUTO) {
+            long[] extents = new long[dims];
+            for (int a = 0; a < dims; a++) {
+                extents[a] = x.getShape().get(2 + a);
+            }
+            route = autoStrategy(w.getShape().get(0), w.getShape().get(1), extents);
+        }
+        NDArray out = switch (route) {
+            case AUTO -> throw new IllegalStateException("resolved above");
             case PHASE -> phase(x, w, plan);
             case PHASE_FUSED -> phaseFused(x, w, plan);
             case ZERO_INSERT -> zeroInsert(x, w, plan);
+            case GEMM -> gemm(x, w, plan);
         };
         if (b != null) {
             long[] bs = new long[2 + dims];
@@ -433,7 +487,7 @@ public final class ConvTranspose extends AbstractBlock {
             }
             results.add(conv(xi, swapInOut(k)));
         }
-        return interleave(results, perPhaseShape, plan);
+        return interleave(results, perPhaseShape, plan, false);
     }
 
     private static NDArray phaseFused(NDArray x, NDArray w, AxisPlan[] plan) {
@@ -487,7 +541,9 @@ public final class ConvTranspose extends AbstractBlock {
             }
             kernels.add(k);
         }
-        NDArray kernel = NDArrays.concat(kernels, 1); // [in, P·out, K…], phase-major channels
+        // [in, P·out, K…], phase-major channels. One phase (stride 1): DJL's concat of a single array returns a
+        // duplicate cut from the autograd graph, which would leave the weight without a gradient.
+        NDArray kernel = kernels.size() == 1 ? kernels.head() : NDArrays.concat(kernels, 1);
         NDArray xi = x;
         for (int a = 0; a < dims; a++) {
             xi = padOrCrop(xi, a, -lo[a], (plan[a].perPhase - 1 + hi[a]) - (plan[a].length - 1));
@@ -519,11 +575,104 @@ public final class ConvTranspose extends AbstractBlock {
     }
 
     /** Phase results {@code [N, out, M…]} (last axis's phase fastest) → {@code [N, out, M_1·s_1, …]}, cropped. */
-    private static NDArray interleave(List<NDArray> results, long[] perPhaseShape, AxisPlan[] plan) {
+    /**
+     * The GEMM route (PyTorch's own CPU algorithm, im2col's adjoint): {@code col = Wᵀ·x} as one matrix product
+     * {@code [Πk·out, in] × [in, N·ΠL]}, split into one {@code [out, N, L…]} map per tap; output phase {@code r} is
+     * the sum of its taps' maps, each shifted by its input offset (pad/crop); the phases are interleaved as in
+     * {@link Strategy#PHASE}. Exactly the k^d multiply-adds per input pixel of the definition, in one call.
+     */
+    private static NDArray gemm(NDArray x, NDArray w, AxisPlan[] plan) {
+        int dims = plan.length;
+        long n = x.getShape().get(0);
+        long in = x.getShape().get(1);
+        long out = w.getShape().get(1);
+        int taps = 1;
+        long spatial = 1;
+        for (AxisPlan ap : plan) {
+            taps *= ap.k;
+            spatial *= ap.length;
+        }
+        int[] inFirst = new int[2 + dims]; // [N, in, L…] → [in, N, L…]
+        inFirst[0] = 1;
+        inFirst[1] = 0;
+        for (int a = 0; a < dims; a++) {
+            inFirst[2 + a] = 2 + a;
+        }
+        NDArray x2 = x.transpose(inFirst).reshape(in, n * spatial);
+        NDArray w2 = w.reshape(in, out, taps).transpose(2, 1, 0).reshape((long) taps * out, in); // tap-major rows
+        long[] colShape = new long[3 + dims]; // [taps, out, N, L…]
+        colShape[0] = taps;
+        colShape[1] = out;
+        colShape[2] = n;
+        long[] mapShape = new long[2 + dims]; // [out, N, L…]
+        mapShape[0] = out;
+        mapShape[1] = n;
+        for (int a = 0; a < dims; a++) {
+            colShape[3 + a] = plan[a].length;
+            mapShape[2 + a] = plan[a].length;
+        }
+        NDList maps = w2.matMul(x2).reshape(new Shape(colShape)).split(taps, 0);
+        long[] perPhaseShape = new long[2 + dims];
+        perPhaseShape[0] = out;
+        perPhaseShape[1] = n;
+        int phases = 1;
+        for (int a = 0; a < dims; a++) {
+            perPhaseShape[2 + a] = plan[a].perPhase;
+            phases *= plan[a].s;
+        }
+        List<NDArray> results = new ArrayList<>(phases);
+        int[] r = new int[dims];
+        int[] j = new int[dims];
+        for (int ph = 0; ph < phases; ph++) {
+            int rest = ph; // phase index → (r_1, …, r_d), last axis fastest
+            for (int a = dims - 1; a >= 0; a--) {
+                r[a] = rest % plan[a].s;
+                rest /= plan[a].s;
+            }
+            NDArray sum = null;
+            for (int t = 0; t < taps; t++) {
+                int tr = t; // tap index → (j_1, …, j_d), last axis fastest (the kernel's layout)
+                boolean mine = true;
+                for (int a = dims - 1; a >= 0; a--) {
+                    j[a] = tr % plan[a].k;
+                    tr /= plan[a].k;
+                    mine &= Math.floorMod(j[a] - r[a] - plan[a].p, plan[a].s) == 0;
+                }
+                if (!mine) {
+                    continue;
+                }
+                // out[s·m + r] += col_j[m + δ] with δ = (r + p − j) / s: shift the tap's map by −δ.
+                NDArray term = maps.get(t).reshape(new Shape(mapShape));
+                for (int a = 0; a < dims; a++) {
+                    long delta = Math.floorDiv(r[a] + plan[a].p - j[a], plan[a].s);
+                    term = padOrCrop(term, a, -delta, plan[a].perPhase - plan[a].length + delta);
+                }
+                sum = sum == null ? term : sum.add(term);
+            }
+            results.add(sum != null ? sum : x.getManager().zeros(new Shape(perPhaseShape), x.getDataType()));
+        }
+        return interleave(results, perPhaseShape, plan, true);
+    }
+
+    /**
+     * Interleaves the phase results (each {@code perPhaseShape}) into one output and crops it to the output length;
+     * {@code swapLeading} also swaps the two leading axes (GEMM's results are [out, N, …]).
+     */
+    private static NDArray interleave(List<NDArray> results, long[] perPhaseShape, AxisPlan[] plan,
+                                      boolean swapLeading) {
         int dims = plan.length;
         NDArray y;
         if (results.size() == 1) {
             y = results.get(0);
+            if (swapLeading) {
+                int[] order = new int[2 + dims];
+                order[0] = 1;
+                order[1] = 0;
+                for (int a = 0; a < dims; a++) {
+                    order[2 + a] = 2 + a;
+                }
+                y = y.transpose(order);
+            }
         } else {
             NDArray stacked = NDArrays.stack(new NDList(results), perPhaseShape.length); // [N, out, M…, P]
             long[] split = new long[2 + 2 * dims]; // [N, out, M_1 … M_d, s_1 … s_d]
@@ -532,15 +681,15 @@ public final class ConvTranspose extends AbstractBlock {
                 split[2 + dims + a] = plan[a].s;
             }
             int[] order = new int[2 + 2 * dims]; // [N, out, M_1, s_1, M_2, s_2, …]
-            order[0] = 0;
-            order[1] = 1;
+            order[0] = swapLeading ? 1 : 0;
+            order[1] = swapLeading ? 0 : 1;
             for (int a = 0; a < dims; a++) {
                 order[2 + 2 * a] = 2 + a;
                 order[3 + 2 * a] = 2 + dims + a;
             }
             long[] merged = new long[2 + dims];
-            merged[0] = perPhaseShape[0];
-            merged[1] = perPhaseShape[1];
+            merged[0] = perPhaseShape[swapLeading ? 1 : 0];
+            merged[1] = perPhaseShape[swapLeading ? 0 : 1];
             for (int a = 0; a < dims; a++) {
                 merged[2 + a] = plan[a].perPhase * plan[a].s;
             }

@@ -9,6 +9,7 @@ import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.data.SyntheticVideos;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
+import io.ndevid.training.gan.nets.Layers;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.Presets;
 import io.ndevid.training.spec.TrialSpec;
@@ -30,9 +31,14 @@ import java.util.Map;
  * ({@code bench/training.sh} does).
  *
  * <pre>
- * StepBench [--preset cpu-small] [--threads 1] [--steps 10] [--warmup 3] MODEL:KIND[:F] …
+ * StepBench [--preset cpu-small] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE] MODEL:KIND[:F] …
  * StepBench --learn DIR [--preset cpu-small] [--threads 1] [--iterations 400] MODEL:KIND[:F]
  * </pre>
+ * {@code --machine} adds one line per config for scripts ({@code bench/training_vs_pytorch.sh}):
+ * {@code RESULT side=djl config=MODEL:KIND median_ms=… min_ms=… max_ms=… rss_mb=… threads=… params=G_t:…,G:…,…}
+ * with the trainable-parameter counts of G_t and of every network (G includes G_t). {@code --profile FILE} records
+ * the timed steps with libtorch's autograd profiler into a Chrome trace (one config; {@code bench/op_profile.py}
+ * summarises it); the profiler slows the steps, so the times printed with it are not the benchmark's.
  * {@code --learn} trains on the synthetic videos for the given iterations and writes sample PNG grids (the same
  * 8 latents) every 100 iterations plus a real batch, printing the losses every 50 iterations: the "learning
  * visibly" check of a preset.
@@ -47,6 +53,8 @@ public final class StepBench {
         int steps = 10;
         int warmup = 3;
         long iterations = -1;
+        boolean machine = false;
+        String profile = null;
         Path learn = null;
         List<String> configs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -57,6 +65,8 @@ public final class StepBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--learn" -> learn = Path.of(args[++i]);
                 case "--iterations" -> iterations = Long.parseLong(args[++i]);
+                case "--machine" -> machine = true;
+                case "--profile" -> profile = args[++i];
                 default -> configs.add(args[i]);
             }
         }
@@ -68,7 +78,7 @@ public final class StepBench {
                 if (learn != null) {
                     learn(m, spec, learn, iterations > 0 ? iterations : spec.iterations());
                 } else {
-                    time(m, spec, threads, steps, warmup);
+                    time(m, spec, c, threads, steps, warmup, machine, profile);
                 }
             }
         }
@@ -96,13 +106,17 @@ public final class StepBench {
                 spec.frameSize()));
     }
 
-    private static void time(NDManager m, TrialSpec spec, int threads, int steps, int warmup) throws Exception {
+    private static void time(NDManager m, TrialSpec spec, String config, int threads, int steps, int warmup,
+                             boolean machine, String profile) throws Exception {
         SyntheticVideos data = data(spec);
         long t0 = System.nanoTime();
         try (VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
             double buildMs = (System.nanoTime() - t0) / 1e6;
             double[] ms = new double[steps];
             for (int it = 0; it < warmup + steps; it++) {
+                if (profile != null && it == warmup) {
+                    JniUtils.startProfile(false, true, false); // with input shapes
+                }
                 try (NDManager s = m.newSubManager()) {
                     NDArray real = batch(s, data, spec, it);
                     long a = System.nanoTime();
@@ -111,6 +125,9 @@ public final class StepBench {
                         ms[it - warmup] = (System.nanoTime() - a) / 1e6;
                     }
                 }
+            }
+            if (profile != null) {
+                JniUtils.stopProfile(profile);
             }
             double sampleMs;
             try (NDManager s = m.newSubManager()) {
@@ -125,6 +142,15 @@ public final class StepBench {
                             + "peak RSS %,d MB%n",
                     spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], 400 * median / 60_000,
                     buildMs, sampleMs, gan.temporalParameterCount(), peakRssKb() / 1024);
+            StringBuilder params = new StringBuilder("G_t:" + gan.temporalParameterCount());
+            for (var e : gan.networks().entrySet()) {
+                params.append(',').append(e.getKey()).append(':').append(Layers.trainableParameters(e.getValue()));
+            }
+            if (machine) {
+                System.out.printf(Locale.ROOT, "RESULT side=djl config=%s median_ms=%.2f min_ms=%.2f max_ms=%.2f "
+                                + "rss_mb=%d threads=%d params=%s%n", config, median, ms[0], ms[steps - 1],
+                        peakRssKb() / 1024, JniUtils.getNumThreads(), params);
+            }
         }
     }
 

@@ -238,6 +238,7 @@ class ConvTransposeTest {
     static Stream<Arguments> gradientCases() {
         return Stream.of(
                 c(1, 2, 2, v(3), v(3), v(2), v(0)),
+                c(2, 3, 2, v(1, 1), v(4, 4), v(1, 1), v(0, 0)), // stride 1: a single phase (MoCoGAN's first layer)
                 c(1, 2, 2, v(3, 3), v(4, 4), v(2, 2), v(1, 1)),
                 c(1, 1, 2, v(2, 2, 2), v(4, 4, 4), v(2, 2, 2), v(1, 1, 1))
         ).map(Arguments::of);
@@ -265,6 +266,24 @@ class ConvTransposeTest {
             s += a[i] * b[i];
         }
         return s;
+    }
+
+    @Test
+    void autoPicksTheRouteFromTheLayerSizes() {
+        // cpu-small's layers: 64→32 at 4×4, 32→16 at 8×8, TGAN's 1-D G_t; MoCoGAN's last layer 32→1
+        assertEquals(ConvTranspose.Strategy.PHASE_FUSED, ConvTranspose.autoStrategy(64, 32, 4, 4));
+        assertEquals(ConvTranspose.Strategy.PHASE_FUSED, ConvTranspose.autoStrategy(32, 16, 8, 8));
+        assertEquals(ConvTranspose.Strategy.GEMM, ConvTranspose.autoStrategy(32, 1, 8, 8));
+        assertEquals(ConvTranspose.Strategy.PHASE_FUSED, ConvTranspose.autoStrategy(64, 32, 1));
+        // few output channels at any size (the paper's last layer)
+        assertEquals(ConvTranspose.Strategy.GEMM, ConvTranspose.autoStrategy(64, 3, 32, 32));
+        // wider or larger layers stay per phase, and so does 3-D
+        assertEquals(ConvTranspose.Strategy.PHASE, ConvTranspose.autoStrategy(128, 64, 16, 16));
+        assertEquals(ConvTranspose.Strategy.PHASE, ConvTranspose.autoStrategy(64, 32, 32, 32));
+        assertEquals(ConvTranspose.Strategy.PHASE, ConvTranspose.autoStrategy(512, 256, 4, 4));
+        assertEquals(ConvTranspose.Strategy.PHASE, ConvTranspose.autoStrategy(32, 16, 4, 8, 8));
+        assertTrue(ConvTranspose.builder().channels(2, 2).kernel(4).build().toString().contains("auto"),
+                "AUTO is the default");
     }
 
     @Test

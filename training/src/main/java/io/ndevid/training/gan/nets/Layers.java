@@ -34,7 +34,7 @@ public final class Layers {
                 .optPadding(new Shape(p)).optBias(bias).build();
     }
 
-    /** Transposed convolution (the engine has none; see {@link ConvTranspose}). */
+    /** Transposed convolution (the engine has none; see {@link ConvTranspose}; strategy AUTO). */
     public static ConvTranspose deconv(int dims, int in, int out, int k, int s, int p, boolean bias) {
         return ConvTranspose.builder().dims(dims).channels(in, out).kernel(k).stride(s).padding(p).bias(bias).build();
     }

@@ -1,0 +1,100 @@
+#!/usr/bin/python3
+"""Summarises Chrome traces of libtorch's autograd profiler (StepBench --profile, torch_steps.py --profile): per
+trace, the wall span, the time inside top-level ops (events not nested in another event of the same thread) and
+the rest (the caller's own time: JVM + JNI, or the Python interpreter), op calls per step, and the ops with the most
+self time (an event's duration minus its direct children's).
+
+  op_profile.py [--top 15] [--steps N] [--shapes] TRACE.json …
+"""
+import argparse
+import collections
+import json
+
+
+def load(path):
+    with open(path) as f:
+        data = json.load(f)
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    return [e for e in events if e.get("ph") == "X" and "dur" in e]
+
+
+def key(e, shapes):
+    if not shapes:
+        return e["name"]
+    dims = e.get("shape") or (e.get("args") or {}).get("Input Dims")
+    return f'{e["name"]} {dims}' if dims else e["name"]
+
+
+CATEGORIES = [
+    ("convolution", ("convolution", "conv_transpose", "mkldnn_conv", "slow_conv", "Convolution")),
+    ("batch norm", ("batch_norm", "BatchNorm")),
+    ("matmul", ("aten::mm", "addmm", "bmm", "matmul", "linalg", "Mm", "Addmm")),
+    ("copy/pad/cat/fill", ("copy_", "aten::cat", "stack", "fill_", "zero_", "pad", "clone", "contiguous", "_to_copy",
+                           "index", "repeat", "flip", "zeros", "ones", "full", "empty")),
+]
+
+
+def category(name):
+    for cat, keys in CATEGORIES:
+        if any(k in name for k in keys):
+            return cat
+    return "other ops (elementwise, views, autograd, optimizer)"
+
+
+def summarise(path, top, steps, shapes, categories=True):
+    ev = load(path)
+    by_tid = collections.defaultdict(list)
+    for e in ev:
+        by_tid[e.get("tid")].append(e)
+    self_time = collections.Counter()
+    calls = collections.Counter()
+    top_level = 0.0
+    top_calls = 0
+    start = min(e["ts"] for e in ev)
+    end = max(e["ts"] + e["dur"] for e in ev)
+    for tid, es in by_tid.items():
+        es.sort(key=lambda e: (e["ts"], -e["dur"]))
+        stack = []  # [event, child time]
+        for e in es:
+            while stack and e["ts"] >= stack[-1][0]["ts"] + stack[-1][0]["dur"]:
+                done, child = stack.pop()
+                self_time[key(done, shapes)] += done["dur"] - child
+            if stack:
+                stack[-1][1] += e["dur"]
+            else:
+                top_level += e["dur"]
+                top_calls += 1
+            calls[key(e, shapes)] += 1
+            stack.append([e, 0.0])
+        while stack:
+            done, child = stack.pop()
+            self_time[key(done, shapes)] += done["dur"] - child
+    span = end - start
+    n = steps or 1
+    print(f"== {path}")
+    print(f"   span {span / 1e3 / n:8.1f} ms/step; inside top-level ops {top_level / 1e3 / n:8.1f} ms/step "
+          f"({100 * top_level / span:.0f} %); outside {(span - top_level) / 1e3 / n:8.1f} ms/step; "
+          f"top-level op calls {top_calls / n:.0f}/step")
+    if categories:
+        cat = collections.Counter()
+        for name, t in self_time.items():
+            cat[category(name)] += t
+        print("   by kind (self time, ms/step): " + ", ".join(
+            f"{k} {v / 1e3 / n:.1f}" for k, v in cat.most_common()) + f", outside ops {(span - top_level) / 1e3 / n:.1f}")
+    for name, t in self_time.most_common(top):
+        print(f"   {t / 1e3 / n:8.2f} ms/step self  {calls[name] / n:6.0f} calls/step  {name}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("traces", nargs="+")
+    ap.add_argument("--top", type=int, default=15)
+    ap.add_argument("--steps", type=int, default=0, help="steps in each trace (per-step figures)")
+    ap.add_argument("--shapes", action="store_true", help="per op and input shapes (traces recorded with shapes)")
+    a = ap.parse_args()
+    for t in a.traces:
+        summarise(t, a.top, a.steps, a.shapes)
+
+
+if __name__ == "__main__":
+    main()

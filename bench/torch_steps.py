@@ -1,0 +1,492 @@
+#!/usr/bin/python3
+"""One training iteration of TGAN and MoCoGAN at cpu-small in plain PyTorch: the PyTorch side of
+bench/training_vs_pytorch.sh (run with Debian's python3-torch, PyTorch 1.13).
+
+The networks, losses, optimizers and iteration structure mirror the Java models in
+training/src/main/java/io/ndevid/training/gan/ (Tgan, MoCoGan, nets/*) and the temporal generators in
+training/.../temporal/ at the sizes of Presets "cpu-small"; the layer arithmetic is spelled out below and the
+trainable-parameter counts are checked against the Java models' (--expect). Native PyTorch layers are used where
+PyTorch has them (ConvTranspose1d/2d, GRUCell, BCE-with-logits): this is what a PyTorch user would write.
+
+  torch_steps.py [--threads 1] [--steps 30] [--warmup 5] [--expect G_t=N,G=N,D=N] [--profile FILE] MODEL:KIND
+
+MODEL: tgan | mocogan; KIND: original | ode1 | sde (f = linear, as StepBench's default). One step = the D
+update(s) and the G update of one iteration (+ singular value clipping of TGAN's D when iteration % 5 == 0),
+timed with the losses read back as Python floats, as the Java step returns them. Iterations are numbered from 0
+(warm-up included), like StepBench, so the same iterations carry the clipping pass.
+
+Prints a human-readable line and one machine-readable line:
+  RESULT side=pytorch config=MODEL:KIND median_ms=… min_ms=… max_ms=… rss_mb=… threads=… params=G_t:…,G:…,D:…
+Exits 3 if --expect is given and a count differs. --profile FILE records the timed steps with the autograd profiler
+into a Chrome trace (as StepBench --profile; summarise with bench/op_profile.py); times printed with it are slowed.
+"""
+import argparse
+import math
+import resource
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# ---- cpu-small (training/src/main/java/io/ndevid/training/spec/Presets.java) -----------------------------------
+FRAMES = 16
+SIZE = 16
+CHANNELS = 1
+LATENT = 16          # TGAN z_slow / MoCoGAN motion dimension
+CONTENT = 8          # MoCoGAN content dimension
+WIDTH = 8
+BATCH = 16
+LR = 2e-4            # lrG = lrD at CPU presets for both models
+SDE_DT = 0.025       # TGAN and MoCoGAN (TGANv2: 0.05, not benchmarked here)
+SVC_INTERVAL = 5
+
+
+def log2(v):
+    assert v > 0 and v & (v - 1) == 0, v
+    return v.bit_length() - 1
+
+
+def frame_times(frames):
+    return [i / (frames - 1) for i in range(frames)]
+
+
+# ---- temporal generators: [B, d] → [B, T, d] ------------------------------------------------------------------
+
+class TganDeconvGt(nn.Module):
+    """TGAN's original G_t (temporal/DeconvTemporalGenerator): 1-D transposed convs, k1 to 8·width, then k4 s2 p1
+    doubling the length (channels halving, at least 2·width), BN + ReLU between, tanh on the last."""
+
+    def __init__(self, d, frames, width):
+        super().__init__()
+        c = 8 * width
+        layers = [nn.ConvTranspose1d(d, c, 1, 1, 0, bias=False), nn.BatchNorm1d(c), nn.ReLU()]
+        n = log2(frames)
+        for i in range(1, n + 1):
+            last = i == n
+            nxt = d if last else max(2 * width, c // 2)
+            layers.append(nn.ConvTranspose1d(c, nxt, 4, 2, 1, bias=last))
+            layers += [nn.Tanh()] if last else [nn.BatchNorm1d(nxt), nn.ReLU()]
+            c = nxt
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z):
+        return self.net(z.unsqueeze(2)).transpose(1, 2)
+
+
+class GruGt(nn.Module):
+    """MoCoGAN's original G_t (temporal/GruTemporalGenerator): a GRU cell from h0 = z fed N(0, 1) noise per step;
+    outputs h_1 … h_T."""
+
+    def __init__(self, d, frames):
+        super().__init__()
+        self.frames = frames
+        self.cell = nn.GRUCell(d, d)  # PyTorch's default init U(±1/√d), as the Java model draws it
+
+    def forward(self, z):
+        noise = torch.randn(z.shape[0], self.frames, z.shape[1])
+        h = z
+        out = []
+        for t in range(self.frames):
+            h = self.cell(noise[:, t], h)
+            out.append(h)
+        return torch.stack(out, 1)
+
+
+def linear_tanh(d):
+    return nn.Sequential(nn.Linear(d, d), nn.Tanh())
+
+
+class OdeGt(nn.Module):
+    """Latent ODE of order 1 (temporal/OdeTemporalGenerator) with f = Linear(d, d) + tanh, classic rk4 with one step
+    per frame interval on linspace(0, 1, T) (torchdiffeq's fixed grid, written out); output includes z0."""
+
+    def __init__(self, d, frames):
+        super().__init__()
+        self.frames = frames
+        self.f = linear_tanh(d)
+
+    def forward(self, z):
+        ts = frame_times(self.frames)
+        f = self.f
+        y = z
+        out = [y]
+        for i in range(self.frames - 1):
+            h = ts[i + 1] - ts[i]
+            k1 = f(y)
+            k2 = f(y + (0.5 * h) * k1)
+            k3 = f(y + (0.5 * h) * k2)
+            k4 = f(y + h * k3)
+            y = y + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
+            out.append(y)
+        return torch.stack(out, 1)
+
+
+class SdeGt(nn.Module):
+    """Latent Itô SDE (temporal/SdeTemporalGenerator): drift f = Linear + tanh, diffusion sigmoid(Linear), diagonal
+    noise, Euler–Maruyama with ⌈span/dt⌉ equal steps per frame interval (dt 0.025: 3 steps, 45 in all)."""
+
+    def __init__(self, d, frames, dt):
+        super().__init__()
+        self.frames = frames
+        self.dt = dt
+        self.drift = linear_tanh(d)
+        self.diffusion = nn.Sequential(nn.Linear(d, d), nn.Sigmoid())
+
+    def forward(self, z):
+        ts = frame_times(self.frames)
+        y = z
+        out = [y]
+        for i in range(self.frames - 1):
+            span = ts[i + 1] - ts[i]
+            n = max(1, math.ceil(span / self.dt * (1 - 1e-12)))
+            h = span / n
+            sqrt_h = math.sqrt(h)
+            for _ in range(n):
+                dw = torch.randn_like(y) * sqrt_h
+                y = y + self.drift(y) * h + self.diffusion(y) * dw
+            out.append(y)
+        return torch.stack(out, 1)
+
+
+def temporal(kind, original):
+    if kind == "original":
+        return original()
+    if kind == "ode1":
+        return OdeGt(LATENT, FRAMES)
+    if kind == "sde":
+        return SdeGt(LATENT, FRAMES, SDE_DT)
+    raise SystemExit("unknown G_t " + kind)
+
+
+# ---- image generators and discriminators ----------------------------------------------------------------------
+
+class TganImageG(nn.Module):
+    """gan/nets/TganImageGenerator: z_slow and z_t each Linear → 16·(4·width) (no bias, BN, ReLU) as 4·width maps of
+    4×4, concatenated; ConvTranspose2d k4 s2 p1 (BN, ReLU, channels halving) up to the frame size; Conv2d k3 s1 p1 to
+    the colour channels, tanh."""
+
+    def __init__(self, d, width, size, channels):
+        super().__init__()
+        self.half = 4 * width
+        proj = lambda: nn.Sequential(nn.Linear(d, 16 * self.half, bias=False), nn.BatchNorm1d(16 * self.half),
+                                     nn.ReLU())
+        self.slow = proj()
+        self.fast = proj()
+        c = 2 * self.half
+        up = []
+        for _ in range(log2(size) - 2):
+            nxt = max(1, c // 2)
+            up += [nn.ConvTranspose2d(c, nxt, 4, 2, 1, bias=False), nn.BatchNorm2d(nxt), nn.ReLU()]
+            c = nxt
+        up += [nn.Conv2d(c, channels, 3, 1, 1, bias=True), nn.Tanh()]
+        self.up = nn.Sequential(*up)
+
+    def forward(self, zs, zt):
+        n = zs.shape[0]
+        h = torch.cat([self.slow(zs).view(n, self.half, 4, 4), self.fast(zt).view(n, self.half, 4, 4)], 1)
+        return self.up(h)
+
+
+def tgan_d(size, frames, width, channels):
+    """gan/nets/Discriminators.tgan: Conv3d k4 s2 p1 (bias on the first only), BN on all but the first, LeakyReLU
+    0.2, down to 4×4; then Conv3d k(1, 4, 4) to one channel; flattened to one score per remaining time step."""
+    layers = []
+    t = frames
+    c = channels
+    for i in range(log2(size) - 2):
+        k = (4, 4, 4) if t >= 2 else (3, 4, 4)
+        s = (2, 2, 2) if t >= 2 else (1, 2, 2)
+        layers.append(nn.Conv3d(c, width << i, k, s, 1, bias=i == 0))
+        if i > 0:
+            layers.append(nn.BatchNorm3d(width << i))
+        layers.append(nn.LeakyReLU(0.2))
+        c = width << i
+        t = t // 2 if t >= 2 else t
+    layers += [nn.Conv3d(c, 1, (1, 4, 4), 1, 0, bias=True), nn.Flatten()]
+    return nn.Sequential(*layers)
+
+
+def mocogan_g(z_dim, width, size, channels):
+    """gan/nets/Generators.mocogan: ConvTranspose2d k4 s1 p0 to 8·width at 4×4 (BN, ReLU), then k4 s2 p1 doubling
+    (channels halving, BN + ReLU), the last to the colour channels (bias) with tanh."""
+    c = 8 * width
+    layers = [nn.ConvTranspose2d(z_dim, c, 4, 1, 0, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
+    ups = log2(size) - 2
+    for i in range(1, ups + 1):
+        last = i == ups
+        nxt = channels if last else max(1, c // 2)
+        layers.append(nn.ConvTranspose2d(c, nxt, 4, 2, 1, bias=last))
+        layers += [nn.Tanh()] if last else [nn.BatchNorm2d(nxt), nn.ReLU()]
+        c = nxt
+    return nn.Sequential(*layers)
+
+
+def mocogan_di(size, width, channels):
+    """Discriminators.mocoganImage: Conv2d k4 s2 p1 (width, 2·width, 4·width; BN on the middle ones, LeakyReLU 0.2),
+    the last to one channel (a map of logits); bias on the first and the last."""
+    n = min(4, log2(size))
+    layers = []
+    c = channels
+    for i in range(n):
+        last = i == n - 1
+        out = 1 if last else width << i
+        layers.append(nn.Conv2d(c, out, 4, 2, 1, bias=last or i == 0))
+        if not last:
+            if i > 0:
+                layers.append(nn.BatchNorm2d(out))
+            layers.append(nn.LeakyReLU(0.2))
+        c = out
+    return nn.Sequential(*layers)
+
+
+def mocogan_dv(size, frames, width, channels):
+    """Discriminators.mocoganVideo: Conv3d k(min(4, T), 4, 4) s(1, 2, 2) p(0, 1, 1), channels as the image D."""
+    n = min(4, log2(size))
+    layers = []
+    c = channels
+    t = frames
+    for i in range(n):
+        last = i == n - 1
+        kt = min(4, t)
+        out = 1 if last else width << i
+        layers.append(nn.Conv3d(c, out, (kt, 4, 4), (1, 2, 2), (0, 1, 1), bias=last or i == 0))
+        t = t - kt + 1
+        if not last:
+            if i > 0:
+                layers.append(nn.BatchNorm3d(out))
+            layers.append(nn.LeakyReLU(0.2))
+        c = out
+    return nn.Sequential(*layers)
+
+
+# ---- initialisation (as gan/nets/Init: weights re-drawn, biases 0, BatchNorm γ = 1, β = 0) ---------------------
+
+CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)
+
+
+@torch.no_grad()
+def init(module, rule):
+    for m in module.modules():
+        if isinstance(m, CONVS):
+            rule(m.weight)
+            if m.bias is not None:
+                m.bias.zero_()
+
+
+def xavier_sqrt2(w):
+    nn.init.xavier_uniform_(w, gain=math.sqrt(2))
+
+
+def count(module):
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+# ---- TGAN ------------------------------------------------------------------------------------------------------
+
+class Tgan:
+    """gan/Tgan: WGAN, RMSprop (alpha 0.99, eps 1e-8), D on real and fake concatenated in one batch (the fake half
+    detached in the D update), one D and one G update per iteration on the same fake batch; singular value clipping
+    of D's weights (and BN γ clipping) when iteration % 5 == 0, after the updates."""
+
+    def __init__(self, kind):
+        self.gt = temporal(kind, lambda: TganDeconvGt(LATENT, FRAMES, WIDTH))
+        if kind == "original":
+            init(self.gt, lambda w: nn.init.uniform_(w, -0.01, 0.01))
+        else:
+            init(self.gt, xavier_sqrt2)
+        self.image = TganImageG(LATENT, WIDTH, SIZE, CHANNELS)
+        init(self.image, lambda w: nn.init.uniform_(w, -0.01, 0.01))
+        self.g = nn.ModuleDict({"temporal": self.gt, "image": self.image})
+        self.d = tgan_d(SIZE, FRAMES, WIDTH, CHANNELS)
+        init(self.d, lambda w: nn.init.uniform_(w, -0.01, 0.01))
+        self.g.train()
+        self.d.train()
+        self.opt_g = torch.optim.RMSprop(self.g.parameters(), lr=LR, alpha=0.99, eps=1e-8)
+        self.opt_d = torch.optim.RMSprop(self.d.parameters(), lr=LR, alpha=0.99, eps=1e-8)
+
+    def params(self):
+        return {"G_t": count(self.gt), "G": count(self.g), "D": count(self.d)}
+
+    def videos(self, z_slow):
+        zt = self.gt(z_slow)  # [B, T, d]
+        b, t, d = zt.shape
+        slow = z_slow.unsqueeze(1).expand(b, t, d).reshape(b * t, d)
+        frames = self.image(slow, zt.reshape(b * t, d))
+        return frames.view(b, t, *frames.shape[1:]).transpose(1, 2)  # [B, C, T, H, W]
+
+    def step(self, real, iteration):
+        b = BATCH
+        z_slow = torch.rand(b, LATENT) * 2 - 1
+        fake = self.videos(z_slow)
+        self.opt_d.zero_grad()
+        y = self.d(torch.cat([real, fake.detach()], 0))
+        y_real = y[:b].mean()
+        y_fake = y[b:].mean()
+        loss_d = y_fake - y_real
+        loss_d.backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad()
+        loss_g = -self.d(torch.cat([real, fake], 0))[b:].mean()
+        loss_g.backward()
+        self.opt_g.step()
+        out = {"d_loss": loss_d.item(), "g_loss": loss_g.item(), "d_real": y_real.item(), "d_fake": y_fake.item()}
+        if iteration % SVC_INTERVAL == 0:
+            out["svc_largest_sv"] = svc(self.d)
+        return out
+
+
+@torch.no_grad()
+def svc(d):
+    """gan/SingularValueClipping: every conv weight as a matrix (shape[0], rest) gets its singular values above 1 set
+    to 1 (SVD in float64, as the Java side's EJML); BN γ clipped to [0.01·σ, σ], σ = √(running var + 1e-5)."""
+    largest = 0.0
+    for m in d.modules():
+        if isinstance(m, CONVS):
+            w = m.weight
+            a = w.reshape(w.shape[0], -1).double()
+            u, s, vh = torch.linalg.svd(a, full_matrices=False)
+            top = s.max().item()
+            largest = max(largest, top)
+            if top > 1:
+                w.copy_(((u * s.clamp(max=1.0)) @ vh).view_as(w))
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            sd = (m.running_var + 1e-5).sqrt()
+            m.weight.copy_(torch.maximum(0.01 * sd, torch.minimum(sd, m.weight)))
+    return largest
+
+
+# ---- MoCoGAN ---------------------------------------------------------------------------------------------------
+
+class MoCoGan:
+    """gan/MoCoGan: BCE with logits; the image D on one random frame per video (real and fake), the video D on whole
+    videos; per iteration the image D, the video D, then G (both D losses); Adam (0.5, 0.999), weight decay 1e-5."""
+
+    def __init__(self, kind):
+        self.gt = temporal(kind, lambda: GruGt(LATENT, FRAMES))
+        if kind != "original":
+            init(self.gt, xavier_sqrt2)
+        normal = lambda w: nn.init.normal_(w, 0.0, 0.02)
+        self.image = mocogan_g(CONTENT + LATENT, WIDTH, SIZE, CHANNELS)
+        init(self.image, normal)
+        self.g = nn.ModuleDict({"temporal": self.gt, "image": self.image})
+        self.di = mocogan_di(SIZE, WIDTH, CHANNELS)
+        init(self.di, normal)
+        self.dv = mocogan_dv(SIZE, FRAMES, WIDTH, CHANNELS)
+        init(self.dv, normal)
+        for n in (self.g, self.di, self.dv):
+            n.train()
+        adam = lambda p: torch.optim.Adam(p, lr=LR, betas=(0.5, 0.999), weight_decay=1e-5)
+        self.opt_g = adam(self.g.parameters())
+        self.opt_di = adam(self.di.parameters())
+        self.opt_dv = adam(self.dv.parameters())
+
+    def params(self):
+        return {"G_t": count(self.gt), "G": count(self.g), "DI": count(self.di), "DV": count(self.dv)}
+
+    def videos(self, content, motion0):
+        zm = self.gt(motion0)  # [B, T, m]
+        b, t, _ = zm.shape
+        zc = content.unsqueeze(1).expand(b, t, content.shape[1])
+        z = torch.cat([zc, zm], 2).reshape(b * t, -1, 1, 1)
+        frames = self.image(z)
+        return frames.view(b, t, *frames.shape[1:]).transpose(1, 2)
+
+    def step(self, real, iteration):
+        b = BATCH
+        content = torch.randn(b, CONTENT)
+        motion0 = torch.randn(b, LATENT)
+        rows = torch.arange(b)
+        real_frames = torch.randint(0, FRAMES, (b,))
+        fake_frames = torch.randint(0, FRAMES, (b,))
+        fake = self.videos(content, motion0)
+        fake_images = fake[rows, :, fake_frames]  # [B, C, H, W]
+        real_images = real[rows, :, real_frames]
+
+        self.opt_di.zero_grad()
+        loss_di = bce(self.di(real_images), True) + bce(self.di(fake_images.detach()), False)
+        loss_di.backward()
+        self.opt_di.step()
+
+        self.opt_dv.zero_grad()
+        loss_dv = bce(self.dv(real), True) + bce(self.dv(fake.detach()), False)
+        loss_dv.backward()
+        self.opt_dv.step()
+
+        self.opt_g.zero_grad()
+        loss_gi = bce(self.di(fake_images), True)
+        loss_gv = bce(self.dv(fake), True)
+        loss_g = loss_gi + loss_gv
+        loss_g.backward()
+        self.opt_g.step()
+        di, dv = loss_di.item(), loss_dv.item()
+        return {"d_loss": di + dv, "g_loss": loss_g.item(), "d_image_loss": di, "d_video_loss": dv,
+                "g_image_loss": loss_gi.item(), "g_video_loss": loss_gv.item()}
+
+
+def bce(logits, real):
+    target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+    return F.binary_cross_entropy_with_logits(logits, target)
+
+
+# ---- main ------------------------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("config", help="MODEL:KIND, e.g. tgan:ode1")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--expect", default=None, help="expected trainable-parameter counts, NAME=N,… (the Java model's)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profile", default=None, help="Chrome trace of the timed steps (autograd profiler)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
+    torch.manual_seed(a.seed)
+    parts = a.config.split(":")
+    model, kind = parts[0], parts[1]
+    if len(parts) > 2 and parts[2] != "linear":
+        raise SystemExit("only f = linear is implemented here")
+    gan = {"tgan": Tgan, "mocogan": MoCoGan}[model](kind)
+    params = gan.params()
+    params_str = ",".join(f"{k}:{v}" for k, v in params.items())
+    if a.expect:
+        expected = dict((k, int(v)) for k, v in (p.split("=") for p in a.expect.split(",")))
+        if expected != params:
+            print(f"PARAMETER COUNT MISMATCH for {a.config}: PyTorch {params}, Java {expected}", file=sys.stderr)
+            sys.exit(3)
+
+    # Data: fixed synthetic batches in [-1, 1] made outside the timed region (the Java bench reads its synthetic
+    # clips into a tensor before the timer starts, too). Values do not change the work of a step.
+    batches = [torch.rand(BATCH, CHANNELS, FRAMES, SIZE, SIZE) * 2 - 1 for _ in range(4)]
+    ms = []
+    prof = None
+    for it in range(a.warmup + a.steps):
+        if a.profile and it == a.warmup:
+            prof = torch.autograd.profiler.profile(record_shapes=True)
+            prof.__enter__()
+        real = batches[it % len(batches)]
+        t0 = time.perf_counter()
+        losses = gan.step(real, it)
+        dt = (time.perf_counter() - t0) * 1e3
+        if it >= a.warmup:
+            ms.append(dt)
+        if not all(math.isfinite(v) for v in losses.values()):
+            raise SystemExit(f"non-finite loss at iteration {it}: {losses}")
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        prof.export_chrome_trace(a.profile)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+    med = statistics.median(ms)
+    print(f"{a.config:<16} pytorch {torch.__version__} threads {torch.get_num_threads()}  step median {med:7.1f} ms "
+          f"(min {min(ms):7.1f}, max {max(ms):7.1f})  params {params}{' = Java' if a.expect else ''}  "
+          f"peak RSS {rss_mb:,} MB")
+    print(f"RESULT side=pytorch config={model}:{kind} median_ms={med:.2f} min_ms={min(ms):.2f} max_ms={max(ms):.2f} "
+          f"rss_mb={rss_mb} threads={torch.get_num_threads()} params={params_str}")
+
+
+if __name__ == "__main__":
+    main()
