@@ -343,4 +343,60 @@ class HttpApiTest {
             assertEquals(List.of(fresh.file()), left.toList(), "no temporary file left behind");
         }
     }
+
+    record Run(int code, String out, String err) {}
+
+    static Run ndevid(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cl = io.ndevid.cli.NdevidCli.commandLine();
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void submitCommandSubmitsWaitsAndExplainsFailures() throws Exception {
+        Path grid = dir.resolve("cli-grid.json");
+        Files.writeString(grid, gridJson("http-cli", 1, 12));
+        String tokenFile = dir.resolve("token").toString();
+        Run ok = ndevid("submit", grid.toString(), "--api", api.url(), "--token-file", tokenFile, "--wait",
+                "--poll", "PT0.2S");
+        assertEquals(0, ok.code(), ok.out() + ok.err());
+        assertTrue(ok.out().contains("experiment http-cli: 2 trials"), ok.out());
+        assertTrue(ok.out().contains("tgan-ode1-linear-s0") && ok.out().contains("tgan-ode2-linear-s0"), ok.out());
+        assertTrue(ok.out().contains("every trial TERMINATED"), ok.out());
+
+        Path wrongToken = dir.resolve("wrong-token");
+        Files.writeString(wrongToken, "f".repeat(64));
+        Run unauthorized = ndevid("submit", grid.toString(), "--api", api.url(), "--token-file",
+                wrongToken.toString());
+        assertEquals(1, unauthorized.code(), unauthorized.out() + unauthorized.err());
+        assertTrue(unauthorized.err().contains("unauthorized"), unauthorized.err());
+        assertFalse(unauthorized.err().contains("\tat "), "no stack trace: " + unauthorized.err());
+
+        Path bad = dir.resolve("bad-grid.json");
+        Files.writeString(bad, "{\"name\": \"http-bad\", \"colour\": \"red\"}");
+        Run refused = ndevid("submit", bad.toString(), "--api", api.url(), "--token-file", tokenFile);
+        assertEquals(2, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("the server refused") && refused.err().contains("colour"), refused.err());
+
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Run down = ndevid("submit", grid.toString(), "--api", "http://127.0.0.1:" + closed, "--token-file",
+                tokenFile);
+        assertEquals(1, down.code(), down.out() + down.err());
+        assertTrue(down.err().contains("cannot reach the ndevid API") && down.err().contains("connection refused"),
+                down.err());
+
+        Run unknown = ndevid("submit", "--cancel", "nope", "--api", api.url(), "--token-file", tokenFile);
+        assertEquals(2, unknown.code(), unknown.out() + unknown.err());
+        assertTrue(unknown.err().contains("unknown experiment"), unknown.err());
+        Run neither = ndevid("submit", "--api", api.url(), "--token-file", tokenFile);
+        assertEquals(2, neither.code());
+        assertTrue(neither.err().contains("GRID.json"), neither.err());
+    }
 }
