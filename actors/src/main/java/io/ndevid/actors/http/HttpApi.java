@@ -90,7 +90,7 @@ public final class HttpApi implements AutoCloseable {
         }
         b.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
         HttpApi api = new HttpApi(b, token, settings.host());
-        LOG.info("{}", api.banner());
+        LOG.info("HTTP API bound to {} (token {})", api.address(), token.file());
         return api;
     }
 
