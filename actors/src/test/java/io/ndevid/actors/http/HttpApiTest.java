@@ -221,7 +221,8 @@ class HttpApiTest {
 
     @Test
     void eventStreamReportsTrialsAndCompletesWhenTheExperimentFinishes() throws Exception {
-        assertEquals(201, call("POST", "/api/experiments", gridJson("http-sse", 1, 12), token).status());
+        // long enough (≥ 0.4 s of steps) that the stream opens while the trials still run
+        assertEquals(201, call("POST", "/api/experiments", gridJson("http-sse", 1, 80), token).status());
         HttpRequest r = HttpRequest.newBuilder(URI.create(api.url()).resolve("/api/experiments/http-sse/events"))
                 .timeout(Duration.ofSeconds(50)).GET().build();
         HttpResponse<Stream<String>> resp = http.send(r, HttpResponse.BodyHandlers.ofLines());
