@@ -400,4 +400,34 @@ class HttpApiTest {
         assertEquals(2, neither.code());
         assertTrue(neither.err().contains("GRID.json"), neither.err());
     }
+
+    @Test
+    void aCoordinatorThatDoesNotAnswerIs503() throws Exception {
+        // the same routes in front of a "coordinator" that never answers (the singleton gone, nobody taken over)
+        akka.actor.testkit.typed.javadsl.TestProbe<io.ndevid.actors.coordinator.Coordinator.Command> silent =
+                akka.actor.testkit.typed.javadsl.TestProbe.create(cluster.system());
+        akka.http.javadsl.server.Route route = HttpApi.route(cluster.system(), silent.ref(),
+                new HttpSettings("127.0.0.1", 0, MAX_SPEC, dir), ApiToken.loadOrCreate(dir.resolve("token")),
+                List.of(), Duration.ofMillis(300), Duration.ofMillis(300));
+        akka.http.javadsl.ServerBinding b = akka.http.javadsl.Http.get(cluster.system()).newServerAt("127.0.0.1", 0)
+                .bind(route).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try {
+            URI base = URI.create("http://127.0.0.1:" + b.localAddress().getPort() + "/");
+            for (HttpRequest r : List.of(
+                    HttpRequest.newBuilder(base.resolve("ready")).GET().build(),
+                    HttpRequest.newBuilder(base.resolve("api/experiments")).GET().build(),
+                    HttpRequest.newBuilder(base.resolve("api/experiments/x")).GET().build(),
+                    HttpRequest.newBuilder(base.resolve("api/experiments/x/events")).GET().build(),
+                    HttpRequest.newBuilder(base.resolve("api/experiments")).header("Authorization", "Bearer " + token)
+                            .POST(HttpRequest.BodyPublishers.ofString(gridJson("silent", 1, 12))).build())) {
+                HttpResponse<String> a = http.send(r, HttpResponse.BodyHandlers.ofString());
+                assertEquals(503, a.statusCode(), r.uri() + ": " + a.body());
+                assertFalse(ApiJson.mapper().readTree(a.body()).path("error").asText().isBlank(), a.body());
+            }
+            assertEquals(200, http.send(HttpRequest.newBuilder(base.resolve("alive")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode());
+        } finally {
+            b.terminate(Duration.ofSeconds(2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
 }
