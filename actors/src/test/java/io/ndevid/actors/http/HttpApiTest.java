@@ -209,6 +209,18 @@ class HttpApiTest {
         created.json().path("trials").forEach(t -> accepted.add(t.asText()));
         assertEquals(accepted, names);
 
+        String last = accepted.get(3); // pending or running: either can be paused
+        String trialPath = "/api/experiments/http-cancel/trials/" + last;
+        assertEquals(401, call("POST", trialPath + "/pause", null, null).status());
+        Answer paused = call("POST", trialPath + "/pause", null, token);
+        assertEquals(200, paused.status(), paused.body());
+        assertTrue(paused.json().path("ok").asBoolean(), paused.body());
+        Answer noTrial = call("POST", "/api/experiments/http-cancel/trials/nope/pause", null, token);
+        assertEquals(404, noTrial.status(), noTrial.body());
+        Coordinator.Ack resumed = ExperimentClient.connect(URI.create(api.url()), token).resume("http-cancel", last)
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(resumed.ok(), resumed.message());
+
         Answer cancelled = call("DELETE", "/api/experiments/http-cancel?reason=test", null, token);
         assertEquals(200, cancelled.status(), cancelled.body());
         assertTrue(cancelled.json().path("ok").asBoolean());
