@@ -47,7 +47,8 @@ public final class HttpExperimentClient implements ExperimentClient {
         }
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     public URI base() {
