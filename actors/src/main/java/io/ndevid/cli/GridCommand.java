@@ -71,6 +71,10 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             + "cached). c3d=FILE (a user-supplied C3D) is not wired into the trainers yet.")
     String evaluator;
 
+    @Option(names = "--only", split = ",", description = "Run only these points of the study, e.g. "
+            + "tgan-ode1-linear,mocogan-sde-linear (default: all).")
+    List<String> only;
+
     @Option(names = "--iterations", hidden = true, description = "Override every trial's iterations (tests).")
     Long iterations;
 
@@ -91,9 +95,9 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         GridSpec grid;
         Path dataDir;
         if (resume != null) {
-            if (preset != null || out != null || data != null || iterations != null) {
+            if (preset != null || out != null || data != null || iterations != null || only != null) {
                 throw new IllegalArgumentException("--resume takes the grid from its journal: drop --preset, --out, "
-                        + "--data and --iterations");
+                        + "--data, --only and --iterations");
             }
             Path expDir = experimentIn(resume);
             dataDir = expDir.getParent();
@@ -108,7 +112,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             if (iterations != null) {
                 overrides.put("iterations", com.fasterxml.jackson.databind.node.LongNode.valueOf(iterations));
             }
-            grid = StudyGrid.forPreset(p, overrides);
+            grid = StudyGrid.forPreset(p, overrides, only == null ? List.of() : only);
             dataDir = out != null ? out : Path.of("grids",
                     p + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }

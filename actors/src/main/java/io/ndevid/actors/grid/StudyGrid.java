@@ -52,6 +52,16 @@ public final class StudyGrid {
 
     /** The study at {@code preset}, with spec {@code overrides} in every trial (e.g. {@code data}). */
     public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides) {
+        return forPreset(preset, overrides, List.of());
+    }
+
+    /**
+     * The study at {@code preset} restricted to the points in {@code subset} (all of them when empty), named like
+     * {@code tgan-ode1-linear} or {@code mocogan-original}.
+     *
+     * @throws IllegalArgumentException for a point that is not in the study
+     */
+    public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides, List<String> subset) {
         Presets.of(preset, ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR); // unknown preset: an error here
         List<ModelFamily> models = models(preset);
         List<String> only = new ArrayList<>();
@@ -66,6 +76,14 @@ public final class StudyGrid {
                     only.add(GridSpec.pointId(m, TemporalKind.ODE1, f));
                 }
             }
+        }
+        if (!subset.isEmpty()) {
+            List<String> unknown = subset.stream().filter(p -> !only.contains(p)).toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("--only " + String.join(",", unknown) + ": not in the study at "
+                        + preset + "; its points are " + String.join(", ", only));
+            }
+            only.retainAll(subset);
         }
         return new GridSpec(name(preset), preset, models, ORDERS, F_VARIANTS, List.of(0L), overrides, Map.of(),
                 GridSpec.DEFAULT_MAX_TRIALS, GridSpec.DEFAULT_MAX_FAILURES, only);
