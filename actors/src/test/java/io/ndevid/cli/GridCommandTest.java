@@ -30,18 +30,23 @@ class GridCommandTest {
     @TempDir
     Path dir;
 
-    /** Exit code and everything the command printed. */
-    record Run(int rc, String text) {}
+    /** Exit code and what the command printed on stdout and stderr. */
+    record Run(int rc, String out, String err) {
+        String text() {
+            return out + err;
+        }
+    }
 
     static Run grid(String... args) {
-        StringWriter text = new StringWriter();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
         CommandLine cl = NdevidCli.commandLine();
-        cl.setOut(new PrintWriter(text, true));
-        cl.setErr(new PrintWriter(text, true));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(List.of("grid"));
         all.addAll(List.of(args));
         int rc = cl.execute(all.toArray(String[]::new));
-        return new Run(rc, text.toString());
+        return new Run(rc, out.toString(), err.toString());
     }
 
     @Test
@@ -129,9 +134,9 @@ class GridCommandTest {
         assertFalse(Files.exists(dir.resolve("x")), "nothing started");
     }
 
-    /** The command's answer is one error line starting with {@code prefix} (and the hint about -v), no stack trace. */
+    /** The command's error is one line starting with {@code prefix} (and the hint about -v), no stack trace. */
     static void assertOneLineError(Run r, String prefix) {
-        List<String> lines = r.text().strip().lines().toList();
+        List<String> lines = r.err().strip().lines().toList();
         assertTrue(lines.get(0).startsWith(prefix), r.text());
         assertEquals(List.of("(run with -v for the stack trace)"), lines.subList(1, lines.size()), r.text());
     }

@@ -35,7 +35,7 @@ public final class ProductionTrialExecutor implements TrialExecutor {
     @Override
     public TrainerLoop.Result execute(TrialSpec spec, Path runDir, Listener listener, StopHandle stop)
             throws Exception {
-        boolean evaluate = spec.data().equals("synthetic") && spec.evalInterval() > 0;
+        boolean evaluate = TrialEvaluation.applies(spec);
         TrialEvaluation evaluation = evaluate ? TrialEvaluation.forTrial(spec, runDir, evaluatorCache,
                 new TrainingProgress() {
                     @Override
