@@ -59,15 +59,12 @@ public final class TrialEvaluation implements AutoCloseable {
     }
 
     /**
-     * The protocol for {@code spec}, its evaluator loaded (or trained) and its real statistics loaded (or computed)
-     * from {@code cacheDir}.
+     * Refuses an evaluator that does not fit the data: real data with the synthetic evaluator, a C3D file with the
+     * synthetic data (FID needs real videos).
      *
-     * @throws IllegalArgumentException (one line) when the evaluator does not fit the data — real data with the
-     *                                  synthetic evaluator, a C3D file with synthetic data — or the C3D file is
-     *                                  missing or unreadable
+     * @throws IllegalArgumentException one line saying what to supply
      */
-    public static TrialEvaluation forTrial(TrialSpec spec, Path runDir, Path cacheDir, TrainingProgress progress)
-            throws IOException {
+    public static void check(TrialSpec spec) {
         Path c3dFile = c3dFile(spec);
         boolean synthetic = spec.data().equals("synthetic");
         if (!synthetic && c3dFile == null) {
@@ -79,6 +76,20 @@ public final class TrialEvaluation implements AutoCloseable {
             throw new IllegalArgumentException("--evaluator c3d=" + c3dFile + " needs real videos for FID: add --data "
                     + "ucf101=DIR or hdf5=FILE (the synthetic set has its own evaluator, --evaluator synthetic)");
         }
+    }
+
+    /**
+     * The protocol for {@code spec}, its evaluator loaded (or trained) and its real statistics loaded (or computed)
+     * from {@code cacheDir}.
+     *
+     * @throws IllegalArgumentException (one line) when the evaluator does not fit the data — real data with the
+     *                                  synthetic evaluator, a C3D file with synthetic data — or the C3D file is
+     *                                  missing or unreadable
+     */
+    public static TrialEvaluation forTrial(TrialSpec spec, Path runDir, Path cacheDir, TrainingProgress progress)
+            throws IOException {
+        check(spec);
+        Path c3dFile = c3dFile(spec);
         ProtocolSettings ps = new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES,
                 spec.evalSamples(), 1, 64);
         if (c3dFile != null) {
