@@ -9,6 +9,7 @@ import io.ndevid.actors.experiment.TrialState;
 import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.grid.StudyGrid;
+import io.ndevid.actors.node.SlotDetection;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
@@ -56,8 +57,9 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             + "DIR/ablation-<preset> (default: grids/<preset>-<date-time>).")
     Path out;
 
-    @Option(names = "--slots", description = "Trainer processes (default 2).", defaultValue = "2")
-    int slots;
+    @Option(names = "--slots", description = "Trainer processes: N CPU slots, or 0 for one per GPU that "
+            + "nvidia-smi lists (one CPU slot without GPUs). Default: 2 at the CPU presets, 0 at gpu-paper.")
+    Integer slots;
 
     @Option(names = "--resume", description = "Continue an interrupted grid: its data folder (the --out of the run) "
             + "or its experiment folder.")
@@ -94,8 +96,8 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        if (slots < 1) {
-            throw new IllegalArgumentException("--slots must be ≥ 1, got " + slots);
+        if (slots != null && slots < 0) {
+            throw new IllegalArgumentException("--slots must be ≥ 0 (0: one per GPU), got " + slots);
         }
         GridSpec grid;
         Path dataDir;
@@ -135,8 +137,14 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         }
         List<TrialSpec> trials = grid.expand();
         Path expDir = dataDir.resolve(grid.name());
-        w.printf("ndevid grid: %s — %d trials (%s), %d trainer slot(s) → %s%n", grid.name(), trials.size(),
-                grid.preset(), slots, expDir.toAbsolutePath());
+        int slotCount = slots != null ? slots : grid.preset().equals("gpu-paper") ? 0 : 2;
+        List<String> devices = SlotDetection.devices(slotCount);
+        w.printf("ndevid grid: %s — %d trials (%s), %d trainer slot(s) %s → %s%n", grid.name(), trials.size(),
+                grid.preset(), devices.size(), devices, expDir.toAbsolutePath());
+        if (grid.preset().equals("gpu-paper") && !devices.get(0).startsWith("gpu:")) {
+            w.println("  note: no GPU slot (nvidia-smi lists none, or --slots N asks for CPU slots): gpu-paper trials "
+                    + "will run on the CPU");
+        }
         String omitted = StudyGrid.omitted(grid.preset());
         if (!omitted.isEmpty()) {
             w.println("  note: " + omitted);
@@ -148,7 +156,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
 
         Files.createDirectories(dataDir);
         ExperimentStatus done;
-        LocalCluster.Options options = LocalCluster.Options.processes(dataDir, slots);
+        LocalCluster.Options options = LocalCluster.Options.processes(dataDir, slotCount);
         List<String> jvm = new java.util.ArrayList<>(options.trainerJvmOptions());
         jvm.add("-D" + SyntheticEvaluator.CACHE_PROPERTY + "=" + cache);
         try (LocalCluster cluster = LocalCluster.start(options.withTrainerJvmOptions(jvm))) {

@@ -3,6 +3,7 @@ package io.ndevid.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ndevid.actors.node.SlotDetection;
 import io.ndevid.metrics.c3d.C3D;
 import io.ndevid.metrics.c3d.C3dConfig;
 import io.ndevid.metrics.c3d.C3dNpzWeights;
@@ -139,9 +140,12 @@ class GridC3dTest {
                 cache.toString(), "--set", "evalSamples=8", "--out", out.toString());
 
         Path missing = dir.resolve("nope.npz");
-        GridCommandTest.Run r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + missing));
+        GridCommandTest.Run r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + missing,
+                "--slots", "0"));
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: C3D weights file not found: " + missing);
+        String slots = SlotDetection.countGpus() == 0 ? "1 trainer slot(s) [cpu]" : "trainer slot(s) [gpu:0";
+        assertTrue(r.out().contains(slots), "--slots 0: one per GPU, else one CPU slot: " + r.out());
 
         Path junk = Files.writeString(dir.resolve("junk.params"), "these are not weights");
         r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + junk));

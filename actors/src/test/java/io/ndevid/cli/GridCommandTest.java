@@ -107,7 +107,8 @@ class GridCommandTest {
         List<String> ran = tables.get(0).stream().filter(l -> l.contains(",ok,")).toList();
         assertEquals(3, ran.size(), "tgan/ode1/linear (in both tables) and mocogan/sde/linear: " + tables.get(0));
         for (String row : ran) {
-            assertTrue(row.matches(".*,ok,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,.*"), "IS and FID filled: " + row);
+            assertTrue(row.matches(".*,ok,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,.*"),
+                    "IS and FID filled: " + row);
         }
         assertEquals(tables.get(0), tables.get(1), "same command, same seed: the same IS/FID table");
         assertEquals(finals.get(0), finals.get(1), "same command, same seed: bit-equal final IS/FID");
@@ -117,8 +118,8 @@ class GridCommandTest {
     static List<String> finalNumbers(Path exp, String... trials) throws Exception {
         List<String> out = new ArrayList<>();
         for (String t : trials) {
-            var m = io.ndevid.training.spec.SpecIO.json().readTree(exp.resolve("trials").resolve(t).resolve("final-metrics.json")
-                    .toFile());
+            Path fin = exp.resolve("trials").resolve(t).resolve("final-metrics.json");
+            var m = io.ndevid.training.spec.SpecIO.json().readTree(fin.toFile());
             out.add(t + " IS " + m.get("is_mean").asDouble() + " ± " + m.get("is_std").asDouble() + ", FID "
                     + m.get("fid_mean").asDouble() + " ± " + m.get("fid_std").asDouble() + " at "
                     + m.get("best_iteration").asLong());
@@ -131,6 +132,9 @@ class GridCommandTest {
         Run r = grid("--preset", "cpu-tiny", "--only", "tganv2-ode1-linear", "--out", dir.resolve("x").toString());
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --only tganv2-ode1-linear: not in the study at cpu-tiny");
+        r = grid("--preset", "cpu-tiny", "--slots", "-1", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --slots must be ≥ 0 (0: one per GPU), got -1");
         assertFalse(Files.exists(dir.resolve("x")), "nothing started");
     }
 

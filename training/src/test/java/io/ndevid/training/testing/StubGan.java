@@ -18,8 +18,8 @@ import io.ndevid.training.temporal.TemporalKind;
 import java.util.Map;
 
 /**
- * A {@link VideoGan} test fake with the plumbing done — shared by training's and metrics' tests (training's test-jar):
- * the cpu-tiny TGAN/original spec, one 1→1 linear "generator" {@code G} (initialized, so checkpoints save it), no
+ * A {@link VideoGan} test fake with the plumbing done — shared by training's and metrics' tests (training's
+ * test-jar): the cpu-tiny TGAN/original spec, one 1→1 linear "generator" {@code G} (initialized, so checkpoints save it), no
  * optimizer state, no temporal generator, no rendering. Subclasses say what a step and a sample are. Closes its
  * NDManager on {@link #close()}.
  */
