@@ -1,6 +1,7 @@
 package io.ndevid.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ndevid.actors.node.TrainerProcessLauncher;
 import io.ndevid.training.spec.SpecIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -68,5 +69,40 @@ class TrainCommandTest {
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid train: automatic evaluation of ucf101=" + ucf + " needs a C3D trained on it");
         assertFalse(Files.exists(run), "nothing trained");
+    }
+
+    /** A signal (SIGTERM here, as Ctrl-C's SIGINT) runs the shutdown hook: the trial checkpoints and stops. */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aSignalCheckpointsAndStopsTheTrial() throws Exception {
+        Path spec = Files.writeString(dir.resolve("spec.json"), "{\"preset\": \"cpu-tiny\", \"iterations\": 100000, "
+                + "\"checkpointInterval\": 100000, \"sampleInterval\": 0}");
+        Path run = dir.resolve("run");
+        var launch = TrainerProcessLauncher.Launch.currentJvm(List.of("-Xmx1g"), "production", null);
+        List<String> cmd = new ArrayList<>(List.of(launch.javaBin()));
+        cmd.addAll(launch.jvmOptions());
+        cmd.addAll(List.of("-cp", launch.classPath(), NdevidCli.class.getName(), "train", "--spec", spec.toString(),
+                "--no-eval", "--out", run.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("train.log").toFile()).start();
+        try {
+            Path stats = run.resolve("stats.jsonl");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!(Files.exists(stats) && Files.readAllLines(stats).size() >= 3)) {
+                assertTrue(p.isAlive(), "the trial ended early: " + Files.readString(dir.resolve("train.log")));
+                assertTrue(System.nanoTime() < deadline, "no iterations within 120 s");
+                Thread.sleep(200);
+            }
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the trial did not stop within 60 s of the signal");
+        } finally {
+            p.destroyForcibly();
+        }
+        String status = Files.readString(run.resolve("status.json"));
+        assertTrue(status.contains("\"state\":\"stopped\"") && status.contains("resume continues from here"), status);
+        try (var ckpts = Files.list(run.resolve("checkpoints"))) {
+            assertTrue(ckpts.anyMatch(c -> c.getFileName().toString().matches("ckpt-\\d+\\.bin")),
+                    "the stop wrote a checkpoint (the interval is 100000)");
+        }
     }
 }
