@@ -41,7 +41,8 @@ import java.util.stream.Stream;
  * {@code results.csv}) and {@code report.html} in the experiment folder. {@code --resume} continues an interrupted
  * grid from its journal: finished trials are not run again, unfinished ones resume from their newest checkpoint.
  */
-@Command(name = "grid", description = {
+@Command(name = "grid", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = {
     "Run the paper's ablation grid (base models × G_t, and the f(x) ablation) on a local cluster and write its "
         + "tables (results.md, results.csv) and report.html.",
     "Ctrl-C checkpoints the running trials; continue with --resume DIR."})

@@ -19,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
  * {@code ndevid train}: one trial in this process, from a spec file or a preset, into a run folder; resumes from the
  * folder's newest checkpoint; Ctrl-C checkpoints and stops (run the same command again to continue).
  */
-@Command(name = "train", description = {
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = {
     "Train one trial (a base model with one temporal generator) in this process.",
     "Resumes from the run folder's newest checkpoint; Ctrl-C saves a checkpoint and stops."})
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {

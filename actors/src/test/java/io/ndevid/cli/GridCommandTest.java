@@ -132,6 +132,10 @@ class GridCommandTest {
         Run r = grid("--preset", "cpu-tiny", "--only", "tganv2-ode1-linear", "--out", dir.resolve("x").toString());
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --only tganv2-ode1-linear: not in the study at cpu-tiny");
+        Run help = grid("--help");
+        assertEquals(0, help.rc(), help.text());
+        assertTrue(help.out().contains("--evaluator=<evaluator>") && help.out().contains("--only="), help.out());
+        assertEquals(0, TrainCommandTest.train("--help").rc());
         r = grid("--preset", "cpu-tiny", "--slots", "-1", "--out", dir.resolve("x").toString());
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --slots must be ≥ 0 (0: one per GPU), got -1");
