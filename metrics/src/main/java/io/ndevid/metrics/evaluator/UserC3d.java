@@ -33,7 +33,7 @@ import java.util.Objects;
  * </ul>
  * Clips go through TGANv2's route ({@link C3dPreprocessing#tgan2()}: [−1, 1] → [0, 255] BGR, bilinear to
  * {@value #INPUT_SIZE}×{@value #INPUT_SIZE}); grey clips are replicated to three channels first. With ceil-mode
- * pooling every clip length from 5 to 16 frames reaches the same 1×4×4 pool5 volume, so the 16-frame weights score
+ * pooling every clip length up to 16 frames reaches the same 1×4×4 pool5 volume, so the 16-frame weights score
  * the presets' clips as they are. Owns the weights' NDManager: close it.
  */
 public final class UserC3d implements VideoFeatureExtractor, AutoCloseable {
