@@ -9,6 +9,7 @@ import io.ndevid.actors.experiment.TrialState;
 import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.grid.StudyGrid;
+import io.ndevid.actors.node.SlotDetection;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
@@ -40,7 +41,8 @@ import java.util.stream.Stream;
  * {@code results.csv}) and {@code report.html} in the experiment folder. {@code --resume} continues an interrupted
  * grid from its journal: finished trials are not run again, unfinished ones resume from their newest checkpoint.
  */
-@Command(name = "grid", description = {
+@Command(name = "grid", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = {
     "Run the paper's ablation grid (base models × G_t, and the f(x) ablation) on a local cluster and write its "
         + "tables (results.md, results.csv) and report.html.",
     "Ctrl-C checkpoints the running trials; continue with --resume DIR."})
@@ -56,20 +58,34 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             + "DIR/ablation-<preset> (default: grids/<preset>-<date-time>).")
     Path out;
 
-    @Option(names = "--slots", description = "Trainer processes (default 2).", defaultValue = "2")
-    int slots;
+    @Option(names = "--slots", description = "Trainer processes: N CPU slots, or 0 for one per GPU that "
+            + "nvidia-smi lists (one CPU slot without GPUs). Default: 2 at the CPU presets, 0 at gpu-paper.")
+    Integer slots;
 
     @Option(names = "--resume", description = "Continue an interrupted grid: its data folder (the --out of the run) "
             + "or its experiment folder.")
     Path resume;
 
-    @Option(names = "--data", description = "synthetic (default), ucf101=DIR or hdf5=FILE (IS/FID only on "
-            + "synthetic).")
+    @Option(names = "--data", description = "synthetic (default), ucf101=DIR or hdf5=FILE (IS/FID on real data "
+            + "needs --evaluator c3d=FILE).")
     String data;
 
-    @Option(names = "--evaluator", description = "synthetic (default: ndevid's C3D trained on the synthetic set, "
-            + "cached). c3d=FILE (a user-supplied C3D) is not wired into the trainers yet.")
+    @Option(names = "--evaluator", description = "synthetic (default, with synthetic data: ndevid's C3D trained on "
+            + "the synthetic set, cached) or c3d=FILE (with --data ucf101=DIR or hdf5=FILE: a C3D trained on it, "
+            + ".npz with Chainer's names or a DJL .params; real statistics are computed once and cached).")
     String evaluator;
+
+    @Option(names = "--evaluator-cache", description = "Where evaluators and real statistics are cached, for this "
+            + "process and its trainers (default: $NDEVID_EVALUATOR_CACHE or ~/.ndevid/evaluators).")
+    Path evaluatorCache;
+
+    @Option(names = "--set", hidden = true, description = "Override a spec field in every trial, FIELD=VALUE "
+            + "(tests: e.g. evalSamples=4).")
+    Map<String, String> set;
+
+    @Option(names = "--only", split = ",", description = "Run only these points of the study, e.g. "
+            + "tgan-ode1-linear,mocogan-sde-linear (default: all).")
+    List<String> only;
 
     @Option(names = "--iterations", hidden = true, description = "Override every trial's iterations (tests).")
     Long iterations;
@@ -81,19 +97,16 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter w = spec.commandLine().getOut();
-        if (evaluator != null && !evaluator.equals("synthetic")) {
-            throw new IllegalArgumentException("--evaluator " + evaluator + ": only 'synthetic' is wired into the "
-                    + "trainers so far (a user-supplied C3D file is scored by 'ndevid metrics', not by the grid)");
-        }
-        if (slots < 1) {
-            throw new IllegalArgumentException("--slots must be ≥ 1, got " + slots);
+        if (slots != null && slots < 0) {
+            throw new IllegalArgumentException("--slots must be ≥ 0 (0: one per GPU), got " + slots);
         }
         GridSpec grid;
         Path dataDir;
         if (resume != null) {
-            if (preset != null || out != null || data != null || iterations != null) {
+            if (preset != null || out != null || data != null || evaluator != null || iterations != null
+                    || only != null || set != null) {
                 throw new IllegalArgumentException("--resume takes the grid from its journal: drop --preset, --out, "
-                        + "--data and --iterations");
+                        + "--data, --evaluator, --only and --iterations");
             }
             Path expDir = experimentIn(resume);
             dataDir = expDir.getParent();
@@ -103,30 +116,51 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             String p = preset == null ? "cpu-small" : preset;
             Map<String, JsonNode> overrides = new LinkedHashMap<>();
             if (data != null) {
-                overrides.put("data", TextNode.valueOf(data));
+                overrides.put("data", TextNode.valueOf(absolute(data, "--data")));
+            }
+            if (evaluator != null) {
+                if (!evaluator.equals("synthetic") && !evaluator.startsWith("c3d=")) {
+                    throw new IllegalArgumentException("--evaluator " + evaluator + ": expected synthetic or c3d=FILE");
+                }
+                overrides.put("evaluator", TextNode.valueOf(absolute(evaluator, "--evaluator")));
+            }
+            if (set != null) {
+                for (Map.Entry<String, String> e : set.entrySet()) {
+                    overrides.put(e.getKey(), overrideValue(e.getValue()));
+                }
             }
             if (iterations != null) {
                 overrides.put("iterations", com.fasterxml.jackson.databind.node.LongNode.valueOf(iterations));
             }
-            grid = StudyGrid.forPreset(p, overrides);
+            grid = StudyGrid.forPreset(p, overrides, only == null ? List.of() : only);
             dataDir = out != null ? out : Path.of("grids",
                     p + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         List<TrialSpec> trials = grid.expand();
         Path expDir = dataDir.resolve(grid.name());
-        w.printf("ndevid grid: %s — %d trials (%s), %d trainer slot(s) → %s%n", grid.name(), trials.size(),
-                grid.preset(), slots, expDir.toAbsolutePath());
+        int slotCount = slots != null ? slots : grid.preset().equals("gpu-paper") ? 0 : 2;
+        List<String> devices = SlotDetection.devices(slotCount);
+        w.printf("ndevid grid: %s — %d trials (%s), %d trainer slot(s) %s → %s%n", grid.name(), trials.size(),
+                grid.preset(), devices.size(), devices, expDir.toAbsolutePath());
+        if (grid.preset().equals("gpu-paper") && !devices.get(0).startsWith("gpu:")) {
+            w.println("  note: no GPU slot (nvidia-smi lists none, or --slots N asks for CPU slots): gpu-paper trials "
+                    + "will run on the CPU");
+        }
         String omitted = StudyGrid.omitted(grid.preset());
         if (!omitted.isEmpty()) {
             w.println("  note: " + omitted);
         }
         w.flush();
         long t0 = System.nanoTime();
-        prepareEvaluator(trials.get(0), w);
+        Path cache = evaluatorCache != null ? evaluatorCache.toAbsolutePath() : SyntheticEvaluator.defaultCacheDir();
+        prepareEvaluator(trials.get(0), cache, w);
 
         Files.createDirectories(dataDir);
         ExperimentStatus done;
-        try (LocalCluster cluster = LocalCluster.start(LocalCluster.Options.processes(dataDir, slots))) {
+        LocalCluster.Options options = LocalCluster.Options.processes(dataDir, slotCount);
+        List<String> jvm = new java.util.ArrayList<>(options.trainerJvmOptions());
+        jvm.add("-D" + SyntheticEvaluator.CACHE_PROPERTY + "=" + cache);
+        try (LocalCluster cluster = LocalCluster.start(options.withTrainerJvmOptions(jvm))) {
             var accepted = cluster.client().submit(grid).toCompletableFuture().get(60, TimeUnit.SECONDS);
             if (accepted.alreadyKnown()) {
                 w.println("  the journal already holds this grid: finished trials are kept, the rest resume");
@@ -150,13 +184,19 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         return done.count(TrialState.ERROR) > 0 ? 1 : 0;
     }
 
-    /** Trains (or loads) the synthetic evaluator and the real statistics once, before any trainer needs them. */
-    private static void prepareEvaluator(TrialSpec first, PrintWriter w) throws IOException {
-        if (!first.data().equals("synthetic") || first.evalInterval() <= 0) {
-            w.println("  no IS/FID: the grid does not train on the synthetic set");
+    /**
+     * Loads (or trains) the trials' evaluator and computes (or loads) the real statistics once, before any trainer
+     * needs them; a missing or unreadable C3D file, or one without real data, is an error here, before any trial.
+     */
+    private static void prepareEvaluator(TrialSpec first, Path cache, PrintWriter w) throws IOException {
+        if (first.evalInterval() <= 0) {
+            w.println("  no IS/FID: evaluations are off (evalInterval 0)");
             return;
         }
-        Path cache = SyntheticEvaluator.defaultCacheDir();
+        if (!first.data().equals("synthetic") && TrialEvaluation.c3dFile(first) == null) {
+            w.println("  no IS/FID: " + first.data() + " needs a C3D trained on it (--evaluator c3d=FILE)");
+            return;
+        }
         Path scratch = Files.createTempDirectory("ndevid-grid-eval");
         try (TrialEvaluation ignored = TrialEvaluation.forTrial(first, scratch, cache, new TrainingProgress() {
             @Override
@@ -180,6 +220,32 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         w.flush();
+    }
+
+    /** {@code kind=PATH} with PATH made absolute (trainer processes may run elsewhere); other values as they are. */
+    static String absolute(String value, String option) {
+        int eq = value.indexOf('=');
+        if (eq < 0) {
+            return value;
+        }
+        String path = value.substring(eq + 1);
+        if (path.isBlank()) {
+            throw new IllegalArgumentException(option + " " + value + ": the path after '=' is empty");
+        }
+        return value.substring(0, eq + 1) + Path.of(path).toAbsolutePath().normalize();
+    }
+
+    /** A --set value as JSON: a number or boolean as such, anything else as text. */
+    private static JsonNode overrideValue(String v) {
+        try {
+            JsonNode n = SpecIO.json().readTree(v);
+            if (n != null && (n.isNumber() || n.isBoolean())) {
+                return n;
+            }
+        } catch (IOException notJson) {
+            // text
+        }
+        return TextNode.valueOf(v);
     }
 
     private ExperimentStatus follow(LocalCluster cluster, String id, PrintWriter w, long deadline) throws Exception {

@@ -2,24 +2,25 @@ package io.ndevid.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
-import io.ndevid.metrics.evaluator.TrainingProgress;
+import io.ndevid.actors.trainer.ProductionTrialExecutor;
+import io.ndevid.actors.trainer.StopHandle;
+import io.ndevid.actors.trainer.TrialExecutor;
 import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.run.TrainerLoop;
-import io.ndevid.training.run.Trials;
 import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code ndevid train}: one trial in this process, from a spec file or a preset, into a run folder; resumes from the
  * folder's newest checkpoint; Ctrl-C checkpoints and stops (run the same command again to continue).
  */
-@Command(name = "train", description = {
+@Command(name = "train", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        description = {
     "Train one trial (a base model with one temporal generator) in this process.",
     "Resumes from the run folder's newest checkpoint; Ctrl-C saves a checkpoint and stops."})
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {
@@ -52,6 +53,11 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--data", description = "synthetic (default), ucf101=DIR or hdf5=FILE.")
     String data;
 
+    @Option(names = "--evaluator", description = "IS/FID evaluator: synthetic (default, with synthetic data) or "
+            + "c3d=FILE (with --data ucf101=DIR or hdf5=FILE: a C3D trained on it, .npz with Chainer's names or a "
+            + "DJL .params).")
+    String evaluator;
+
     @Option(names = "--device", description = "auto, cpu or gpu:N (default: the preset's).")
     String device;
 
@@ -75,67 +81,62 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
                 trial.configId(), trial.preset(), trial.iterations(), trial.batchSize(), trial.frameSize(),
                 trial.frameSize(), trial.frames(), dir.toAbsolutePath());
         ProgressPrinter progress = new ProgressPrinter(w);
-        TrialEvaluation evaluation = null;
-        if (!noEval) {
-            Path cache = evaluatorCache != null ? evaluatorCache : SyntheticEvaluator.defaultCacheDir();
-            evaluation = TrialEvaluation.forTrial(trial, dir, cache, new TrainingProgress() {
-                @Override
-                public void iteration(int i, int total, double loss, double elapsed) {
-                    if (i == total || i % Math.max(1, total / 10) == 0) {
-                        w.printf("  evaluator training %d/%d, loss %.4f (%.0f s)%n", i, total, loss, elapsed);
-                        w.flush();
-                    }
-                }
-
-                @Override
-                public void message(String text) {
-                    w.println("  " + text);
-                    w.flush();
-                }
-            });
+        if (!noEval && trial.evalInterval() > 0) {
+            TrialEvaluation.check(trial); // real data needs --evaluator c3d=FILE; a C3D file needs real data
         }
-        List<TrainerLoop.Hook> hooks = evaluation == null ? List.of() : List.of(evaluation.protocol());
-        try (TrialEvaluation closeEvaluation = evaluation;
-             Trials.Prepared prepared = Trials.prepare(trial, dir, hooks, progress)) {
-            CountDownLatch done = new CountDownLatch(1);
-            Thread onCtrlC = new Thread(() -> {
-                prepared.loop().requestStop();
-                try {
-                    done.await(); // let the loop write its checkpoint before the JVM exits
-                } catch (InterruptedException ignored) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "ndevid-train-shutdown");
-            Runtime.getRuntime().addShutdownHook(onCtrlC);
-            TrainerLoop.Result r;
-            try {
-                r = prepared.run();
-            } finally {
-                done.countDown();
+        boolean evaluated = !noEval && TrialEvaluation.applies(trial);
+        Path cache = evaluatorCache != null ? evaluatorCache : SyntheticEvaluator.defaultCacheDir();
+        TrialExecutor executor = new ProductionTrialExecutor(cache, !noEval);
+        TrialExecutor.Listener listener = new TrialExecutor.Listener() {
+            @Override
+            public void onProgress(TrainerLoop.Progress p) {
+                progress.onProgress(p);
             }
+
+            @Override
+            public void onMessage(String message) {
+                progress.onMessage(message);
+            }
+        };
+        StopHandle stop = new StopHandle();
+        CountDownLatch done = new CountDownLatch(1);
+        Thread onCtrlC = new Thread(() -> {
+            stop.request();
+            try {
+                done.await(); // let the loop write its checkpoint before the JVM exits
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "ndevid-train-shutdown");
+        Runtime.getRuntime().addShutdownHook(onCtrlC);
+        TrainerLoop.Result r;
+        try {
+            r = executor.execute(trial, dir, listener, stop);
+        } finally {
+            done.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(onCtrlC);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: fine
             }
-            w.printf("%s: %s after %d iterations in %.1f s — %s%n", trial.name(), r.status().name().toLowerCase(),
-                    r.iterationsDone(), r.wallSeconds(), r.message());
-            w.printf("run folder: %s (spec.json, stats.jsonl, samples/, checkpoints/%s)%n", dir.toAbsolutePath(),
-                    evaluation == null ? "" : ", metric-is.jsonl, metric-fid.jsonl, final-metrics.json");
-            Path fin = dir.resolve("final-metrics.json");
-            if (evaluation != null && java.nio.file.Files.exists(fin)) {
-                var m = io.ndevid.training.spec.SpecIO.json().readTree(fin.toFile());
-                w.printf("final (best-IS checkpoint, iteration %d, %d × %d samples): IS %.3f ± %.3f, FID %.3f ± %.3f%n",
-                        m.get("best_iteration").asLong(), m.get("batches").asInt(), m.get("samples_per_batch").asInt(),
-                        m.get("is_mean").asDouble(), m.get("is_std").asDouble(), m.get("fid_mean").asDouble(),
-                        m.get("fid_std").asDouble());
-            }
-            return switch (r.status()) {
-                case COMPLETED, STOPPED -> 0;
-                case DIVERGED -> 3;
-                case FAILED -> 1;
-            };
         }
+        w.printf("%s: %s after %d iterations in %.1f s — %s%n", trial.name(), r.status().name().toLowerCase(),
+                r.iterationsDone(), r.wallSeconds(), r.message());
+        w.printf("run folder: %s (spec.json, stats.jsonl, samples/, checkpoints/%s)%n", dir.toAbsolutePath(),
+                evaluated ? ", metric-is.jsonl, metric-fid.jsonl, final-metrics.json" : "");
+        Path fin = dir.resolve("final-metrics.json");
+        if (evaluated && java.nio.file.Files.exists(fin)) {
+            var m = io.ndevid.training.spec.SpecIO.json().readTree(fin.toFile());
+            w.printf("final (best-IS checkpoint, iteration %d, %d × %d samples): IS %.3f ± %.3f, FID %.3f ± %.3f%n",
+                    m.get("best_iteration").asLong(), m.get("batches").asInt(), m.get("samples_per_batch").asInt(),
+                    m.get("is_mean").asDouble(), m.get("is_std").asDouble(), m.get("fid_mean").asDouble(),
+                    m.get("fid_std").asDouble());
+        }
+        return switch (r.status()) {
+            case COMPLETED, STOPPED -> 0;
+            case DIVERGED -> 3;
+            case FAILED -> 1;
+        };
     }
 
     private TrialSpec buildSpec() {
@@ -151,6 +152,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         putIf(node, "temporal", temporal);
         putIf(node, "f", f);
         putIf(node, "data", data);
+        putIf(node, "evaluator", evaluator);
         putIf(node, "device", device);
         if (iterations != null) {
             node.put("iterations", iterations);

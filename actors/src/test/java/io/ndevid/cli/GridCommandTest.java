@@ -1,8 +1,8 @@
 package io.ndevid.cli;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -21,24 +21,44 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code ndevid grid --preset cpu-tiny} end to end: two trainer processes, 14 trials, then every table row filled,
- * a resume of the finished grid re-runs nothing, and report.html shows every image in headless Chromium.
+ * {@code ndevid grid --preset cpu-tiny} end to end (in the default suite): two trainer processes, 14 trials, then
+ * every table row filled, a resume of the finished grid re-runs nothing, and report.html shows every image in headless
+ * Chromium; and the same grid (a two-trial subset) run twice gives the same IS/FID table.
  */
-@Tag("slow")
 class GridCommandTest {
 
     @TempDir
     Path dir;
 
+    /** Exit code and what the command printed on stdout and stderr. */
+    record Run(int rc, String out, String err) {
+        String text() {
+            return out + err;
+        }
+    }
+
+    static Run grid(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = NdevidCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        List<String> all = new ArrayList<>(List.of("grid"));
+        all.addAll(List.of(args));
+        int rc = cl.execute(all.toArray(String[]::new));
+        return new Run(rc, out.toString(), err.toString());
+    }
+
     @Test
+    @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void cpuTinyGridWritesFilledTablesAndAReportThatLoads() throws Exception {
         Path out = dir.resolve("grid");
+        long t0 = System.nanoTime();
+        Run first = grid("--preset", "cpu-tiny", "--out", out.toString(), "--slots", "2");
+        long t1 = System.nanoTime();
         StringWriter text = new StringWriter();
-        CommandLine cl = NdevidCli.commandLine();
-        cl.setOut(new PrintWriter(text, true));
-        cl.setErr(new PrintWriter(text, true));
-        int rc = cl.execute("grid", "--preset", "cpu-tiny", "--out", out.toString(), "--slots", "2");
-        assertEquals(0, rc, text.toString());
+        text.write(first.text());
+        assertEquals(0, first.rc(), text.toString());
         Path exp = out.resolve("ablation-cpu-tiny");
         String md = Files.readString(exp.resolve("results.md"));
         List<String> rows = md.lines().filter(l -> l.matches("\\| (tgan|mocogan) / .*")).toList();
@@ -55,15 +75,92 @@ class GridCommandTest {
         assertTrue(Files.exists(exp.resolve("report/real.gif")));
 
         // resuming a finished grid runs nothing again and rewrites the same tables
-        StringWriter again = new StringWriter();
-        CommandLine cl2 = NdevidCli.commandLine();
-        cl2.setOut(new PrintWriter(again, true));
-        cl2.setErr(new PrintWriter(again, true));
-        assertEquals(0, cl2.execute("grid", "--resume", out.toString()), again.toString());
-        assertTrue(again.toString().contains("already holds this grid"), again.toString());
+        Run again = grid("--resume", out.toString());
+        long t2 = System.nanoTime();
+        assertEquals(0, again.rc(), again.text());
+        assertTrue(again.text().contains("already holds this grid"), again.text());
         assertEquals(md, Files.readString(exp.resolve("results.md")));
 
-        assertImagesLoad(exp.resolve("report.html"));
+        try {
+            assertImagesLoad(exp.resolve("report.html"));
+        } finally {
+            System.out.printf("GridCommandTest timings: grid %.1f s, resume %.1f s, chromium %.1f s%n",
+                    (t1 - t0) / 1e9, (t2 - t1) / 1e9, (System.nanoTime() - t2) / 1e9);
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void theSameGridTwiceGivesTheSameTable() throws Exception {
+        String[] subset = {"--preset", "cpu-tiny", "--only", "tgan-ode1-linear,mocogan-sde-linear", "--slots", "2"};
+        List<List<String>> tables = new ArrayList<>();
+        List<List<String>> finals = new ArrayList<>();
+        for (String run : List.of("a", "b")) {
+            List<String> args = new ArrayList<>(List.of(subset));
+            args.addAll(List.of("--out", dir.resolve(run).toString()));
+            Run r = grid(args.toArray(String[]::new));
+            assertEquals(0, r.rc(), r.text());
+            Path exp = dir.resolve(run).resolve("ablation-cpu-tiny");
+            tables.add(withoutWallTime(exp.resolve("results.csv")));
+            finals.add(finalNumbers(exp, "tgan-ode1-linear-s0", "mocogan-sde-linear-s0"));
+        }
+        List<String> ran = tables.get(0).stream().filter(l -> l.contains(",ok,")).toList();
+        assertEquals(3, ran.size(), "tgan/ode1/linear (in both tables) and mocogan/sde/linear: " + tables.get(0));
+        for (String row : ran) {
+            assertTrue(row.matches(".*,ok,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,.*"),
+                    "IS and FID filled: " + row);
+        }
+        assertEquals(tables.get(0), tables.get(1), "same command, same seed: the same IS/FID table");
+        assertEquals(finals.get(0), finals.get(1), "same command, same seed: bit-equal final IS/FID");
+    }
+
+    /** Each trial's final IS/FID means and stds at full precision, and its best iteration. */
+    static List<String> finalNumbers(Path exp, String... trials) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String t : trials) {
+            Path fin = exp.resolve("trials").resolve(t).resolve("final-metrics.json");
+            var m = io.ndevid.training.spec.SpecIO.json().readTree(fin.toFile());
+            out.add(t + " IS " + m.get("is_mean").asDouble() + " ± " + m.get("is_std").asDouble() + ", FID "
+                    + m.get("fid_mean").asDouble() + " ± " + m.get("fid_std").asDouble() + " at "
+                    + m.get("best_iteration").asLong());
+        }
+        return out;
+    }
+
+    @Test
+    void onlyNamesPointsOfTheStudy() {
+        Run r = grid("--preset", "cpu-tiny", "--only", "tganv2-ode1-linear", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --only tganv2-ode1-linear: not in the study at cpu-tiny");
+        Run help = grid("--help");
+        assertEquals(0, help.rc(), help.text());
+        assertTrue(help.out().contains("--evaluator=<evaluator>") && help.out().contains("--only="), help.out());
+        assertEquals(0, TrainCommandTest.train("--help").rc());
+        r = grid("--preset", "cpu-tiny", "--slots", "-1", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --slots must be ≥ 0 (0: one per GPU), got -1");
+        assertFalse(Files.exists(dir.resolve("x")), "nothing started");
+    }
+
+    /** The command's error is one line starting with {@code prefix} (and the hint about -v), no stack trace. */
+    static void assertOneLineError(Run r, String prefix) {
+        List<String> lines = r.err().strip().lines().toList();
+        assertTrue(lines.get(0).startsWith(prefix), r.text());
+        assertEquals(List.of("(run with -v for the stack trace)"), lines.subList(1, lines.size()), r.text());
+    }
+
+    /** results.csv without its wall_s column (the only one that may differ between equal runs). */
+    static List<String> withoutWallTime(Path csv) throws Exception {
+        List<String> lines = Files.readAllLines(csv);
+        int wall = List.of(lines.get(0).split(",")).indexOf("wall_s");
+        assertTrue(wall >= 0, lines.get(0));
+        List<String> out = new ArrayList<>();
+        for (String l : lines) {
+            List<String> cells = new ArrayList<>(List.of(l.split(",", -1)));
+            cells.remove(wall);
+            out.add(String.join(",", cells));
+        }
+        return out;
     }
 
     /** Loads the page in headless Chromium and checks that every img decoded (natural width > 0). */

@@ -46,7 +46,8 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * @param dataDir          experiments live here
-     * @param slots            trainer slots
+     * @param slots            trainer slots; for processes 0 means one per GPU ({@code nvidia-smi -L}), else one CPU
+     *                         slot
      * @param inProcess        run trainers as actors here (with {@code executor}) instead of child processes
      * @param executor         the in-process executor (ignored for processes)
      * @param executorName     what child trainers run: {@code production} or a class name
@@ -62,8 +63,9 @@ public final class LocalCluster implements AutoCloseable {
         public Options {
             trainerJvmOptions = List.copyOf(trainerJvmOptions);
             settings = Map.copyOf(settings);
-            if (slots < 1) {
-                throw new IllegalArgumentException("a local cluster needs at least one slot, got " + slots);
+            if (slots < (inProcess ? 1 : 0)) {
+                throw new IllegalArgumentException("a local cluster needs at least one slot (trainer processes: 0 "
+                        + "for one per GPU), got " + slots);
             }
             if (inProcess && executor == null) {
                 throw new IllegalArgumentException("in-process trainers need an executor");

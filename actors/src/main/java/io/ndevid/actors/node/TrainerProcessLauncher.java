@@ -40,11 +40,15 @@ public final class TrainerProcessLauncher {
             jvmOptions = List.copyOf(jvmOptions);
         }
 
-        /** This JVM's java, class path and forwarded system properties, plus {@code extraJvmOptions}. */
+        /**
+         * This JVM's java, class path and forwarded system properties, plus {@code extraJvmOptions} (a {@code -Dkey=}
+         * there wins over this JVM's {@code key}).
+         */
         public static Launch currentJvm(List<String> extraJvmOptions, String executor, Path configDir) {
             List<String> opts = new ArrayList<>(extraJvmOptions);
             System.getProperties().stringPropertyNames().stream().sorted().forEach(k -> {
-                if (FORWARDED_PROPERTY_PREFIXES.stream().anyMatch(k::startsWith)) {
+                boolean setHere = extraJvmOptions.stream().anyMatch(o -> o.startsWith("-D" + k + "="));
+                if (!setHere && FORWARDED_PROPERTY_PREFIXES.stream().anyMatch(k::startsWith)) {
                     opts.add("-D" + k + "=" + System.getProperty(k));
                 }
             });

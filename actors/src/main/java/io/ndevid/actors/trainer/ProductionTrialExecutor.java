@@ -14,32 +14,44 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The real trial: the GAN models through {@link Trials}, with the paper's evaluation protocol (synthetic C3D
- * evaluator, periodic IS/FID, best-IS checkpoint, final K-batch metrics) when the trial trains on the synthetic set
- * and asks for evaluations. Evaluation results are reported to the coordinator through
- * {@link TrialExecutor.Listener#onMetrics}.
+ * The real trial: the GAN models through {@link Trials}, with the paper's evaluation protocol (periodic IS/FID,
+ * best-IS checkpoint, final K-batch metrics) when the trial asks for evaluations and names an evaluator that fits its
+ * data ({@link TrialEvaluation#applies}: the synthetic C3D with the synthetic set, {@code c3d=FILE} with real data).
+ * Evaluation results are reported through {@link TrialExecutor.Listener#onMetrics}. Trainer processes and
+ * {@code ndevid train} both run trials through here.
  */
 public final class ProductionTrialExecutor implements TrialExecutor {
 
     private final Path evaluatorCache;
+    private final boolean evaluate;
 
-    /** Evaluators and real statistics cached in {@code $NDEVID_EVALUATOR_CACHE} or {@code ~/.ndevid/evaluators}. */
+    /** Evaluators and real statistics cached in {@link SyntheticEvaluator#defaultCacheDir()}. */
     public ProductionTrialExecutor() {
         this(SyntheticEvaluator.defaultCacheDir());
     }
 
     public ProductionTrialExecutor(Path evaluatorCache) {
+        this(evaluatorCache, true);
+    }
+
+    /** @param evaluate false: never run the protocol (e.g. {@code ndevid train --no-eval}) */
+    public ProductionTrialExecutor(Path evaluatorCache, boolean evaluate) {
         this.evaluatorCache = evaluatorCache;
+        this.evaluate = evaluate;
     }
 
     @Override
     public TrainerLoop.Result execute(TrialSpec spec, Path runDir, Listener listener, StopHandle stop)
             throws Exception {
-        boolean evaluate = spec.data().equals("synthetic") && spec.evalInterval() > 0;
-        TrialEvaluation evaluation = evaluate ? TrialEvaluation.forTrial(spec, runDir, evaluatorCache,
-                new TrainingProgress() {
+        TrialEvaluation evaluation = evaluate && TrialEvaluation.applies(spec) ? TrialEvaluation.forTrial(spec,
+                runDir, evaluatorCache, new TrainingProgress() {
                     @Override
-                    public void iteration(int iteration, int total, double loss, double elapsedSeconds) {}
+                    public void iteration(int i, int total, double loss, double elapsedSeconds) {
+                        if (i == total || i % Math.max(1, total / 10) == 0) {
+                            listener.onMessage(String.format(java.util.Locale.ROOT,
+                                    "evaluator training %d/%d, loss %.4f (%.0f s)", i, total, loss, elapsedSeconds));
+                        }
+                    }
 
                     @Override
                     public void message(String text) {

@@ -69,6 +69,11 @@ class NodeAgentTest {
             assertEquals("-Xmx1g", launch.jvmOptions().get(0));
             assertEquals(System.getProperty("java.class.path"), launch.classPath());
             assertTrue(Files.isExecutable(Path.of(launch.javaBin())), launch.javaBin());
+            var mine = TrainerProcessLauncher.Launch.currentJvm(List.of("-Dndevid.test.forwarded=mine"), "production",
+                    null);
+            assertTrue(mine.jvmOptions().contains("-Dndevid.test.forwarded=mine"), mine.jvmOptions().toString());
+            assertFalse(mine.jvmOptions().contains("-Dndevid.test.forwarded=yes"),
+                    "an explicit -D wins over the forwarded property: " + mine.jvmOptions());
         } finally {
             System.clearProperty("ndevid.test.forwarded");
         }

@@ -62,6 +62,79 @@ public final class C3dNpzWeights {
         return c3d;
     }
 
+    /** Writes every parameter of an initialized {@code c3d} to {@code npz} with Chainer's names, as float32. */
+    public static void save(C3D c3d, Path npz) throws IOException {
+        if (!c3d.isInitialized()) {
+            throw new IllegalArgumentException("the C3D block is not initialized");
+        }
+        Path tmp = Files.createTempFile("ndevid-npz", ".npy");
+        try (java.io.OutputStream os = Files.newOutputStream(npz);
+             java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(os)) {
+            for (Pair<String, Parameter> p : c3d.getParameters()) {
+                NDArray a = p.getValue().getArray();
+                int[] shape = Arrays.stream(a.getShape().getShape()).mapToInt(l -> (int) l).toArray();
+                Npy.write(tmp, NpyArray.of(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(),
+                        shape));
+                zip.putNextEntry(new ZipEntry(chainerKey(p.getKey()) + ".npy"));
+                zip.write(Files.readAllBytes(tmp));
+                zip.closeEntry();
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * The C3D an {@code .npz} holds, for clips of {@code frames} frames at {@code size}×{@code size} after
+     * preprocessing: width multiplier from conv1a's output channels (64·w), classes from fc8's outputs. The other
+     * shapes are checked when {@link #load} reads them.
+     *
+     * @throws MetricsInputException if the file is not an .npz holding conv1a/W and fc8/W of C3D shapes
+     */
+    public static C3dConfig inferConfig(Path npz, int frames, int size) throws IOException {
+        if (!Files.isRegularFile(npz)) {
+            throw new MetricsInputException("C3D .npz weights not found: " + npz);
+        }
+        int[] conv1a = shapeOf(npz, "conv1a/W");
+        int[] fc8 = shapeOf(npz, "fc8/W");
+        if (conv1a.length != 5 || conv1a[1] != 3 || fc8.length != 2) {
+            throw new MetricsInputException(npz + ": conv1a/W " + Arrays.toString(conv1a) + " and fc8/W "
+                    + Arrays.toString(fc8) + " are not a C3D's ([64·w, 3, 3, 3, 3] and [classes, 4096·w])");
+        }
+        C3dConfig c = new C3dConfig(fc8[0], conv1a[0] / 64.0, frames, size, size, 0.5f);
+        if (c.fcUnits() != fc8[1]) {
+            throw new MetricsInputException(npz + ": fc8/W " + Arrays.toString(fc8) + " does not fit conv1a/W "
+                    + Arrays.toString(conv1a) + " (a C3D of width " + c.widthMultiplier() + " has "
+                    + c.fcUnits() + " fc units)");
+        }
+        return c;
+    }
+
+    /** The shape of one array of the archive (with or without the {@code predictor/} prefix). */
+    private static int[] shapeOf(Path npz, String key) throws IOException {
+        try (ZipFile zip = new ZipFile(npz.toFile())) {
+            ZipEntry e = zip.getEntry(key + ".npy");
+            if (e == null) {
+                e = zip.getEntry("predictor/" + key + ".npy");
+            }
+            if (e == null) {
+                throw new MetricsInputException(npz + " has no array '" + key + "': not a C3D saved with Chainer's "
+                        + "names (conv1a/W, …, fc8/b)");
+            }
+            Path tmp = Files.createTempFile("ndevid-npz", ".npy");
+            try {
+                try (InputStream in = zip.getInputStream(e)) {
+                    Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                return Npy.read(tmp).shape();
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (java.util.zip.ZipException z) {
+            throw new MetricsInputException(npz + " is not a .npz (zip) archive: " + z.getMessage());
+        }
+    }
+
     /** {@code 01conv1a_weight} → {@code conv1a/W}; {@code 13fc8_bias} → {@code fc8/b}. */
     static String chainerKey(String djlName) {
         String n = djlName.replaceFirst("^\\d+", "");

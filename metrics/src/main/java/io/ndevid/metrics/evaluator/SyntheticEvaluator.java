@@ -94,11 +94,18 @@ public final class SyntheticEvaluator implements VideoFeatureExtractor, AutoClos
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** System property naming the evaluator cache (set by {@code ndevid grid --evaluator-cache} for its trainers). */
+    public static final String CACHE_PROPERTY = "ndevid.evaluator.cache";
+
     /**
-     * Where default runs keep evaluators and real statistics: {@code $NDEVID_EVALUATOR_CACHE}, else
-     * {@code ~/.ndevid/evaluators}.
+     * Where default runs keep evaluators and real statistics: the system property {@value #CACHE_PROPERTY}, else
+     * {@code $NDEVID_EVALUATOR_CACHE}, else {@code ~/.ndevid/evaluators}.
      */
     public static Path defaultCacheDir() {
+        String prop = System.getProperty(CACHE_PROPERTY);
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop);
+        }
         String env = System.getenv("NDEVID_EVALUATOR_CACHE");
         if (env != null && !env.isBlank()) {
             return Path.of(env);

@@ -6,6 +6,8 @@ import io.ndevid.metrics.evaluator.EvaluatorSettings;
 import io.ndevid.metrics.evaluator.RealStatistics;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
+import io.ndevid.metrics.evaluator.UserC3d;
+import io.ndevid.metrics.evaluator.VideoFeatureExtractor;
 import io.ndevid.metrics.fid.GaussianStats;
 import io.ndevid.training.data.Datasets;
 import io.ndevid.training.data.VideoDataset;
@@ -16,22 +18,26 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The evaluation protocol for a trial, ready to hook into its trainer: the synthetic C3D evaluator for the trial's
- * clip shape (trained and cached on first use), real-data statistics on held-out synthetic clips (cached), and
- * {@link EvaluationProtocol} with the spec's interval and sample counts, K = {@value #FINAL_BATCHES} final batches.
- *
- * <p>Real data sets (UCF101) need a user-supplied C3D ({@link C3dEvaluator#load}); that route is not wired here.
+ * The evaluation protocol for a trial, ready to hook into its trainer, with the evaluator the spec names:
+ * <ul>
+ *   <li>{@code synthetic} (with the synthetic data): the synthetic C3D evaluator for the trial's clip shape (trained
+ *       and cached on first use) and real-data statistics on held-out synthetic clips (cached);</li>
+ *   <li>{@code c3d=FILE} (with real data, {@code ucf101=DIR} or {@code hdf5=FILE}): the user-supplied C3D
+ *       ({@link UserC3d}) and real-data statistics of the trial's data set ({@link RealStatistics}, cached).</li>
+ * </ul>
+ * then {@link EvaluationProtocol} with the spec's interval and sample counts, K = {@value #FINAL_BATCHES} final
+ * batches.
  */
 public final class TrialEvaluation implements AutoCloseable {
 
     /** The paper's K: final batches at the best-IS checkpoint. */
     public static final int FINAL_BATCHES = 5;
 
-    private final SyntheticEvaluator evaluator;
+    private final Runnable closeEvaluator;
     private final EvaluationProtocol protocol;
 
-    private TrialEvaluation(SyntheticEvaluator evaluator, EvaluationProtocol protocol) {
-        this.evaluator = evaluator;
+    private TrialEvaluation(Runnable closeEvaluator, EvaluationProtocol protocol) {
+        this.closeEvaluator = closeEvaluator;
         this.protocol = protocol;
     }
 
@@ -39,43 +45,106 @@ public final class TrialEvaluation implements AutoCloseable {
         return protocol;
     }
 
+    /**
+     * Whether {@code spec} asks for the protocol and can have it: evaluations on ({@code evalInterval > 0}) and an
+     * evaluator that fits its data (synthetic with synthetic, {@code c3d=FILE} with real data).
+     */
+    public static boolean applies(TrialSpec spec) {
+        return spec.evalInterval() > 0 && spec.data().equals("synthetic") == spec.evaluator().equals("synthetic");
+    }
+
+    /** The user-supplied C3D file of a {@code c3d=FILE} evaluator, or null for {@code synthetic}. */
+    public static Path c3dFile(TrialSpec spec) {
+        return spec.evaluator().startsWith("c3d=") ? Path.of(spec.evaluator().substring("c3d=".length())) : null;
+    }
+
+    /**
+     * Refuses an evaluator that does not fit the data: real data with the synthetic evaluator, a C3D file with the
+     * synthetic data (FID needs real videos).
+     *
+     * @throws IllegalArgumentException one line saying what to supply
+     */
+    public static void check(TrialSpec spec) {
+        Path c3dFile = c3dFile(spec);
+        boolean synthetic = spec.data().equals("synthetic");
+        if (!synthetic && c3dFile == null) {
+            throw new IllegalArgumentException("automatic evaluation of " + spec.data() + " needs a C3D trained on "
+                    + "it: --evaluator c3d=FILE (.npz with Chainer's names or a DJL .params), or train without "
+                    + "evaluation");
+        }
+        if (synthetic && c3dFile != null) {
+            throw new IllegalArgumentException("--evaluator c3d=" + c3dFile + " needs real videos for FID: add --data "
+                    + "ucf101=DIR or hdf5=FILE (the synthetic set has its own evaluator, --evaluator synthetic)");
+        }
+    }
+
+    /**
+     * The protocol for {@code spec}, its evaluator loaded (or trained) and its real statistics loaded (or computed)
+     * from {@code cacheDir}.
+     *
+     * @throws IllegalArgumentException (one line) when the evaluator does not fit the data — real data with the
+     *                                  synthetic evaluator, a C3D file with synthetic data — or the C3D file is
+     *                                  missing or unreadable
+     */
     public static TrialEvaluation forTrial(TrialSpec spec, Path runDir, Path cacheDir, TrainingProgress progress)
             throws IOException {
-        if (!spec.data().equals("synthetic")) {
-            throw new IllegalArgumentException("automatic evaluation needs the synthetic data set; for " + spec.data()
-                    + " supply a C3D trained on it (the metrics module's C3dEvaluator) or train without evaluation");
+        check(spec);
+        Path c3dFile = c3dFile(spec);
+        ProtocolSettings ps = new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES,
+                spec.evalSamples(), 1, 64);
+        if (c3dFile != null) {
+            UserC3d c3d = UserC3d.load(c3dFile, spec.frames(), spec.channels(), null);
+            try {
+                progress.message("IS/FID evaluator: " + c3d.id());
+                GaussianStats real = RealStatistics.loadOrCompute(c3d, Datasets.open(spec), spec.evalSamples(),
+                        cacheDir, RealStatistics.DEFAULT_BATCH, progress::message);
+                return new TrialEvaluation(c3d::close, new EvaluationProtocol(new RunFolder(runDir),
+                        adapter(c3d::evaluate, c3d), real, ps));
+            } catch (IOException | RuntimeException e) {
+                c3d.close();
+                throw e;
+            }
         }
         EvaluatorSettings preset = EvaluatorSettings.forPreset(spec.preset());
         EvaluatorSettings settings = new EvaluatorSettings(preset.preset(), spec.dataClasses(), spec.frames(),
                 spec.frameSize(), spec.channels(), preset.widthMultiplier(), preset.dropout(), preset.iterations(),
                 preset.batchSize(), preset.learningRate(), preset.seed(), preset.heldOutClips());
         SyntheticEvaluator evaluator = SyntheticEvaluator.loadOrTrain(cacheDir, settings, progress);
-        VideoDataset heldOut = Datasets.synthetic(spec.dataClasses(), spec.frames(), spec.frameSize(),
-                spec.channels(), Datasets.SYNTHETIC_HELD_OUT_START, Math.max(spec.evalSamples(), 2048));
-        GaussianStats real = RealStatistics.loadOrCompute(evaluator, heldOut, spec.evalSamples(), cacheDir);
-        ProtocolSettings ps = new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES,
-                spec.evalSamples(), 1, 64);
-        VideoEvaluator adapter = new VideoEvaluator() {
+        try {
+            VideoDataset heldOut = Datasets.synthetic(spec.dataClasses(), spec.frames(), spec.frameSize(),
+                    spec.channels(), Datasets.SYNTHETIC_HELD_OUT_START, Math.max(spec.evalSamples(), 2048));
+            GaussianStats real = RealStatistics.loadOrCompute(evaluator, heldOut, spec.evalSamples(), cacheDir);
+            return new TrialEvaluation(evaluator::close, new EvaluationProtocol(new RunFolder(runDir),
+                    adapter(evaluator::evaluate, evaluator), real, ps));
+        } catch (IOException | RuntimeException e) {
+            evaluator.close();
+            throw e;
+        }
+    }
+
+    /** What the protocol needs of an evaluator: outputs, id and preprocessing. */
+    private static VideoEvaluator adapter(java.util.function.BiFunction<NDArray, Integer, C3dEvaluator.Outputs> run,
+                                          VideoFeatureExtractor identity) {
+        return new VideoEvaluator() {
             @Override
             public C3dEvaluator.Outputs evaluate(NDArray videos, int batchSize) {
-                return evaluator.evaluate(videos, batchSize);
+                return run.apply(videos, batchSize);
             }
 
             @Override
             public String id() {
-                return evaluator.id();
+                return identity.id();
             }
 
             @Override
             public String preprocessing() {
-                return evaluator.preprocessing();
+                return identity.preprocessing();
             }
         };
-        return new TrialEvaluation(evaluator, new EvaluationProtocol(new RunFolder(runDir), adapter, real, ps));
     }
 
     @Override
     public void close() {
-        evaluator.close();
+        closeEvaluator.run();
     }
 }

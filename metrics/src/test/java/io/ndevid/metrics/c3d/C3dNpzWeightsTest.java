@@ -86,4 +86,25 @@ class C3dNpzWeightsTest {
             assertThrows(MetricsInputException.class, () -> C3dNpzWeights.load(new C3D(config), m, notZip));
         }
     }
+
+    @Test
+    void savedNpzNamesItsOwnWidthAndClasses(@TempDir Path dir) throws IOException {
+        TorchRuntime.engine();
+        C3dConfig config = new C3dConfig(7, 1.0 / 16, 8, 32, 32, 0.5f);
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            C3D source = new C3D(config).initialize(m);
+            Path npz = dir.resolve("c3d.npz");
+            C3dNpzWeights.save(source, npz);
+            C3dConfig inferred = C3dNpzWeights.inferConfig(npz, 8, 32);
+            assertEquals(config, inferred);
+            C3D loaded = C3dNpzWeights.load(new C3D(inferred), m, npz);
+            NDArray x = Randomness.uniform(m, source.inputShape(2), -100, 100, 5, DataType.FLOAT32);
+            ParameterStore ps = new ParameterStore(m, false);
+            assertEquals(0f, source.forwardWithFeatures(ps, x, false).logits()
+                    .sub(loaded.forwardWithFeatures(ps, x, false).logits()).abs().max().getFloat());
+            var tooLong = assertThrows(MetricsInputException.class, () -> C3dNpzWeights.load(
+                    new C3D(C3dNpzWeights.inferConfig(npz, 8, 64)), m, npz));
+            assertTrue(tooLong.getMessage().contains("fc6/W"), tooLong.getMessage());
+        }
+    }
 }

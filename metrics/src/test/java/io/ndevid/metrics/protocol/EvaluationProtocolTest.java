@@ -1,26 +1,17 @@
 package io.ndevid.metrics.protocol;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
-import ai.djl.nn.core.Linear;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ndevid.metrics.c3d.C3dEvaluator;
 import io.ndevid.metrics.fid.GaussianStats;
 import io.ndevid.metrics.linalg.DoubleMatrix;
 import io.ndevid.solvers.engine.TorchRuntime;
-import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.run.RunFolder;
-import io.ndevid.training.spec.ModelFamily;
-import io.ndevid.training.spec.Presets;
-import io.ndevid.training.spec.TrialSpec;
-import io.ndevid.training.temporal.FVariant;
-import io.ndevid.training.temporal.TemporalGenerator;
-import io.ndevid.training.temporal.TemporalKind;
+import io.ndevid.training.testing.StubGan;
 import io.ndevid.training.util.Randomness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,30 +61,21 @@ class EvaluationProtocolTest {
     }
 
     /** Samples ±amplitude(it) + noise; amplitude peaks at iteration 3. Its one parameter records the amplitude. */
-    static final class PeakGan implements VideoGan {
-        final TrialSpec spec = Presets.of("cpu-tiny", ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR);
-        final NDManager m = NDManager.newBaseManager(Device.cpu());
-        final Linear g = Linear.builder().setUnits(1).build();
+    static final class PeakGan extends StubGan {
         long iteration;
 
         PeakGan() {
-            g.initialize(m, DataType.FLOAT32, new Shape(1, 1));
+            super(7);
         }
 
         double amplitude() {
-            return g.getParameters().get("weight").getArray().getFloat(0, 0);
-        }
-
-        @Override
-        public TrialSpec spec() {
-            return spec;
+            return weight();
         }
 
         @Override
         public Map<String, Double> step(NDArray real, long it) {
             iteration = it + 1;
-            double amp = 0.6 - 0.25 * Math.abs(iteration - 3);
-            g.getParameters().get("weight").getArray().set(new float[] {(float) amp});
+            setWeight((float) (0.6 - 0.25 * Math.abs(iteration - 3)));
             return Map.of("loss", 0.0);
         }
 
@@ -103,44 +85,6 @@ class EvaluationProtocolTest {
             NDArray noise = Randomness.normal(into, new Shape(n, 1, 2, 4, 4), seed + 1, DataType.FLOAT32)
                     .mul(into.create(0.01f));
             return sign.mul(into.create((float) amplitude())).add(noise);
-        }
-
-        @Override
-        public NDArray render(NDManager into, int n, long seed, double[] times) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Map<String, Block> networks() {
-            return Map.of("G", g);
-        }
-
-        @Override
-        public Map<String, byte[]> optimizerStates() {
-            return Map.of();
-        }
-
-        @Override
-        public void loadOptimizerStates(Map<String, byte[]> states) {}
-
-        @Override
-        public TemporalGenerator temporal() {
-            return null;
-        }
-
-        @Override
-        public long temporalParameterCount() {
-            return 7;
-        }
-
-        @Override
-        public long originalTemporalParameterCount() {
-            return 7;
-        }
-
-        @Override
-        public void close() {
-            m.close();
         }
     }
 

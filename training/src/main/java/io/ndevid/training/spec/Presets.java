@@ -21,14 +21,15 @@ public final class Presets {
         return switch (preset) {
             case "cpu-tiny" -> new TrialSpec(name, preset, model, temporal, f, false, 16,
                     8, 16, 1, 8, 4, 4, 4, "rk4", 0.05, "euler",
-                    6, lrG(model, true), lrD(model, true), 3, 16, 3, 3, "synthetic", 6, 1, "cpu");
+                    6, lrG(model, true), lrD(model, true), 3, 16, 3, 3, "synthetic", "synthetic", 6, 1, "cpu");
             case "cpu-small" -> new TrialSpec(name, preset, model, temporal, f, false, 64,
                     16, 16, 1, 16, 8, 8, 16, "rk4", sdeDt(model), "euler",
-                    400, lrG(model, true), lrD(model, true), 100, 256, 100, 100, "synthetic", 6, 1, "auto");
+                    400, lrG(model, true), lrD(model, true), 100, 256, 100, 100, "synthetic", "synthetic", 6, 1,
+                    "auto");
             case "gpu-paper" -> new TrialSpec(name, preset, model, temporal, f, model == ModelFamily.TGAN, 512,
                     16, 64, 3, latent(model), 50, 64, model == ModelFamily.TGANV2 ? 32 : 64, "rk4", sdeDt(model),
                     "euler", 100_000, lrG(model, false), lrD(model, false), 2000, 2048, 2000, 2000,
-                    "synthetic", 6, 1, "auto");
+                    "synthetic", "synthetic", 6, 1, "auto");
             default -> throw new IllegalArgumentException("unknown preset '" + preset + "'; known: " + NAMES);
         };
     }

@@ -63,6 +63,10 @@ public record TrialSpec(
         int sampleInterval,
         @JsonPropertyDescription("data: synthetic, ucf101=DIR, or hdf5=FILE")
         String data,
+        @JsonPropertyDescription("IS/FID evaluator: synthetic (ndevid's C3D trained on the synthetic set, with the "
+                + "synthetic data) or c3d=FILE (a user-supplied C3D — .npz with Chainer's names or a DJL .params — "
+                + "with real data: ucf101=DIR or hdf5=FILE)")
+        String evaluator,
         @JsonPropertyDescription("classes of the synthetic data set")
         int dataClasses,
         @JsonPropertyDescription("trial seed: every random draw derives from it")
@@ -120,6 +124,10 @@ public record TrialSpec(
         positive(bad, "evalSamples", evalSamples, 2);
         if (data == null || !(data.equals("synthetic") || data.startsWith("ucf101=") || data.startsWith("hdf5="))) {
             bad.add("data must be synthetic, ucf101=DIR or hdf5=FILE, got " + data);
+        }
+        if (evaluator == null || !(evaluator.equals("synthetic")
+                || (evaluator.startsWith("c3d=") && evaluator.length() > "c3d=".length()))) {
+            bad.add("evaluator must be synthetic or c3d=FILE, got " + evaluator);
         }
         positive(bad, "dataClasses", dataClasses, 2);
         if (device == null || device.isBlank()) {

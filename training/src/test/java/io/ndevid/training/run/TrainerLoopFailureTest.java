@@ -1,21 +1,16 @@
 package io.ndevid.training.run;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
-import ai.djl.nn.core.Linear;
 import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.data.Datasets;
-import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.Presets;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
-import io.ndevid.training.temporal.TemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
+import io.ndevid.training.testing.StubGan;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,22 +26,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TrainerLoopFailureTest {
 
     /** Losses become NaN at {@code nanAt}; a step throws at {@code throwAt}. */
-    static final class BrittleGan implements VideoGan {
-        final TrialSpec spec = Presets.of("cpu-tiny", ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR);
-        final NDManager m = NDManager.newBaseManager(Device.cpu());
-        final Linear g = Linear.builder().setUnits(1).build();
+    static final class BrittleGan extends StubGan {
         final long nanAt;
         final long throwAt;
 
         BrittleGan(long nanAt, long throwAt) {
+            super(0);
             this.nanAt = nanAt;
             this.throwAt = throwAt;
-            g.initialize(m, DataType.FLOAT32, new Shape(1, 1));
-        }
-
-        @Override
-        public TrialSpec spec() {
-            return spec;
         }
 
         @Override
@@ -60,44 +47,6 @@ class TrainerLoopFailureTest {
         @Override
         public NDArray sample(NDManager into, int n, long seed) {
             return into.zeros(new Shape(n, 1, 8, 16, 16));
-        }
-
-        @Override
-        public NDArray render(NDManager into, int n, long seed, double[] times) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Map<String, Block> networks() {
-            return Map.of("G", g);
-        }
-
-        @Override
-        public Map<String, byte[]> optimizerStates() {
-            return Map.of();
-        }
-
-        @Override
-        public void loadOptimizerStates(Map<String, byte[]> states) {}
-
-        @Override
-        public TemporalGenerator temporal() {
-            return null;
-        }
-
-        @Override
-        public long temporalParameterCount() {
-            return 0;
-        }
-
-        @Override
-        public long originalTemporalParameterCount() {
-            return 0;
-        }
-
-        @Override
-        public void close() {
-            m.close();
         }
     }
 
