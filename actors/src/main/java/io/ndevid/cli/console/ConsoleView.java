@@ -66,7 +66,7 @@ public final class ConsoleView {
                 .thenComparing(ClusterSnapshot.TrialRow::experiment)
                 .thenComparing(ClusterSnapshot.TrialRow::name));
         TextTable trialTable = new TextTable(List.of(
-                TextTable.Column.name("TRIAL", 10, 40),
+                TextTable.Column.name("TRIAL", 16, 44),
                 TextTable.Column.left("STATUS", 6, 10, 0),
                 TextTable.Column.left("NODE/SLOT", 7, 22, 3),
                 TextTable.Column.left("DEVICE", 3, 8, 0),

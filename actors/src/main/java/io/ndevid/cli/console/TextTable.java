@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * A plain-text table that fits a width: columns take the width of their widest cell (within their bounds), then —
- * while the table is too wide — flexible columns shrink to their minimum, widest first, and after that optional
- * columns are dropped, least important first. Cells that do not fit are cut with {@code ~}, names in the middle
+ * while the table is too wide — flexible columns shrink to their minimum, least important first (names last), and
+ * after that optional columns are dropped, least important first. Cells that do not fit are cut with {@code ~}, names in the middle
  * (their ends, e.g. a trial's seed, tell them apart). No line is ever wider than the width.
  */
 final class TextTable {
@@ -63,14 +63,17 @@ final class TextTable {
             shown[c] = true;
         }
         while (total(w, shown) > width) {
-            int widest = -1;
+            // shrink the least important flexible column first (names, rank 0, last), the widest among equals
+            int shrink = -1;
             for (int c = 0; c < n; c++) {
-                if (shown[c] && w[c] > columns.get(c).min() && (widest < 0 || w[c] > w[widest])) {
-                    widest = c;
+                if (shown[c] && w[c] > columns.get(c).min() && (shrink < 0
+                        || columns.get(c).dropRank() > columns.get(shrink).dropRank()
+                        || columns.get(c).dropRank() == columns.get(shrink).dropRank() && w[c] > w[shrink])) {
+                    shrink = c;
                 }
             }
-            if (widest >= 0) {
-                w[widest]--;
+            if (shrink >= 0) {
+                w[shrink]--;
                 continue;
             }
             int drop = -1;
