@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * What {@code ndevid console} shows, as plain lines: a pure function of a {@link ClusterSnapshot} and the screen's
- * size, used by {@code --once} and by the full-screen view alike. No line is wider than {@code width}; when the
+ * size, used by {@code --once} and by the full-screen view alike. Latencies read {@code p50/p99} in milliseconds. No line is wider than {@code width}; when the
  * trials (or actors) do not fit {@code height}, the last visible row says {@code ... N more}. Trials are ordered
  * RUNNING, PENDING, TERMINATED, ERROR, then the rest.
  */
@@ -93,14 +93,14 @@ public final class ConsoleView {
         }
 
         TextTable actorTable = new TextTable(List.of(
-                TextTable.Column.left("ACTOR", 8, 16, 0),
-                TextTable.Column.left("NODE", 6, 21, 3),
-                TextTable.Column.left("STATE", 5, 22, 0),
+                TextTable.Column.name("ACTOR", 9, 16),
+                TextTable.Column.left("NODE", 9, 21, 5),
+                TextTable.Column.left("STATE", 5, 22, 1),
                 TextTable.Column.right("Q", 1, 4, 0),
-                TextTable.Column.right("MSG AGO", 4, 7, 4),
-                TextTable.Column.right("STEP p50/99", 5, 13, 0),
-                TextTable.Column.right("XFER p50/99", 5, 13, 0),
-                TextTable.Column.right("EVAL p50/99", 5, 13, 0)));
+                TextTable.Column.right("MSG AGO", 7, 7, 4),
+                TextTable.Column.right("STEP ms", 7, 13, 0),
+                TextTable.Column.right("XFER ms", 7, 13, 0),
+                TextTable.Column.right("EVAL ms", 7, 13, 0)));
         for (ClusterSnapshot.ActorRow a : s.actors()) {
             StatusReport r = a.report();
             String state = a.stale() ? "STALE " + duration(a.ageMs() / 1000.0) : r.state();

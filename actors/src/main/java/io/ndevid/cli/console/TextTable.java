@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * A plain-text table that fits a width: columns take the width of their widest cell (within their bounds), then —
- * while the table is too wide — flexible columns shrink to their minimum, least important first (names last), and
- * after that optional columns are dropped, least important first. Cells that do not fit are cut with {@code ~}, names in the middle
+ * while the table is too wide — optional columns shrink to their minimum (least important first), names shrink to a
+ * comfortable width, optional columns are dropped (least important first), and last names shrink to their minimum. Cells that do not fit are cut with {@code ~}, names in the middle
  * (their ends, e.g. a trial's seed, tell them apart). No line is ever wider than the width.
  */
 final class TextTable {
@@ -62,20 +62,12 @@ final class TextTable {
             w[c] = Math.max(Math.min(widest, col.max()), Math.min(col.min(), widest));
             shown[c] = true;
         }
+        // 1. optional columns shrink to their minimum, least important first (the widest among equals)
+        shrink(w, shown, width, true, c -> columns.get(c).min());
+        // 2. names (never dropped) shrink to a comfortable width
+        shrink(w, shown, width, false, c -> Math.max(columns.get(c).min(), Math.min(COMFORT, w[c])));
+        // 3. optional columns are dropped, least important first
         while (total(w, shown) > width) {
-            // shrink the least important flexible column first (names, rank 0, last), the widest among equals
-            int shrink = -1;
-            for (int c = 0; c < n; c++) {
-                if (shown[c] && w[c] > columns.get(c).min() && (shrink < 0
-                        || columns.get(c).dropRank() > columns.get(shrink).dropRank()
-                        || columns.get(c).dropRank() == columns.get(shrink).dropRank() && w[c] > w[shrink])) {
-                    shrink = c;
-                }
-            }
-            if (shrink >= 0) {
-                w[shrink]--;
-                continue;
-            }
             int drop = -1;
             for (int c = 0; c < n; c++) {
                 int rank = columns.get(c).dropRank();
@@ -84,10 +76,12 @@ final class TextTable {
                 }
             }
             if (drop < 0) {
-                break; // cut at the end of the line below
+                break;
             }
             shown[drop] = false;
         }
+        // 4. names shrink to their minimum; whatever is still too wide is cut at the end of the line
+        shrink(w, shown, width, false, c -> columns.get(c).min());
         List<String> out = new ArrayList<>();
         String[] header = columns.stream().map(Column::header).toArray(String[]::new);
         out.add(line(header, w, shown, width));
@@ -99,6 +93,35 @@ final class TextTable {
 
     int size() {
         return rows.size();
+    }
+
+    /** Names keep at least this many characters before optional columns are dropped. */
+    private static final int COMFORT = 24;
+
+    /** Shrinks optional (or rank-0) columns one character at a time, down to {@code floor}, until it fits. */
+    private void shrink(int[] w, boolean[] shown, int width, boolean optional,
+                        java.util.function.IntUnaryOperator floor) {
+        int[] limit = new int[w.length];
+        for (int c = 0; c < w.length; c++) {
+            limit[c] = floor.applyAsInt(c);
+        }
+        while (total(w, shown) > width) {
+            int pick = -1;
+            for (int c = 0; c < w.length; c++) {
+                Column col = columns.get(c);
+                if (!shown[c] || (col.dropRank() > 0) != optional || w[c] <= limit[c]) {
+                    continue;
+                }
+                if (pick < 0 || col.dropRank() > columns.get(pick).dropRank()
+                        || col.dropRank() == columns.get(pick).dropRank() && w[c] > w[pick]) {
+                    pick = c;
+                }
+            }
+            if (pick < 0) {
+                return;
+            }
+            w[pick]--;
+        }
     }
 
     private static int total(int[] w, boolean[] shown) {
