@@ -94,20 +94,23 @@ public final class ConsoleView {
 
         TextTable actorTable = new TextTable(List.of(
                 TextTable.Column.name("ACTOR", 9, 16),
-                TextTable.Column.left("NODE", 9, 21, 5),
+                TextTable.Column.left("NODE", 6, 21, 5),
                 TextTable.Column.left("STATE", 5, 22, 1),
                 TextTable.Column.right("Q", 1, 4, 0),
                 TextTable.Column.right("MSG AGO", 7, 7, 4),
                 TextTable.Column.right("STEP ms", 7, 13, 0),
                 TextTable.Column.right("XFER ms", 7, 13, 0),
                 TextTable.Column.right("EVAL ms", 7, 13, 0)));
+        // one host (a single machine): the port tells members apart
+        boolean oneHost = s.actors().stream().map(a -> host(a.report().address())).distinct().count() <= 1;
         for (ClusterSnapshot.ActorRow a : s.actors()) {
             StatusReport r = a.report();
             String state = a.stale() ? "STALE " + duration(a.ageMs() / 1000.0) : r.state();
             if (!a.stale() && "trainer".equals(r.kind()) && r.trial() != null && "running".equals(r.state())) {
                 state = r.state() + " " + r.trial();
             }
-            actorTable.add(r.actor(), r.address(), state, Integer.toString(r.queueDepth()),
+            String node = oneHost ? r.address().substring(host(r.address()).length()) : r.address();
+            actorTable.add(r.actor(), node, state, Integer.toString(r.queueDepth()),
                     duration(r.lastMessageAgeMs() / 1000.0), latency(r.latencies(), "step"),
                     latency(r.latencies(), "transfer"), latency(r.latencies(), "eval"));
         }
@@ -160,6 +163,11 @@ public final class ConsoleView {
             out.add(clip("... " + (size - shown) + " more", width));
         }
         return out;
+    }
+
+    private static String host(String address) {
+        int colon = address.lastIndexOf(':');
+        return colon < 0 ? address : address.substring(0, colon);
     }
 
     private static int rank(String status) {
