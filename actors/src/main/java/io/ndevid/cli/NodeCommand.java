@@ -7,6 +7,9 @@ import io.ndevid.actors.cluster.ClusterNode;
 import io.ndevid.actors.cluster.NodePlan;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
 import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.http.ClusterRoutes;
+import io.ndevid.actors.http.HttpApi;
+import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.node.NodeSettings;
 import io.ndevid.actors.trainer.TrainerSettings;
 import io.ndevid.actors.trainer.TrialExecutor;
@@ -90,6 +93,14 @@ final class NodeCommand implements Callable<Integer> {
             + "(default: ndevid.join-timeout, 30 s).")
     Integer joinTimeout;
 
+    @Option(names = "--http-host", description = "Coordinator nodes: interface of the HTTP API (default: "
+            + "ndevid.http.host, 127.0.0.1 — this machine only; 0.0.0.0 exposes it: put a firewall or TLS proxy in front).")
+    String httpHost;
+
+    @Option(names = "--http-port", description = "Coordinator nodes: port of the HTTP API (default: ndevid.http.port, "
+            + "8787; 0 = a free port).")
+    Integer httpPort;
+
     @Option(names = "--slot", hidden = true, defaultValue = "-1", description = "Trainer: the slot it serves.")
     int slot;
 
@@ -129,7 +140,7 @@ final class NodeCommand implements Callable<Integer> {
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new IllegalArgumentException("--node-id must be 1-64 of [A-Za-z0-9._-], got '" + id + "'");
         }
-        resolvable(host);
+        resolvable("--host", host);
         int p = port != null ? port : ClusterConfig.roleFile(roleList.get(0), configDir).resolve()
                 .getInt("akka.remote.artery.canonical.port");
         if (p < 0 || p > 65535) {
@@ -150,6 +161,12 @@ final class NodeCommand implements Callable<Integer> {
         if (p != 0) {
             ensurePortFree(host, p);
         }
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            throw new IllegalArgumentException("--http-port must be in [0, 65535], got " + httpPort);
+        }
+        if (httpHost != null) {
+            resolvable("--http-host", httpHost);
+        }
 
         Map<String, Object> overrides = new HashMap<>();
         // this command decides when the JVM exits (with its own exit code), not CoordinatedShutdown
@@ -160,9 +177,23 @@ final class NodeCommand implements Callable<Integer> {
         if (executor != null) {
             overrides.put("ndevid.trainer.executor", executor);
         }
+        if (httpHost != null) {
+            overrides.put("ndevid.http.host", httpHost);
+        }
+        if (httpPort != null) {
+            overrides.put("ndevid.http.port", httpPort);
+        }
         Config c = ClusterConfig.load(new ClusterConfig.NodeAddress(roleList, host, p, seedList), configDir, config,
                 overrides);
         Duration join = joinTimeout != null ? Duration.ofSeconds(joinTimeout) : c.getDuration("ndevid.join-timeout");
+        HttpSettings http = roleList.contains(ClusterConfig.COORDINATOR) ? HttpSettings.fromConfig(c) : null;
+        if (http != null && http.port() != 0) {
+            try {
+                ensurePortFree(http.host(), http.port());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the HTTP API " + e.getMessage().replace("--port", "--http-port"));
+            }
+        }
 
         NodeSettings worker = roleList.contains(ClusterConfig.WORKER)
                 ? NodeSettings.fromConfig(c, id, host, seedList, slots, configDir) : null;
@@ -194,16 +225,27 @@ final class NodeCommand implements Callable<Integer> {
         out().printf("ndevid node %s: roles %s up at %s:%d (seeds %s, data %s)%s%n", id, roleList, host,
                 system.address().getPort().orElse(p), seedList, c.getString("ndevid.data-dir"),
                 worker == null ? "" : ", slots " + worker.devices());
+        if (http != null) {
+            HttpApi api;
+            try {
+                api = HttpApi.start(system, http, List.of(ClusterRoutes.create(system, null))); // + GET /api/cluster
+            } catch (RuntimeException e) {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().join();
+                throw e;
+            }
+            out().println(api.banner());
+        }
         out().flush();
         system.getWhenTerminated().toCompletableFuture().join();
         return 0;
     }
 
-    private static void resolvable(String host) {
+    private static void resolvable(String flag, String host) {
         try {
             InetAddress.getByName(host);
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("--host '" + host + "' does not resolve");
+            throw new IllegalArgumentException(flag + " '" + host + "' does not resolve");
         }
     }
 

@@ -1,11 +1,12 @@
 package io.ndevid.cli;
 
-import akka.http.javadsl.ServerBinding;
 import io.ndevid.actors.api.LocalCluster;
 import io.ndevid.actors.experiment.ExperimentState;
 import io.ndevid.actors.experiment.ExperimentStatus;
 import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.http.ClusterRoutes;
+import io.ndevid.actors.http.HttpApi;
+import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.status.ClusterSnapshot;
 import io.ndevid.actors.testing.TestSpecs;
 import io.ndevid.actors.testing.TinyGanExecutor;
@@ -39,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code ndevid console} against a running cluster: a one-node in-process cluster (two trainer slots running the
- * real TrainerLoop around a tiny model, an evaluator) serving {@code GET /api/cluster} on a free port; the
+ * real TrainerLoop around a tiny model, an evaluator) whose HTTP API serves {@code GET /api/cluster} on a free port; the
  * {@code --once} output parsed (members, trial rows with their device, trainers' step latencies), then the
  * full-screen view in an 80×30 tmux pane (no wrapped line, resize, q quits), then the finished grid's rows and
  * evaluation latencies; and {@code --once} with no server.
@@ -101,9 +102,10 @@ class ConsoleCommandTest {
                 .with("ndevid.status.interval", "300ms")
                 .withEvaluation((spec, checkpoint) -> Map.of("fid", 100.0 + spec.seed(), "is", 1.5));
         try (LocalCluster cluster = LocalCluster.start(options)) {
-            ServerBinding binding = ClusterRoutes.bind(cluster.system(), null, "127.0.0.1", 0)
-                    .toCompletableFuture().get(20, TimeUnit.SECONDS);
-            String api = "127.0.0.1:" + binding.localAddress().getPort();
+            // the node's HTTP API (as ndevid node serves it) with the cluster route, on a free port
+            HttpApi http = HttpApi.start(cluster.system(), new HttpSettings("127.0.0.1", 0, 1 << 20, dir),
+                    List.of(ClusterRoutes.create(cluster.system(), null)));
+            String api = "127.0.0.1:" + http.port();
             List<String> trials = cluster.client().submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS)
                     .trials();
             SnapshotClient client = new SnapshotClient(api, Duration.ofSeconds(5));
@@ -154,7 +156,7 @@ class ConsoleCommandTest {
             String evaluator = section(after.out(), "ACTOR ", null).stream()
                     .filter(a -> a.startsWith("evaluator ")).findFirst().orElseThrow(() -> new AssertionError(afterAll));
             assertTrue(LATENCY.matcher(evaluator).find(), evaluator);
-            binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            http.close();
         }
     }
 

@@ -14,10 +14,8 @@ import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TransportSettings;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.eval.Evaluator;
-import io.ndevid.actors.http.ClusterRoutes;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.status.StatusBoard;
-import io.ndevid.actors.status.StatusTopic;
 import io.ndevid.actors.trainer.TrainerActor;
 
 import java.io.IOException;
@@ -81,19 +79,6 @@ public final class NodeGuardian {
             if (plan.roles().contains(ClusterConfig.COORDINATOR)) {
                 // every coordinator node keeps a board: the console's view survives a coordinator fail-over
                 board = ctx.spawn(StatusBoard.create(), "status-board");
-            }
-            StatusTopic.Settings status = StatusTopic.get(ctx.getSystem()).settings();
-            if (status.httpPort() >= 0) {
-                String where = status.httpHost() + ":" + status.httpPort();
-                ClusterRoutes.bind(ctx.getSystem(), board, status.httpHost(), status.httpPort()).whenComplete(
-                        (b, e) -> {
-                            if (e != null) {
-                                ctx.getSystem().log().error("cannot serve /api/cluster on {}: {}", where,
-                                        e.getMessage());
-                            } else {
-                                ctx.getSystem().log().info("serving GET /api/cluster on {}", b.localAddress());
-                            }
-                        });
             }
             if (plan.evaluation() != null) {
                 ctx.spawn(Evaluator.create(plan.evaluation()), "evaluator");

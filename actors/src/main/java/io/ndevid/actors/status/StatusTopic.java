@@ -21,16 +21,13 @@ public final class StatusTopic implements Extension {
     public static final String TOPIC = "ndevid-status";
 
     /** The settings of {@code ndevid.status} (defaults when absent, as in plain test systems). */
-    public record Settings(Duration interval, Duration staleAfter, Duration forgetAfter, String httpHost,
-                           int httpPort) {
+    public record Settings(Duration interval, Duration staleAfter, Duration forgetAfter) {
         public static Settings fromConfig(Config config) {
             Config c = config.hasPath("ndevid.status") ? config.getConfig("ndevid.status")
                     : com.typesafe.config.ConfigFactory.empty();
             return new Settings(c.hasPath("interval") ? c.getDuration("interval") : Duration.ofSeconds(1),
                     c.hasPath("stale-after") ? c.getDuration("stale-after") : Duration.ofSeconds(10),
-                    c.hasPath("forget-after") ? c.getDuration("forget-after") : Duration.ofMinutes(5),
-                    c.hasPath("http-host") ? c.getString("http-host") : "127.0.0.1",
-                    c.hasPath("http-port") ? c.getInt("http-port") : -1);
+                    c.hasPath("forget-after") ? c.getDuration("forget-after") : Duration.ofMinutes(5));
         }
     }
 
