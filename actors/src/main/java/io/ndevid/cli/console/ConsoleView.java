@@ -68,8 +68,8 @@ public final class ConsoleView {
         TextTable trialTable = new TextTable(List.of(
                 TextTable.Column.name("TRIAL", 16, 44),
                 TextTable.Column.left("STATUS", 6, 10, 0),
-                TextTable.Column.left("NODE/SLOT", 7, 22, 3),
-                TextTable.Column.left("DEVICE", 3, 8, 0),
+                TextTable.Column.left("SLOT", 4, 22, 3),
+                TextTable.Column.left("DEV", 3, 8, 0),
                 TextTable.Column.left("MODEL/GT/F", 8, 22, 4),
                 TextTable.Column.right("ITER", 4, 13, 0),
                 TextTable.Column.right("IT/S", 4, 7, 5),
@@ -208,21 +208,28 @@ public final class ConsoleView {
                 : a >= 100 ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%.2f", v);
     }
 
+    /** At most four characters: 8.6s, 12s, 2m43, 12m, 1h02, 12h, 4d. */
     static String duration(double seconds) {
-        long s = Math.round(seconds);
-        if (seconds < 10) {
-            return String.format(Locale.ROOT, "%.1fs", seconds);
+        if (seconds < 9.95) {
+            return String.format(Locale.ROOT, "%.1fs", Math.max(0, seconds));
         }
+        long s = Math.round(seconds);
         if (s < 60) {
             return s + "s";
         }
+        if (s < 600) {
+            return (s / 60) + "m" + String.format(Locale.ROOT, "%02d", s % 60);
+        }
         if (s < 3600) {
-            return (s / 60) + "m" + String.format("%02d", s % 60);
+            return (s / 60) + "m";
         }
-        if (s < 86400 * 10) {
-            return (s / 3600) + "h" + String.format("%02d", (s % 3600) / 60);
+        if (s < 36_000) {
+            return (s / 3600) + "h" + String.format(Locale.ROOT, "%02d", (s % 3600) / 60);
         }
-        return (s / 86400) + "d";
+        if (s < 360_000) {
+            return (s / 3600) + "h";
+        }
+        return (s / 86_400) + "d";
     }
 
     static String bytes(double b) {

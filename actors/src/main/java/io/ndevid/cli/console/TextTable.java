@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * A plain-text table that fits a width: columns take the width of their widest cell (within their bounds), then —
  * while the table is too wide — optional columns shrink to their minimum (least important first), names shrink to a
- * comfortable width, optional columns are dropped (least important first), and last names shrink to their minimum. Cells that do not fit are cut with {@code ~}, names in the middle
+ * comfortable width, optional columns are dropped (least important first), and last names shrink to their minimum.
+ * Right-aligned columns (numbers) are never cut, only dropped. Cells that do not fit are cut with {@code ~}, names in the middle
  * (their ends, e.g. a trial's seed, tell them apart). No line is ever wider than the width.
  */
 final class TextTable {
@@ -62,10 +63,15 @@ final class TextTable {
             w[c] = Math.max(Math.min(widest, col.max()), Math.min(col.min(), widest));
             shown[c] = true;
         }
+        // numbers (right-aligned) are never cut: such a column keeps its width or goes
+        int[] floor = new int[n];
+        for (int c = 0; c < n; c++) {
+            floor[c] = columns.get(c).align() == Align.RIGHT ? w[c] : Math.min(columns.get(c).min(), w[c]);
+        }
         // 1. optional columns shrink to their minimum, least important first (the widest among equals)
-        shrink(w, shown, width, true, c -> columns.get(c).min());
+        shrink(w, shown, width, true, c -> floor[c]);
         // 2. names (never dropped) shrink to a comfortable width
-        shrink(w, shown, width, false, c -> Math.max(columns.get(c).min(), Math.min(COMFORT, w[c])));
+        shrink(w, shown, width, false, c -> Math.max(floor[c], Math.min(COMFORT, w[c])));
         // 3. optional columns are dropped, least important first
         while (total(w, shown) > width) {
             int drop = -1;
@@ -81,7 +87,7 @@ final class TextTable {
             shown[drop] = false;
         }
         // 4. names shrink to their minimum; whatever is still too wide is cut at the end of the line
-        shrink(w, shown, width, false, c -> columns.get(c).min());
+        shrink(w, shown, width, false, c -> floor[c]);
         List<String> out = new ArrayList<>();
         String[] header = columns.stream().map(Column::header).toArray(String[]::new);
         out.add(line(header, w, shown, width));
@@ -96,7 +102,7 @@ final class TextTable {
     }
 
     /** Names keep at least this many characters before optional columns are dropped. */
-    private static final int COMFORT = 24;
+    private static final int COMFORT = 20;
 
     /** Shrinks optional (or rank-0) columns one character at a time, down to {@code floor}, until it fits. */
     private void shrink(int[] w, boolean[] shown, int width, boolean optional,

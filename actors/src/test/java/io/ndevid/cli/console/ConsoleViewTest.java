@@ -55,7 +55,7 @@ class ConsoleViewTest {
         }
         List<String> lines = ConsoleView.render(snapshot(trials), 80, Integer.MAX_VALUE, null);
         String header = lines.stream().filter(l -> l.startsWith("TRIAL ")).findFirst().orElseThrow();
-        for (String col : List.of("STATUS", "DEVICE", "ITER", "IS", "FID")) {
+        for (String col : List.of("STATUS", "SLOT", "DEV", "ITER", "IS", "FID", "ETA")) {
             assertTrue(header.contains(col), col + " missing at 80 columns: " + header);
         }
         String row = lines.stream().filter(l -> l.contains("RUNNING")).findFirst().orElseThrow();
@@ -126,6 +126,9 @@ class ConsoleViewTest {
         assertEquals("abcdefgh", TextTable.fit("abcdefgh", 8, TextTable.Cut.MIDDLE));
         assertEquals("1.2 MB", ConsoleView.bytes(1_234_567));
         assertEquals("1h02", ConsoleView.duration(3725));
+        for (double d : new double[] {0, 9.96, 59.4, 599, 3599, 35_999, 359_999, 1e7}) {
+            assertTrue(ConsoleView.duration(d).length() <= 4, d + " → " + ConsoleView.duration(d));
+        }
         assertEquals("-", ConsoleView.latency(Map.of("step", new LatencySummary(0, 0, 0, 0)), "step"));
     }
 }
