@@ -20,14 +20,14 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * Puts a {@link ClusterSnapshot} together for one request: the status board's members and actor rows, plus the
- * trials of the coordinator's running experiments (and the {@link #RECENT} newest finished ones), each trial with the
+ * trials of the coordinator's running experiments (the newest finished one when none runs), each trial with the
  * device its trainer reports. A part that does not answer within the timeout becomes a line in {@code problems}; the
  * rest is still served.
  */
 public final class ClusterStatus {
 
-    /** Finished experiments shown besides the running ones. */
-    static final int RECENT = 2;
+    /** Finished experiments shown when none runs. */
+    static final int RECENT = 1;
 
     private final ActorSystem<?> system;
     private final ActorRef<StatusBoard.Command> board;
@@ -87,7 +87,10 @@ public final class ClusterStatus {
                     List<String> finished = new ArrayList<>();
                     list.experiments().forEach((id, phase) -> (phase == ExperimentState.Phase.RUNNING ? ids
                             : finished).add(id));
-                    ids.addAll(finished.subList(Math.max(0, finished.size() - RECENT), finished.size()));
+                    if (ids.isEmpty()) {
+                        // nothing runs: the newest finished (or cancelled) experiment
+                        ids.addAll(finished.subList(Math.max(0, finished.size() - RECENT), finished.size()));
+                    }
                     List<CompletableFuture<Coordinator.StatusReply>> asks = ids.stream().map(id ->
                             AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
                                     r -> new Coordinator.GetStatus(id, r), timeout, system.scheduler())

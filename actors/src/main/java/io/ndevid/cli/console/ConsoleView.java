@@ -76,9 +76,13 @@ public final class ConsoleView {
                 TextTable.Column.right("IS", 4, 6, 0),
                 TextTable.Column.right("FID", 4, 7, 0),
                 TextTable.Column.right("ETA", 3, 7, 6)));
+        List<String> experiments = trials.stream().map(ClusterSnapshot.TrialRow::experiment).distinct().sorted()
+                .toList();
         for (ClusterSnapshot.TrialRow t : trials) {
             boolean running = "RUNNING".equals(t.status());
-            trialTable.add(t.name(), t.status(), slot(t.slot()), t.device(), config(t),
+            // several experiments may have trials of the same name
+            String name = experiments.size() > 1 ? t.experiment() + "/" + t.name() : t.name();
+            trialTable.add(name, t.status(), slot(t.slot()), t.device(), config(t),
                     t.iteration() + "/" + t.total(), running ? num(t.itPerSec()) : "-", num(t.bestIs()),
                     num(t.fid()), t.etaSeconds() == null ? "-" : duration(t.etaSeconds()));
         }
@@ -90,6 +94,9 @@ public final class ConsoleView {
         long others = trials.stream().filter(t -> !ORDER.contains(t.status())).count();
         if (others > 0) {
             counts.append("  other ").append(others);
+        }
+        if (!experiments.isEmpty()) {
+            counts.append("  (").append(String.join(", ", experiments)).append(')');
         }
 
         TextTable actorTable = new TextTable(List.of(

@@ -91,7 +91,7 @@ class ConsoleViewTest {
         assertEquals(List.of("a-running", "e-running", "d-pending", "c-terminated", "a-error", "b-cancelled",
                 "f-paused"), order);
         assertTrue(lines.stream().anyMatch(l -> l.equals("TRIALS  running 2  pending 1  terminated 1  error 1"
-                + "  other 2")), String.join("\n", lines));
+                + "  other 2  (ablation)")), String.join("\n", lines));
     }
 
     @Test
@@ -117,6 +117,17 @@ class ConsoleViewTest {
         assertEquals(60, ConsoleView.render(snapshot(trials), 80, Integer.MAX_VALUE, null).stream()
                 .filter(l -> l.startsWith("tgan-ode1") && (l.contains(" RUNNING ") || l.contains(" PENDING ")))
                 .count());
+    }
+
+    @Test
+    void trialsOfSeveralExperimentsSayWhichExperiment() {
+        var a = trial("tgan-ode1-linear-s0", "RUNNING", "cpu");
+        var b = new ClusterSnapshot.TrialRow("second", a.name(), "PENDING", null, null, "tgan", "ode1", "linear", 0,
+                10, 0, null, null, null);
+        List<String> lines = ConsoleView.render(snapshot(List.of(a, b)), 100, Integer.MAX_VALUE, null);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("ablation/tgan-ode1-linear-s0 ")), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("second/tgan-ode1-linear-s0 ")), String.join("\n", lines));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("TRIALS ") && l.endsWith("(ablation, second)")));
     }
 
     @Test
