@@ -230,7 +230,7 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
             }
             return store(e.experimentId(), e.trial(), CheckpointIO.read(newest.get()));
         }, io);
-        reply(work, e.experimentId(), e.trial(), e.replyTo(), false);
+        reply(work, e.experimentId(), e.trial(), e.replyTo());
         return this;
     }
 
@@ -299,7 +299,7 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
                 }
             }
         }, io);
-        reply(work, t.experimentId(), t.trial(), t.replyTo(), true);
+        reply(work, t.experimentId(), t.trial(), t.replyTo());
         return this;
     }
 
@@ -313,8 +313,7 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
         }
     }
 
-    private void reply(CompletionStage<Reply> work, String experimentId, String trial, ActorRef<Reply> replyTo,
-                       boolean overAeron) {
+    private void reply(CompletionStage<Reply> work, String experimentId, String trial, ActorRef<Reply> replyTo) {
         pendingFiles++;
         lastExperiment = experimentId;
         lastTrial = trial;
@@ -322,9 +321,6 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
         context.pipeToSelf(work, (ok, failure) -> {
             status.latency("store").record(System.nanoTime() - started);
             if (failure == null) {
-                if (overAeron && ok instanceof Stored st && st.bytes() > 0) {
-                    status.addBytes(st.bytes());
-                }
                 return new Done(ok, replyTo);
             }
             Throwable cause = failure.getCause() != null ? failure.getCause() : failure;

@@ -20,8 +20,9 @@ import java.util.TreeMap;
  * @param experiment       the experiment of the trial it runs, or null
  * @param trial            the trial it runs (trainers) or last worked on, or null
  * @param latencies        {@code step}, {@code transfer}, {@code eval}, … (HdrHistogram summaries)
- * @param bytesPerSec      Aeron bytes it moved per second since its previous report
- * @param bytesTotal       Aeron bytes it moved since it started
+ * @param bytesPerSec      Aeron bytes it sent per second since its previous report (senders only, so that a
+ *                         cluster's sum counts each transfer once)
+ * @param bytesTotal       Aeron bytes it sent since it started
  * @param sentAtMillis     wall-clock time of the report (for display; staleness uses the board's own clock)
  */
 public record StatusReport(String address, String actor, String kind, String state, int queueDepth,
