@@ -160,17 +160,31 @@ class ConsoleCommandTest {
         }
     }
 
-    /** The full-screen view in an 80×30 tmux pane: the table, no wrapped line; resized; q quits with exit 0. */
-    private void fullScreen(String api) throws Exception {
-        Assumptions.assumeTrue(tmuxWorks(), "tmux is not installed");
-        String socket = "ndevid-console-test-" + UUID.randomUUID();
-        Path script = dir.resolve("console.sh");
-        Path err = dir.resolve("console.err");
+    /** A script that runs the console in a JVM with this class path; its stderr and exit status go to {@code err}. */
+    private Path consoleScript(String api, Path err) throws IOException {
+        Path script = dir.resolve("console-" + UUID.randomUUID() + ".sh");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Files.writeString(script, String.join(" ", quote(java), "-Xmx256m", "-cp",
                 quote(System.getProperty("java.class.path")), "io.ndevid.cli.NdevidCli", "console", "--connect",
                 api, "--interval", "500ms", "2>" + quote(err.toString())) + "\necho \"exit=$?\" >> "
                 + quote(err.toString()) + "\n");
+        return script;
+    }
+
+    private static void awaitGone(String socket) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (tmuxQuiet(socket, "has-session", "-t", "console") == 0 && deadline - System.nanoTime() > 0) {
+            Thread.sleep(100);
+        }
+        assertTrue(tmuxQuiet(socket, "has-session", "-t", "console") != 0, "the console did not quit");
+    }
+
+    /** The full-screen view in an 80×30 tmux pane: the table, no wrapped line; resized; q quits with exit 0. */
+    private void fullScreen(String api) throws Exception {
+        Assumptions.assumeTrue(tmuxWorks(), "tmux is not installed");
+        String socket = "ndevid-console-test-" + UUID.randomUUID();
+        Path err = dir.resolve("console.err");
+        Path script = consoleScript(api, err);
         try {
             tmux(socket, "new-session", "-d", "-s", "console", "-x", "80", "-y", "30", "sh " + quote(script.toString()));
             List<String> screen = awaitPane(socket, s -> s.stream().anyMatch(l -> l.startsWith("TRIAL "))
@@ -193,11 +207,7 @@ class ConsoleCommandTest {
             assertTrue(narrow.stream().anyMatch(l -> l.startsWith("TRIAL ")), String.join("\n", narrow));
 
             tmux(socket, "send-keys", "-t", "console", "q");
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (tmuxQuiet(socket, "has-session", "-t", "console") == 0 && deadline - System.nanoTime() > 0) {
-                Thread.sleep(100);
-            }
-            assertTrue(tmuxQuiet(socket, "has-session", "-t", "console") != 0, "q did not quit the console");
+            awaitGone(socket);
             String log = Files.readString(err);
             assertTrue(log.contains("exit=0"), "the console's stderr and exit status: " + log);
         } finally {
@@ -251,6 +261,35 @@ class ConsoleCommandTest {
             return p.waitFor(10, TimeUnit.SECONDS) ? p.exitValue() : -1;
         } catch (IOException | InterruptedException e) {
             return -1;
+        }
+    }
+
+    /** No API: the full screen says so and keeps retrying (no crash); Ctrl-C quits and restores, exit 0. */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void fullScreenWithoutAServerSaysSoAndCtrlCQuits() throws Exception {
+        Assumptions.assumeTrue(tmuxWorks(), "tmux is not installed");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String socket = "ndevid-console-test-" + UUID.randomUUID();
+        Path err = dir.resolve("console-noserver.err");
+        Path script = consoleScript("127.0.0.1:" + port, err);
+        try {
+            tmux(socket, "new-session", "-d", "-s", "console", "-x", "80", "-y", "12", "sh " + quote(script.toString()));
+            // two different "connection lost at HH:MM:SSZ" lines: it retries and redraws
+            List<String> first = awaitPane(socket, p -> p.get(0).startsWith("connection lost at ")
+                    && p.get(0).contains("cannot connect to http://127.0.0.1:" + port), Duration.ofSeconds(30), err);
+            awaitPane(socket, p -> p.get(0).startsWith("connection lost at ") && !p.get(0).equals(first.get(0)),
+                    Duration.ofSeconds(10), err);
+            tmux(socket, "send-keys", "-t", "console", "C-c");
+            awaitGone(socket);
+            String log = Files.readString(err);
+            assertTrue(log.contains("exit=0"), "the console's stderr and exit status: " + log);
+            assertFalse(log.contains("Exception"), log);
+        } finally {
+            tmuxQuiet(socket, "kill-server");
         }
     }
 

@@ -8,6 +8,7 @@ import com.googlecode.lanterna.screen.Screen;
 import com.googlecode.lanterna.screen.TerminalScreen;
 import com.googlecode.lanterna.terminal.DefaultTerminalFactory;
 import com.googlecode.lanterna.terminal.Terminal;
+import com.googlecode.lanterna.terminal.ansi.UnixLikeTerminal;
 import io.ndevid.actors.status.ClusterSnapshot;
 
 import java.io.IOException;
@@ -56,7 +57,9 @@ public final class FullScreen {
             }
         }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
 
-        Terminal terminal = new DefaultTerminalFactory().setForceTextTerminal(true).createTerminal();
+        // Ctrl-C arrives as a key (not SIGINT): the loop quits like on q, restores the terminal and exits 0
+        Terminal terminal = new DefaultTerminalFactory().setForceTextTerminal(true)
+                .setUnixTerminalCtrlCBehaviour(UnixLikeTerminal.CtrlCBehaviour.TRAP).createTerminal();
         Screen screen = new TerminalScreen(terminal);
         Thread restore = new Thread(() -> stop(screen), "console-restore");
         Runtime.getRuntime().addShutdownHook(restore); // SIGTERM / SIGINT from outside: give the terminal back
@@ -117,7 +120,7 @@ public final class FullScreen {
         List<String> lines;
         if (state.snapshot() == null) {
             lines = List.of(ConsoleView.clip(state.problem() == null ? "waiting for the first snapshot"
-                    : state.problem(), width), ConsoleView.clip("q: quit", width));
+                    : state.problem(), width));
         } else {
             lines = ConsoleView.render(state.snapshot(), width, Math.max(1, height - 1), state.problem());
         }
