@@ -42,6 +42,8 @@ import java.util.concurrent.Callable;
  * </pre>
  *
  * Trainer processes ({@code --role trainer --slot K}) are started by their worker's node agent, not by hand.
+ * Coordinator nodes also serve the HTTP JSON API ({@code --http-host}, default 127.0.0.1; {@code --http-port}, default
+ * 8787) and print {@code ndevid API: http://HOST:PORT/ (token in DIR/token)} once the node is up.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a cluster node: the experiment "
         + "coordinator, a worker (its node agent starts one trainer process per slot), or — started by a node agent — "
@@ -94,7 +96,8 @@ final class NodeCommand implements Callable<Integer> {
     Integer joinTimeout;
 
     @Option(names = "--http-host", description = "Coordinator nodes: interface of the HTTP API (default: "
-            + "ndevid.http.host, 127.0.0.1 — this machine only; 0.0.0.0 exposes it: put a firewall or TLS proxy in front).")
+            + "ndevid.http.host, 127.0.0.1 — this machine only; 0.0.0.0 exposes it: put a firewall or TLS proxy in "
+            + "front).")
     String httpHost;
 
     @Option(names = "--http-port", description = "Coordinator nodes: port of the HTTP API (default: ndevid.http.port, "

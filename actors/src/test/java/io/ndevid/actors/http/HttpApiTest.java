@@ -288,9 +288,15 @@ class HttpApiTest {
                 .toCompletableFuture().get();
         assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
         assertEquals(2, done.count(TrialState.TERMINATED), done.table());
-        // the JSON round trip gives the same records as the in-process client
+        // the JSON round trip gives the same records as the in-process client, once the status is stable (the
+        // checkpoint store fills in each trial's checkpoint shortly after it TERMINATED)
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         ExperimentStatus local = cluster.client().status("http-remote").toCompletableFuture().get(10,
                 TimeUnit.SECONDS);
+        while (local.trials().stream().anyMatch(t -> t.checkpoint() == null) && deadline - System.nanoTime() > 0) {
+            Thread.sleep(100);
+            local = cluster.client().status("http-remote").toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
         ExperimentStatus viaHttp = remote.status("http-remote").toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertEquals(local, viaHttp);
         assertEquals(local.trials(), remote.trials("http-remote").toCompletableFuture().get(10, TimeUnit.SECONDS));
@@ -323,12 +329,15 @@ class HttpApiTest {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), api.port()), 2000);
         }
-        // ... the same port on another interface does not
-        assertThrows(ConnectException.class, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(external.get(), api.port()), 2000);
-            }
-        }, "the API must not listen on " + external.get());
+        // ... the same port on another interface does not (refused: nothing listens there)
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(external.get(), api.port()), 2000);
+            throw new AssertionError("the API must not listen on " + external.get() + ":" + api.port());
+        } catch (ConnectException refused) {
+            // expected
+        } catch (java.net.SocketTimeoutException dropped) {
+            assumeTrue(false, "a firewall drops connections to " + external.get() + ": cannot tell");
+        }
     }
 
     @Test
