@@ -231,7 +231,8 @@ final class NodeCommand implements Callable<Integer> {
         if (http != null) {
             HttpApi api;
             try {
-                api = HttpApi.start(system, http, List.of(ClusterRoutes.create(system, null))); // + GET /api/cluster
+                // the experiment API plus GET /api/cluster, what ndevid console reads
+                api = HttpApi.start(system, http, List.of(ClusterRoutes.create(system, null)));
             } catch (RuntimeException e) {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().join();

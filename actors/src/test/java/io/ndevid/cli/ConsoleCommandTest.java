@@ -40,10 +40,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code ndevid console} against a running cluster: a one-node in-process cluster (two trainer slots running the
- * real TrainerLoop around a tiny model, an evaluator) whose HTTP API serves {@code GET /api/cluster} on a free port; the
- * {@code --once} output parsed (members, trial rows with their device, trainers' step latencies), then the
+ * real TrainerLoop around a tiny model, an evaluator) whose HTTP API serves {@code GET /api/cluster} on a free port;
+ * the {@code --once} output parsed (members, trial rows with their device, trainers' step latencies), then the
  * full-screen view in an 80×30 tmux pane (no wrapped line, resize, q quits), then the finished grid's rows and
- * evaluation latencies; and {@code --once} with no server.
+ * evaluation latencies. Without a server: the full screen says so and Ctrl-C quits; {@code --once} is one line.
  */
 class ConsoleCommandTest {
 
@@ -154,7 +154,8 @@ class ConsoleCommandTest {
             assertEquals(4, ended.stream().filter(r -> r.contains(" TERMINATED ") && r.contains(" 100/100 ")
                     && r.contains(" 1.50 ")).count(), afterAll);
             String evaluator = section(after.out(), "ACTOR ", null).stream()
-                    .filter(a -> a.startsWith("evaluator ")).findFirst().orElseThrow(() -> new AssertionError(afterAll));
+                    .filter(a -> a.startsWith("evaluator ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(afterAll));
             assertTrue(LATENCY.matcher(evaluator).find(), evaluator);
             http.close();
         }
@@ -186,9 +187,11 @@ class ConsoleCommandTest {
         Path err = dir.resolve("console.err");
         Path script = consoleScript(api, err);
         try {
-            tmux(socket, "new-session", "-d", "-s", "console", "-x", "80", "-y", "30", "sh " + quote(script.toString()));
+            tmux(socket, "new-session", "-d", "-s", "console", "-x", "80", "-y", "30",
+                    "sh " + quote(script.toString()));
             List<String> screen = awaitPane(socket, s -> s.stream().anyMatch(l -> l.startsWith("TRIAL "))
-                    && s.stream().anyMatch(l -> l.startsWith("ACTOR ")) && s.stream().anyMatch(l -> l.contains("tgan/ode")),
+                    && s.stream().anyMatch(l -> l.startsWith("ACTOR "))
+                    && s.stream().anyMatch(l -> l.contains("tgan/ode")),
                     Duration.ofSeconds(45), err);
             String shown = String.join("\n", screen);
             // -J joins wrapped lines: a line wider than the pane would come back longer than 80
@@ -277,7 +280,8 @@ class ConsoleCommandTest {
         Path err = dir.resolve("console-noserver.err");
         Path script = consoleScript("127.0.0.1:" + port, err);
         try {
-            tmux(socket, "new-session", "-d", "-s", "console", "-x", "80", "-y", "12", "sh " + quote(script.toString()));
+            tmux(socket, "new-session", "-d", "-s", "console", "-x", "80", "-y", "12",
+                    "sh " + quote(script.toString()));
             // two different "connection lost at HH:MM:SSZ" lines: it retries and redraws
             List<String> first = awaitPane(socket, p -> p.get(0).startsWith("connection lost at ")
                     && p.get(0).contains("cannot connect to http://127.0.0.1:" + port), Duration.ofSeconds(30), err);

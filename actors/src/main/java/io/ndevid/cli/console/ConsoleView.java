@@ -15,9 +15,9 @@ import java.util.Map;
 
 /**
  * What {@code ndevid console} shows, as plain lines: a pure function of a {@link ClusterSnapshot} and the screen's
- * size, used by {@code --once} and by the full-screen view alike. Latencies read {@code p50/p99} in milliseconds. No line is wider than {@code width}; when the
- * trials (or actors) do not fit {@code height}, the last visible row says {@code ... N more}. Trials are ordered
- * RUNNING, PENDING, TERMINATED, ERROR, then the rest.
+ * size, used by {@code --once} and by the full-screen view alike. Latencies read {@code p50/p99} in milliseconds.
+ * No line is wider than {@code width}; when the trials (or actors) do not fit {@code height}, the last visible row
+ * says {@code ... N more}. Trials are ordered RUNNING, PENDING, TERMINATED, ERROR, then the rest.
  */
 public final class ConsoleView {
 

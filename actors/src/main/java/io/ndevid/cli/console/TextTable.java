@@ -7,8 +7,8 @@ import java.util.List;
  * A plain-text table that fits a width: columns take the width of their widest cell (within their bounds), then —
  * while the table is too wide — optional columns shrink to their minimum (least important first), names shrink to a
  * comfortable width, optional columns are dropped (least important first), and last names shrink to their minimum.
- * Right-aligned columns (numbers) are never cut, only dropped. Cells that do not fit are cut with {@code ~}, names in the middle
- * (their ends, e.g. a trial's seed, tell them apart). No line is ever wider than the width.
+ * Right-aligned columns (numbers) are never cut, only dropped. Cells that do not fit are cut with {@code ~}, names
+ * in the middle (their ends, e.g. a trial's seed, tell them apart). No line is ever wider than the width.
  */
 final class TextTable {
 

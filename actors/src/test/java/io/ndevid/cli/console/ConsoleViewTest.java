@@ -125,8 +125,9 @@ class ConsoleViewTest {
         var b = new ClusterSnapshot.TrialRow("second", a.name(), "PENDING", null, null, "tgan", "ode1", "linear", 0,
                 10, 0, null, null, null);
         List<String> lines = ConsoleView.render(snapshot(List.of(a, b)), 100, Integer.MAX_VALUE, null);
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("ablation/tgan-ode1-linear-s0 ")), String.join("\n", lines));
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("second/tgan-ode1-linear-s0 ")), String.join("\n", lines));
+        String all = String.join("\n", lines);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("ablation/tgan-ode1-linear-s0 ")), all);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("second/tgan-ode1-linear-s0 ")), all);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("TRIALS ") && l.endsWith("(ablation, second)")));
     }
 
