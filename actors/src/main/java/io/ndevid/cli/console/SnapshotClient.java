@@ -1,6 +1,5 @@
 package io.ndevid.cli.console;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ndevid.actors.status.ClusterSnapshot;
 
@@ -16,8 +15,8 @@ import java.time.Duration;
 /** Fetches {@code GET /api/cluster} from a node's HTTP API; failures are one-line {@link IOException}s. */
 public final class SnapshotClient {
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    /** The API's own JSON (unknown fields ignored, non-finite numbers as "NaN" strings). */
+    private static final ObjectMapper JSON = io.ndevid.actors.http.ApiJson.mapper();
 
     private final URI uri;
     private final HttpClient http;
