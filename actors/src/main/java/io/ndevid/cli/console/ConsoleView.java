@@ -122,7 +122,7 @@ public final class ConsoleView {
                     latency(r.latencies(), "transfer"), latency(r.latencies(), "eval"));
         }
 
-        // height: title lines, members (≤ 1/4 of the rest), then trials and actors share what is left
+        // height: title lines, members (≤ 1/4 of the rest), actors (≤ 1/2 of what is left), trials the rest
         int fixed = head.size() + 1 /* members header */ + 1 /* trial counts */ + 1 /* trial header */
                 + 1 /* actor header */;
         int rest = height == Integer.MAX_VALUE ? Integer.MAX_VALUE : Math.max(0, height - fixed);
@@ -135,7 +135,7 @@ public final class ConsoleView {
             actorRows = actorTable.size();
             trialRows = trialTable.size();
         } else {
-            actorRows = Math.min(actorTable.size(), rest / 3);
+            actorRows = Math.min(actorTable.size(), rest / 2); // up to half: a cluster has few actors, all telling
             trialRows = Math.min(trialTable.size(), rest - actorRows);
             actorRows = Math.min(actorTable.size(), rest - trialRows); // what trials leave
         }

@@ -111,8 +111,11 @@ class ConsoleViewTest {
         assertEquals(60, shown + Long.parseLong(more.split(" ")[1]), more);
         int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("TRIAL ")).findFirst().orElseThrow());
         assertTrue(lines.get(header + 1).contains("s00 RUNNING"), String.join("\n", lines));
-        // the actor rows still have their header and at least one row
+        // the actors (three) all fit below
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("ACTOR")), String.join("\n", lines));
+        for (String actor : List.of("checkpoint-store ", "evaluator ", "trainer-1 ")) {
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith(actor)), actor + String.join("\n", lines));
+        }
         // without a height limit, everything
         assertEquals(60, ConsoleView.render(snapshot(trials), 80, Integer.MAX_VALUE, null).stream()
                 .filter(l -> l.startsWith("tgan-ode1") && (l.contains(" RUNNING ") || l.contains(" PENDING ")))
