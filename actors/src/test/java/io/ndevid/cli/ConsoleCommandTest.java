@@ -298,6 +298,14 @@ class ConsoleCommandTest {
     }
 
     @Test
+    void gridChecksItsHttpPortBeforeStarting() {
+        Run r = cli("grid", "--http-port", "70000", "--out", dir.resolve("g").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("ndevid grid: --http-port must be in [0, 65535], got 70000"), r.err());
+        assertFalse(Files.exists(dir.resolve("g")), "nothing started");
+    }
+
+    @Test
     void onceWithoutAServerIsOneLineAndExitCodeOne() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
