@@ -68,9 +68,9 @@ public final class ConsoleView {
         TextTable trialTable = new TextTable(List.of(
                 TextTable.Column.name("TRIAL", 16, 44),
                 TextTable.Column.left("STATUS", 6, 10, 0),
-                TextTable.Column.left("SLOT", 4, 22, 3),
+                TextTable.Column.middle("SLOT", 7, 22, 3),
                 TextTable.Column.left("DEV", 3, 8, 0),
-                TextTable.Column.left("MODEL/GT/F", 8, 22, 4),
+                TextTable.Column.left("MODEL/GT/F", 6, 22, 4),
                 TextTable.Column.right("ITER", 4, 13, 0),
                 TextTable.Column.right("IT/S", 4, 7, 5),
                 TextTable.Column.right("IS", 4, 6, 0),

@@ -26,6 +26,11 @@ final class TextTable {
             return new Column(header, min, max, Align.LEFT, Cut.END, dropRank);
         }
 
+        /** An optional column whose values are told apart by both ends ({@code gpu-node-a/1} → {@code gpu~a/1}). */
+        static Column middle(String header, int min, int max, int dropRank) {
+            return new Column(header, min, max, Align.LEFT, Cut.MIDDLE, dropRank);
+        }
+
         static Column name(String header, int min, int max) {
             return new Column(header, min, max, Align.LEFT, Cut.MIDDLE, 0);
         }
