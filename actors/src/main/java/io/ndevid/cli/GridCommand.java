@@ -3,6 +3,9 @@ package io.ndevid.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.ndevid.actors.api.LocalCluster;
+import io.ndevid.actors.http.ClusterRoutes;
+import io.ndevid.actors.http.HttpApi;
+import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.experiment.ExperimentJournal;
 import io.ndevid.actors.experiment.ExperimentStatus;
 import io.ndevid.actors.experiment.TrialState;
@@ -87,6 +90,10 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             + "tgan-ode1-linear,mocogan-sde-linear (default: all).")
     List<String> only;
 
+    @Option(names = "--http-port", paramLabel = "PORT", description = "Serve the HTTP API on 127.0.0.1:PORT while "
+            + "the grid runs (0: a free port; default: none), e.g. for 'ndevid console --connect 127.0.0.1:PORT'.")
+    Integer httpPort;
+
     @Option(names = "--iterations", hidden = true, description = "Override every trial's iterations (tests).")
     Long iterations;
 
@@ -99,6 +106,9 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         if (slots != null && slots < 0) {
             throw new IllegalArgumentException("--slots must be ≥ 0 (0: one per GPU), got " + slots);
+        }
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            throw new IllegalArgumentException("--http-port must be in [0, 65535], got " + httpPort);
         }
         GridSpec grid;
         Path dataDir;
@@ -160,7 +170,15 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         LocalCluster.Options options = LocalCluster.Options.processes(dataDir, slotCount);
         List<String> jvm = new java.util.ArrayList<>(options.trainerJvmOptions());
         jvm.add("-D" + SyntheticEvaluator.CACHE_PROPERTY + "=" + cache);
-        try (LocalCluster cluster = LocalCluster.start(options.withTrainerJvmOptions(jvm))) {
+        try (LocalCluster cluster = LocalCluster.start(options.withTrainerJvmOptions(jvm));
+             HttpApi api = httpPort == null ? null : HttpApi.start(cluster.system(), new HttpSettings(
+                     HttpSettings.DEFAULT_HOST, httpPort, HttpSettings.DEFAULT_MAX_SPEC_BYTES, dataDir),
+                     List.of(ClusterRoutes.create(cluster.system(), null)))) {
+            if (api != null) {
+                w.println("  " + api.banner() + "; live view: ndevid console --connect " + HttpSettings.DEFAULT_HOST
+                        + ":" + api.port());
+                w.flush();
+            }
             var accepted = cluster.client().submit(grid).toCompletableFuture().get(60, TimeUnit.SECONDS);
             if (accepted.alreadyKnown()) {
                 w.println("  the journal already holds this grid: finished trials are kept, the rest resume");

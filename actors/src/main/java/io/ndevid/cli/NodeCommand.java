@@ -7,6 +7,7 @@ import io.ndevid.actors.cluster.ClusterNode;
 import io.ndevid.actors.cluster.NodePlan;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
 import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.http.ClusterRoutes;
 import io.ndevid.actors.http.HttpApi;
 import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.node.NodeSettings;
@@ -230,7 +231,8 @@ final class NodeCommand implements Callable<Integer> {
         if (http != null) {
             HttpApi api;
             try {
-                api = HttpApi.start(system, http, List.of());
+                // the experiment API plus GET /api/cluster, what ndevid console reads
+                api = HttpApi.start(system, http, List.of(ClusterRoutes.create(system, null)));
             } catch (RuntimeException e) {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().join();

@@ -9,6 +9,7 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.status.ActorStatus;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.ReceivedTensor;
 import io.ndevid.actors.transport.TensorDescriptor;
@@ -111,12 +112,19 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
 
     private record Done(Reply reply, ActorRef<Reply> replyTo) implements Command {}
 
+    private enum StatusTick implements Command { INSTANCE }
+
     private static final com.fasterxml.jackson.databind.ObjectMapper METRICS_JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final ActorContext<Command> context;
     private final Path dataDir;
     private final TensorReceiver receiver;
+    private final ActorStatus status;
+    /** Files being copied or received. */
+    private int pendingFiles;
+    private String lastTrial;
+    private String lastExperiment;
     private final String storeId = java.util.UUID.randomUUID().toString();
     private final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "checkpoint-store-io");
@@ -126,19 +134,28 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
 
     /** A store that copies from shared run folders only. */
     public static Behavior<Command> create(Path dataDir) {
-        return Behaviors.setup(ctx -> new CheckpointActor(ctx, dataDir, null));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new CheckpointActor(ctx, timers, dataDir,
+                null)));
     }
 
     /** A store that also takes checkpoints over Aeron on {@code channel}/{@code streamId}. */
     public static Behavior<Command> create(Path dataDir, AeronNode aeron, String channel, int streamId) {
-        return Behaviors.setup(ctx -> new CheckpointActor(ctx, dataDir, aeron.newReceiver(channel, streamId)));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new CheckpointActor(ctx, timers, dataDir,
+                aeron.newReceiver(channel, streamId))));
     }
 
-    private CheckpointActor(ActorContext<Command> context, Path dataDir, TensorReceiver receiver) {
+    private CheckpointActor(ActorContext<Command> context,
+                            akka.actor.typed.javadsl.TimerScheduler<Command> timers, Path dataDir,
+                            TensorReceiver receiver) {
         super(context);
         this.context = context;
         this.dataDir = dataDir;
         this.receiver = receiver;
+        this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "checkpoint-store");
+        if (receiver != null) {
+            // first chunk to assembled tensor, per file received over Aeron
+            status.latency("transfer", receiver.assemblyLatency());
+        }
         try {
             Files.createDirectories(dataDir);
             Path id = dataDir.resolve(STORE_ID_FILE);
@@ -175,6 +192,7 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
         return newReceiveBuilder()
                 .onMessage(Export.class, this::onExport)
                 .onMessage(GetUploadChannel.class, g -> {
+                    status.touch();
                     g.replyTo().tell(receiver == null
                             ? new UploadChannel(null, 0, storeId, dataDir.toAbsolutePath().toString())
                             : new UploadChannel(receiver.channel(), receiver.streamId(), storeId,
@@ -182,7 +200,13 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
                     return this;
                 })
                 .onMessage(StoreTransfer.class, this::onTransfer)
+                .onMessageEquals(StatusTick.INSTANCE, () -> {
+                    status.publish(pendingFiles > 0 ? "storing" : "idle", pendingFiles, null, null,
+                            lastExperiment, lastTrial);
+                    return this;
+                })
                 .onMessage(Done.class, d -> {
+                    pendingFiles--;
                     if (d.reply() instanceof Failed f) {
                         context.getLog().warn("checkpoint of {} / {} not stored: {}", f.experimentId(), f.trial(),
                                 f.reason());
@@ -198,6 +222,7 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
     }
 
     private Behavior<Command> onExport(Export e) {
+        status.touch();
         CompletableFuture<Reply> work = CompletableFuture.supplyAsync(() -> {
             Optional<Path> newest = new RunFolder(Path.of(e.runDir())).latestCheckpoint();
             if (newest.isEmpty()) {
@@ -210,6 +235,7 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
     }
 
     private Behavior<Command> onTransfer(StoreTransfer t) {
+        status.touch();
         if (receiver == null) {
             t.replyTo().tell(new Failed(t.experimentId(), t.trial(), "this checkpoint store takes no transfers"));
             return this;
@@ -288,7 +314,12 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
     }
 
     private void reply(CompletionStage<Reply> work, String experimentId, String trial, ActorRef<Reply> replyTo) {
+        pendingFiles++;
+        lastExperiment = experimentId;
+        lastTrial = trial;
+        long started = System.nanoTime();
         context.pipeToSelf(work, (ok, failure) -> {
+            status.latency("store").record(System.nanoTime() - started);
             if (failure == null) {
                 return new Done(ok, replyTo);
             }

@@ -90,6 +90,9 @@ public final class CheckpointShipper implements AutoCloseable {
         return t;
     });
     private final ActorRef<CheckpointActor.ResendRequest> resendRef;
+    private final io.ndevid.actors.transport.LatencyStats transferLatency =
+            new io.ndevid.actors.transport.LatencyStats("transfer");
+    private final java.util.concurrent.atomic.AtomicLong bytesShipped = new java.util.concurrent.atomic.AtomicLong();
     private AeronNode aeron;
 
     /**
@@ -114,6 +117,16 @@ public final class CheckpointShipper implements AutoCloseable {
 
     public Mode mode() {
         return mode;
+    }
+
+    /** Time from reading a file to the store's acknowledgement, per shipped file (for the status console). */
+    public io.ndevid.actors.transport.LatencyStats transferLatency() {
+        return transferLatency;
+    }
+
+    /** Bytes of files the store acknowledged. */
+    public long bytesShipped() {
+        return bytesShipped.get();
     }
 
     private void resend(CheckpointActor.ResendRequest r) {
@@ -251,6 +264,8 @@ public final class CheckpointShipper implements AutoCloseable {
             }
             CheckpointActor.Stored st = (CheckpointActor.Stored) reply;
             long nanos = System.nanoTime() - t0;
+            transferLatency.record(nanos);
+            bytesShipped.addAndGet(bytes.length);
             LOG.info("shipped {} ({} bytes) to the store in {} ms: {}", name, bytes.length, nanos / 1_000_000,
                     st.path());
             return new ShippedFile(kind, st.path(), bytes.length, nanos);

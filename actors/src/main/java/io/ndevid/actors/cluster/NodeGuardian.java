@@ -15,6 +15,7 @@ import io.ndevid.actors.transport.TransportSettings;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.trainer.TrainerActor;
 
 import java.io.IOException;
@@ -73,6 +74,11 @@ public final class NodeGuardian {
                     ctx.spawn(CheckpointActor.create(plan.coordinator().dataDir(), aeron,
                             "aeron:udp?endpoint=" + host + ":" + port, stream), "checkpoint-store");
                 }
+            }
+            ActorRef<StatusBoard.Command> board = null;
+            if (plan.roles().contains(ClusterConfig.COORDINATOR)) {
+                // every coordinator node keeps a board: the console's view survives a coordinator fail-over
+                board = ctx.spawn(StatusBoard.create(), "status-board");
             }
             if (plan.evaluation() != null) {
                 ctx.spawn(Evaluator.create(plan.evaluation()), "evaluator");

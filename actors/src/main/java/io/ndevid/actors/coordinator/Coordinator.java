@@ -26,6 +26,7 @@ import io.ndevid.actors.experiment.TrialRecord;
 import io.ndevid.actors.experiment.TrialState;
 import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.status.ActorStatus;
 import io.ndevid.actors.trainer.TrainerActor;
 import io.ndevid.training.spec.TrialSpec;
 
@@ -144,6 +145,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private enum Tick implements Command { INSTANCE }
 
+    private enum StatusTick implements Command { INSTANCE }
+
     private enum SlotState { UNKNOWN, IDLE, BUSY }
 
     /** A trainer slot as the coordinator sees it. */
@@ -190,6 +193,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
     private List<ActorRef<Evaluator.Command>> evaluators = List.of();
     private int nextEvaluator;
+    private final ActorStatus status;
 
     public static Behavior<Command> create(CoordinatorSettings settings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings)));
@@ -208,6 +212,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY, listings));
         context.getSystem().receptionist().tell(Receptionist.subscribe(Evaluator.SERVICE_KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
+        this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "coordinator");
     }
 
     /** Replays every journal under the data directory. */
@@ -267,6 +272,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(CheckpointReply.class, this::onCheckpointReply)
                 .onMessage(EvaluationReply.class, this::onEvaluationReply)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onSignal(PostStop.class, s -> {
                     experiments.values().forEach(ExperimentJournal::close);
                     return this;
@@ -274,9 +280,25 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .build();
     }
 
+    /** Queue depth: trials waiting for a slot; state: running experiments and busy slots. */
+    private Behavior<Command> onStatusTick() {
+        int pending = 0;
+        int running = 0;
+        for (ExperimentJournal j : experiments.values()) {
+            pending += j.state().counts().getOrDefault(TrialState.PENDING, 0);
+            if (j.state().phase() == ExperimentState.Phase.RUNNING) {
+                running++;
+            }
+        }
+        long busy = slots.values().stream().filter(s -> s.state == SlotState.BUSY).count();
+        status.publish(running + " exp, " + busy + "/" + slots.size() + " busy", pending, null, null, null, null);
+        return this;
+    }
+
     // ---- clients ----
 
     private Behavior<Command> onSubmit(Submit s) {
+        status.touch();
         GridSpec grid = s.grid();
         String id = grid.name();
         ExperimentJournal existing = experiments.get(id);
@@ -316,6 +338,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onCancel(Cancel c) {
+        status.touch();
         ExperimentJournal j = experiments.get(c.experimentId());
         if (j == null) {
             c.replyTo().tell(new Ack(false, "unknown experiment '" + c.experimentId() + "'"));
@@ -337,6 +360,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onPause(Pause p) {
+        status.touch();
         ExperimentJournal j = experiments.get(p.experimentId());
         TrialRecord t = j == null ? null : j.state().trial(p.trial());
         if (t == null) {
@@ -355,6 +379,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onResume(Resume r) {
+        status.touch();
         ExperimentJournal j = experiments.get(r.experimentId());
         TrialRecord t = j == null ? null : j.state().trial(r.trial());
         if (t == null) {
@@ -379,6 +404,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onGetStatus(GetStatus g) {
+        status.touch();
         ExperimentJournal j = experiments.get(g.experimentId());
         if (j == null) {
             String why = unreadable.get(g.experimentId());
@@ -391,6 +417,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onList(ListExperiments l) {
+        status.touch();
         Map<String, ExperimentState.Phase> phases = new LinkedHashMap<>();
         experiments.forEach((id, j) -> phases.put(id, j.state().phase()));
         List<SlotInfo> known = slots.values().stream().filter(s -> s.info != null).map(s -> s.info).toList();
@@ -559,6 +586,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onAccepted(TrialAccepted a) {
+        status.touch();
         Live l = live.get(new TrialKey(a.experimentId(), a.trial()));
         TrialRecord t = record(a.experimentId(), a.trial());
         if (l != null && t != null && t.attempt() == a.attempt() && a.trainer().equals(l.trainer)) {
@@ -569,6 +597,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onRejected(TrialRejected r) {
+        status.touch();
         TrialRecord t = record(r.experimentId(), r.trial());
         Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
         if (t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt() && l != null
@@ -585,6 +614,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onProgress(TrialProgress p) {
+        status.touch();
         TrialKey key = new TrialKey(p.experimentId(), p.trial());
         TrialRecord t = record(p.experimentId(), p.trial());
         Live l = live.get(key);
@@ -624,6 +654,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private Behavior<Command> onEnded(TrialEnded e) {
+        status.touch();
         TrialRecord t = record(e.experimentId(), e.trial());
         Live l = live.get(new TrialKey(e.experimentId(), e.trial()));
         if (t != null && t.state() == TrialState.RUNNING && t.attempt() == e.attempt() && l != null

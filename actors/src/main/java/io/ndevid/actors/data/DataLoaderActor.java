@@ -10,6 +10,7 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.status.ActorStatus;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorSender;
@@ -68,9 +69,14 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
 
     private record Done(Reply reply, ActorRef<Reply> replyTo) implements Command {}
 
+    private enum StatusTick implements Command { INSTANCE }
+
     private final ActorContext<Command> context;
     private final VideoDataset dataset;
     private final AeronNode aeron;
+    private final ActorStatus status;
+    /** Batch requests queued on the I/O thread (the one being read and sent included). */
+    private int queued;
     private final Map<String, TensorSender> senders = new HashMap<>();
     private final ExecutorService io = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "data-loader-io");
@@ -79,12 +85,15 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
     });
 
     public static Behavior<Command> create(VideoDataset dataset, AeronNode aeron) {
-        return Behaviors.setup(ctx -> new DataLoaderActor(ctx, dataset, aeron));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DataLoaderActor(ctx, timers, dataset,
+                aeron)));
     }
 
-    private DataLoaderActor(ActorContext<Command> context, VideoDataset dataset, AeronNode aeron) {
+    private DataLoaderActor(ActorContext<Command> context, akka.actor.typed.javadsl.TimerScheduler<Command> timers,
+                            VideoDataset dataset, AeronNode aeron) {
         super(context);
         this.context = context;
+        this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "data-loader");
         this.dataset = dataset;
         this.aeron = aeron;
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
@@ -94,7 +103,12 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(NextBatch.class, this::onNext)
+                .onMessageEquals(StatusTick.INSTANCE, () -> {
+                    status.publish(queued > 0 ? "serving" : "idle", queued, null, null, null, null);
+                    return this;
+                })
                 .onMessage(Done.class, d -> {
+                    queued--;
                     d.replyTo().tell(d.reply());
                     return this;
                 })
@@ -106,7 +120,10 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
     }
 
     private Behavior<Command> onNext(NextBatch n) {
+        status.touch();
+        queued++;
         CompletableFuture<Reply> work = CompletableFuture.supplyAsync(() -> {
+            long started = System.nanoTime();
             HostBatch b = dataset.randomBatch(n.batchSize(), PrefetchingLoader.batchRng(n.seed(), n.index()));
             ByteBuffer payload = ByteBuffer.allocateDirect(b.data().length * Float.BYTES)
                     .order(ByteOrder.nativeOrder());
@@ -115,6 +132,8 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
                     k -> aeron.newSender(n.channel(), n.streamId())); // only this thread touches the map
             awaitConnected(sender);
             TensorDescriptor d = sender.send("batch-" + n.seed() + "-" + n.index(), b.shape(), "float32", payload);
+            status.latency("transfer").record(System.nanoTime() - started); // read + send of one batch
+            status.addBytes(d.byteLength());
             return new BatchSent(n.index(), d, b.labels(), b.indices());
         }, io);
         context.pipeToSelf(work, (ok, failure) -> new Done(failure == null ? ok

@@ -11,6 +11,7 @@ import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.experiment.BestMetrics;
+import io.ndevid.actors.status.ActorStatus;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.spec.TrialSpec;
 
@@ -49,8 +50,15 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     private record Done(Reply reply, ActorRef<Reply> replyTo) implements Command {}
 
+    private enum StatusTick implements Command { INSTANCE }
+
     private final ActorContext<Command> context;
     private final EvaluationService service;
+    private final ActorStatus status;
+    /** Evaluations asked for and not answered yet (the one running included). */
+    private int pending;
+    private String lastExperiment;
+    private String lastTrial;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "evaluator");
         t.setDaemon(true);
@@ -58,13 +66,15 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     });
 
     public static Behavior<Command> create(EvaluationService service) {
-        return Behaviors.setup(ctx -> new Evaluator(ctx, service));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Evaluator(ctx, timers, service)));
     }
 
-    private Evaluator(ActorContext<Command> context, EvaluationService service) {
+    private Evaluator(ActorContext<Command> context, akka.actor.typed.javadsl.TimerScheduler<Command> timers,
+                      EvaluationService service) {
         super(context);
         this.context = context;
         this.service = service;
+        this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "evaluator");
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     }
 
@@ -72,7 +82,13 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Evaluate.class, this::onEvaluate)
+                .onMessageEquals(StatusTick.INSTANCE, () -> {
+                    status.publish(pending > 0 ? "evaluating" : "idle", pending, null, null, lastExperiment,
+                            lastTrial);
+                    return this;
+                })
                 .onMessage(Done.class, d -> {
+                    pending--;
                     if (d.reply() instanceof EvaluationFailed f) {
                         context.getLog().warn("evaluation of {} / {} failed: {}", f.experimentId(), f.trial(),
                                 f.reason());
@@ -88,11 +104,18 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     }
 
     private Behavior<Command> onEvaluate(Evaluate e) {
+        status.touch();
+        pending++;
+        lastExperiment = e.experimentId();
+        lastTrial = e.trial();
         CompletableFuture<Reply> work = CompletableFuture.supplyAsync(() -> {
+            long started = System.nanoTime();
             try {
                 Path file = Path.of(e.checkpoint());
                 long iteration = CheckpointIO.read(file).iteration();
-                return new Evaluated(e.experimentId(), e.trial(), iteration, service.evaluate(e.spec(), file));
+                Map<String, Double> metrics = service.evaluate(e.spec(), file);
+                status.latency("eval").record(System.nanoTime() - started);
+                return new Evaluated(e.experimentId(), e.trial(), iteration, metrics);
             } catch (Exception ex) {
                 throw new CompletionException(ex);
             }

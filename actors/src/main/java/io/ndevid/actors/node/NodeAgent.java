@@ -18,6 +18,7 @@ import akka.actor.typed.receptionist.ServiceKey;
 import akka.cluster.typed.Cluster;
 import akka.cluster.typed.Down;
 import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.status.ActorStatus;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -52,6 +53,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     private record Restart(int slot) implements Command {}
 
+    private enum StatusTick implements Command { INSTANCE }
+
     private static final class SlotRun {
         volatile Process process;
         int port;
@@ -67,6 +70,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private final Map<Integer, SlotRun> runs = new ConcurrentHashMap<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final Cancellable shutdownTask;
+    private final ActorStatus status;
 
     public static Behavior<Command> create(NodeSettings settings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new NodeAgent(ctx, timers, settings)));
@@ -83,6 +87,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         this.shutdownTask = CoordinatedShutdown.get(Adapter.toClassic(context.getSystem())).addCancellableTask(
                 CoordinatedShutdown.PhaseBeforeServiceUnbind(), "stop-trainers", () -> stopAll()
                         .thenApply(v -> Done.getInstance()));
+        this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "node-agent");
         context.getLog().info("node {}: {} trainer slot(s) {}; logs in {}", settings.nodeId(),
                 settings.devices().size(), settings.devices(), settings.logDir());
         for (int slot = 0; slot < settings.devices().size(); slot++) {
@@ -95,6 +100,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(GetSlots.class, this::onGetSlots)
+                .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onMessage(Exited.class, this::onExited)
                 .onMessage(Restart.class, r -> {
                     launch(r.slot());
@@ -108,7 +114,23 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .build();
     }
 
+    /** State: trainers alive of slots; queue depth: slots waiting for a restart; device: the slots' devices. */
+    private Behavior<Command> onStatusTick() {
+        int alive = 0;
+        for (SlotRun r : runs.values()) {
+            Process p = r.process;
+            if (p != null && p.isAlive()) {
+                alive++;
+            }
+        }
+        int slots = settings.devices().size();
+        status.publish((stopping.get() ? "stopping " : "") + alive + "/" + slots + " alive", slots - alive,
+                String.join(",", settings.devices()), null, null, null);
+        return this;
+    }
+
     private Behavior<Command> onGetSlots(GetSlots g) {
+        status.touch();
         List<SlotProcess> out = new ArrayList<>();
         for (int slot = 0; slot < settings.devices().size(); slot++) {
             SlotRun r = runs.get(slot);
@@ -143,6 +165,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
 
     private Behavior<Command> onExited(Exited e) {
+        status.touch();
         SlotRun r = runs.get(e.slot());
         if (stopping.get() || r.process == null || r.process.pid() != e.pid()) {
             return this;

@@ -17,6 +17,8 @@ import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.experiment.BestMetrics;
 import io.ndevid.actors.experiment.Outcome;
 import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.status.ActorStatus;
+import io.ndevid.actors.transport.LatencyStats;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;
 
@@ -81,6 +83,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
 
     private enum Tick implements Command { INSTANCE }
 
+    private enum StatusTick implements Command { INSTANCE }
+
     /** A trial in this slot: written by the trial's thread (progress), read by the actor. */
     private static final class Running {
         final TrialRef ref;
@@ -91,6 +95,10 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         final AtomicLong startIteration = new AtomicLong(-1);
         final AtomicReference<Map<String, Double>> metrics = new AtomicReference<>(Map.of());
         final AtomicReference<String> message = new AtomicReference<>("");
+        /** Time per iteration, from the trial thread's progress callbacks (one per iteration). */
+        final LatencyStats steps = new LatencyStats("step");
+        long lastProgressNanos;
+        long lastProgressIteration = -1;
         TrainerLoop.Progress sent;
         long sentAt;
         Coordinator.TrialEnded ended;
@@ -111,7 +119,9 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     private final CheckpointShipper shipper;
     private final ExecutorService trialThread;
     private final List<ActorRef<Done>> drainers = new ArrayList<>();
+    private final ActorStatus status;
     private Running current;
+    private TrialRef last;
 
     public static Behavior<Command> create(SlotInfo slot, TrialExecutor executor,
                                            ActorRef<Coordinator.Command> coordinator, TrainerSettings settings) {
@@ -147,6 +157,11 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         });
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.progressInterval());
+        this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "trainer");
+        if (shipper != null) {
+            status.latency("transfer", shipper.transferLatency());
+            status.bytesFrom(shipper::bytesShipped);
+        }
     }
 
     @Override
@@ -159,17 +174,20 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
                 .onMessage(Drain.class, this::onDrain)
                 .onMessage(ExecutorDone.class, this::onExecutorDone)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onSignal(PostStop.class, s -> onPostStop())
                 .build();
     }
 
     private Behavior<Command> onDescribe(Describe d) {
+        status.touch();
         d.replyTo().tell(new Status(context.getSelf(), slot, current == null ? null : current.ref,
                 current != null && current.ended != null));
         return this;
     }
 
     private Behavior<Command> onStart(StartTrial s) {
+        status.touch();
         if (current != null) {
             if (current.ref.is(s.experimentId(), s.spec().name(), s.attempt())) {
                 // a duplicate (the coordinator re-sent it): confirm again
@@ -188,6 +206,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         }
         Running r = new Running(new TrialRef(s.experimentId(), s.spec().name(), s.attempt()), s.spec(), s.runDir());
         current = r;
+        last = r.ref;
+        status.latency("step", r.steps);
         context.getLog().info("slot {} starts {} / {} attempt {} in {}", slot.id(), s.experimentId(),
                 s.spec().name(), s.attempt(), s.runDir());
         coordinator.tell(new Coordinator.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(),
@@ -197,6 +217,14 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
             public void onProgress(TrainerLoop.Progress p) {
                 r.startIteration.compareAndSet(-1, p.iteration() - 1);
                 r.latest.set(p);
+                // on the trial's thread: per-iteration time into a wait-free HdrHistogram recorder
+                long now = System.nanoTime();
+                long done = p.iteration() - r.lastProgressIteration;
+                if (r.lastProgressIteration >= 0 && done > 0) {
+                    r.steps.record((now - r.lastProgressNanos) / done);
+                }
+                r.lastProgressNanos = now;
+                r.lastProgressIteration = p.iteration();
             }
 
             @Override
@@ -239,6 +267,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     }
 
     private Behavior<Command> onStop(StopTrial s) {
+        status.touch();
         if (current != null && current.ref.is(s.experimentId(), s.trial(), s.attempt()) && current.ended == null) {
             context.getLog().info("slot {} stops {} attempt {}: {}", slot.id(), s.trial(), s.attempt(), s.reason());
             current.stop.request();
@@ -247,6 +276,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     }
 
     private Behavior<Command> onAcked(ResultAcked a) {
+        status.touch();
         if (current != null && current.ended != null && current.ref.is(a.experimentId(), a.trial(), a.attempt())) {
             current = null;
             drainers.forEach(d -> d.tell(Done.getInstance()));
@@ -256,6 +286,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     }
 
     private Behavior<Command> onDrain(Drain d) {
+        status.touch();
         if (current == null) {
             d.replyTo().tell(Done.getInstance());
         } else {
@@ -311,6 +342,16 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         } else {
             sendProgress(r, false);
         }
+        return this;
+    }
+
+    private Behavior<Command> onStatusTick() {
+        Running r = current;
+        String state = r == null ? (drainers.isEmpty() ? "idle" : "stopped")
+                : r.ended != null ? "ending" : !drainers.isEmpty() ? "draining" : "running";
+        TrialRef t = r != null ? r.ref : last;
+        status.publish(state, r == null ? 0 : 1, slot.device(), slot.id(), t == null ? null : t.experimentId(),
+                t == null ? null : t.trial());
         return this;
     }
 

@@ -16,7 +16,7 @@ public final class LatencyStats {
     private final Histogram cumulative = new Histogram(1_000, HIGHEST, 3);
     private Histogram interval;
 
-    LatencyStats(String name) {
+    public LatencyStats(String name) {
         this.name = name;
     }
 
@@ -24,7 +24,7 @@ public final class LatencyStats {
         return name;
     }
 
-    void record(long nanos) {
+    public void record(long nanos) {
         recorder.recordValue(Math.max(1_000, Math.min(nanos, HIGHEST)));
     }
 

@@ -23,6 +23,10 @@ import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.actors.status.ClusterSnapshot;
+import io.ndevid.actors.status.LatencySummary;
+import io.ndevid.actors.status.StatusBoard;
+import io.ndevid.actors.status.StatusReport;
 import io.ndevid.actors.trainer.TrainerActor;
 import io.ndevid.actors.transport.TensorDescriptor;
 import org.junit.jupiter.api.AfterAll;
@@ -129,5 +133,18 @@ class MessageSerializationTest {
                 new int[16], new int[16]));
         assertTrue(batch < 512, "a 12 MiB batch is a " + batch + "-byte message");
         roundTrip(new DataLoaderActor.BatchFailed(3, "why"));
+
+        // the status topic and board (io.ndevid.actors.status): a report a second per actor, kept small
+        StatusReport report = new StatusReport("10.0.0.2:25521", "trainer-1", "trainer", "running", 1, 150, "gpu:1",
+                slot.id(), "ablation", "tgan-ode1-linear-s0", Map.of("step", new LatencySummary(500, 180.5, 240.25,
+                300), "transfer", new LatencySummary(2, 45, 61, 61)), 1.5e6, 12_000_000, 1_700_000_000_000L);
+        int status = roundTrip(report);
+        assertTrue(status < 768, "a status report is small: " + status);
+        roundTrip(new StatusBoard.GetBoard(ref.unsafeUpcast()));
+        roundTrip(new ClusterSnapshot(1_700_000_000_000L, List.of(new ClusterSnapshot.Member("10.0.0.2:25521",
+                List.of("trainer"), "Up", 1, List.of("gpu:1"))), List.of(new ClusterSnapshot.TrialRow("ablation",
+                "tgan-ode1-linear-s0", "RUNNING", slot.id(), "gpu:1", "tgan", "ode1", "linear", 60, 100, 12.5, 3.2,
+                null, 40.0)), List.of(new ClusterSnapshot.ActorRow(report, 300, false)), 1.5e6, 12_000_000,
+                List.of("coordinator: no answer")));
     }
 }
