@@ -1,5 +1,6 @@
 package io.ndevid.actors.trainer;
 
+import io.ndevid.actors.evalproc.EvaluationOffload;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The real trial: the GAN models through {@link Trials}, with the paper's evaluation protocol (synthetic C3D
@@ -36,6 +38,15 @@ public final class ProductionTrialExecutor implements TrialExecutor {
     public TrainerLoop.Result execute(TrialSpec spec, Path runDir, Listener listener, StopHandle stop)
             throws Exception {
         boolean evaluate = spec.data().equals("synthetic") && spec.evalInterval() > 0;
+        // with evaluator processes (ndevid.node.evaluators > 0) the training thread only snapshots the model
+        Optional<EvaluationOffload> offload = evaluate ? EvaluationOffload.current() : Optional.empty();
+        if (offload.isPresent()) {
+            try (Trials.Prepared prepared = Trials.prepare(spec, runDir,
+                    List.of(offload.get().forTrial(spec, runDir, listener)), listener)) {
+                stop.onStop(prepared.loop()::requestStop);
+                return prepared.run();
+            }
+        }
         TrialEvaluation evaluation = evaluate ? TrialEvaluation.forTrial(spec, runDir, evaluatorCache,
                 new TrainingProgress() {
                     @Override
