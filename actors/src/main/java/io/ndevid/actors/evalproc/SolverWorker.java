@@ -11,6 +11,7 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import io.ndevid.actors.transport.AeronNode;
+import io.ndevid.actors.transport.ChunkFilter;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorSender;
 import io.ndevid.actors.transport.TransferException;
@@ -85,6 +86,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
 
     private final ActorContext<Command> context;
     private final Supplier<AeronNode> aeron;
+    private final ChunkFilter filter;
     private final LocalScorers localScorers;
     private final Duration askTimeout;
     private final ExecutorService numerics;
@@ -110,12 +112,19 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
      */
     public static Behavior<Command> create(String name, Supplier<AeronNode> aeron, LocalScorers localScorers,
                                            Duration askTimeout) {
-        return Behaviors.setup(ctx -> new SolverWorker(ctx, name, aeron, localScorers, askTimeout));
+        return create(name, aeron, localScorers, askTimeout, null);
+    }
+
+    /** With fault injection on the sent chunks (tests). */
+    public static Behavior<Command> create(String name, Supplier<AeronNode> aeron, LocalScorers localScorers,
+                                           Duration askTimeout, ChunkFilter filter) {
+        return Behaviors.setup(ctx -> new SolverWorker(ctx, name, aeron, localScorers, askTimeout, filter));
     }
 
     private SolverWorker(ActorContext<Command> context, String name, Supplier<AeronNode> aeron,
-                         LocalScorers localScorers, Duration askTimeout) {
+                         LocalScorers localScorers, Duration askTimeout, ChunkFilter filter) {
         super(context);
+        this.filter = filter;
         this.context = context;
         this.aeron = aeron;
         this.localScorers = localScorers;
@@ -287,7 +296,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         String key = channel + "#" + streamId;
         TensorSender s = senders.get(key);
         if (s == null) {
-            s = aeron.get().newSender(channel, streamId);
+            s = aeron.get().newSender(channel, streamId, filter);
             senders.put(key, s);
         }
         long deadline = System.nanoTime() + aeron.get().settings().connectTimeout().toNanos();
