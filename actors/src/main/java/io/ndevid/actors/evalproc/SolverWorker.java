@@ -22,6 +22,9 @@ import io.ndevid.training.run.Trials;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.util.Randomness;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +87,11 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         EvaluationProtocol open(TrialSpec spec) throws Exception;
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(SolverWorker.class);
+
     private final ActorContext<Command> context;
+    /** For the numerics thread, which must not touch the context. */
+    private final akka.actor.typed.Scheduler scheduler;
     private final Supplier<AeronNode> aeron;
     private final ChunkFilter filter;
     private final LocalScorers localScorers;
@@ -125,6 +132,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
                          LocalScorers localScorers, Duration askTimeout, ChunkFilter filter) {
         super(context);
         this.filter = filter;
+        this.scheduler = context.getSystem().scheduler();
         this.context = context;
         this.aeron = aeron;
         this.localScorers = localScorers;
@@ -230,7 +238,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
             opened = AskPattern.<SampleEvaluator.Command, SampleEvaluator.Opened>ask(r.evaluator(),
                     to -> new SampleEvaluator.Open(r.requestId(), r.spec(), r.iteration(), r.kind(), r.samples(),
                             (r.samples() + r.batchSize() - 1) / r.batchSize(), r.replyTo(), to),
-                    askTimeout, context.getSystem().scheduler()).toCompletableFuture().get();
+                    askTimeout, scheduler).toCompletableFuture().get();
         } catch (Exception e) {
             throw new CompletionException(new IllegalStateException("the evaluator did not open the request within "
                     + askTimeout.toSeconds() + " s: " + message(e), e));
@@ -256,7 +264,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
                     throw e;
                 }
                 // the evaluator's resend requests (or its receive timeout) settle it
-                context.getLog().warn("first send of {} failed ({}); relying on resends", name, e.getMessage());
+                LOG.warn("first send of {} failed ({}); relying on resends", name, e.getMessage());
             }
             r.evaluator().tell(new SampleEvaluator.Batch(r.requestId(), k, d, resendRef));
             batches.incrementAndGet();
@@ -269,14 +277,14 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
     private void resend(SampleEvaluator.ResendRequest r) {
         Pending p = pending.get(r.transferId());
         if (p == null) {
-            context.getLog().warn("resend of transfer {} of request {} asked, but its payload is gone",
+            LOG.warn("resend of transfer {} of request {} asked, but its payload is gone",
                     r.transferId(), r.requestId());
             return;
         }
         try {
             p.sender().resend(p.descriptor(), p.payload().duplicate(), r.chunks() == null ? new int[0] : r.chunks());
         } catch (RuntimeException e) {
-            context.getLog().warn("resend of {} failed: {}", p.descriptor().name(), e.toString());
+            LOG.warn("resend of {} failed: {}", p.descriptor().name(), e.toString());
         }
     }
 
