@@ -123,6 +123,7 @@ public final class EvaluationOffload {
                         done(out, new Result(scored, "evaluator", System.nanoTime() - t0, n));
                         return;
                     }
+                    worker.tell(new SolverWorker.Cancel(requestId)); // if it still waits for the worker
                     String why = SolverWorker.message(failure);
                     failures.add("attempt " + n + ": " + why);
                     LOG.warn("evaluation of {} {} at iteration {} (attempt {}): {}", spec.name(), kind, iteration, n,

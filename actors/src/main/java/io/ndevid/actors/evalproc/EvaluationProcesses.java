@@ -75,7 +75,7 @@ public final class EvaluationProcesses {
         SolverWorker.LocalScorers local = spec -> TrialEvaluation.forTrial(spec,
                 Files.createTempDirectory("ndevid-local-eval-"), cache, TrainingProgress.NONE).protocol();
         ActorRef<SolverWorker.Command> worker = ctx.spawn(SolverWorker.create("0", aeron, local,
-                Duration.ofSeconds(30)), "solver-worker");
+                Duration.ofSeconds(10)), "solver-worker");
         EvaluationOffload.Settings s = new EvaluationOffload.Settings(
                 duration(e, "attempt-timeout", Duration.ofMinutes(10)),
                 duration(e, "find-timeout", Duration.ofSeconds(60)),

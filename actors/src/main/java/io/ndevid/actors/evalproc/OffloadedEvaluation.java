@@ -52,6 +52,8 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
     private final RunFolder run;
     private final TrialExecutor.Listener listener;
     private final List<CompletableFuture<?>> outstanding = new ArrayList<>();
+    /** The last request's recording: each records after the one before. */
+    private CompletableFuture<?> recorded = CompletableFuture.completedFuture(null);
     private double bestIs = Double.NEGATIVE_INFINITY;
     private long skipped;
 
@@ -93,8 +95,12 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
         Files.createDirectories(run.checkpoints());
         CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, it));
         long seed = Randomness.derive(spec.seed(), iteration, "eval");
-        CompletableFuture<?> f = offload.score(spec, snapshot, it, "periodic", seed, spec.evalSamples())
-                .handle((r, failure) -> {
+        CompletableFuture<EvaluationOffload.Result> scored = offload.score(spec, snapshot, it, "periodic", seed,
+                spec.evalSamples());
+        // recorded in iteration order (scores may arrive out of order after a retry), as in-process
+        CompletableFuture<?> f;
+        synchronized (this) {
+            f = recorded.handle((x, e) -> null).thenCompose(x -> scored.handle((r, failure) -> {
                     try {
                         if (failure != null) {
                             String msg = "evaluation at iteration " + it + " failed: " + SolverWorker.message(failure);
@@ -108,7 +114,9 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
                         LOG.error("{}: recording the evaluation at iteration {} failed", spec.name(), it, e);
                     }
                     return null;
-                });
+                }));
+            recorded = f;
+        }
         synchronized (this) {
             outstanding.add(f);
         }

@@ -32,6 +32,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,6 +71,12 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
 
     public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
+    /**
+     * The request's attempt was given up (its evaluator died, or it timed out): if it is still queued or rendering,
+     * stop — so that renders for a dead evaluator do not hold up the ones that follow.
+     */
+    public record Cancel(String requestId) implements Command {}
+
     /** Requests rendered, batches and bytes sent, render time in total (ms). */
     public record Stats(long requests, long batches, long bytes, long renderMillis) {}
 
@@ -100,6 +107,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
     private final ExecutorService resender;
     private final ActorRef<SampleEvaluator.ResendRequest> resendRef;
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<String> recentRequests = new ArrayDeque<>();
     // numerics thread only
     private final Map<String, TensorSender> senders = new HashMap<>();
@@ -155,6 +163,10 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         return newReceiveBuilder()
                 .onMessage(Render.class, this::onRender)
                 .onMessage(ScoreLocally.class, this::onScoreLocally)
+                .onMessage(Cancel.class, c -> {
+                    cancelled.add(c.requestId());
+                    return this;
+                })
                 .onMessage(Resend.class, r -> {
                     resender.execute(() -> resend(r.request()));
                     return this;
@@ -231,6 +243,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
 
     /** On the numerics thread: load, open, render and send every batch. */
     private void render(Render r) {
+        checkCancelled(r.requestId());
         long t0 = System.nanoTime();
         VideoGan g = load(r.spec(), Path.of(r.snapshot()));
         SampleEvaluator.Opened opened;
@@ -246,6 +259,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         TensorSender sender = sender(opened.channel(), opened.streamId());
         for (int from = 0, k = 0; from < r.samples(); from += r.batchSize(), k++) {
             int m = Math.min(r.batchSize(), r.samples() - from);
+            checkCancelled(r.requestId());
             ByteBuffer payload;
             long[] shape;
             try (NDManager scope = NDManager.newBaseManager()) {
@@ -272,6 +286,13 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         }
         requests.incrementAndGet();
         renderNanos.addAndGet(System.nanoTime() - t0);
+        cancelled.remove(r.requestId());
+    }
+
+    private void checkCancelled(String requestId) {
+        if (cancelled.remove(requestId)) {
+            throw new java.util.concurrent.CancellationException("request " + requestId + " was given up");
+        }
     }
 
     private void resend(SampleEvaluator.ResendRequest r) {
