@@ -21,6 +21,7 @@ import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.run.Trials;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.util.Randomness;
+import io.ndevid.training.viz.VideoGrids;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,21 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
                                long seed, int samples, ActorRef<SampleEvaluator.Reply> replyTo) implements Command {}
 
     public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+    /**
+     * A continuous-time render of a snapshot: {@code samples} videos at the latent {@code times} (a higher frame rate,
+     * before frame 0; {@link VideoGan#render}), written as a GIF grid to {@code gif}. Served on the worker's thread
+     * like evaluation renders, so it never blocks training either.
+     */
+    public record RenderVideo(TrialSpec spec, String snapshot, int samples, long seed, double[] times, String gif,
+                              ActorRef<RenderReply> replyTo) implements Command {}
+
+    public sealed interface RenderReply {}
+
+    /** The GIF is written; {@code shape} is the rendered tensor's [n, C, len(times), H, W]. */
+    public record Rendered(String gif, long[] shape, long millis) implements RenderReply {}
+
+    public record RenderFailed(String gif, String reason) implements RenderReply {}
 
     /**
      * The request's attempt was given up (its evaluator died, or it timed out): if it is still queued or rendering,
@@ -163,6 +179,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         return newReceiveBuilder()
                 .onMessage(Render.class, this::onRender)
                 .onMessage(ScoreLocally.class, this::onScoreLocally)
+                .onMessage(RenderVideo.class, this::onRenderVideo)
                 .onMessage(Cancel.class, c -> {
                     cancelled.add(c.requestId());
                     return this;
@@ -228,6 +245,27 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
             s.replyTo().tell(ok != null ? ok : new SampleEvaluator.ScoreFailed(s.requestId(), s.spec().name(),
                     "in-process scoring failed: " + message(failure)));
             return new Sent(s.requestId(), null, s.replyTo(), s.spec().name());
+        });
+        return this;
+    }
+
+    private Behavior<Command> onRenderVideo(RenderVideo r) {
+        CompletableFuture<RenderReply> work = CompletableFuture.supplyAsync(() -> {
+            long t0 = System.nanoTime();
+            VideoGan g = load(r.spec(), Path.of(r.snapshot()));
+            try (NDManager scope = NDManager.newBaseManager()) {
+                NDArray videos = g.render(scope, r.samples(), r.seed(), r.times());
+                int scale = Math.max(1, 64 / r.spec().frameSize());
+                VideoGrids.writeGif(videos, Path.of(r.gif()), VideoGrids.Options.cols(
+                        (int) Math.ceil(Math.sqrt(r.samples()))).withScale(scale));
+                return new Rendered(r.gif(), videos.getShape().getShape(), (System.nanoTime() - t0) / 1_000_000);
+            } catch (java.io.IOException e) {
+                throw new CompletionException(e);
+            }
+        }, numerics);
+        context.pipeToSelf(work, (ok, failure) -> {
+            r.replyTo().tell(ok != null ? ok : new RenderFailed(r.gif(), message(failure)));
+            return new Sent("render", null, null, r.spec().name());
         });
         return this;
     }

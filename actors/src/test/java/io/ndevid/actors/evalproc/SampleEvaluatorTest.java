@@ -132,6 +132,33 @@ class SampleEvaluatorTest {
     }
 
     @Test
+    void theWorkerServesContinuousTimeRendersOfASnapshot() throws Exception {
+        TrialSpec spec = spec();
+        Path snapshot = dir.resolve("snap.bin");
+        double[] times = new double[12];
+        for (int i = 0; i < times.length; i++) {
+            times[i] = -0.25 + i / 8.0; // before frame 0, and 8 frames per unit instead of the spec's 7
+        }
+        Path expected = dir.resolve("expected.gif");
+        try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+            CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, 3));
+            io.ndevid.training.viz.VideoGrids.writeGif(gan.render(m, 4, 99, times), expected,
+                    io.ndevid.training.viz.VideoGrids.Options.cols(2).withScale(64 / spec.frameSize()));
+        }
+        ActorRef<SolverWorker.Command> worker = worker(null);
+        TestProbe<SolverWorker.RenderReply> replies = testKit.createTestProbe();
+        Path gif = dir.resolve("render.gif");
+        worker.tell(new SolverWorker.RenderVideo(spec, snapshot.toString(), 4, 99, times, gif.toString(),
+                replies.getRef()));
+        SolverWorker.RenderReply reply = replies.receiveMessage(Duration.ofSeconds(60));
+        SolverWorker.Rendered r = assertInstanceOf(SolverWorker.Rendered.class, reply, reply.toString());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {4, spec.channels(), 12, spec.frameSize(),
+                spec.frameSize()}, r.shape());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(expected),
+                java.nio.file.Files.readAllBytes(gif), "the same render as in-process from the same weights");
+    }
+
+    @Test
     void aMissingBatchFailsTheRequestNamingIt() {
         TrialSpec spec = spec();
         ActorRef<SampleEvaluator.Command> evaluator = evaluator(12, 4, Duration.ofSeconds(2));
