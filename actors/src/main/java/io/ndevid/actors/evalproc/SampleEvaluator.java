@@ -195,8 +195,8 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
     private Behavior<Command> onOpen(Open o) {
         if (!requests.containsKey(o.requestId())) {
             if (o.batches() < 1 || o.samples() < 2) {
-                o.replyTo().tell(new ScoreFailed(o.requestId(), o.spec().name(), "a request needs ≥ 1 batch and ≥ 2 "
-                        + "samples, got " + o.batches() + " / " + o.samples()));
+                o.replyTo().tell(new ScoreFailed(o.requestId(), o.spec().name(), "a request needs ≥ 1 batch and "
+                        + "≥ 2 samples, got " + o.batches() + " / " + o.samples()));
                 return this;
             }
             requests.put(o.requestId(), new Request(o));

@@ -154,8 +154,8 @@ class EvaluatorProcessClusterTest {
             assertEquals(2 * (2 + 5), routes.get("evaluator") + routes.getOrDefault("in-process", 0),
                     "every request scored, by an evaluator process or (after failed attempts) in-process: " + routes);
             assertTrue(routes.get("evaluator") >= 7, routes.toString());
-            System.out.printf("evaluation latency (request → score, first attempt on the evaluator process, cpu-tiny, "
-                            + "16 samples, %d requests): p50 %.0f ms, "
+            System.out.printf("evaluation latency (request → score, first attempt on the evaluator process, "
+                            + "cpu-tiny, 16 samples, %d requests): p50 %.0f ms, "
                             + "p90 %.0f ms, p99 %.0f ms, max %.0f ms%n", latency.getTotalCount(),
                     latency.getValueAtPercentile(50) / 1000.0, latency.getValueAtPercentile(90) / 1000.0,
                     latency.getValueAtPercentile(99) / 1000.0, latency.getMaxValue() / 1000.0);
