@@ -178,10 +178,11 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
         }
         long bestIteration = CheckpointIO.read(run.bestCheckpoint()).iteration();
         int k = TrialEvaluation.FINAL_BATCHES;
+        // two in flight (rendering the next while the evaluator scores one), so each attempt's timeout covers
+        // one request's work rather than K queued ones
         List<CompletableFuture<EvaluationOffload.Result>> finals = new ArrayList<>();
-        for (int b = 0; b < k; b++) {
-            finals.add(offload.score(spec, run.bestCheckpoint(), bestIteration, "final-" + b,
-                    Randomness.derive(spec.seed(), b, "final-eval"), spec.evalSamples()));
+        for (int b = 0; b < Math.min(2, k); b++) {
+            finals.add(finalRequest(bestIteration, b));
         }
         List<SampleEvaluator.Scored> scores = new ArrayList<>();
         for (int b = 0; b < k; b++) {
@@ -197,6 +198,9 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
             }
             line(bestIteration, "final-" + b, r);
             scores.add(r.scored());
+            if (b + 2 < k) {
+                finals.add(finalRequest(bestIteration, b + 2));
+            }
         }
         double[] is = scores.stream().mapToDouble(SampleEvaluator.Scored::is).toArray();
         double[] fids = scores.stream().mapToDouble(SampleEvaluator.Scored::fid).toArray();
@@ -223,6 +227,12 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
         if (skipped > 0) {
             listener.onMessage(skipped + " evaluation point(s) skipped: the evaluator was busy");
         }
+    }
+
+    /** Final batch {@code b}: N samples at best.bin with the protocol's seed for it. */
+    private CompletableFuture<EvaluationOffload.Result> finalRequest(long bestIteration, int b) {
+        return offload.score(spec, run.bestCheckpoint(), bestIteration, "final-" + b,
+                Randomness.derive(spec.seed(), b, "final-eval"), spec.evalSamples());
     }
 
     private void awaitOutstanding(long waitMs) throws InterruptedException {

@@ -151,8 +151,8 @@ public final class TrainerProcessLauncher {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        // an evaluator sees no GPU here (its C3D is small); a trainer sees its slot's
-        pb.environment().putAll(role.equals("trainer") ? environment(slot) : Map.of("CUDA_VISIBLE_DEVICES", ""));
+        // a trainer sees its slot's GPU; evaluator k shares slot (k mod slots)'s (its C3D is small), or none on CPU
+        pb.environment().putAll(environment(role.equals("trainer") ? slot : slot % settings.devices().size()));
         return pb.start();
     }
 
