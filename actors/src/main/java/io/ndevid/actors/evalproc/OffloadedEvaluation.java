@@ -227,6 +227,10 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
         if (skipped > 0) {
             listener.onMessage(skipped + " evaluation point(s) skipped: the evaluator was busy");
         }
+        org.HdrHistogram.Histogram h = offload.latencies();
+        LOG.info("{}: evaluation latency in this process so far (request → score, {} requests): p50 {} ms, p90 {} ms, "
+                        + "max {} ms", spec.name(), h.getTotalCount(), h.getValueAtPercentile(50) / 1_000_000,
+                h.getValueAtPercentile(90) / 1_000_000, h.getMaxValue() / 1_000_000);
     }
 
     /** Final batch {@code b}: N samples at best.bin with the protocol's seed for it. */
