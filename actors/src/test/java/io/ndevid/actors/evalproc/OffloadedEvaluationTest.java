@@ -206,6 +206,46 @@ class OffloadedEvaluationTest {
         }
     }
 
+    @Test
+    void withoutAnEvaluatorOrFallbackTheTrialFailsWithTheReason() throws Exception {
+        // no evaluator registered (earlier tests' ones are stopped), and no in-process fallback
+        var probe = testKit.<akka.actor.typed.receptionist.Receptionist.Listing>createTestProbe();
+        probe.awaitAssert(Duration.ofSeconds(10), () -> {
+            testKit.system().receptionist().tell(akka.actor.typed.receptionist.Receptionist.find(
+                    SampleEvaluator.SERVICE_KEY, probe.getRef()));
+            assertTrue(probe.receiveMessage().getServiceInstances(SampleEvaluator.SERVICE_KEY).isEmpty());
+            return null;
+        });
+        ActorRef<SolverWorker.Command> worker = testKit.spawn(SolverWorker.create("w", () -> aeron, null,
+                Duration.ofSeconds(5)));
+        spawned.add(worker);
+        EvaluationOffload offload = new EvaluationOffload(testKit.system(), worker, new EvaluationOffload.Settings(
+                Duration.ofSeconds(10), Duration.ofSeconds(1), 1, false, 8));
+        TrialSpec spec = spec("mocogan-ode1-linear-s0", 3, 3);
+        Path runDir = dir.resolve("run-failing");
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TrialExecutor.Listener listener = new TrialExecutor.Listener() {
+            @Override
+            public void onProgress(TrainerLoop.Progress p) {}
+
+            @Override
+            public void onMessage(String message) {
+                messages.add(message);
+            }
+        };
+        TrainerLoop.Result result;
+        try (Trials.Prepared p = Trials.prepare(spec, runDir, List.of(offload.forTrial(spec, runDir, listener)),
+                listener)) {
+            result = p.run();
+        }
+        assertEquals(TrainerLoop.Status.FAILED, result.status(), result.message());
+        assertTrue(result.message().contains("no evaluation of mocogan-ode1-linear-s0 succeeded"), result.message());
+        assertTrue(messages.stream().anyMatch(m -> m.contains("evaluation at iteration 3 failed: attempt 1: no "
+                + "evaluator registered within 1 s")), messages.toString());
+        assertFalse(Files.exists(runDir.resolve("final-metrics.json")), "no final metrics without scores");
+        assertFalse(Files.exists(runDir.resolve("metric-is.jsonl")), "no score, no line");
+    }
+
     private static List<JsonNode> lines(Path f) throws Exception {
         if (!Files.exists(f)) {
             return List.of();
