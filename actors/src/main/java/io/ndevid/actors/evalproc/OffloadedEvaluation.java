@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * {@code final-metrics.json} (same fields); a final score that cannot be had fails the trial with the reason.
  * Each request's route and latency is a line of {@code evaluations.jsonl}.
  */
-public final class OffloadedEvaluation implements TrainerLoop.Hook {
+public final class OffloadedEvaluation implements TrainerLoop.Hook, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(OffloadedEvaluation.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,6 +56,7 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
     private CompletableFuture<?> recorded = CompletableFuture.completedFuture(null);
     private double bestIs = Double.NEGATIVE_INFINITY;
     private long skipped;
+    private boolean closed;
 
     OffloadedEvaluation(EvaluationOffload offload, TrialSpec spec, Path runDir, TrialExecutor.Listener listener) {
         this.offload = offload;
@@ -124,6 +125,12 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
     }
 
     private synchronized void record(long it, EvaluationOffload.Result r, Path snapshot) throws IOException {
+        if (closed) {
+            // the attempt ended (stopped, failed) before this score came: a later attempt owns the run folder now
+            LOG.info("{}: score of iteration {} arrived after the attempt ended; dropped", spec.name(), it);
+            Files.deleteIfExists(snapshot);
+            return;
+        }
         SampleEvaluator.Scored s = r.scored();
         Map<String, Object> isLine = new LinkedHashMap<>();
         isLine.put("iteration", it);
@@ -249,6 +256,15 @@ public final class OffloadedEvaluation implements TrainerLoop.Hook {
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("{}: outstanding evaluations did not all finish: {}", spec.name(), e.toString());
         }
+    }
+
+    /**
+     * The attempt is over: scores still in flight are dropped when they arrive (their snapshots deleted), so they
+     * cannot touch the metric lines or best.bin of a later attempt in the same run folder.
+     */
+    @Override
+    public synchronized void close() {
+        closed = true;
     }
 
     public synchronized long skipped() {

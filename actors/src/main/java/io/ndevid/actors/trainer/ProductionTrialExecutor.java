@@ -1,6 +1,7 @@
 package io.ndevid.actors.trainer;
 
 import io.ndevid.actors.evalproc.EvaluationOffload;
+import io.ndevid.actors.evalproc.OffloadedEvaluation;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
@@ -41,8 +42,8 @@ public final class ProductionTrialExecutor implements TrialExecutor {
         // with evaluator processes (ndevid.node.evaluators > 0) the training thread only snapshots the model
         Optional<EvaluationOffload> offload = evaluate ? EvaluationOffload.current() : Optional.empty();
         if (offload.isPresent()) {
-            try (Trials.Prepared prepared = Trials.prepare(spec, runDir,
-                    List.of(offload.get().forTrial(spec, runDir, listener)), listener)) {
+            try (OffloadedEvaluation hook = offload.get().forTrial(spec, runDir, listener);
+                 Trials.Prepared prepared = Trials.prepare(spec, runDir, List.of(hook), listener)) {
                 stop.onStop(prepared.loop()::requestStop);
                 return prepared.run();
             }

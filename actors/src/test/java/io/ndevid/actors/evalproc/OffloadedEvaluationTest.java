@@ -246,6 +246,43 @@ class OffloadedEvaluationTest {
         assertFalse(Files.exists(runDir.resolve("metric-is.jsonl")), "no score, no line");
     }
 
+    @Test
+    void aScoreThatArrivesAfterTheAttemptEndedIsDropped() throws Exception {
+        CountDownLatch inFlight = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ActorRef<SampleEvaluator.Command> evaluator = evaluator(m -> {
+            inFlight.countDown();
+            await(release);
+        });
+        EvaluationOffload offload = offload(1);
+        TrialSpec spec = spec("tgan-ode1-deep-s0", 6, 3);
+        Path runDir = dir.resolve("run-stopped");
+        OffloadedEvaluation hook = offload.forTrial(spec, runDir, new TrialExecutor.Listener() {
+            @Override
+            public void onProgress(TrainerLoop.Progress p) {}
+        });
+        try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+            hook.run(gan, 2);
+        }
+        assertTrue(inFlight.await(60, TimeUnit.SECONDS), "the evaluation is in flight");
+        hook.close(); // the attempt was stopped
+        release.countDown();
+        var stats = testKit.<SampleEvaluator.Stats>createTestProbe();
+        stats.awaitAssert(Duration.ofSeconds(30), () -> {
+            evaluator.tell(new SampleEvaluator.GetStats(stats.getRef()));
+            assertEquals(1, stats.receiveMessage().scored());
+            return null;
+        });
+        Path snapshot = runDir.resolve("checkpoints").resolve(String.format("eval-%09d.bin", 3));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(snapshot) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(Files.exists(snapshot), "the late score's snapshot is deleted");
+        assertFalse(Files.exists(runDir.resolve("metric-is.jsonl")), "no line from an ended attempt");
+        assertFalse(Files.exists(runDir.resolve("checkpoints/best.bin")), "no best.bin from an ended attempt");
+    }
+
     private static List<JsonNode> lines(Path f) throws Exception {
         if (!Files.exists(f)) {
             return List.of();
