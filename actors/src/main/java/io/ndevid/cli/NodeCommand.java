@@ -55,7 +55,8 @@ final class NodeCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--role", required = true, split = ",",
-            description = "coordinator, worker, or both (coordinator,worker); trainer is for node agents.")
+            description = "coordinator, worker, or both (coordinator,worker); trainer and evaluator are for node "
+                    + "agents.")
     List<String> roles;
 
     @Option(names = "--host", defaultValue = "127.0.0.1",
@@ -104,7 +105,8 @@ final class NodeCommand implements Callable<Integer> {
             + "8787; 0 = a free port).")
     Integer httpPort;
 
-    @Option(names = "--slot", hidden = true, defaultValue = "-1", description = "Trainer: the slot it serves.")
+    @Option(names = "--slot", hidden = true, defaultValue = "-1",
+            description = "Trainer: the slot it serves; evaluator: its index.")
     int slot;
 
     @Option(names = "--device", hidden = true, defaultValue = "cpu", description = "Trainer: its slot's device.")
@@ -127,10 +129,15 @@ final class NodeCommand implements Callable<Integer> {
             }
         }
         boolean trainer = roleList.contains(ClusterConfig.TRAINER);
+        boolean evaluator = roleList.contains(ClusterConfig.EVALUATOR);
         if (trainer && slot < 0) {
             throw new IllegalArgumentException("--role trainer needs --slot K (trainers are started by a node agent)");
         }
-        if (!trainer && slot >= 0) {
+        if (evaluator && slot < 0) {
+            throw new IllegalArgumentException("--role evaluator needs --slot K (evaluators are started by a node "
+                    + "agent)");
+        }
+        if (!trainer && !evaluator && slot >= 0) {
             throw new IllegalArgumentException("--slot is for --role trainer only");
         }
         if (slots < 0) {

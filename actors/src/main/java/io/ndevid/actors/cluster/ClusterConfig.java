@@ -32,7 +32,9 @@ public final class ClusterConfig {
     public static final String COORDINATOR = "coordinator";
     public static final String WORKER = "worker";
     public static final String TRAINER = "trainer";
-    public static final List<String> ROLES = List.of(COORDINATOR, WORKER, TRAINER);
+    /** An evaluator process, started by a node agent: scores sample batches trainers stream to it. */
+    public static final String EVALUATOR = "evaluator";
+    public static final List<String> ROLES = List.of(COORDINATOR, WORKER, TRAINER, EVALUATOR);
     static final String RESOURCE_DIR = "ndevid/cluster/";
 
     private ClusterConfig() {}
@@ -59,6 +61,9 @@ public final class ClusterConfig {
             }
             if (roles.contains(TRAINER) && roles.size() > 1) {
                 throw new IllegalArgumentException("a trainer process has the trainer role only (it owns one slot)");
+            }
+            if (roles.contains(EVALUATOR) && roles.size() > 1) {
+                throw new IllegalArgumentException("an evaluator process has the evaluator role only");
             }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be in [0, 65535], got " + port);

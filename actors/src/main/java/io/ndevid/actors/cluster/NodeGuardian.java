@@ -14,8 +14,10 @@ import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TransportSettings;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.eval.Evaluator;
+import io.ndevid.actors.evalproc.EvaluationProcesses;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.status.StatusBoard;
+import io.ndevid.actors.node.TrainerProcessLauncher;
 import io.ndevid.actors.trainer.TrainerActor;
 
 import java.io.IOException;
@@ -85,6 +87,13 @@ public final class NodeGuardian {
             }
             if (plan.worker() != null) {
                 ctx.spawn(NodeAgent.create(plan.worker()), "node-agent");
+            }
+            if (plan.roles().contains(ClusterConfig.EVALUATOR)) {
+                EvaluationProcesses.startEvaluator(ctx, config, transportSettings(config));
+            }
+            if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.OFFLOAD_PROPERTY)
+                    && config.getBoolean(TrainerProcessLauncher.OFFLOAD_PROPERTY)) {
+                EvaluationProcesses.startSolverWorker(ctx, config, transportSettings(config));
             }
             CheckpointShipper shipper = null;
             if (!plan.trainers().isEmpty() && transfer != CheckpointShipper.Mode.SHARED_FS) {

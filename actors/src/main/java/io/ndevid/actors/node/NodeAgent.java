@@ -43,6 +43,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
     public record GetSlots(ActorRef<Slots> replyTo) implements Command, CborSerializable {}
 
+    /** The evaluator processes ({@code ndevid.node.evaluators}), as {@link SlotProcess}es with device "evaluator". */
+    public record GetEvaluators(ActorRef<Slots> replyTo) implements Command, CborSerializable {}
+
     public record Slots(String nodeId, List<SlotProcess> slots) implements CborSerializable {}
 
     /** A slot's trainer process now: pid 0 while it is down and waiting for a restart. */
@@ -54,6 +57,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private record Restart(int slot) implements Command {}
 
     private enum StatusTick implements Command { INSTANCE }
+    /** Keys of evaluator processes in {@code runs}: EVALUATOR_BASE + index (trainer slots are 0..slots-1). */
+    private static final int EVALUATOR_BASE = 1 << 20;
 
     private static final class SlotRun {
         volatile Process process;
@@ -94,6 +99,26 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             runs.put(slot, new SlotRun());
             launch(slot);
         }
+        for (int k = 0; k < settings.evaluators(); k++) {
+            runs.put(EVALUATOR_BASE + k, new SlotRun());
+            launch(EVALUATOR_BASE + k);
+        }
+    }
+
+    private static boolean isEvaluator(int key) {
+        return key >= EVALUATOR_BASE;
+    }
+
+    private static String role(int key) {
+        return isEvaluator(key) ? "evaluator" : "trainer";
+    }
+
+    private static int index(int key) {
+        return isEvaluator(key) ? key - EVALUATOR_BASE : key;
+    }
+
+    private String describe(int key) {
+        return isEvaluator(key) ? "evaluator " + index(key) : "slot " + key;
     }
 
     @Override
@@ -101,6 +126,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return newReceiveBuilder()
                 .onMessage(GetSlots.class, this::onGetSlots)
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
+                .onMessage(GetEvaluators.class, this::onGetEvaluators)
                 .onMessage(Exited.class, this::onExited)
                 .onMessage(Restart.class, r -> {
                     launch(r.slot());
@@ -142,6 +168,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return this;
     }
 
+    private Behavior<Command> onGetEvaluators(GetEvaluators g) {
+        List<SlotProcess> out = new ArrayList<>();
+        for (int k = 0; k < settings.evaluators(); k++) {
+            SlotRun r = runs.get(EVALUATOR_BASE + k);
+            Process p = r.process;
+            out.add(new SlotProcess(k, "evaluator", p == null ? 0 : p.pid(), r.port, p != null && p.isAlive(),
+                    r.restarts, launcher.logFile("evaluator", k).toString()));
+        }
+        g.replyTo().tell(new Slots(settings.nodeId(), out));
+        return this;
+    }
+
     private void launch(int slot) {
         if (stopping.get()) {
             return;
@@ -149,16 +187,16 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         SlotRun r = runs.get(slot);
         try {
             r.port = TrainerProcessLauncher.freePort(settings.host());
-            Process p = launcher.start(slot, r.port);
+            Process p = launcher.start(role(slot), index(slot), r.port);
             r.process = p;
             r.startedAt = System.nanoTime();
             long pid = p.pid();
-            context.getLog().info("slot {}: trainer pid {} on {}:{} ({})", slot, pid, settings.host(), r.port,
-                    settings.devices().get(slot));
+            context.getLog().info("{}: {} pid {} on {}:{} ({})", describe(slot), role(slot), pid, settings.host(),
+                    r.port, isEvaluator(slot) ? "evaluator" : settings.devices().get(slot));
             ActorRef<Command> self = context.getSelf();
             p.onExit().thenAccept(done -> self.tell(new Exited(slot, pid, done.exitValue())));
         } catch (IOException | RuntimeException e) {
-            context.getLog().error("slot {}: cannot start a trainer: {}", slot, e.getMessage());
+            context.getLog().error("{}: cannot start a {}: {}", describe(slot), role(slot), e.getMessage());
             r.process = null;
             scheduleRestart(slot, r, Duration.ZERO);
         }
@@ -171,8 +209,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             return this;
         }
         Duration uptime = Duration.ofNanos(System.nanoTime() - r.startedAt);
-        context.getLog().warn("slot {}: trainer pid {} exited with {} after {} s; see {}", e.slot(), e.pid(),
-                e.exitCode(), uptime.toSeconds(), launcher.logFile(e.slot()));
+        context.getLog().warn("{}: {} pid {} exited with {} after {} s; see {}", describe(e.slot()), role(e.slot()),
+                e.pid(), e.exitCode(), uptime.toSeconds(), launcher.logFile(role(e.slot()), index(e.slot())));
         downMember(r.port);
         r.process = null;
         scheduleRestart(e.slot(), r, uptime);
@@ -183,8 +221,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         Duration delay = settings.backoff().next(r.lastDelay, uptime);
         r.lastDelay = delay;
         r.restarts++;
-        context.getLog().info("slot {}: restarting its trainer in {} ms (restart {})", slot, delay.toMillis(),
-                r.restarts);
+        context.getLog().info("{}: restarting its {} in {} ms (restart {})", describe(slot), role(slot),
+                delay.toMillis(), r.restarts);
         timers.startSingleTimer(slot, new Restart(slot), delay);
     }
 

@@ -18,16 +18,27 @@ import java.util.List;
  * @param backoff     restart policy for trainers that die
  * @param stopGrace   on shutdown, how long trainers get to checkpoint and leave before they are killed
  * @param logDir      trainer logs go to {@code logDir/trainer-<slot>.log}
+ * @param evaluators  evaluator processes to run beside the trainers ({@code evaluator-<k>.log}); 0: trainers
+ *                    evaluate in-process
  */
 public record NodeSettings(String nodeId, String host, List<String> seeds, List<String> devices,
                            TrainerProcessLauncher.Launch launch, RestartBackoff backoff, Duration stopGrace,
-                           Path logDir) {
+                           Path logDir, int evaluators) {
+
+    /** Without evaluator processes. */
+    public NodeSettings(String nodeId, String host, List<String> seeds, List<String> devices,
+                        TrainerProcessLauncher.Launch launch, RestartBackoff backoff, Duration stopGrace, Path logDir) {
+        this(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, 0);
+    }
 
     public NodeSettings {
         seeds = List.copyOf(seeds);
         devices = List.copyOf(devices);
         if (devices.isEmpty()) {
             throw new IllegalArgumentException("a worker needs at least one slot");
+        }
+        if (evaluators < 0) {
+            throw new IllegalArgumentException("ndevid.node.evaluators must be ≥ 0, got " + evaluators);
         }
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("trainers need at least one seed node to join");
@@ -52,14 +63,19 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
                 n.getStringList("trainer-jvm-options"), c.getString("ndevid.trainer.executor"), configDir);
         return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s), launch,
                 new RestartBackoff(n.getDuration("restart-backoff-min"), n.getDuration("restart-backoff-max"),
-                        n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs);
+                        n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs,
+                n.hasPath("evaluators") ? n.getInt("evaluators") : 0);
     }
 
     public NodeSettings withLaunch(TrainerProcessLauncher.Launch l) {
-        return new NodeSettings(nodeId, host, seeds, devices, l, backoff, stopGrace, logDir);
+        return new NodeSettings(nodeId, host, seeds, devices, l, backoff, stopGrace, logDir, evaluators);
     }
 
     public NodeSettings withBackoff(RestartBackoff b) {
-        return new NodeSettings(nodeId, host, seeds, devices, launch, b, stopGrace, logDir);
+        return new NodeSettings(nodeId, host, seeds, devices, launch, b, stopGrace, logDir, evaluators);
+    }
+
+    public NodeSettings withEvaluators(int n) {
+        return new NodeSettings(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, n);
     }
 }

@@ -21,6 +21,9 @@ public final class TrainerProcessLauncher {
 
     public static final String MAIN_CLASS = "io.ndevid.cli.NdevidCli";
 
+    /** Set on trainers whose agent runs evaluator processes. */
+    public static final String OFFLOAD_PROPERTY = "ndevid.trainer.offload-evaluation";
+
     /** System properties a trainer inherits from its agent: engine caches and offline switches, log config. */
     static final List<String> FORWARDED_PROPERTY_PREFIXES = List.of("ai.djl.", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR",
             "org.bytedeco.", "logback.configurationFile", "ndevid.", "PYTORCH_");
@@ -72,22 +75,37 @@ public final class TrainerProcessLauncher {
 
     /** The command line of slot {@code slot}'s trainer listening on {@code port}. */
     public List<String> command(int slot, int port) {
+        return command("trainer", slot, port);
+    }
+
+    /**
+     * The command line of a {@code trainer} (slot) or of evaluator process {@code index} ({@code node --role
+     * evaluator --slot index}). When the agent runs evaluators its trainers are told to hand their evaluations to
+     * them ({@code -Dndevid.trainer.offload-evaluation=true}); otherwise they evaluate in-process.
+     */
+    public List<String> command(String role, int slot, int port) {
+        boolean trainer = role.equals("trainer");
         Launch l = settings.launch();
         List<String> cmd = new ArrayList<>();
         cmd.add(l.javaBin());
         cmd.addAll(l.jvmOptions());
+        if (trainer && settings.evaluators() > 0) {
+            cmd.add("-D" + OFFLOAD_PROPERTY + "=true");
+        }
         cmd.add("-cp");
         cmd.add(l.classPath());
         cmd.add(MAIN_CLASS);
         cmd.add("node");
         cmd.add("--role");
-        cmd.add("trainer");
+        cmd.add(role);
         cmd.add("--slot");
         cmd.add(Integer.toString(slot));
         cmd.add("--node-id");
         cmd.add(settings.nodeId());
-        cmd.add("--device");
-        cmd.add(settings.devices().get(slot));
+        if (trainer) {
+            cmd.add("--device");
+            cmd.add(settings.devices().get(slot));
+        }
         cmd.add("--host");
         cmd.add(settings.host());
         cmd.add("--port");
@@ -96,8 +114,10 @@ public final class TrainerProcessLauncher {
             cmd.add("--seed");
             cmd.add(s);
         }
-        cmd.add("--executor");
-        cmd.add(l.executor());
+        if (trainer) {
+            cmd.add("--executor");
+            cmd.add(l.executor());
+        }
         cmd.add("--parent-pid");
         cmd.add(Long.toString(ProcessHandle.current().pid()));
         if (l.configDir() != null) {
@@ -114,18 +134,29 @@ public final class TrainerProcessLauncher {
     }
 
     public Path logFile(int slot) {
-        return settings.logDir().resolve("trainer-" + slot + ".log");
+        return logFile("trainer", slot);
+    }
+
+    /** {@code <log-dir>/<role>-<index>.log}. */
+    public Path logFile(String role, int index) {
+        return settings.logDir().resolve(role + "-" + index + ".log");
     }
 
     /** Starts slot {@code slot}'s trainer on {@code port}; its output is appended to {@link #logFile}. */
     public Process start(int slot, int port) throws IOException {
-        Path log = logFile(slot);
+        return start("trainer", slot, port);
+    }
+
+    /** Starts a {@code trainer} (slot) or {@code evaluator} process; output appended to its log file. */
+    public Process start(String role, int slot, int port) throws IOException {
+        Path log = logFile(role, slot);
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(command(slot, port))
+        ProcessBuilder pb = new ProcessBuilder(command(role, slot, port))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        pb.environment().putAll(environment(slot));
+        // a trainer sees its slot's GPU; evaluator k shares slot (k mod slots)'s (its C3D is small), or none on CPU
+        pb.environment().putAll(environment(role.equals("trainer") ? slot : slot % settings.devices().size()));
         return pb.start();
     }
 

@@ -1,5 +1,7 @@
 package io.ndevid.actors.trainer;
 
+import io.ndevid.actors.evalproc.EvaluationOffload;
+import io.ndevid.actors.evalproc.OffloadedEvaluation;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The real trial: the GAN models through {@link Trials}, with the paper's evaluation protocol (periodic IS/FID,
@@ -43,8 +46,18 @@ public final class ProductionTrialExecutor implements TrialExecutor {
     @Override
     public TrainerLoop.Result execute(TrialSpec spec, Path runDir, Listener listener, StopHandle stop)
             throws Exception {
-        TrialEvaluation evaluation = evaluate && TrialEvaluation.applies(spec) ? TrialEvaluation.forTrial(spec,
-                runDir, evaluatorCache, new TrainingProgress() {
+        boolean evaluating = evaluate && TrialEvaluation.applies(spec);
+        // with evaluator processes (ndevid.node.evaluators > 0) the training thread only snapshots the model
+        Optional<EvaluationOffload> offload = evaluating ? EvaluationOffload.current() : Optional.empty();
+        if (offload.isPresent()) {
+            try (OffloadedEvaluation hook = offload.get().forTrial(spec, runDir, listener);
+                 Trials.Prepared prepared = Trials.prepare(spec, runDir, List.of(hook), listener)) {
+                stop.onStop(prepared.loop()::requestStop);
+                return prepared.run();
+            }
+        }
+        TrialEvaluation evaluation = evaluating ? TrialEvaluation.forTrial(spec, runDir, evaluatorCache,
+                new TrainingProgress() {
                     @Override
                     public void iteration(int i, int total, double loss, double elapsedSeconds) {
                         if (i == total || i % Math.max(1, total / 10) == 0) {

@@ -54,7 +54,8 @@ class MultiProcessClusterTest {
                 .withTrainerJvmOptions(List.of("-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
                 .with("ndevid.store.transfer", "aeron")
                 .with("ndevid.node.stop-grace", "10s")
-                .with("ndevid.node.restart-backoff-min", "500ms");
+                .with("ndevid.node.restart-backoff-min", "500ms")
+                .with("ndevid.node.evaluators", 0); // TinyGan draws no videos: nothing to evaluate
         LocalCluster cluster = null;
         try {
             cluster = LocalCluster.start(options);

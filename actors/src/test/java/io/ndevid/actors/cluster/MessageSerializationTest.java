@@ -12,6 +12,7 @@ import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.data.DataLoaderActor;
 import io.ndevid.actors.eval.Evaluator;
+import io.ndevid.actors.evalproc.SampleEvaluator;
 import io.ndevid.actors.experiment.Attempt;
 import io.ndevid.actors.experiment.ExperimentState;
 import io.ndevid.actors.experiment.ExperimentStatus;
@@ -146,5 +147,20 @@ class MessageSerializationTest {
                 "tgan-ode1-linear-s0", "RUNNING", slot.id(), "gpu:1", "tgan", "ode1", "linear", 60, 100, 12.5, 3.2,
                 null, 40.0)), List.of(new ClusterSnapshot.ActorRow(report, 300, false)), 1.5e6, 12_000_000,
                 List.of("coordinator: no answer")));
+        roundTrip(new NodeAgent.GetEvaluators(ref.unsafeUpcast()));
+        int open = roundTrip(new SampleEvaluator.Open("r1", spec, 300, "periodic", 2048, 32, ref.unsafeUpcast(),
+                ref.unsafeUpcast()));
+        assertTrue(open < 2048, "a request carries the spec only: " + open);
+        roundTrip(new SampleEvaluator.Opened("r1", "aeron:udp?endpoint=10.0.0.2:40444", 7401));
+        int sample = roundTrip(new SampleEvaluator.Batch("r1", 5, new TensorDescriptor(9, "t/periodic/300/5",
+                new long[] {64, 1, 16, 16, 16}, "float32", 64L * 16 * 16 * 16 * 4, 99, "aeron:udp?endpoint=h:1", 7401),
+                ref.unsafeUpcast()));
+        assertTrue(sample < 512, "a 1 MiB sample batch is a " + sample + "-byte message");
+        roundTrip(new SampleEvaluator.ResendRequest("r1", 9, new int[] {0, 2}));
+        roundTrip(new SampleEvaluator.Scored("r1", "a", 300, "final-2", 1.5, 0.0, 210.25, "exact", 2048, "c3d",
+                "tgan", "real stats", 1 << 25));
+        roundTrip(new SampleEvaluator.ScoreFailed("r1", "a", "batch(es) [3] of 32 did not arrive"));
+        roundTrip(new SampleEvaluator.GetStats(ref.unsafeUpcast()));
+        roundTrip(new SampleEvaluator.Stats(14, 0, 14, 1 << 20, "aeron:udp?endpoint=127.0.0.1:4000"));
     }
 }

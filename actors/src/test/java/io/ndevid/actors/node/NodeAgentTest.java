@@ -123,6 +123,44 @@ class NodeAgentTest {
     }
 
     @Test
+    void evaluatorProcessesRunBesideTheTrainersAndAreRestarted() throws Exception {
+        // the "java" is a shell that logs its arguments: evaluator-0.log shows the evaluator's command line
+        NodeSettings s = shell("echo \"$*\"; sleep 0.3; exit 3", List.of("cpu"), Duration.ofSeconds(1))
+                .withEvaluators(1);
+        List<String> trainerCmd = new TrainerProcessLauncher(s).command(0, 26001);
+        assertTrue(trainerCmd.contains("-D" + TrainerProcessLauncher.OFFLOAD_PROPERTY + "=true"),
+                "trainers are told to hand evaluations to the evaluator: " + trainerCmd);
+        List<String> evalCmd = new TrainerProcessLauncher(s).command("evaluator", 0, 26002);
+        assertTrue(String.join(" ", evalCmd).contains("node --role evaluator --slot 0 --node-id node-t --host "
+                + "127.0.0.1 --port 26002"), evalCmd.toString());
+        assertFalse(evalCmd.contains("--executor"), evalCmd.toString());
+        assertFalse(String.join(" ", new TrainerProcessLauncher(shell("true", List.of("cpu"), Duration.ofSeconds(1)))
+                .command(0, 1)).contains(TrainerProcessLauncher.OFFLOAD_PROPERTY), "no evaluators: no offload");
+
+        ActorRef<NodeAgent.Command> agent = testKit.spawn(NodeAgent.create(s));
+        TestProbe<NodeAgent.Slots> probe = testKit.createTestProbe();
+        NodeAgent.SlotProcess last = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (deadline - System.nanoTime() > 0) {
+            agent.tell(new NodeAgent.GetEvaluators(probe.getRef()));
+            List<NodeAgent.SlotProcess> evaluators = probe.receiveMessage().slots();
+            assertEquals(1, evaluators.size());
+            last = evaluators.get(0);
+            if (last.restarts() >= 2 && last.pid() > 0) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(last.restarts() >= 2, "a dead evaluator is restarted: " + last);
+        assertEquals(dir.resolve("logs").resolve("evaluator-0.log").toString(), last.logFile());
+        assertTrue(Files.readString(Path.of(last.logFile())).contains("node --role evaluator --slot 0"),
+                Files.readString(Path.of(last.logFile())));
+        agent.tell(new NodeAgent.GetSlots(probe.getRef()));
+        assertEquals(1, probe.receiveMessage().slots().size(), "the trainer slots are unchanged");
+        testKit.stop(agent);
+    }
+
+    @Test
     void stoppingTheAgentStopsItsTrainers() throws Exception {
         ActorRef<NodeAgent.Command> agent = testKit.spawn(NodeAgent.create(
                 shell("exec sleep 60", List.of("cpu", "cpu"), Duration.ofSeconds(2))));

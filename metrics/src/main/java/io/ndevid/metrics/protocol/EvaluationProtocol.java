@@ -128,10 +128,33 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
                 parts.add(evaluator.evaluate(videos, chunk));
             }
         }
+        return score(parts, n);
+    }
+
+    /**
+     * IS and FID of classifier outputs already computed chunk by chunk (in chunk order) — what an evaluator that
+     * receives the samples from elsewhere (another process) calls; the same numbers as {@link #score(VideoGan, int,
+     * long)} on the same videos.
+     */
+    public Score score(List<C3dEvaluator.Outputs> parts, int n) {
         C3dEvaluator.Outputs all = C3dEvaluator.Outputs.concat(parts);
         InceptionScore.Result is = InceptionScore.compute(all.probabilities(), settings.splits());
         FidResult f = fid.compute(real, all.fc7());
         return new Score(is.mean(), is.std(), f, n);
+    }
+
+    /** The classifier the scores come from. */
+    public VideoEvaluator evaluator() {
+        return evaluator;
+    }
+
+    /** The real-data statistics FID compares with. */
+    public GaussianStats real() {
+        return real;
+    }
+
+    public ProtocolSettings settings() {
+        return settings;
     }
 
     /** After a resume, the best so far is what best.json says. */
@@ -156,7 +179,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
         return bestIteration;
     }
 
-    static double mean(double[] v) {
+    public static double mean(double[] v) {
         double s = 0;
         for (double x : v) {
             s += x;
@@ -165,7 +188,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
     }
 
     /** Sample standard deviation (n − 1), 0 for one value. */
-    static double std(double[] v) {
+    public static double std(double[] v) {
         if (v.length < 2) {
             return 0;
         }
