@@ -33,30 +33,44 @@ public final class TrainerProcessLauncher {
      * @param jvmOptions options before the main class ({@code -Xmx2g}, forwarded {@code -D…})
      * @param executor   the trainers' {@code --executor}
      * @param configDir  the trainers' {@code --config-dir}, or null
+     * @param configFile the trainers' {@code --config} (the agent's own extra file: failure detector, split-brain
+     *                   resolver and timeouts must agree across members), or null
      */
-    public record Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir) {
+    public record Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir,
+                         Path configFile) {
 
         public Launch {
             jvmOptions = List.copyOf(jvmOptions);
         }
 
+        public Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir) {
+            this(javaBin, classPath, jvmOptions, executor, configDir, null);
+        }
+
         /** This JVM's java, class path and forwarded system properties, plus {@code extraJvmOptions}. */
         public static Launch currentJvm(List<String> extraJvmOptions, String executor, Path configDir) {
+            return currentJvm(extraJvmOptions, executor, configDir, null);
+        }
+
+        /** As {@link #currentJvm(List, String, Path)}, passing {@code configFile} on as the trainers' --config. */
+        public static Launch currentJvm(List<String> extraJvmOptions, String executor, Path configDir,
+                                        Path configFile) {
             List<String> opts = new ArrayList<>(extraJvmOptions);
             System.getProperties().stringPropertyNames().stream().sorted().forEach(k -> {
                 if (FORWARDED_PROPERTY_PREFIXES.stream().anyMatch(k::startsWith)) {
                     opts.add("-D" + k + "=" + System.getProperty(k));
                 }
             });
-            return new Launch(TrainerProcessLauncher.javaBin(), System.getProperty("java.class.path"), opts, executor, configDir);
+            return new Launch(TrainerProcessLauncher.javaBin(), System.getProperty("java.class.path"), opts, executor,
+                    configDir, configFile == null ? null : configFile.toAbsolutePath());
         }
 
         public Launch withClassPath(String cp) {
-            return new Launch(javaBin, cp, jvmOptions, executor, configDir);
+            return new Launch(javaBin, cp, jvmOptions, executor, configDir, configFile);
         }
 
         public Launch withExecutor(String e) {
-            return new Launch(javaBin, classPath, jvmOptions, e, configDir);
+            return new Launch(javaBin, classPath, jvmOptions, e, configDir, configFile);
         }
     }
 
@@ -99,6 +113,10 @@ public final class TrainerProcessLauncher {
         if (l.configDir() != null) {
             cmd.add("--config-dir");
             cmd.add(l.configDir().toString());
+        }
+        if (l.configFile() != null) {
+            cmd.add("--config");
+            cmd.add(l.configFile().toString());
         }
         return cmd;
     }

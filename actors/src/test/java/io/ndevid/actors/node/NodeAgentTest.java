@@ -61,6 +61,21 @@ class NodeAgentTest {
     }
 
     @Test
+    void theNodesExtraConfigFileIsPassedOnToItsTrainers() {
+        // failure detector and split-brain resolver settings must agree across members: a trainer reads the same file
+        var launch = TrainerProcessLauncher.Launch.currentJvm(List.of(), "production", null, Path.of("loopback.conf"));
+        assertEquals(Path.of("loopback.conf").toAbsolutePath(), launch.configFile());
+        NodeSettings s = new NodeSettings("n", "127.0.0.1", List.of("127.0.0.1:25520"), List.of("cpu"), launch,
+                new RestartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60)),
+                Duration.ofSeconds(30), dir);
+        List<String> cmd = new TrainerProcessLauncher(s).command(0, 26001);
+        assertEquals(List.of("--config", Path.of("loopback.conf").toAbsolutePath().toString()),
+                cmd.subList(cmd.size() - 2, cmd.size()));
+        assertTrue(new TrainerProcessLauncher(s.withLaunch(launch.withExecutor("x"))).command(0, 1).contains("--config"),
+                "kept by withExecutor");
+    }
+
+    @Test
     void theCurrentJvmLaunchForwardsEngineProperties() {
         System.setProperty("ndevid.test.forwarded", "yes");
         try {
