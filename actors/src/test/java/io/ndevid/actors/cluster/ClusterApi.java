@@ -39,6 +39,7 @@ interface ClusterApi extends AutoCloseable {
         MemberApi(ClusterProcesses.Node node) {
             Config c = ConfigFactory.empty()
                     .withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(List.of()))
+                    .withValue("akka.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef("off"))
                     .withValue("akka.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef("127.0.0.1"))
                     .withValue("akka.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
                     .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(
