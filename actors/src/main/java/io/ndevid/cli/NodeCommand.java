@@ -7,6 +7,8 @@ import io.ndevid.actors.cluster.ClusterNode;
 import io.ndevid.actors.cluster.NodePlan;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
 import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.http.HttpApi;
+import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.node.NodeSettings;
 import io.ndevid.actors.trainer.TrainerSettings;
 import io.ndevid.actors.trainer.TrialExecutor;
@@ -90,6 +92,14 @@ final class NodeCommand implements Callable<Integer> {
             + "(default: ndevid.join-timeout, 30 s).")
     Integer joinTimeout;
 
+    @Option(names = "--http-host", description = "Coordinator nodes: interface of the HTTP API (default: "
+            + "ndevid.http.host, 127.0.0.1 — this machine only; 0.0.0.0 exposes it: put a firewall or TLS proxy in front).")
+    String httpHost;
+
+    @Option(names = "--http-port", description = "Coordinator nodes: port of the HTTP API (default: ndevid.http.port, "
+            + "8787; 0 = a free port).")
+    Integer httpPort;
+
     @Option(names = "--slot", hidden = true, defaultValue = "-1", description = "Trainer: the slot it serves.")
     int slot;
 
@@ -150,6 +160,12 @@ final class NodeCommand implements Callable<Integer> {
         if (p != 0) {
             ensurePortFree(host, p);
         }
+        if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+            throw new IllegalArgumentException("--http-port must be in [0, 65535], got " + httpPort);
+        }
+        if (httpHost != null) {
+            resolvable(httpHost);
+        }
 
         Map<String, Object> overrides = new HashMap<>();
         // this command decides when the JVM exits (with its own exit code), not CoordinatedShutdown
@@ -159,6 +175,12 @@ final class NodeCommand implements Callable<Integer> {
         }
         if (executor != null) {
             overrides.put("ndevid.trainer.executor", executor);
+        }
+        if (httpHost != null) {
+            overrides.put("ndevid.http.host", httpHost);
+        }
+        if (httpPort != null) {
+            overrides.put("ndevid.http.port", httpPort);
         }
         Config c = ClusterConfig.load(new ClusterConfig.NodeAddress(roleList, host, p, seedList), configDir, config,
                 overrides);
@@ -194,6 +216,17 @@ final class NodeCommand implements Callable<Integer> {
         out().printf("ndevid node %s: roles %s up at %s:%d (seeds %s, data %s)%s%n", id, roleList, host,
                 system.address().getPort().orElse(p), seedList, c.getString("ndevid.data-dir"),
                 worker == null ? "" : ", slots " + worker.devices());
+        if (roleList.contains(ClusterConfig.COORDINATOR)) {
+            HttpApi api;
+            try {
+                api = HttpApi.start(system, HttpSettings.fromConfig(c), List.of());
+            } catch (RuntimeException e) {
+                system.terminate();
+                system.getWhenTerminated().toCompletableFuture().join();
+                throw e;
+            }
+            out().println(api.banner());
+        }
         out().flush();
         system.getWhenTerminated().toCompletableFuture().join();
         return 0;

@@ -2,129 +2,126 @@ package io.ndevid.actors.api;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import akka.actor.typed.javadsl.AskPattern;
-import io.ndevid.actors.cluster.ClusterNode;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.experiment.ExperimentStatus;
 import io.ndevid.actors.grid.GridSpec;
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The in-process Java API to a running cluster, from any of its members: submit a grid, follow it, cancel it.
- * Talks to the coordinator singleton through its proxy, so it keeps working while the coordinator fails over
- * (asks are retried; a submission is idempotent).
+ * The Java API to a running cluster: submit a grid, follow it, cancel it. Two ways in, same operations:
+ * {@link #inProcess(ActorSystem)} from a cluster member (asks the coordinator singleton), and
+ * {@link #connect(URI, String)} from anywhere that reaches a coordinator node's HTTP API.
+ *
+ * <pre>{@code
+ * ExperimentClient c = ExperimentClient.connect(URI.create("http://127.0.0.1:8787/"), Path.of("experiments/token"));
+ * c.submit(GridSpec.read(Path.of("grid.json"))).toCompletableFuture().get();
+ * ExperimentStatus done = c.awaitCompletion("ablation", Duration.ofSeconds(2), Duration.ofHours(12))
+ *         .toCompletableFuture().get();
+ * }</pre>
+ *
+ * Failures: a rejected or invalid grid and an unknown experiment complete exceptionally with an
+ * {@link IllegalArgumentException} carrying the reason; over HTTP, a missing/wrong token, an unreachable server or
+ * an unanswering coordinator with an {@link ApiException}.
  */
-public final class ExperimentClient {
+public interface ExperimentClient {
 
-    private final ActorSystem<?> system;
-    private final ActorRef<Coordinator.Command> coordinator;
-    private final Duration askTimeout;
-
-    public ExperimentClient(ActorSystem<?> system) {
-        this(system, ClusterNode.coordinator(system), Duration.ofSeconds(10));
+    /** The client inside a cluster member (any role): asks the coordinator singleton through its proxy. */
+    static ExperimentClient inProcess(ActorSystem<?> system) {
+        return new InProcessExperimentClient(system);
     }
 
-    public ExperimentClient(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Duration askTimeout) {
-        this.system = system;
-        this.coordinator = coordinator;
-        this.askTimeout = askTimeout;
+    static ExperimentClient inProcess(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+                                      Duration askTimeout) {
+        return new InProcessExperimentClient(system, coordinator, askTimeout);
     }
 
     /**
-     * Submits an experiment; completes with the coordinator's acceptance (the trial names), or exceptionally with an
-     * {@link IllegalArgumentException} carrying the reason it was rejected (a bad grid, a name taken by another grid).
+     * A client of a node's HTTP API ({@code http://HOST:PORT/}); {@code token} (the node's {@code <data-dir>/token})
+     * is needed for writes (submit, cancel, pause, resume) and may be null for a read-only client.
      */
-    public CompletionStage<Coordinator.Accepted> submit(GridSpec grid) {
-        return retrying(() -> AskPattern.<Coordinator.Command, Coordinator.SubmitReply>ask(coordinator,
-                        replyTo -> new Coordinator.Submit(grid, replyTo), askTimeout, system.scheduler()), 3)
-                .thenApply(reply -> {
-                    if (reply instanceof Coordinator.Accepted a) {
-                        return a;
-                    }
-                    throw new IllegalArgumentException(((Coordinator.Rejected) reply).reason());
-                });
+    static HttpExperimentClient connect(URI api, String token) {
+        return new HttpExperimentClient(api, token);
     }
+
+    /** {@link #connect(URI, String)} with the token read from {@code tokenFile}. */
+    static HttpExperimentClient connect(URI api, Path tokenFile) {
+        return new HttpExperimentClient(api, io.ndevid.actors.http.ApiToken.read(tokenFile));
+    }
+
+    /**
+     * Submits an experiment; completes with the coordinator's acceptance (the trial names; {@code alreadyKnown} for
+     * an identical re-submit), or exceptionally with an {@link IllegalArgumentException} carrying the reason it was
+     * rejected (a bad grid, a name taken by another grid).
+     */
+    CompletionStage<Coordinator.Accepted> submit(GridSpec grid);
 
     /** The experiment's status now; exceptionally with IllegalArgumentException for an unknown experiment. */
-    public CompletionStage<ExperimentStatus> status(String experimentId) {
-        return AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
-                        replyTo -> new Coordinator.GetStatus(experimentId, replyTo), askTimeout, system.scheduler())
-                .thenApply(r -> {
-                    if (r.status() == null) {
-                        throw new IllegalArgumentException(r.error());
-                    }
-                    return r.status();
-                });
-    }
+    CompletionStage<ExperimentStatus> status(String experimentId);
 
-    public CompletionStage<Coordinator.Ack> cancel(String experimentId, String reason) {
-        return AskPattern.ask(coordinator, replyTo -> new Coordinator.Cancel(experimentId, reason, replyTo),
-                askTimeout, system.scheduler());
-    }
+    CompletionStage<Coordinator.Ack> cancel(String experimentId, String reason);
 
-    public CompletionStage<Coordinator.Ack> pause(String experimentId, String trial) {
-        return AskPattern.ask(coordinator, replyTo -> new Coordinator.Pause(experimentId, trial, replyTo), askTimeout,
-                system.scheduler());
-    }
+    CompletionStage<Coordinator.Ack> pause(String experimentId, String trial);
 
-    public CompletionStage<Coordinator.Ack> resume(String experimentId, String trial) {
-        return AskPattern.ask(coordinator, replyTo -> new Coordinator.Resume(experimentId, trial, replyTo),
-                askTimeout, system.scheduler());
-    }
+    CompletionStage<Coordinator.Ack> resume(String experimentId, String trial);
 
-    public CompletionStage<Coordinator.ExperimentList> experiments() {
-        return AskPattern.ask(coordinator, Coordinator.ListExperiments::new, askTimeout, system.scheduler());
+    /** Known experiments and their phase, unreadable journals (and, in process, the trainer slots). */
+    CompletionStage<Coordinator.ExperimentList> experiments();
+
+    /** A handle on one experiment: status, await, cancel. */
+    default ExperimentHandle handle(String experimentId) {
+        return new ExperimentHandle(this, experimentId);
     }
 
     /**
      * Completes with the final status once no trial will run again (all TERMINATED, ERROR or CANCELLED), polling
-     * every {@code poll}; exceptionally with a {@link TimeoutException} after {@code timeout}. Unanswered polls (a
-     * coordinator failing over) are retried until the deadline.
+     * every {@code poll}; exceptionally with a {@link TimeoutException} after {@code timeout}, or with the
+     * IllegalArgumentException of an unknown experiment. Unanswered polls (a coordinator failing over, a node
+     * restarting) are retried until the deadline.
      */
-    public CompletionStage<ExperimentStatus> awaitCompletion(String experimentId, Duration poll, Duration timeout) {
+    default CompletionStage<ExperimentStatus> awaitCompletion(String experimentId, Duration poll, Duration timeout) {
         CompletableFuture<ExperimentStatus> result = new CompletableFuture<>();
         long deadline = System.nanoTime() + timeout.toNanos();
-        pollUntilDone(experimentId, poll, deadline, result, null);
+        Polling.pollUntilDone(this, experimentId, poll, deadline, result, null);
         return result;
     }
 
-    private void pollUntilDone(String id, Duration poll, long deadline, CompletableFuture<ExperimentStatus> result,
-                               ExperimentStatus last) {
-        if (deadline - System.nanoTime() < 0) {
-            result.completeExceptionally(new TimeoutException("experiment " + id + " did not finish in time; last "
-                    + "status:\n" + (last == null ? "none" : last.table())));
-            return;
+    /** The polling behind {@link #awaitCompletion}. */
+    final class Polling {
+        private Polling() {}
+
+        static void pollUntilDone(ExperimentClient client, String id, Duration poll, long deadline,
+                                  CompletableFuture<ExperimentStatus> result, ExperimentStatus last) {
+            if (deadline - System.nanoTime() < 0) {
+                result.completeExceptionally(new TimeoutException("experiment " + id + " did not finish in time; "
+                        + "last status:\n" + (last == null ? "none" : last.table())));
+                return;
+            }
+            client.status(id).whenComplete((s, failure) -> {
+                if (failure != null && unwrap(failure) instanceof IllegalArgumentException iae) {
+                    result.completeExceptionally(iae);
+                } else if (s != null && s.finished()) {
+                    result.complete(s);
+                } else {
+                    CompletableFuture.delayedExecutor(poll.toMillis(), TimeUnit.MILLISECONDS)
+                            .execute(() -> pollUntilDone(client, id, poll, deadline, result, s != null ? s : last));
+                }
+            });
         }
-        status(id).whenComplete((s, failure) -> {
-            if (failure != null && unwrap(failure) instanceof IllegalArgumentException iae) {
-                result.completeExceptionally(iae);
-            } else if (s != null && s.finished()) {
-                result.complete(s);
-            } else {
-                CompletableFuture.delayedExecutor(poll.toMillis(), TimeUnit.MILLISECONDS)
-                        .execute(() -> pollUntilDone(id, poll, deadline, result, s != null ? s : last));
-            }
-        });
-    }
 
-    private static <T> CompletionStage<T> retrying(java.util.function.Supplier<CompletionStage<T>> ask, int tries) {
-        return ask.get().handle((v, e) -> {
-            if (e == null) {
-                return CompletableFuture.completedFuture(v);
+        static Throwable unwrap(Throwable t) {
+            while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+                t = t.getCause();
             }
-            if (tries > 1 && unwrap(e) instanceof TimeoutException) {
-                return retrying(ask, tries - 1).toCompletableFuture();
-            }
-            return CompletableFuture.<T>failedFuture(unwrap(e));
-        }).thenCompose(f -> f);
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+            return t;
+        }
     }
 }

@@ -119,7 +119,7 @@ public final class LocalCluster implements AutoCloseable {
         this.system = system;
         this.host = host;
         this.port = port;
-        this.client = new ExperimentClient(system);
+        this.client = ExperimentClient.inProcess(system);
     }
 
     public static LocalCluster start(Options o) {

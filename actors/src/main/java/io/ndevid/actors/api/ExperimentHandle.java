@@ -1,0 +1,23 @@
+package io.ndevid.actors.api;
+
+import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.experiment.ExperimentStatus;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+
+/** One experiment seen through a client: {@code client.handle(id)}. */
+public record ExperimentHandle(ExperimentClient client, String id) {
+
+    public CompletionStage<ExperimentStatus> status() {
+        return client.status(id);
+    }
+
+    public CompletionStage<ExperimentStatus> await(Duration poll, Duration timeout) {
+        return client.awaitCompletion(id, poll, timeout);
+    }
+
+    public CompletionStage<Coordinator.Ack> cancel(String reason) {
+        return client.cancel(id, reason);
+    }
+}

@@ -1,0 +1,242 @@
+package io.ndevid.actors.http;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.http.javadsl.model.HttpEntity;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.RemoteAddress;
+import akka.http.javadsl.model.StatusCodes;
+import akka.http.javadsl.server.PathMatchers;
+import akka.http.javadsl.server.Route;
+import akka.http.scaladsl.model.EntityStreamSizeException;
+import akka.stream.Materializer;
+import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.actors.grid.GridSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+import static akka.http.javadsl.server.Directives.concat;
+import static akka.http.javadsl.server.Directives.completeWithFuture;
+import static akka.http.javadsl.server.Directives.delete;
+import static akka.http.javadsl.server.Directives.extractClientIP;
+import static akka.http.javadsl.server.Directives.extractRequestEntity;
+import static akka.http.javadsl.server.Directives.get;
+import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static akka.http.javadsl.server.Directives.parameterOptional;
+import static akka.http.javadsl.server.Directives.path;
+import static akka.http.javadsl.server.Directives.pathEnd;
+import static akka.http.javadsl.server.Directives.pathPrefix;
+import static akka.http.javadsl.server.Directives.post;
+
+/**
+ * {@code /api/experiments…}: submit, list, status, trials, cancel, pause/resume a trial, and the event stream. Every
+ * answer comes from the coordinator singleton through its proxy (asked with {@code askTimeout}; no answer → 503).
+ * Writes need the bearer token and are logged.
+ */
+public final class ExperimentRoutes {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentRoutes.class);
+
+    private final ActorSystem<?> system;
+    private final ActorRef<Coordinator.Command> coordinator;
+    private final HttpSettings settings;
+    private final ApiToken token;
+    private final Duration askTimeout;
+    private final ExperimentEvents events;
+
+    public ExperimentRoutes(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
+                            ApiToken token, Duration askTimeout, Duration eventPoll) {
+        this.system = system;
+        this.coordinator = coordinator;
+        this.settings = settings;
+        this.token = token;
+        this.askTimeout = askTimeout;
+        this.events = new ExperimentEvents(this::status, eventPoll);
+    }
+
+    public Route route() {
+        return pathPrefix("api", () -> pathPrefix("experiments", () -> concat(
+                pathEnd(() -> concat(
+                        get(() -> completeWithFuture(list())),
+                        post(() -> authorized("submit", who -> extractRequestEntity(entity ->
+                                completeWithFuture(submit(entity, who))))))),
+                pathPrefix(PathMatchers.segment(), id -> concat(
+                        pathEnd(() -> concat(
+                                get(() -> completeWithFuture(statusResponse(id))),
+                                delete(() -> authorized("cancel", who -> parameterOptional("reason", reason ->
+                                        completeWithFuture(cancel(id, reason, who))))))),
+                        path("trials", () -> get(() -> completeWithFuture(trials(id)))),
+                        path("events", () -> get(() -> events.route(id))),
+                        pathPrefix("trials", () -> pathPrefix(PathMatchers.segment(), trial -> concat(
+                                path("pause", () -> post(() -> authorized("pause", who ->
+                                        completeWithFuture(pauseOrResume(id, trial, true, who))))),
+                                path("resume", () -> post(() -> authorized("resume", who ->
+                                        completeWithFuture(pauseOrResume(id, trial, false, who)))))))))))));
+    }
+
+    /** Runs {@code inner} with a description of the caller when the bearer token matches; else 401. */
+    private Route authorized(String action, java.util.function.Function<String, Route> inner) {
+        return extractClientIP(ip -> optionalHeaderValueByName("Authorization", header -> {
+            String who = describe(ip);
+            if (!token.authorizes(header.orElse(null))) {
+                LOG.warn("HTTP API: {} refused for {}: {} token", action, who,
+                        header.isPresent() ? "wrong" : "no");
+                return completeWithFuture(CompletableFuture.completedFuture(ApiJson.error(StatusCodes.UNAUTHORIZED,
+                        header.isPresent() ? "wrong token (Authorization: Bearer <the token in " + token.file() + ">)"
+                                : "this needs the API token: Authorization: Bearer <the token in " + token.file()
+                                + ">")));
+            }
+            return inner.apply(who);
+        }));
+    }
+
+    private static String describe(RemoteAddress ip) {
+        return ip.getAddress().map(a -> a.getHostAddress()).orElse("an unknown address");
+    }
+
+    private CompletionStage<HttpResponse> submit(HttpEntity entity, String who) {
+        Materializer mat = Materializer.matFromSystem(system);
+        long max = settings.maxSpecBytes();
+        if (entity.getContentLengthOption().isPresent() && entity.getContentLengthOption().getAsLong() > max) {
+            return done(tooLarge(entity.getContentLengthOption().getAsLong()));
+        }
+        return entity.withSizeLimit(max).toStrict(askTimeout.toMillis(), mat).handle((strict, failure) -> {
+            if (failure != null) {
+                Throwable cause = unwrap(failure);
+                return CompletableFuture.completedFuture(cause instanceof EntityStreamSizeException
+                        ? tooLarge(-1) : ApiJson.error(StatusCodes.BAD_REQUEST, "cannot read the request body: "
+                        + cause.getMessage()));
+            }
+            String body = strict.getData().decodeString(StandardCharsets.UTF_8);
+            GridSpec grid;
+            try {
+                grid = GridSpec.parse(body);
+                grid.expand(); // a grid whose points are not valid trials is the client's mistake: 400, not 409
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.completedFuture(ApiJson.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+            }
+            return ask(() -> AskPattern.<Coordinator.Command, Coordinator.SubmitReply>ask(coordinator,
+                    r -> new Coordinator.Submit(grid, r), askTimeout, system.scheduler()), reply -> {
+                if (reply instanceof Coordinator.Accepted a) {
+                    LOG.info("HTTP API: {} submitted experiment {} ({} trials{})", who, a.experimentId(),
+                            a.trials().size(), a.alreadyKnown() ? ", already known" : "");
+                    return ApiJson.response(a.alreadyKnown() ? StatusCodes.OK : StatusCodes.CREATED, a);
+                }
+                Coordinator.Rejected r = (Coordinator.Rejected) reply;
+                LOG.info("HTTP API: {} submitted experiment {}: rejected: {}", who, r.experimentId(), r.reason());
+                return ApiJson.error(StatusCodes.CONFLICT, r.reason());
+            }).toCompletableFuture();
+        }).thenCompose(f -> f);
+    }
+
+    private HttpResponse tooLarge(long bytes) {
+        return ApiJson.error(StatusCodes.BAD_REQUEST, "the grid spec is larger than ndevid.http.max-spec-bytes ("
+                + settings.maxSpecBytes() + " bytes)" + (bytes > 0 ? ": " + bytes + " bytes" : ""));
+    }
+
+    private CompletionStage<HttpResponse> list() {
+        return ask(() -> AskPattern.<Coordinator.Command, Coordinator.ExperimentList>ask(coordinator,
+                Coordinator.ListExperiments::new, askTimeout, system.scheduler()), l -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("experiments", l.experiments());
+            body.put("unreadable", l.unreadable());
+            return ApiJson.ok(body);
+        });
+    }
+
+    /** The status, or empty with the coordinator's reason (unknown / unreadable). */
+    CompletionStage<StatusOrError> status(String id) {
+        return AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
+                        r -> new Coordinator.GetStatus(id, r), askTimeout, system.scheduler())
+                .thenApply(r -> new StatusOrError(r.status(), r.error()));
+    }
+
+    /** What a status ask gave: a status, or the coordinator's reason it has none. */
+    record StatusOrError(ExperimentStatus status, String error) {
+        boolean unknown() {
+            return status == null && error != null && error.startsWith("unknown experiment");
+        }
+
+        HttpResponse failure() {
+            return ApiJson.error(unknown() ? StatusCodes.NOT_FOUND : StatusCodes.INTERNAL_SERVER_ERROR, error);
+        }
+    }
+
+    private CompletionStage<HttpResponse> statusResponse(String id) {
+        return ask(() -> status(id), s -> s.status() != null ? ApiJson.ok(s.status()) : s.failure());
+    }
+
+    private CompletionStage<HttpResponse> trials(String id) {
+        return ask(() -> status(id), s -> s.status() != null ? ApiJson.ok(s.status().trials()) : s.failure());
+    }
+
+    private CompletionStage<HttpResponse> cancel(String id, Optional<String> reason, String who) {
+        String why = reason.orElse("cancelled through the HTTP API by " + who);
+        return ask(() -> AskPattern.<Coordinator.Command, Coordinator.Ack>ask(coordinator,
+                r -> new Coordinator.Cancel(id, why, r), askTimeout, system.scheduler()), ack -> {
+            LOG.info("HTTP API: {} cancelled experiment {} ({}): {}", who, id, why, ack.message());
+            if (!ack.ok()) {
+                return ApiJson.error(ack.message().startsWith("unknown experiment") ? StatusCodes.NOT_FOUND
+                        : StatusCodes.CONFLICT, ack.message());
+            }
+            return ApiJson.ok(ack);
+        });
+    }
+
+    private CompletionStage<HttpResponse> pauseOrResume(String id, String trial, boolean pause, String who) {
+        return ask(() -> AskPattern.<Coordinator.Command, Coordinator.Ack>ask(coordinator,
+                r -> pause ? new Coordinator.Pause(id, trial, r) : new Coordinator.Resume(id, trial, r), askTimeout,
+                system.scheduler()), ack -> {
+            LOG.info("HTTP API: {} {} {} / {}: {}", who, pause ? "paused" : "resumed", id, trial, ack.message());
+            if (!ack.ok()) {
+                return ApiJson.error(ack.message().startsWith("unknown trial") ? StatusCodes.NOT_FOUND
+                        : StatusCodes.CONFLICT, ack.message());
+            }
+            return ApiJson.ok(ack);
+        });
+    }
+
+    /** Asks, maps the answer; an unanswered ask is 503. */
+    private <T> CompletionStage<HttpResponse> ask(Supplier<CompletionStage<T>> ask,
+                                                  java.util.function.Function<T, HttpResponse> answer) {
+        return ask.get().handle((v, e) -> {
+            if (e == null) {
+                return answer.apply(v);
+            }
+            return unavailable(unwrap(e));
+        });
+    }
+
+    HttpResponse unavailable(Throwable e) {
+        if (e instanceof TimeoutException) {
+            return ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer within "
+                    + askTimeout.toSeconds() + " s (no coordinator node up, or it is failing over); retry");
+        }
+        return ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator is not reachable: " + e.getMessage());
+    }
+
+    private static CompletionStage<HttpResponse> done(HttpResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
