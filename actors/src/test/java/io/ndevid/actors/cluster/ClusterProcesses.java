@@ -28,19 +28,7 @@ import java.util.stream.Stream;
 final class ClusterProcesses implements AutoCloseable {
 
     static final String HOST = "127.0.0.1";
-    /** TEMPORARY: whether {@code ndevid node} has the HTTP API yet (branch http). */
-    static final boolean HTTP = java.util.Arrays.stream(io.ndevid.cli.NdevidCli.class.getPackage().getName()
-            .isEmpty() ? new java.lang.reflect.Field[0] : nodeCommandFields()).anyMatch(f -> f.getName().contains("http"));
-
-    private static java.lang.reflect.Field[] nodeCommandFields() {
-        try {
-            return Class.forName("io.ndevid.cli.NodeCommand").getDeclaredFields();
-        } catch (ClassNotFoundException e) {
-            return new java.lang.reflect.Field[0];
-        }
-    }
     private static final Pattern API_LINE = Pattern.compile("ndevid API: (http://[^/\\s]+/)");
-
     /** A node JVM. {@code api} is its HTTP base URL once it printed it (coordinator-role nodes), else null. */
     static final class Node {
         final String name;
@@ -132,7 +120,7 @@ final class ClusterProcesses implements AutoCloseable {
             cmd.add("--slots");
             cmd.add("1");
         }
-        if (roles.contains(ClusterConfig.COORDINATOR) && HTTP) {
+        if (roles.contains(ClusterConfig.COORDINATOR)) {
             cmd.add("--http-port");
             cmd.add("0");
         }
@@ -163,7 +151,7 @@ final class ClusterProcesses implements AutoCloseable {
                 n.api = m.group(1);
             }
             boolean up = log.contains("ndevid node " + n.name + ": roles");
-            if (up && (!coordinator || !HTTP || n.api != null)) {
+            if (up && (!coordinator || n.api != null)) {
                 remember(n);
                 return;
             }

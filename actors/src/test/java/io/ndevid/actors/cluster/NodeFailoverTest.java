@@ -14,6 +14,7 @@ import io.ndevid.actors.testing.TestSpecs;
 import io.ndevid.actors.testing.TinyGanExecutor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,14 +62,29 @@ class NodeFailoverTest {
     private ClusterApi api;
 
     @AfterEach
-    void cleanUp() {
-        if (api != null) {
-            api.close();
-        }
+    void cleanUp(TestInfo info) throws IOException {
         if (cluster != null) {
             cluster.close();
+            keepLogs(info);
             List<ProcessHandle> left = cluster.alive();
             assertTrue(left.isEmpty(), "processes left behind: " + left);
+        }
+    }
+
+    /** {@code -Dndevid.test.keep-logs=DIR}: node logs, trainer logs and journals to DIR/<test>/ for a look by hand. */
+    private void keepLogs(TestInfo info) throws IOException {
+        String keep = System.getProperty("ndevid.test.keep-logs");
+        if (keep == null || keep.isBlank()) {
+            return;
+        }
+        Path to = Path.of(keep).resolve(info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
+        try (var files = Files.walk(tmp)) {
+            for (Path f : files.filter(Files::isRegularFile).filter(f -> f.toString().endsWith(".log")
+                    || f.toString().endsWith(".jsonl") || f.toString().endsWith("results.json")).toList()) {
+                Path dest = to.resolve(tmp.relativize(f).toString());
+                Files.createDirectories(dest.getParent());
+                Files.copy(f, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
@@ -116,15 +132,17 @@ class NodeFailoverTest {
         var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
         cluster.awaitUp(b, NODE_UP);
         cluster.awaitUp(c, NODE_UP);
-        api = ClusterApi.connect(a, cluster, tmp);
+        api = ready(a);
 
         GridSpec grid = TestSpecs.grid("failover-worker", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
         TrialStatus victim = awaitTrial(grid.name(), t -> t.slot() != null && t.slot().startsWith("b/")
                 && t.iteration() >= 2 * CHECKPOINT_INTERVAL && t.iteration() < ITERATIONS - CHECKPOINT_INTERVAL);
+        long killedAt = System.nanoTime();
         cluster.kill(b);
 
         ExperimentStatus done = awaitFinished(grid.name());
+        System.out.printf("grid finished %.1f s after worker b was killed%n", (System.nanoTime() - killedAt) / 1e9);
         assertAllTerminatedOnce(grid.name(), done);
         TrialStatus killed = done.trial(victim.name()).orElseThrow();
         List<Attempt> attempts = killed.attempts();
@@ -151,18 +169,26 @@ class NodeFailoverTest {
         var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
         cluster.awaitUp(b, NODE_UP);
         cluster.awaitUp(c, NODE_UP);
-        api = ClusterApi.connect(a, cluster, tmp);
+        api = ready(a);
 
         GridSpec grid = TestSpecs.grid("failover-coordinator", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
         TrialStatus victim = awaitTrial(grid.name(), t -> t.slot() != null && t.slot().startsWith("a/")
                 && t.iteration() >= 2 * CHECKPOINT_INTERVAL && t.iteration() < ITERATIONS - CHECKPOINT_INTERVAL);
         ExperimentStatus before = api.status(grid.name());
+        long killedAt = System.nanoTime();
         cluster.kill(a);
-        api.close();
-        api = ClusterApi.connect(b, cluster, tmp);
+        api = new ClusterApi(b, tmp.resolve("experiments"));
+        // B's API answers all along; it is ready again once the coordinator singleton runs on B
+        int ready;
+        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - killedAt < GRID_DONE.toNanos()) {
+            Thread.sleep(250);
+        }
+        assertEquals(200, ready, "B's /ready after A's death\n" + cluster.logs());
+        System.out.printf("coordinator on B ready %.1f s after A was killed%n", (System.nanoTime() - killedAt) / 1e9);
 
         ExperimentStatus done = awaitFinished(grid.name());
+        System.out.printf("grid finished %.1f s after node a was killed%n", (System.nanoTime() - killedAt) / 1e9);
         assertAllTerminatedOnce(grid.name(), done);
         TrialStatus killed = done.trial(victim.name()).orElseThrow();
         List<Attempt> attempts = killed.attempts();
@@ -182,11 +208,25 @@ class NodeFailoverTest {
         }
     }
 
+    /** {@code node}'s API once {@code /ready} answers 200 (the node is Up and the coordinator answers). */
+    private ClusterApi ready(ClusterProcesses.Node node) throws Exception {
+        ClusterApi a = new ClusterApi(node, tmp.resolve("experiments"));
+        long deadline = System.nanoTime() + NODE_UP.toNanos();
+        while (a.probe("ready") != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(node + ": /ready not 200 within " + NODE_UP.toSeconds() + " s\n"
+                        + cluster.logs());
+            }
+            Thread.sleep(250);
+        }
+        return a;
+    }
+
     private TrialStatus awaitTrial(String id, Predicate<TrialStatus> p) throws Exception {
         long deadline = System.nanoTime() + GRID_DONE.toNanos();
         while (System.nanoTime() < deadline) {
             ExperimentStatus s = api.status(id);
-            if (s != null) {
+            {
                 for (TrialStatus t : s.trials()) {
                     if (t.state() == TrialState.RUNNING && p.test(t)) {
                         return t;
@@ -205,8 +245,8 @@ class NodeFailoverTest {
         while (System.nanoTime() < deadline) {
             try {
                 last = api.status(id);
-            } catch (Exception e) {
-                last = null; // the new coordinator is not up yet
+            } catch (IOException e) {
+                last = null; // no coordinator yet (503): it is failing over
             }
             if (last != null && last.phase() != ExperimentState.Phase.RUNNING) {
                 return last;
