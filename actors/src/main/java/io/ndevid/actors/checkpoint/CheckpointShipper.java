@@ -177,12 +177,13 @@ public final class CheckpointShipper implements AutoCloseable {
     /** {@code <runDir>/transfers.jsonl}: what was shipped to the store, how big, how long it took. */
     public static final String TRANSFERS_FILE = "transfers.jsonl";
 
-    private static boolean sharesDataDir(CheckpointActor.UploadChannel up) {
+    /** Whether this process sees {@code up}'s store id file in the store's data directory (i.e. shares it). */
+    static boolean sharesDataDir(CheckpointActor.UploadChannel up) {
         if (up.storeId() == null || up.dataDir() == null) {
             return false;
         }
         try {
-            Path id = Path.of(up.dataDir()).resolve(CheckpointActor.STORE_ID_FILE);
+            Path id = CheckpointActor.storeIdFile(Path.of(up.dataDir()), up.storeId());
             return Files.isRegularFile(id) && Files.readString(id).trim().equals(up.storeId());
         } catch (IOException | RuntimeException e) {
             return false;

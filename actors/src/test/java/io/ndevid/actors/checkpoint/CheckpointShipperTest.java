@@ -119,6 +119,28 @@ class CheckpointShipperTest {
             testKit.stop(store);
         }
         assertEquals(CheckpointShipper.Mode.SHARED_FS, CheckpointShipper.Mode.parse("shared-fs"));
+        assertEquals(CheckpointShipper.Mode.AUTO, CheckpointShipper.Mode.parse("auto"));
         assertThrows(IllegalArgumentException.class, () -> CheckpointShipper.Mode.parse("nfs"));
+    }
+
+    @Test
+    void twoStoresOnOneSharedDirectoryAreBothSeenAsShared() throws Exception {
+        // two coordinator-role nodes (the singleton's fail-over pair) each run a store on the same shared directory
+        Path shared = dir.resolve("shared");
+        ActorRef<CheckpointActor.Command> first = testKit.spawn(CheckpointActor.create(shared));
+        var probe = testKit.<CheckpointActor.UploadChannel>createTestProbe();
+        first.tell(new CheckpointActor.GetUploadChannel(probe.getRef()));
+        CheckpointActor.UploadChannel a = probe.receiveMessage();
+        ActorRef<CheckpointActor.Command> second = testKit.spawn(CheckpointActor.create(shared));
+        second.tell(new CheckpointActor.GetUploadChannel(probe.getRef()));
+        CheckpointActor.UploadChannel b = probe.receiveMessage();
+        assertTrue(!a.storeId().equals(b.storeId()), "each store has its own id");
+        assertTrue(CheckpointShipper.sharesDataDir(a), "the first store's id is not hidden by the second's");
+        assertTrue(CheckpointShipper.sharesDataDir(b));
+        var other = new CheckpointActor.UploadChannel(null, 0, "0123-not-a-store", shared.toString());
+        assertTrue(!CheckpointShipper.sharesDataDir(other), "an id nobody wrote here: not shared");
+        testKit.stop(first);
+        testKit.stop(second);
+        assertTrue(!Files.exists(CheckpointActor.storeIdFile(shared, a.storeId())), "a stopped store removes its id");
     }
 }
