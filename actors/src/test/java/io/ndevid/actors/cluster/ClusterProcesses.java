@@ -79,7 +79,11 @@ final class ClusterProcesses implements AutoCloseable {
         this.logDir = logDir;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.commonArgs = List.copyOf(commonArgs);
+        Runtime.getRuntime().addShutdownHook(cleanupHook);
     }
+
+    /** Also on System.exit / Ctrl-C of the test JVM: no node outlives it. */
+    private final Thread cleanupHook = new Thread(this::killAll, "cluster-processes-cleanup");
 
     static int freePort() {
         try (ServerSocket s = new ServerSocket()) {
@@ -125,6 +129,9 @@ final class ClusterProcesses implements AutoCloseable {
             cmd.add("0");
         }
         cmd.addAll(commonArgs);
+        // if this JVM dies without cleaning up (a crash, System.exit), the node stops itself and its trainers
+        cmd.add("--parent-pid");
+        cmd.add(Long.toString(ProcessHandle.current().pid()));
         Files.createDirectories(logDir);
         Path log = logDir.resolve(name + ".log");
         Files.writeString(log, String.join(" ", cmd) + "\n");
@@ -139,7 +146,7 @@ final class ClusterProcesses implements AutoCloseable {
 
     /**
      * Waits until the node printed that it is up (and, on a coordinator-role node, its API address) and, on a
-     * worker, that its trainer process is listed; fails with the logs if it exits or the time runs out.
+     * worker, that its trainer process is up; fails with the logs if it exits or the time runs out.
      */
     void awaitUp(Node n, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -151,7 +158,10 @@ final class ClusterProcesses implements AutoCloseable {
                 n.api = m.group(1);
             }
             boolean up = log.contains("ndevid node " + n.name + ": roles");
-            if (up && (!coordinator || n.api != null)) {
+            // a worker's one trainer (slot 0) has joined too: a kill then meets a settled cluster of Up members
+            boolean trainerUp = !n.roles.contains(ClusterConfig.WORKER) || read(dataDir.resolve("logs").resolve(n.name)
+                    .resolve("trainer-0.log")).contains("ndevid node " + n.name + ": roles [trainer] up at");
+            if (up && trainerUp && (!coordinator || n.api != null)) {
                 remember(n);
                 return;
             }
@@ -172,7 +182,7 @@ final class ClusterProcesses implements AutoCloseable {
     }
 
     /** {@code kill -9} of the node's whole process tree (trainers first, so none sees its agent go and leaves). */
-    void kill(Node n) throws InterruptedException {
+    synchronized void kill(Node n) throws InterruptedException {
         remember(n);
         List<ProcessHandle> tree = new ArrayList<>(n.process.toHandle().descendants().toList());
         tree.add(n.process.toHandle());
@@ -237,6 +247,15 @@ final class ClusterProcesses implements AutoCloseable {
     /** Kills every node's tree and waits for all of them, trainers included. */
     @Override
     public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs killAll
+        }
+        killAll();
+    }
+
+    private synchronized void killAll() {
         for (Node n : nodes.values()) {
             try {
                 kill(n);
