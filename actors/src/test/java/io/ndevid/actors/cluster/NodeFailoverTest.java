@@ -12,6 +12,7 @@ import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.testing.TestSpecs;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -51,7 +52,7 @@ class NodeFailoverTest {
     private static final int ITERATIONS = 40;
     private static final int CHECKPOINT_INTERVAL = 4;
     private static final Duration NODE_UP = Duration.ofSeconds(120);
-    private static final Duration GRID_DONE = Duration.ofSeconds(240);
+    private static final Duration GRID_DONE = Duration.ofSeconds(360);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -120,7 +121,7 @@ class NodeFailoverTest {
     }
 
     @Test
-    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void aKilledWorkerNodesTrialResumesElsewhere() throws Exception {
         cluster = cluster();
         int pa = ClusterProcesses.freePort();
@@ -154,8 +155,14 @@ class NodeFailoverTest {
                 "resumed from its checkpoint, not from 0: " + attempts);
     }
 
+    /**
+     * {@code slow} (runs with {@code -Plong}): each scenario takes ~1-1.5 min on a quiet machine but ~4 min on the
+     * shared 2-core one at load 20 (measured 231 s here vs 226 s for the worker kill), so only one of the two is in
+     * the default build: this one, the slower (fail-over + reclaim-timeout), is not.
+     */
     @Test
-    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    @Tag("slow")
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void theCoordinatorFailsOverWhenItsNodeIsKilled() throws Exception {
         cluster = cluster();
         int pa = ClusterProcesses.freePort();
