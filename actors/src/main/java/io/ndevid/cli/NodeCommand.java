@@ -41,6 +41,8 @@ import java.util.concurrent.Callable;
  * </pre>
  *
  * Trainer processes ({@code --role trainer --slot K}) are started by their worker's node agent, not by hand.
+ * Coordinator nodes also serve the HTTP JSON API ({@code --http-host}, default 127.0.0.1; {@code --http-port}, default
+ * 8787) and print {@code ndevid API: http://HOST:PORT/ (token in DIR/token)} once the node is up.
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run a cluster node: the experiment "
         + "coordinator, a worker (its node agent starts one trainer process per slot), or — started by a node agent — "
@@ -93,7 +95,8 @@ final class NodeCommand implements Callable<Integer> {
     Integer joinTimeout;
 
     @Option(names = "--http-host", description = "Coordinator nodes: interface of the HTTP API (default: "
-            + "ndevid.http.host, 127.0.0.1 — this machine only; 0.0.0.0 exposes it: put a firewall or TLS proxy in front).")
+            + "ndevid.http.host, 127.0.0.1 — this machine only; 0.0.0.0 exposes it: put a firewall or TLS proxy in "
+            + "front).")
     String httpHost;
 
     @Option(names = "--http-port", description = "Coordinator nodes: port of the HTTP API (default: ndevid.http.port, "
@@ -139,7 +142,7 @@ final class NodeCommand implements Callable<Integer> {
         if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
             throw new IllegalArgumentException("--node-id must be 1-64 of [A-Za-z0-9._-], got '" + id + "'");
         }
-        resolvable(host);
+        resolvable("--host", host);
         int p = port != null ? port : ClusterConfig.roleFile(roleList.get(0), configDir).resolve()
                 .getInt("akka.remote.artery.canonical.port");
         if (p < 0 || p > 65535) {
@@ -164,7 +167,7 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--http-port must be in [0, 65535], got " + httpPort);
         }
         if (httpHost != null) {
-            resolvable(httpHost);
+            resolvable("--http-host", httpHost);
         }
 
         Map<String, Object> overrides = new HashMap<>();
@@ -185,6 +188,14 @@ final class NodeCommand implements Callable<Integer> {
         Config c = ClusterConfig.load(new ClusterConfig.NodeAddress(roleList, host, p, seedList), configDir, config,
                 overrides);
         Duration join = joinTimeout != null ? Duration.ofSeconds(joinTimeout) : c.getDuration("ndevid.join-timeout");
+        HttpSettings http = roleList.contains(ClusterConfig.COORDINATOR) ? HttpSettings.fromConfig(c) : null;
+        if (http != null && http.port() != 0) {
+            try {
+                ensurePortFree(http.host(), http.port());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("the HTTP API " + e.getMessage().replace("--port", "--http-port"));
+            }
+        }
 
         NodeSettings worker = roleList.contains(ClusterConfig.WORKER)
                 ? NodeSettings.fromConfig(c, id, host, seedList, slots, configDir, config) : null;
@@ -216,10 +227,10 @@ final class NodeCommand implements Callable<Integer> {
         out().printf("ndevid node %s: roles %s up at %s:%d (seeds %s, data %s)%s%n", id, roleList, host,
                 system.address().getPort().orElse(p), seedList, c.getString("ndevid.data-dir"),
                 worker == null ? "" : ", slots " + worker.devices());
-        if (roleList.contains(ClusterConfig.COORDINATOR)) {
+        if (http != null) {
             HttpApi api;
             try {
-                api = HttpApi.start(system, HttpSettings.fromConfig(c), List.of());
+                api = HttpApi.start(system, http, List.of());
             } catch (RuntimeException e) {
                 system.terminate();
                 system.getWhenTerminated().toCompletableFuture().join();
@@ -232,11 +243,11 @@ final class NodeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void resolvable(String host) {
+    private static void resolvable(String flag, String host) {
         try {
             InetAddress.getByName(host);
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("--host '" + host + "' does not resolve");
+            throw new IllegalArgumentException(flag + " '" + host + "' does not resolve");
         }
     }
 

@@ -40,7 +40,8 @@ class NodeCommandTest {
         assertTrue(run("--help").out().contains("node"));
         Run r = run("node", "--help");
         assertEquals(0, r.code());
-        for (String flag : new String[] {"--role", "--host", "--port", "--seed", "--slots", "--dir", "--config-dir"}) {
+        for (String flag : new String[] {"--role", "--host", "--port", "--seed", "--slots", "--dir", "--config-dir",
+            "--http-host", "--http-port"}) {
             assertTrue(r.out().contains(flag), flag + " in\n" + r.out());
         }
     }
@@ -56,6 +57,10 @@ class NodeCommandTest {
         assertFails(2, "--slots needs the worker role", "node", "--role", "coordinator", "--slots", "2");
         assertFails(2, "--slots must be ≥ 0", "node", "--role", "worker", "--slots", "-1", "--seed", "h:1");
         assertFails(2, "--port must be in [0, 65535]", "node", "--role", "coordinator", "--port", "70000");
+        assertFails(2, "--http-port must be in [0, 65535]", "node", "--role", "coordinator", "--port", "25999",
+                "--http-port", "-1");
+        assertFails(2, "--http-host 'no-such-host.invalid' does not resolve", "node", "--role", "coordinator",
+                "--port", "25999", "--http-host", "no-such-host.invalid");
         assertFails(2, "the first node (no --seed) needs a fixed --port", "node", "--role", "coordinator",
                 "--port", "0");
         assertFails(2, "a trainer process has the trainer role only", "node", "--role", "trainer,worker", "--slot",
@@ -75,6 +80,20 @@ class NodeCommandTest {
             int port = taken.getLocalPort();
             assertFails(2, "port " + port + " on 127.0.0.1 is in use", "node", "--role", "coordinator", "--port",
                     Integer.toString(port));
+        }
+    }
+
+    @Test
+    void anHttpPortInUseIsNamedBeforeTheNodeStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(); ServerSocket artery = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            artery.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            int port = taken.getLocalPort();
+            int free = artery.getLocalPort();
+            artery.close();
+            assertFails(2, "the HTTP API port " + port + " on 127.0.0.1 is in use (another ndevid node?); choose "
+                    + "another --http-port", "node", "--role", "coordinator", "--port", Integer.toString(free),
+                    "--http-port", Integer.toString(port));
         }
     }
 
@@ -105,7 +124,8 @@ class NodeCommandTest {
         }
         long t0 = System.nanoTime();
         assertFails(1, "could not join the cluster through seed(s) [127.0.0.1:" + closed + "] within 2 s", "node",
-                "--role", "coordinator", "--port", "0", "--seed", "127.0.0.1:" + closed, "--join-timeout", "2");
+                "--role", "coordinator", "--port", "0", "--seed", "127.0.0.1:" + closed, "--join-timeout", "2",
+                "--http-port", "0"); // not the default 8787: another node on this machine may hold it
         assertTrue((System.nanoTime() - t0) / 1e9 < 30, "bounded wait");
     }
 }

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@link ExperimentClient} over a coordinator node's HTTP JSON API ({@code ExperimentClient.connect}). Plain
@@ -47,7 +48,8 @@ public final class HttpExperimentClient implements ExperimentClient {
         }
         this.base = URI.create(s.endsWith("/") ? s : s + "/");
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     public URI base() {
@@ -199,8 +201,7 @@ public final class HttpExperimentClient implements ExperimentClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private static CompletionStage<String> retryingUnavailable(java.util.function.Supplier<CompletionStage<String>> call,
-                                                               int tries) {
+    private static CompletionStage<String> retryingUnavailable(Supplier<CompletionStage<String>> call, int tries) {
         return call.get().handle((v, e) -> {
             if (e == null) {
                 return CompletableFuture.completedFuture(v);

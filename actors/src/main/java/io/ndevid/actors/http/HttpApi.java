@@ -90,16 +90,21 @@ public final class HttpApi implements AutoCloseable {
         }
         b.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
         HttpApi api = new HttpApi(b, token, settings.host());
-        LOG.info("{}", api.banner());
+        LOG.info("HTTP API bound to {} (token {})", api.address(), token.file());
         return api;
     }
 
     /** The whole route, sealed: JSON errors for rejections, exceptions and request timeouts. */
     static Route route(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
                        ApiToken token, List<Route> extra) {
+        return route(system, coordinator, settings, token, extra, ASK_TIMEOUT, READY_TIMEOUT);
+    }
+
+    static Route route(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
+                       ApiToken token, List<Route> extra, Duration askTimeout, Duration readyTimeout) {
         List<Route> all = new ArrayList<>();
-        all.add(new HealthRoutes(system, coordinator, READY_TIMEOUT).route());
-        all.add(new ExperimentRoutes(system, coordinator, settings, token, ASK_TIMEOUT, EVENT_POLL).route());
+        all.add(new HealthRoutes(system, coordinator, readyTimeout).route());
+        all.add(new ExperimentRoutes(system, coordinator, settings, token, askTimeout, EVENT_POLL).route());
         all.addAll(extra);
         Route inner = withRequestTimeoutResponse(request -> ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE,
                 "the request took too long (is the coordinator up?)"), () -> concat(all.get(0),
