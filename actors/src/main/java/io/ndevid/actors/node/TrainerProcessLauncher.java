@@ -21,9 +21,14 @@ public final class TrainerProcessLauncher {
 
     public static final String MAIN_CLASS = "io.ndevid.cli.NdevidCli";
 
-    /** System properties a trainer inherits from its agent: engine caches and offline switches, log config. */
+    /**
+     * System properties a trainer inherits from its agent: engine caches and offline switches, log config, ndevid
+     * settings, and cluster settings ({@code -Dakka.cluster.split-brain-resolver.stable-after=…}: the failure
+     * detector and the resolver must agree across members; a trainer's own host, port, seeds and roles are flags,
+     * which win over system properties).
+     */
     static final List<String> FORWARDED_PROPERTY_PREFIXES = List.of("ai.djl.", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR",
-            "org.bytedeco.", "logback.configurationFile", "ndevid.", "PYTORCH_");
+            "org.bytedeco.", "logback.configurationFile", "ndevid.", "PYTORCH_", "akka.cluster.");
 
     /**
      * How to start a trainer JVM.

@@ -78,14 +78,18 @@ class NodeAgentTest {
     @Test
     void theCurrentJvmLaunchForwardsEngineProperties() {
         System.setProperty("ndevid.test.forwarded", "yes");
+        System.setProperty("akka.cluster.ndevid-test-forwarded", "7s"); // a key Akka does not read
         try {
             var launch = TrainerProcessLauncher.Launch.currentJvm(List.of("-Xmx1g"), "production", null);
             assertTrue(launch.jvmOptions().contains("-Dndevid.test.forwarded=yes"), launch.jvmOptions().toString());
+            assertTrue(launch.jvmOptions().contains("-Dakka.cluster.ndevid-test-forwarded=7s"),
+                    "resolver settings agree across members: " + launch.jvmOptions());
             assertEquals("-Xmx1g", launch.jvmOptions().get(0));
             assertEquals(System.getProperty("java.class.path"), launch.classPath());
             assertTrue(Files.isExecutable(Path.of(launch.javaBin())), launch.javaBin());
         } finally {
             System.clearProperty("ndevid.test.forwarded");
+            System.clearProperty("akka.cluster.ndevid-test-forwarded");
         }
     }
 
