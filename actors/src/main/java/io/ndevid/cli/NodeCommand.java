@@ -206,7 +206,7 @@ final class NodeCommand implements Callable<Integer> {
         }
 
         NodeSettings worker = roleList.contains(ClusterConfig.WORKER)
-                ? NodeSettings.fromConfig(c, id, host, seedList, slots, configDir) : null;
+                ? NodeSettings.fromConfig(c, id, host, seedList, slots, configDir, config) : null;
         List<NodePlan.Trainer> trainers = new ArrayList<>();
         if (trainer) {
             // fail here, with the reason, rather than on the first trial

@@ -55,7 +55,8 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
 
     /**
      * {@code channel} is null when this store takes no transfers. {@code storeId} is also written to
-     * {@code <dataDir>/.ndevid-store-id}: a trainer that reads the same id there shares the data directory.
+     * {@code <dataDir>/.ndevid-stores/<storeId>} ({@link #storeIdFile}): a trainer that reads the same id there shares
+     * the data directory. One file per store: several coordinator nodes sharing a directory each run a store.
      */
     public record UploadChannel(String channel, int streamId, String storeId, String dataDir)
             implements CborSerializable {
@@ -158,19 +159,32 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
         }
         try {
             Files.createDirectories(dataDir);
-            Path id = dataDir.resolve(STORE_ID_FILE);
-            Path tmp = dataDir.resolve(STORE_ID_FILE + ".tmp-" + storeId);
+            Path id = storeIdFile(dataDir, storeId);
+            Files.createDirectories(id.getParent());
+            Path tmp = id.resolveSibling(storeId + ".tmp");
             Files.writeString(tmp, storeId);
             Files.move(tmp, id, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            context.getLog().warn("cannot write {} in {}: {}", STORE_ID_FILE, dataDir, e.getMessage());
+            context.getLog().warn("cannot write {}/{} in {}: {}", STORE_ID_DIR, storeId, dataDir, e.getMessage());
         }
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     }
 
-    /** The file in the data directory that names the store (trainers compare it to tell a shared directory). */
-    public static final String STORE_ID_FILE = ".ndevid-store-id";
+    /**
+     * The folder in the data directory where each store leaves a file named by its id (trainers look for it to tell
+     * a shared directory). A file per store, not one for all: with two coordinator nodes on one shared directory, the
+     * second store's id must not hide the first one's (its trainers would ship over Aeron what they could copy).
+     */
+    public static final String STORE_ID_DIR = ".ndevid-stores";
+
+    /** The file that names store {@code storeId} in {@code dataDir}. */
+    public static Path storeIdFile(Path dataDir, String storeId) {
+        if (!storeId.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new IllegalArgumentException("bad store id '" + storeId + "'");
+        }
+        return dataDir.resolve(STORE_ID_DIR).resolve(storeId);
+    }
 
     /** Where a trial's best-IS checkpoint is stored. */
     public static Path storedBestPath(Path dataDir, String experimentId, String trial) {
@@ -216,6 +230,11 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
                 })
                 .onSignal(akka.actor.typed.PostStop.class, s -> {
                     io.shutdown();
+                    try {
+                        Files.deleteIfExists(storeIdFile(dataDir, storeId));
+                    } catch (IOException e) {
+                        context.getLog().debug("cannot remove the store id file: {}", e.getMessage());
+                    }
                     return this;
                 })
                 .build();

@@ -28,9 +28,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -153,10 +156,9 @@ public final class CheckpointShipper implements AutoCloseable {
         if (mode == Mode.SHARED_FS) {
             return new Shipped(List.of());
         }
-        ActorRef<CheckpointActor.Command> store = findStore();
-        CheckpointActor.UploadChannel up = AskPattern.<CheckpointActor.Command, CheckpointActor.UploadChannel>ask(
-                store, CheckpointActor.GetUploadChannel::new, timeout, system.scheduler())
-                .toCompletableFuture().get();
+        Reached reached = reachStore();
+        ActorRef<CheckpointActor.Command> store = reached.store();
+        CheckpointActor.UploadChannel up = reached.up();
         if (mode == Mode.AUTO && sharesDataDir(up)) {
             return new Shipped(List.of());
         }
@@ -190,19 +192,49 @@ public final class CheckpointShipper implements AutoCloseable {
     /** {@code <runDir>/transfers.jsonl}: what was shipped to the store, how big, how long it took. */
     public static final String TRANSFERS_FILE = "transfers.jsonl";
 
-    private static boolean sharesDataDir(CheckpointActor.UploadChannel up) {
+    /** Whether this process sees {@code up}'s store id file in the store's data directory (i.e. shares it). */
+    static boolean sharesDataDir(CheckpointActor.UploadChannel up) {
         if (up.storeId() == null || up.dataDir() == null) {
             return false;
         }
         try {
-            Path id = Path.of(up.dataDir()).resolve(CheckpointActor.STORE_ID_FILE);
+            Path id = CheckpointActor.storeIdFile(Path.of(up.dataDir()), up.storeId());
             return Files.isRegularFile(id) && Files.readString(id).trim().equals(up.storeId());
         } catch (IOException | RuntimeException e) {
             return false;
         }
     }
 
-    private ActorRef<CheckpointActor.Command> findStore() throws Exception {
+    private record Reached(ActorRef<CheckpointActor.Command> store, CheckpointActor.UploadChannel up) {}
+
+    /**
+     * Asks every listed store at once for its upload channel and takes the first that answers: each coordinator
+     * node runs a store, and while a dead node is being downed its store is still listed but silent (asking it alone
+     * would fail the trial's end after the timeout).
+     */
+    private Reached reachStore() throws Exception {
+        Set<ActorRef<CheckpointActor.Command>> stores = findStores();
+        CompletableFuture<Reached> first = new CompletableFuture<>();
+        AtomicInteger failed = new AtomicInteger();
+        for (ActorRef<CheckpointActor.Command> store : stores) {
+            AskPattern.<CheckpointActor.Command, CheckpointActor.UploadChannel>ask(store,
+                    CheckpointActor.GetUploadChannel::new, timeout, system.scheduler()).whenComplete((up, e) -> {
+                        if (e == null) {
+                            first.complete(new Reached(store, up));
+                        } else if (failed.incrementAndGet() == stores.size()) {
+                            first.completeExceptionally(new IllegalStateException("no checkpoint store of "
+                                    + stores.size() + " answered within " + timeout.toSeconds() + " s", e));
+                        }
+                    });
+        }
+        try {
+            return first.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception c ? c : e;
+        }
+    }
+
+    private Set<ActorRef<CheckpointActor.Command>> findStores() throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Receptionist.Listing l = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
@@ -210,7 +242,7 @@ public final class CheckpointShipper implements AutoCloseable {
                     system.scheduler()).toCompletableFuture().get();
             Set<ActorRef<CheckpointActor.Command>> stores = l.getServiceInstances(CheckpointActor.SERVICE_KEY);
             if (!stores.isEmpty()) {
-                return stores.iterator().next();
+                return stores;
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no checkpoint store in the cluster within " + timeout.toSeconds()

@@ -53,6 +53,12 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
      */
     public static NodeSettings fromConfig(Config c, String nodeId, String host, List<String> seeds, int slots,
                                           Path configDir) {
+        return fromConfig(c, nodeId, host, seeds, slots, configDir, null);
+    }
+
+    /** As above; {@code configFile} (the node's {@code --config}, or null) is passed on to its trainers. */
+    public static NodeSettings fromConfig(Config c, String nodeId, String host, List<String> seeds, int slots,
+                                          Path configDir, Path configFile) {
         Config n = c.getConfig("ndevid.node");
         int s = slots > 0 ? slots : n.getInt("slots");
         String logDir = n.getString("log-dir");
@@ -60,7 +66,8 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
                 ? Path.of(c.getString("ndevid.data-dir")).toAbsolutePath().resolve("logs").resolve(nodeId)
                 : Path.of(logDir).toAbsolutePath();
         TrainerProcessLauncher.Launch launch = TrainerProcessLauncher.Launch.currentJvm(
-                n.getStringList("trainer-jvm-options"), c.getString("ndevid.trainer.executor"), configDir);
+                n.getStringList("trainer-jvm-options"), c.getString("ndevid.trainer.executor"), configDir,
+                configFile);
         return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s), launch,
                 new RestartBackoff(n.getDuration("restart-backoff-min"), n.getDuration("restart-backoff-max"),
                         n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs,

@@ -24,9 +24,14 @@ public final class TrainerProcessLauncher {
     /** Set on trainers whose agent runs evaluator processes. */
     public static final String OFFLOAD_PROPERTY = "ndevid.trainer.offload-evaluation";
 
-    /** System properties a trainer inherits from its agent: engine caches and offline switches, log config. */
+    /**
+     * System properties a trainer inherits from its agent: engine caches and offline switches, log config, ndevid
+     * settings, and cluster settings ({@code -Dakka.cluster.split-brain-resolver.stable-after=…}: the failure
+     * detector and the resolver must agree across members; a trainer's own host, port, seeds and roles are flags,
+     * which win over system properties).
+     */
     static final List<String> FORWARDED_PROPERTY_PREFIXES = List.of("ai.djl.", "DJL_CACHE_DIR", "ENGINE_CACHE_DIR",
-            "org.bytedeco.", "logback.configurationFile", "ndevid.", "PYTORCH_");
+            "org.bytedeco.", "logback.configurationFile", "ndevid.", "PYTORCH_", "akka.cluster.");
 
     /**
      * How to start a trainer JVM.
@@ -36,11 +41,18 @@ public final class TrainerProcessLauncher {
      * @param jvmOptions options before the main class ({@code -Xmx2g}, forwarded {@code -D…})
      * @param executor   the trainers' {@code --executor}
      * @param configDir  the trainers' {@code --config-dir}, or null
+     * @param configFile the trainers' {@code --config} (the agent's own extra file: failure detector, split-brain
+     *                   resolver and timeouts must agree across members), or null
      */
-    public record Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir) {
+    public record Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir,
+                         Path configFile) {
 
         public Launch {
             jvmOptions = List.copyOf(jvmOptions);
+        }
+
+        public Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir) {
+            this(javaBin, classPath, jvmOptions, executor, configDir, null);
         }
 
         /**
@@ -48,6 +60,12 @@ public final class TrainerProcessLauncher {
          * there wins over this JVM's {@code key}).
          */
         public static Launch currentJvm(List<String> extraJvmOptions, String executor, Path configDir) {
+            return currentJvm(extraJvmOptions, executor, configDir, null);
+        }
+
+        /** As {@link #currentJvm(List, String, Path)}, passing {@code configFile} on as the trainers' --config. */
+        public static Launch currentJvm(List<String> extraJvmOptions, String executor, Path configDir,
+                                        Path configFile) {
             List<String> opts = new ArrayList<>(extraJvmOptions);
             System.getProperties().stringPropertyNames().stream().sorted().forEach(k -> {
                 boolean setHere = extraJvmOptions.stream().anyMatch(o -> o.startsWith("-D" + k + "="));
@@ -55,15 +73,16 @@ public final class TrainerProcessLauncher {
                     opts.add("-D" + k + "=" + System.getProperty(k));
                 }
             });
-            return new Launch(TrainerProcessLauncher.javaBin(), System.getProperty("java.class.path"), opts, executor, configDir);
+            return new Launch(TrainerProcessLauncher.javaBin(), System.getProperty("java.class.path"), opts, executor,
+                    configDir, configFile == null ? null : configFile.toAbsolutePath());
         }
 
         public Launch withClassPath(String cp) {
-            return new Launch(javaBin, cp, jvmOptions, executor, configDir);
+            return new Launch(javaBin, cp, jvmOptions, executor, configDir, configFile);
         }
 
         public Launch withExecutor(String e) {
-            return new Launch(javaBin, classPath, jvmOptions, e, configDir);
+            return new Launch(javaBin, classPath, jvmOptions, e, configDir, configFile);
         }
     }
 
@@ -123,6 +142,10 @@ public final class TrainerProcessLauncher {
         if (l.configDir() != null) {
             cmd.add("--config-dir");
             cmd.add(l.configDir().toString());
+        }
+        if (l.configFile() != null) {
+            cmd.add("--config");
+            cmd.add(l.configFile().toString());
         }
         return cmd;
     }

@@ -119,6 +119,59 @@ class CheckpointShipperTest {
             testKit.stop(store);
         }
         assertEquals(CheckpointShipper.Mode.SHARED_FS, CheckpointShipper.Mode.parse("shared-fs"));
+        assertEquals(CheckpointShipper.Mode.AUTO, CheckpointShipper.Mode.parse("auto"));
         assertThrows(IllegalArgumentException.class, () -> CheckpointShipper.Mode.parse("nfs"));
+    }
+
+    @Test
+    void twoStoresOnOneSharedDirectoryAreBothSeenAsShared() throws Exception {
+        // two coordinator-role nodes (the singleton's fail-over pair) each run a store on the same shared directory
+        Path shared = dir.resolve("shared");
+        ActorRef<CheckpointActor.Command> first = testKit.spawn(CheckpointActor.create(shared));
+        var probe = testKit.<CheckpointActor.UploadChannel>createTestProbe();
+        first.tell(new CheckpointActor.GetUploadChannel(probe.getRef()));
+        CheckpointActor.UploadChannel a = probe.receiveMessage();
+        ActorRef<CheckpointActor.Command> second = testKit.spawn(CheckpointActor.create(shared));
+        second.tell(new CheckpointActor.GetUploadChannel(probe.getRef()));
+        CheckpointActor.UploadChannel b = probe.receiveMessage();
+        assertTrue(!a.storeId().equals(b.storeId()), "each store has its own id");
+        assertTrue(CheckpointShipper.sharesDataDir(a), "the first store's id is not hidden by the second's");
+        assertTrue(CheckpointShipper.sharesDataDir(b));
+        var other = new CheckpointActor.UploadChannel(null, 0, "0123-not-a-store", shared.toString());
+        assertTrue(!CheckpointShipper.sharesDataDir(other), "an id nobody wrote here: not shared");
+        testKit.stop(first);
+        testKit.stop(second);
+        assertTrue(!Files.exists(CheckpointActor.storeIdFile(shared, a.storeId())), "a stopped store removes its id");
+    }
+
+    @Test
+    void aSilentStoreInTheListingDoesNotFailTheShipment() throws Exception {
+        // while a dead coordinator node is being downed, its store is still listed but never answers
+        RunFolder run = finishedRun();
+        var silent = testKit.<CheckpointActor.Command>createTestProbe();
+        testKit.system().receptionist().tell(akka.actor.typed.receptionist.Receptionist.register(
+                CheckpointActor.SERVICE_KEY, silent.getRef()));
+        ActorRef<CheckpointActor.Command> store = testKit.spawn(CheckpointActor.create(dir.resolve("shared")));
+        try (CheckpointShipper shipper = new CheckpointShipper(testKit.system(), CheckpointShipper.Mode.AUTO,
+                () -> {
+                    throw new AssertionError("no Aeron needed when the directory is shared");
+                }, null, Duration.ofSeconds(20))) {
+            // wait until both are listed, so the shipper sees the silent one too
+            var listing = testKit.<akka.actor.typed.receptionist.Receptionist.Listing>createTestProbe();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            int listed = 0;
+            while (listed < 2 && System.nanoTime() < deadline) {
+                testKit.system().receptionist().tell(akka.actor.typed.receptionist.Receptionist.find(
+                        CheckpointActor.SERVICE_KEY, listing.getRef()));
+                listed = listing.receiveMessage().getServiceInstances(CheckpointActor.SERVICE_KEY).size();
+            }
+            assertEquals(2, listed);
+            long t0 = System.nanoTime();
+            assertTrue(shipper.ship("exp", "t", run.dir()).files().isEmpty(), "the answering store is shared");
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(10).toNanos(), "did not wait for the silent one");
+        } finally {
+            testKit.stop(store);
+            silent.stop(); // the receptionist drops it from the listing
+        }
     }
 }

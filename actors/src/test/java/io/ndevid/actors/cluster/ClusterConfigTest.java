@@ -54,4 +54,35 @@ class ClusterConfigTest {
         assertThrows(IllegalArgumentException.class, () -> ClusterConfig.parseSeed("host:x"));
         assertEquals("akka://ndevid@h:1", ClusterConfig.parseSeed("h:1"));
     }
+
+    @Test
+    void theLaunchFilesLayerOverTheRoleFiles() {
+        var node = new ClusterConfig.NodeAddress(List.of("coordinator", "worker"), "127.0.0.1", 25520,
+                List.of("127.0.0.1:25520"));
+        Config loopback = ClusterConfig.load(node, null, REPO_DIR.resolve("loopback.conf"), Map.of());
+        assertEquals(5, loopback.getDuration("akka.cluster.split-brain-resolver.stable-after").toSeconds());
+        assertEquals("keep-majority", loopback.getString("akka.cluster.split-brain-resolver.active-strategy"));
+        assertEquals(4, loopback.getDuration("akka.cluster.failure-detector.acceptable-heartbeat-pause").toSeconds());
+        assertEquals(10, loopback.getDuration("ndevid.coordinator.reclaim-timeout").toSeconds());
+        assertEquals("jackson-cbor", loopback.getString("akka.actor.serialization-bindings."
+                + "\"io.ndevid.actors.CborSerializable\""), "the role file is still underneath");
+
+        Config production = ClusterConfig.load(node, null, REPO_DIR.resolve("production.conf"), Map.of());
+        assertEquals("keep-majority", production.getString("akka.cluster.split-brain-resolver.active-strategy"));
+        assertEquals(20, production.getDuration("akka.cluster.split-brain-resolver.stable-after").toSeconds());
+        assertTrue(production.getBoolean("akka.cluster.run-coordinated-shutdown-when-down"));
+        assertTrue(production.getDuration("akka.coordinated-shutdown.phases.before-service-unbind.timeout")
+                        .compareTo(production.getDuration("ndevid.node.stop-grace")) > 0,
+                "trainers get their stop-grace to checkpoint before coordinated shutdown moves on");
+        assertTrue(production.getDuration("ndevid.coordinator.reclaim-timeout").compareTo(
+                production.getDuration("akka.cluster.split-brain-resolver.stable-after")) > 0);
+        assertEquals("shared-fs", production.getString("ndevid.store.transfer"));
+
+        Config local = ClusterConfig.load(node, null, REPO_DIR.resolve("local.conf"), Map.of());
+        assertEquals("127.0.0.1", local.getString("akka.remote.artery.canonical.hostname"));
+        // flags still win over a --config file
+        Config flagged = ClusterConfig.load(node, null, REPO_DIR.resolve("loopback.conf"),
+                Map.of("akka.cluster.split-brain-resolver.stable-after", "7s"));
+        assertEquals(7, flagged.getDuration("akka.cluster.split-brain-resolver.stable-after").toSeconds());
+    }
 }

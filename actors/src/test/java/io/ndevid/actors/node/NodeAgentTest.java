@@ -61,11 +61,29 @@ class NodeAgentTest {
     }
 
     @Test
+    void theNodesExtraConfigFileIsPassedOnToItsTrainers() {
+        // failure detector and split-brain resolver settings must agree across members: a trainer reads the same file
+        var launch = TrainerProcessLauncher.Launch.currentJvm(List.of(), "production", null, Path.of("loopback.conf"));
+        assertEquals(Path.of("loopback.conf").toAbsolutePath(), launch.configFile());
+        NodeSettings s = new NodeSettings("n", "127.0.0.1", List.of("127.0.0.1:25520"), List.of("cpu"), launch,
+                new RestartBackoff(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60)),
+                Duration.ofSeconds(30), dir);
+        List<String> cmd = new TrainerProcessLauncher(s).command(0, 26001);
+        assertEquals(List.of("--config", Path.of("loopback.conf").toAbsolutePath().toString()),
+                cmd.subList(cmd.size() - 2, cmd.size()));
+        assertTrue(new TrainerProcessLauncher(s.withLaunch(launch.withExecutor("x"))).command(0, 1).contains("--config"),
+                "kept by withExecutor");
+    }
+
+    @Test
     void theCurrentJvmLaunchForwardsEngineProperties() {
         System.setProperty("ndevid.test.forwarded", "yes");
+        System.setProperty("akka.cluster.ndevid-test-forwarded", "7s"); // a key Akka does not read
         try {
             var launch = TrainerProcessLauncher.Launch.currentJvm(List.of("-Xmx1g"), "production", null);
             assertTrue(launch.jvmOptions().contains("-Dndevid.test.forwarded=yes"), launch.jvmOptions().toString());
+            assertTrue(launch.jvmOptions().contains("-Dakka.cluster.ndevid-test-forwarded=7s"),
+                    "resolver settings agree across members: " + launch.jvmOptions());
             assertEquals("-Xmx1g", launch.jvmOptions().get(0));
             assertEquals(System.getProperty("java.class.path"), launch.classPath());
             assertTrue(Files.isExecutable(Path.of(launch.javaBin())), launch.javaBin());
@@ -76,6 +94,7 @@ class NodeAgentTest {
                     "an explicit -D wins over the forwarded property: " + mine.jvmOptions());
         } finally {
             System.clearProperty("ndevid.test.forwarded");
+            System.clearProperty("akka.cluster.ndevid-test-forwarded");
         }
     }
 

@@ -1,0 +1,272 @@
+package io.ndevid.actors.cluster;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Real cluster nodes for tests: each {@link #start} launches {@code java -cp <test class path> io.ndevid.cli.NdevidCli
+ * node …} on 127.0.0.1 with a free Artery port and a free HTTP port, its output in {@code <logDir>/<name>.log}; the
+ * node's agent starts its trainer processes as its children. {@link #kill} is {@code kill -9} of a node and its whole
+ * process tree; {@link #close} does that to every node still running (and checks that nothing survived).
+ */
+final class ClusterProcesses implements AutoCloseable {
+
+    static final String HOST = "127.0.0.1";
+    private static final Pattern API_LINE = Pattern.compile("ndevid API: (http://[^/\\s]+/)");
+    /** A node JVM. {@code api} is its HTTP base URL once it printed it (coordinator-role nodes), else null. */
+    static final class Node {
+        final String name;
+        final List<String> roles;
+        final int port;
+        final Process process;
+        final Path log;
+        volatile String api;
+
+        Node(String name, List<String> roles, int port, Process process, Path log) {
+            this.name = name;
+            this.roles = List.copyOf(roles);
+            this.port = port;
+            this.process = process;
+            this.log = log;
+        }
+
+        String seed() {
+            return HOST + ":" + port;
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public String toString() {
+            return name + roles + "@" + port + " pid " + process.pid();
+        }
+    }
+
+    private final Path dataDir;
+    private final Path logDir;
+    private final List<String> jvmOptions;
+    private final List<String> commonArgs;
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    /** Every process ever seen under a node (trainers included), so close() can check none survived. */
+    private final List<ProcessHandle> seen = new ArrayList<>();
+
+    /**
+     * @param dataDir    the shared {@code --dir} of every node
+     * @param logDir     node logs go here (trainer logs: {@code <dataDir>/logs/<node>/})
+     * @param jvmOptions node JVM options ({@code -D…}: {@code ndevid.*} ones reach the trainers too)
+     * @param commonArgs arguments every node gets ({@code --config F}, {@code --executor C}, …)
+     */
+    ClusterProcesses(Path dataDir, Path logDir, List<String> jvmOptions, List<String> commonArgs) {
+        this.dataDir = dataDir;
+        this.logDir = logDir;
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.commonArgs = List.copyOf(commonArgs);
+        Runtime.getRuntime().addShutdownHook(cleanupHook);
+    }
+
+    /** Also on System.exit / Ctrl-C of the test JVM: no node outlives it. */
+    private final Thread cleanupHook = new Thread(this::killAll, "cluster-processes-cleanup");
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts node {@code name} (also its {@code --node-id}) with one trainer slot if it is a worker. */
+    Node start(String name, List<String> roles, int port, List<String> seeds) throws IOException {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(cp);
+        cmd.add("io.ndevid.cli.NdevidCli");
+        cmd.add("node");
+        cmd.add("--role");
+        cmd.add(String.join(",", roles));
+        cmd.add("--node-id");
+        cmd.add(name);
+        cmd.add("--host");
+        cmd.add(HOST);
+        cmd.add("--port");
+        cmd.add(Integer.toString(port));
+        for (String s : seeds) {
+            cmd.add("--seed");
+            cmd.add(s);
+        }
+        cmd.add("--dir");
+        cmd.add(dataDir.toString());
+        if (roles.contains(ClusterConfig.WORKER)) {
+            cmd.add("--slots");
+            cmd.add("1");
+        }
+        if (roles.contains(ClusterConfig.COORDINATOR)) {
+            cmd.add("--http-port");
+            cmd.add("0");
+        }
+        cmd.addAll(commonArgs);
+        // if this JVM dies without cleaning up (a crash, System.exit), the node stops itself and its trainers
+        cmd.add("--parent-pid");
+        cmd.add(Long.toString(ProcessHandle.current().pid()));
+        Files.createDirectories(logDir);
+        Path log = logDir.resolve(name + ".log");
+        Files.writeString(log, String.join(" ", cmd) + "\n");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        Node n = new Node(name, roles, port, p, log);
+        nodes.put(name, n);
+        seen.add(p.toHandle());
+        return n;
+    }
+
+    /**
+     * Waits until the node printed that it is up (and, on a coordinator-role node, its API address) and, on a
+     * worker, that its trainer process is up; fails with the logs if it exits or the time runs out.
+     */
+    void awaitUp(Node n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean coordinator = n.roles.contains(ClusterConfig.COORDINATOR);
+        while (true) {
+            String log = read(n.log);
+            Matcher m = API_LINE.matcher(log);
+            if (m.find()) {
+                n.api = m.group(1);
+            }
+            boolean up = log.contains("ndevid node " + n.name + ": roles");
+            // a worker's one trainer (slot 0) has joined too: a kill then meets a settled cluster of Up members
+            boolean trainerUp = !n.roles.contains(ClusterConfig.WORKER) || read(dataDir.resolve("logs").resolve(n.name)
+                    .resolve("trainer-0.log")).contains("ndevid node " + n.name + ": roles [trainer] up at");
+            if (up && trainerUp && (!coordinator || n.api != null)) {
+                remember(n);
+                return;
+            }
+            if (!n.process.isAlive()) {
+                throw new AssertionError("node " + n + " exited with " + n.process.exitValue() + " before it was up\n"
+                        + logs());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("node " + n + " not up within " + timeout.toSeconds() + " s\n" + logs());
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** The node's trainer processes (its JVM's children). */
+    List<ProcessHandle> trainers(Node n) {
+        return n.process.toHandle().children().toList();
+    }
+
+    /** {@code kill -9} of the node's whole process tree (trainers first, so none sees its agent go and leaves). */
+    synchronized void kill(Node n) throws InterruptedException {
+        remember(n);
+        List<ProcessHandle> tree = new ArrayList<>(n.process.toHandle().descendants().toList());
+        tree.add(n.process.toHandle());
+        for (ProcessHandle h : tree) {
+            h.destroyForcibly();
+        }
+        for (ProcessHandle h : tree) {
+            try {
+                h.onExit().get(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("process " + h.pid() + " of node " + n + " did not die on SIGKILL", e);
+            }
+        }
+    }
+
+    Node node(String name) {
+        return nodes.get(name);
+    }
+
+    /** Processes of this harness still alive (nodes, and every trainer seen under them). */
+    List<ProcessHandle> alive() {
+        nodes.values().forEach(this::remember);
+        return seen.stream().filter(ProcessHandle::isAlive).toList();
+    }
+
+    private void remember(Node n) {
+        if (n.process.isAlive()) {
+            n.process.toHandle().descendants().filter(h -> seen.stream().noneMatch(s -> s.pid() == h.pid()))
+                    .forEach(seen::add);
+        }
+    }
+
+    /** The last lines of every node log and trainer log, for failure messages. */
+    String logs() {
+        StringBuilder b = new StringBuilder();
+        List<Path> files = new ArrayList<>();
+        for (Path root : List.of(logDir, dataDir.resolve("logs"))) {
+            if (Files.isDirectory(root)) {
+                try (Stream<Path> s = Files.walk(root)) {
+                    s.filter(f -> Files.isRegularFile(f) && f.toString().endsWith(".log")).sorted().forEach(files::add);
+                } catch (IOException e) {
+                    b.append("(cannot list ").append(root).append(": ").append(e.getMessage()).append(")\n");
+                }
+            }
+        }
+        for (Path f : files) {
+            List<String> lines = read(f).lines().toList();
+            b.append("==== ").append(f).append('\n');
+            lines.subList(Math.max(0, lines.size() - 60), lines.size()).forEach(l -> b.append(l).append('\n'));
+        }
+        return b.toString();
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.readString(f, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Kills every node's tree and waits for all of them, trainers included. */
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupHook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs killAll
+        }
+        killAll();
+    }
+
+    private synchronized void killAll() {
+        for (Node n : nodes.values()) {
+            try {
+                kill(n);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (AssertionError e) {
+                System.err.println(e.getMessage());
+            }
+        }
+        for (ProcessHandle h : seen) {
+            h.destroyForcibly();
+        }
+    }
+}
