@@ -13,6 +13,7 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.ndevid.actors.CborSerializable;
+import io.ndevid.actors.status.ActorStatus;
 import io.ndevid.actors.transport.ReceivedTensor;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorReceiver;
@@ -110,6 +111,9 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
 
     private record Expired(String requestId) implements Command {}
 
+    /** Publishes this actor's status report (console: queue of open requests, request → score latency). */
+    private enum StatusTick implements Command { INSTANCE }
+
     private static final class Request {
         final Open open;
         final C3dEvaluator.Outputs[] parts;
@@ -142,6 +146,8 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
         t.setDaemon(true);
         return t;
     });
+    private final ActorStatus status;
+    private String lastTrial;
     private long scored;
     private long failed;
     private long batches;
@@ -165,6 +171,8 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
         this.receiver = receiver;
         this.scorers = scorers;
         this.requestTimeout = requestTimeout;
+        this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "evaluator");
+        status.bytesFrom(() -> 0L); // bytes are counted where they are sent (SolverWorker's trainer), once
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
         context.getLog().info("sample evaluator receives batches on {} stream {}", receiver.channel(),
                 receiver.streamId());
@@ -178,6 +186,11 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
                 .onMessage(BatchDone.class, this::onBatchDone)
                 .onMessage(Finished.class, this::onFinished)
                 .onMessage(Expired.class, this::onExpired)
+                .onMessageEquals(StatusTick.INSTANCE, () -> {
+                    status.publish(requests.isEmpty() ? "idle" : "scoring " + requests.size() + " request(s)",
+                            requests.size(), null, null, null, lastTrial);
+                    return this;
+                })
                 .onMessage(GetStats.class, g -> {
                     g.replyTo().tell(new Stats(scored, failed, batches, bytes, receiver.channel()));
                     return this;
@@ -193,6 +206,8 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
     }
 
     private Behavior<Command> onOpen(Open o) {
+        status.touch();
+        lastTrial = o.spec().name();
         if (!requests.containsKey(o.requestId())) {
             if (o.batches() < 1 || o.samples() < 2) {
                 o.replyTo().tell(new ScoreFailed(o.requestId(), o.spec().name(), "a request needs ≥ 1 batch and "
@@ -279,6 +294,7 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
         timers.cancel(f.requestId());
         if (f.reply() instanceof Scored s) {
             scored++;
+            status.latency("eval").record(System.nanoTime() - r.startNanos);
             context.getLog().info("scored {} {} at iteration {}: {} samples in {} batches ({} bytes over Aeron {}) "
                             + "in {} ms: IS {}, FID {}", s.trial(), s.kind(), s.iteration(), s.n(), r.parts.length,
                     r.bytes, receiver.channel(), (System.nanoTime() - r.startNanos) / 1_000_000, s.is(), s.fid());

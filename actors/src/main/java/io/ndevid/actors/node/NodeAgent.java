@@ -140,17 +140,28 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .build();
     }
 
-    /** State: trainers alive of slots; queue depth: slots waiting for a restart; device: the slots' devices. */
+    /**
+     * State: trainers alive of slots (and evaluator processes alive of those configured); queue depth: processes
+     * waiting for a restart; device: the slots' devices.
+     */
     private Behavior<Command> onStatusTick() {
-        int alive = 0;
-        for (SlotRun r : runs.values()) {
-            Process p = r.process;
+        int trainers = 0;
+        int evaluators = 0;
+        for (Map.Entry<Integer, SlotRun> e : runs.entrySet()) {
+            Process p = e.getValue().process;
             if (p != null && p.isAlive()) {
-                alive++;
+                if (isEvaluator(e.getKey())) {
+                    evaluators++;
+                } else {
+                    trainers++;
+                }
             }
         }
         int slots = settings.devices().size();
-        status.publish((stopping.get() ? "stopping " : "") + alive + "/" + slots + " alive", slots - alive,
+        int configured = runs.size() - slots;
+        String state = (stopping.get() ? "stopping " : "") + trainers + "/" + slots + " up"
+                + (configured > 0 ? ", eval " + evaluators + "/" + configured : "");
+        status.publish(state, Math.max(0, runs.size() - trainers - evaluators),
                 String.join(",", settings.devices()), null, null, null);
         return this;
     }

@@ -115,7 +115,17 @@ class SampleEvaluatorTest {
 
     @Test
     void batchesOverAeronScoreAsTheInProcessProtocol() throws Exception {
+        // the console's evaluator row: its status report carries the request → score latency
+        TestProbe<io.ndevid.actors.status.StatusReport> reports = testKit.createTestProbe();
+        io.ndevid.actors.status.StatusTopic.get(testKit.system()).subscribe(reports.getRef());
         checkRemoteEqualsInProcess(null);
+        io.ndevid.actors.status.StatusReport evalReport = reports.fishForMessage(Duration.ofSeconds(10), r ->
+                "evaluator".equals(r.kind()) && r.latencies().containsKey("eval")
+                        ? akka.actor.testkit.typed.javadsl.FishingOutcomes.complete()
+                        : akka.actor.testkit.typed.javadsl.FishingOutcomes.continueAndIgnore()).get(0);
+        assertTrue(evalReport.latencies().get("eval").count() >= 1, evalReport.toString());
+        assertTrue(evalReport.latencies().get("eval").p50Ms() > 0, evalReport.toString());
+        assertEquals(spec().name(), evalReport.trial());
     }
 
     @Test
