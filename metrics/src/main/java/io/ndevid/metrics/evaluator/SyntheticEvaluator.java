@@ -461,6 +461,14 @@ public final class SyntheticEvaluator implements VideoFeatureExtractor, AutoClos
                     + cfg.height() + ", " + cfg.width() + "] in [-1, 1], got " + s);
         }
         int n = (int) s.get(0);
+        return inRgbChunks(c3d, videos, n, batchSize);
+    }
+
+    /**
+     * {@code c3d}'s outputs for the first {@code n} of {@code videos}, {@code batchSize} at a time, each chunk turned to
+     * RGB ({@link #toRgb}) in its own scope so no more than one chunk's copies are alive.
+     */
+    static C3dEvaluator.Outputs inRgbChunks(C3dEvaluator c3d, NDArray videos, int n, int batchSize) {
         List<C3dEvaluator.Outputs> parts = new ArrayList<>();
         for (int from = 0; from < n; from += batchSize) {
             int to = Math.min(n, from + batchSize);

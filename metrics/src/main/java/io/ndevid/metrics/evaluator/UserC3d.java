@@ -3,7 +3,6 @@ package io.ndevid.metrics.evaluator;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import io.ndevid.metrics.MetricsInputException;
 import io.ndevid.metrics.c3d.C3D;
 import io.ndevid.metrics.c3d.C3dConfig;
@@ -17,8 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -108,18 +105,7 @@ public final class UserC3d implements VideoFeatureExtractor, AutoCloseable {
             throw new IllegalArgumentException("batch size must be ≥ 1, got " + batchSize);
         }
         int n = (int) videos.getShape().get(0);
-        List<C3dEvaluator.Outputs> parts = new ArrayList<>();
-        for (int from = 0; from < n; from += batchSize) {
-            int to = Math.min(n, from + batchSize);
-            try (NDManager chunk = videos.getManager().newSubManager()) {
-                NDArray view = videos.get(new NDIndex("{}:{}", from, to));
-                view.attach(chunk);
-                NDArray rgb = SyntheticEvaluator.toRgb(view);
-                rgb.attach(chunk);
-                parts.add(c3d.evaluate(rgb, batchSize));
-            }
-        }
-        return C3dEvaluator.Outputs.concat(parts);
+        return SyntheticEvaluator.inRgbChunks(c3d, videos, n, batchSize);
     }
 
     @Override
