@@ -129,13 +129,13 @@ final class NodeCommand implements Callable<Integer> {
             }
         }
         boolean trainer = roleList.contains(ClusterConfig.TRAINER);
-        boolean evaluator = roleList.contains(ClusterConfig.EVALUATOR);
+        boolean evaluator = roleList.contains(ClusterConfig.EVALUATOR) || roleList.contains(ClusterConfig.LOADER);
         if (trainer && slot < 0) {
             throw new IllegalArgumentException("--role trainer needs --slot K (trainers are started by a node agent)");
         }
         if (evaluator && slot < 0) {
-            throw new IllegalArgumentException("--role evaluator needs --slot K (evaluators are started by a node "
-                    + "agent)");
+            throw new IllegalArgumentException("--role " + roleList.get(0) + " needs --slot K (evaluators and loaders "
+                    + "are started by a node agent)");
         }
         if (!trainer && !evaluator && slot >= 0) {
             throw new IllegalArgumentException("--slot is for --role trainer only");

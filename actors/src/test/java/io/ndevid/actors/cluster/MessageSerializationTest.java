@@ -151,6 +151,7 @@ class MessageSerializationTest {
                 null, 40.0)), List.of(new ClusterSnapshot.ActorRow(report, 300, false)), 1.5e6, 12_000_000,
                 List.of("coordinator: no answer")));
         roundTrip(new NodeAgent.GetEvaluators(ref.unsafeUpcast()));
+        roundTrip(new NodeAgent.GetLoaders(ref.unsafeUpcast()));
         int open = roundTrip(new SampleEvaluator.Open("r1", spec, 300, "periodic", 2048, 32, ref.unsafeUpcast(),
                 ref.unsafeUpcast()));
         assertTrue(open < 2048, "a request carries the spec only: " + open);
