@@ -74,7 +74,8 @@ public final class RemoteBatchSource implements TrainingBatchSource {
         }
     }
 
-    private record Arrived(DataLoaderActor.BatchSent sent, ReceivedTensor tensor) {}
+    /** @param nanos when the verified tensor was in hand ({@link System#nanoTime()}) */
+    private record Arrived(DataLoaderActor.BatchSent sent, ReceivedTensor tensor, long nanos) {}
 
     private record Pending(long index, long issuedNanos, CompletableFuture<Arrived> future) {}
 
@@ -99,7 +100,8 @@ public final class RemoteBatchSource implements TrainingBatchSource {
      * @param receiver where the loader sends the videos (this source's own stream while it is open)
      * @param first    the first batch the loop asks for (the iteration it starts at)
      * @param fallback opens the in-process stream when the loaders fail (used only with {@code localFallback})
-     * @param latency  records request → batch in hand, in nanoseconds (may be null)
+     * @param latency  records request → batch verified in hand (not counting the time it then waits for the loop),
+     *                 in nanoseconds (may be null)
      * @param onClose  runs when the source closes (e.g. hands the receiver back to a pool; may be null)
      */
     public RemoteBatchSource(ActorSystem<?> system, TensorReceiver receiver, TrialSpec spec, long first,
@@ -143,17 +145,17 @@ public final class RemoteBatchSource implements TrainingBatchSource {
                 if (loader == null) {
                     loader = findLoader(failed);
                 }
-                fill();
+                fill(true);
                 Pending p = inFlight.peekFirst();
                 Arrived a = p.future().get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
                 inFlight.pollFirst();
                 HostBatch batch = toHostBatch(a);
                 if (latency != null) {
-                    latency.recordValue(Math.max(1, System.nanoTime() - p.issuedNanos()));
+                    latency.recordValue(Math.max(1, a.nanos() - p.issuedNanos()));
                 }
                 remoteBatches++;
                 next++;
-                fill();
+                fill(false);
                 return batch;
             } catch (ExecutionException e) {
                 lastFailure = describe(e.getCause() == null ? e : e.getCause());
@@ -180,12 +182,19 @@ public final class RemoteBatchSource implements TrainingBatchSource {
         return local.next();
     }
 
-    /** Keeps {@code readAhead} requests in flight: batches next … next + readAhead − 1. */
-    private void fill() {
+    /**
+     * Keeps {@code readAhead} requests in flight: batches next … next + readAhead − 1, none past the trial's last
+     * iteration unless {@code needNext} (the loop is asking for batch {@code next}, whatever the spec says).
+     */
+    private void fill(boolean needNext) {
         if (nextToRequest < next) {
             nextToRequest = next;
         }
-        while (nextToRequest < next + settings.readAhead()) {
+        long limit = Math.min(next + settings.readAhead(), spec.iterations());
+        if (needNext) {
+            limit = Math.max(limit, next + 1);
+        }
+        while (nextToRequest < limit) {
             long index = nextToRequest++;
             inFlight.addLast(new Pending(index, System.nanoTime(), request(loader, index)));
         }
@@ -219,7 +228,7 @@ public final class RemoteBatchSource implements TrainingBatchSource {
                             if (e != null) {
                                 out.completeExceptionally(e);
                             } else {
-                                out.complete(new Arrived(s, tensor));
+                                out.complete(new Arrived(s, tensor, System.nanoTime()));
                             }
                         });
                     }

@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -89,16 +88,12 @@ class LoaderProcessClusterTest {
                 assertTrue(args.contains("node --role loader --slot 0"), args);
 
                 DataLoaderActor.Stats stats = stats(system);
-                assertTrue(stats.batchesSent() >= 2L * ITERATIONS, "the loader sent every batch: " + stats);
+                assertEquals(2L * ITERATIONS, stats.batchesSent(), "the loader sent every batch, once: " + stats);
                 assertEquals(0, stats.failures(), stats.toString());
                 assertEquals(1, stats.datasetsOpen(), "one data set, opened once for both trials: " + stats);
                 assertEquals(0, stats.bytesSent() % stats.batchesSent(), stats.toString());
-                String trainerLog = Files.readString(dir.resolve("logs").resolve(nodeId(loader)).resolve(
-                        "trainer-0.log"));
-                assertTrue(trainerLog.contains("reads its training batches from the node's data loader"), trainerLog);
-                assertFalse(trainerLog.contains("failed on the data loaders"), trainerLog);
-                String loaderLog = Files.readString(Path.of(loader.logFile()));
-                assertTrue(loaderLog.contains("batches sent over Aeron"), loaderLog);
+                // with local-fallback off a trainer that could not get a batch would have failed its trial, and one
+                // reading in-process would have asked for nothing: every batch came from the loader
                 System.out.printf("loader process: %s (%d bytes per batch)%n", stats,
                         stats.bytesSent() / stats.batchesSent());
             } catch (AssertionError e) {
