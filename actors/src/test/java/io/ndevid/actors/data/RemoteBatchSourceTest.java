@@ -55,13 +55,24 @@ class RemoteBatchSourceTest {
     /** Runs the trial, collecting each iteration's losses; {@code onIteration} sees the iteration count. */
     private static TrainerLoop.Result run(TrialSpec spec, Path dir, TrainingBatchSource.Opener batches,
                                           List<Map<String, Double>> losses, Consumer<Long> onIteration) {
+        return run(spec, dir, batches, losses, onIteration, -1);
+    }
+
+    /** As above, asking the loop to stop after {@code stopAt} iterations (-1: never). */
+    private static TrainerLoop.Result run(TrialSpec spec, Path dir, TrainingBatchSource.Opener batches,
+                                          List<Map<String, Double>> losses, Consumer<Long> onIteration, long stopAt) {
+        AtomicReference<TrainerLoop> loop = new AtomicReference<>();
         try (Trials.Prepared p = Trials.prepare(spec, dir, List.of(), new TrainerLoop.Listener() {
             @Override
             public void onProgress(TrainerLoop.Progress progress) {
                 losses.add(progress.losses());
                 onIteration.accept(progress.iteration());
+                if (progress.iteration() == stopAt) {
+                    loop.get().requestStop();
+                }
             }
         }, batches)) {
+            loop.set(p.loop());
             return p.run();
         }
     }
@@ -95,6 +106,14 @@ class RemoteBatchSourceTest {
         assertEquals(6, s.batchesSent(), "read-ahead stops at the trial's last batch: " + s);
         var latency = data.latencies();
         assertEquals(6, latency.getTotalCount());
+
+        // (a2) stopped after 3 iterations and resumed from the checkpoint: the resumed stream starts at batch 3
+        List<Map<String, Double>> resumed = new ArrayList<>();
+        TrainerLoop.Result stopped = run(spec, tmp.resolve("resumed"), data.opener(), resumed, i -> {}, 3);
+        assertEquals(TrainerLoop.Status.STOPPED, stopped.status(), stopped.message());
+        TrainerLoop.Result rest = run(spec, tmp.resolve("resumed"), data.opener(), resumed, i -> {});
+        assertEquals(TrainerLoop.Status.COMPLETED, rest.status(), rest.message());
+        assertEquals(local, resumed, "losses of a trial stopped and resumed with remote data");
         System.out.printf("remote batch latency (request → verified in hand, same JVM, UDP loopback, cpu-tiny, "
                         + "%d B per batch): n %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
                 s.bytesSent() / s.batchesSent(), latency.getTotalCount(), latency.getValueAtPercentile(50) / 1e6,
@@ -127,5 +146,52 @@ class RemoteBatchSourceTest {
         assertEquals(TrainerLoop.Status.FAILED, failed.status());
         assertTrue(failed.message().contains("batch 0 of trial remote-data-strict failed on the data loaders")
                 && failed.message().contains("no data loader registered"), failed.message());
+    }
+
+    /** Request → batch in hand over UDP loopback for a stream of batches (prints p50/p99 for BENCHMARKS.md). */
+    @Test
+    void batchLatency() throws Exception {
+        ActorRef<DataLoaderActor.Command> loader = testKit.spawn(DataLoaderActor.production(aeron), "loader-bench");
+        try {
+            for (String preset : List.of("cpu-tiny", "cpu-small")) {
+                var tree = (com.fasterxml.jackson.databind.node.ObjectNode) io.ndevid.training.spec.SpecIO.json()
+                        .valueToTree(io.ndevid.training.spec.Presets.of(preset,
+                                io.ndevid.training.spec.ModelFamily.TGAN,
+                                io.ndevid.training.temporal.TemporalKind.ODE1,
+                                io.ndevid.training.temporal.FVariant.LINEAR));
+                tree.put("iterations", 1000);
+                TrialSpec spec = io.ndevid.training.spec.SpecIO.fromTree(tree);
+                RemoteData data = remote(RemoteBatchSource.Settings.defaults());
+                int n = 200;
+                long t0 = System.nanoTime();
+                try (RemoteBatchSource source = data.open(spec, 0)) {
+                    for (int k = 0; k < n; k++) {
+                        assertEquals(spec.batchSize(), source.next().size());
+                    }
+                    assertEquals(n, source.remoteBatches());
+                }
+                double ms = (System.nanoTime() - t0) / 1e6;
+                var dataset = io.ndevid.training.data.Datasets.open(spec); // for comparison: making them here
+                long t1 = System.nanoTime();
+                for (int k = 0; k < n; k++) {
+                    dataset.randomBatch(spec.batchSize(), io.ndevid.training.data.PrefetchingLoader.batchRng(
+                            spec.seed(), k));
+                }
+                double localMs = (System.nanoTime() - t1) / 1e6;
+                var h = data.latencies();
+                long floats = (long) spec.batchSize() * spec.channels() * spec.frames() * spec.frameSize()
+                        * spec.frameSize();
+                System.out.printf("remote batches, %s (%d × %d×%d×%d×%d = %d KiB), read-ahead 2, %d batches: "
+                                + "request → in hand p50 %.2f ms, p99 %.2f ms, max %.2f ms; %.2f ms per batch "
+                                + "taken (making one in-process: %.2f ms)%n", preset, spec.batchSize(), spec.channels(), spec.frames(),
+                        spec.frameSize(), spec.frameSize(), floats * 4 / 1024, h.getTotalCount(),
+                        h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(99) / 1e6, h.getMaxValue() / 1e6,
+                        ms / n, localMs / n);
+                assertEquals(n, h.getTotalCount());
+                data.close();
+            }
+        } finally {
+            testKit.stop(loader);
+        }
     }
 }
