@@ -33,8 +33,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p><b>Back-pressure.</b> At most {@link Settings#readAhead()} batches are requested and not yet handed to the loop.
  *
- * <p><b>Failures.</b> A batch that does not arrive within {@link Settings#requestTimeout()} (loader dead, stopped or
- * stuck; a transfer that failed its checks) is asked for again — with everything after it — from the loader the
+ * <p><b>Failures.</b> A batch whose loader is no longer registered (it stopped, or its process died and the member
+ * was downed: checked every {@link #LIVENESS_CHECK} while waiting), that fails its transfer checks, or that does not
+ * arrive within {@link Settings#requestTimeout()} (a stuck loader) is asked for again — with everything after it — from the loader the
  * Receptionist lists then (another one first), up to {@link Settings#attempts()} attempts. After that the source
  * either reads the rest of the stream in this process, from that very batch (so the losses still do not change),
  * logging why, or — without {@link Settings#localFallback()} — fails with a {@link RemoteDataException} that ends the
@@ -46,6 +47,8 @@ import java.util.concurrent.TimeoutException;
 public final class RemoteBatchSource implements TrainingBatchSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteBatchSource.class);
+    /** While waiting for a batch, how often to check that its loader is still registered. */
+    static final Duration LIVENESS_CHECK = Duration.ofSeconds(1);
 
     /**
      * @param readAhead      batches requested ahead of the loop (≥ 1)
@@ -147,7 +150,7 @@ public final class RemoteBatchSource implements TrainingBatchSource {
                 }
                 fill(true);
                 Pending p = inFlight.peekFirst();
-                Arrived a = p.future().get(settings.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                Arrived a = await(p);
                 inFlight.pollFirst();
                 HostBatch batch = toHostBatch(a);
                 if (latency != null) {
@@ -180,6 +183,46 @@ public final class RemoteBatchSource implements TrainingBatchSource {
         local = fallback.open(spec, next);
         next++;
         return local.next();
+    }
+
+    /**
+     * The batch, waiting up to requestTimeout in slices of {@link #LIVENESS_CHECK}: after each slice the loader must
+     * still be registered, so a loader that stops or whose process dies (its member is downed) fails the batch in a
+     * second or two rather than at the timeout.
+     */
+    private Arrived await(Pending p) throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = p.issuedNanos() + settings.requestTimeout().toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return p.future().get(0, TimeUnit.NANOSECONDS); // done at the last moment, or the timeout
+            }
+            try {
+                return p.future().get(Math.min(left, LIVENESS_CHECK.toNanos()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (!registered(loader)) {
+                    throw new RemoteDataException("data loader " + loader.path() + " is gone (no longer registered)");
+                }
+            }
+        }
+    }
+
+    /** Whether the Receptionist lists {@code ref} now (true when it cannot tell). */
+    private boolean registered(ActorRef<DataLoaderActor.Command> ref) throws InterruptedException {
+        try {
+            return find().contains(ref);
+        } catch (ExecutionException | TimeoutException e) {
+            return true;
+        }
+    }
+
+    private Set<ActorRef<DataLoaderActor.Command>> find()
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+                        system.receptionist(), r -> Receptionist.find(DataLoaderActor.SERVICE_KEY, r),
+                        Duration.ofSeconds(5), system.scheduler())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return listing.getServiceInstances(DataLoaderActor.SERVICE_KEY);
     }
 
     /**
@@ -257,11 +300,7 @@ public final class RemoteBatchSource implements TrainingBatchSource {
         while (true) {
             Set<ActorRef<DataLoaderActor.Command>> found;
             try {
-                Receptionist.Listing listing = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
-                                system.receptionist(), r -> Receptionist.find(DataLoaderActor.SERVICE_KEY, r),
-                                Duration.ofSeconds(5), system.scheduler())
-                        .toCompletableFuture().get(10, TimeUnit.SECONDS);
-                found = listing.getServiceInstances(DataLoaderActor.SERVICE_KEY);
+                found = find();
             } catch (ExecutionException | TimeoutException e) {
                 found = Set.of();
             }
@@ -292,7 +331,7 @@ public final class RemoteBatchSource implements TrainingBatchSource {
 
     private static String describe(Throwable t) {
         if (t instanceof java.util.concurrent.TimeoutException || t instanceof akka.pattern.AskTimeoutException) {
-            return "the loader did not answer in time (" + t.getMessage() + ")";
+            return "no answer from the loader (" + t.getMessage() + ")"; // a timeout, or Akka saw it terminated
         }
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
     }

@@ -9,7 +9,6 @@ import io.ndevid.training.spec.TrialSpec;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -102,11 +101,5 @@ public final class RemoteData {
         while ((r = idle.poll()) != null) {
             r.close();
         }
-    }
-
-    /** Settings with a different timeout, for tests and tuning. */
-    public static RemoteBatchSource.Settings withTimeouts(RemoteBatchSource.Settings s, Duration request,
-                                                         Duration find) {
-        return new RemoteBatchSource.Settings(s.readAhead(), request, find, s.attempts(), s.localFallback());
     }
 }

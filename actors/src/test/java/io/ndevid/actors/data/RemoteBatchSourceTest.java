@@ -119,9 +119,11 @@ class RemoteBatchSourceTest {
                 s.bytesSent() / s.batchesSent(), latency.getTotalCount(), latency.getValueAtPercentile(50) / 1e6,
                 latency.getValueAtPercentile(99) / 1e6, latency.getMaxValue() / 1e6);
 
-        // (b1) the loader stops after iteration 1, with a local fallback: the rest is read here, same losses
-        RemoteData withFallback = remote(new RemoteBatchSource.Settings(2, Duration.ofSeconds(2),
+        // (b1) the loader stops after iteration 1, with a local fallback: the rest is read here, same losses; the
+        // loader's absence is noticed by the liveness check, long before the 60 s request timeout
+        RemoteData withFallback = remote(new RemoteBatchSource.Settings(2, Duration.ofSeconds(60),
                 Duration.ofSeconds(1), 2, true));
+        long t0 = System.nanoTime();
         List<Map<String, Double>> fellBack = new ArrayList<>();
         TrainerLoop.Result afterStop = run(spec, tmp.resolve("fallback"), (sp, first) -> {
             RemoteBatchSource r = withFallback.open(sp, first);
@@ -135,6 +137,9 @@ class RemoteBatchSourceTest {
         assertEquals(TrainerLoop.Status.COMPLETED, afterStop.status(), afterStop.message());
         assertEquals(local, fellBack, "losses after falling back to in-process loading");
         assertNotNull(source.get().fallbackReason(), "the source fell back");
+        assertTrue(source.get().fallbackReason().contains("is gone (no longer registered)")
+                || source.get().fallbackReason().contains("no data loader registered"), source.get().fallbackReason());
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos(), "noticed before the request timeout");
         assertTrue(source.get().remoteBatches() >= 1 && source.get().remoteBatches() < 6,
                 "remote batches: " + source.get().remoteBatches());
 
