@@ -256,6 +256,9 @@ public final class RemoteBatchSource implements TrainingBatchSource {
                         out.completeExceptionally(new RemoteDataException("the loader could not make batch "
                                 + f.index() + ": " + f.reason()));
                     } else if (reply instanceof DataLoaderActor.BatchSent s) {
+                        if (out.isDone()) {
+                            return; // given up (cancelled) before the reply: its chunks expire as orphans
+                        }
                         if (s.index() != index) {
                             out.completeExceptionally(new RemoteDataException("asked for batch " + index
                                     + ", the loader sent batch " + s.index()));
