@@ -41,7 +41,8 @@ import java.util.concurrent.Callable;
  *   ndevid node --role coordinator,worker --port 25520 --slots 2      # everything on one machine
  * </pre>
  *
- * Trainer processes ({@code --role trainer --slot K}) are started by their worker's node agent, not by hand.
+ * Trainer processes ({@code --role trainer --slot K}) are started by their worker's node agent, not by hand; so are
+ * evaluator and loader processes ({@code --role evaluator|loader --slot K}).
  * Coordinator nodes also serve the HTTP JSON API ({@code --http-host}, default 127.0.0.1; {@code --http-port}, default
  * 8787) and print {@code ndevid API: http://HOST:PORT/ (token in DIR/token)} once the node is up.
  */
@@ -55,8 +56,8 @@ final class NodeCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--role", required = true, split = ",",
-            description = "coordinator, worker, or both (coordinator,worker); trainer and evaluator are for node "
-                    + "agents.")
+            description = "coordinator, worker, or both (coordinator,worker); trainer, evaluator and loader are "
+                    + "for node agents.")
     List<String> roles;
 
     @Option(names = "--host", defaultValue = "127.0.0.1",
@@ -129,13 +130,13 @@ final class NodeCommand implements Callable<Integer> {
             }
         }
         boolean trainer = roleList.contains(ClusterConfig.TRAINER);
-        boolean evaluator = roleList.contains(ClusterConfig.EVALUATOR);
+        boolean evaluator = roleList.contains(ClusterConfig.EVALUATOR) || roleList.contains(ClusterConfig.LOADER);
         if (trainer && slot < 0) {
             throw new IllegalArgumentException("--role trainer needs --slot K (trainers are started by a node agent)");
         }
         if (evaluator && slot < 0) {
-            throw new IllegalArgumentException("--role evaluator needs --slot K (evaluators are started by a node "
-                    + "agent)");
+            throw new IllegalArgumentException("--role " + roleList.get(0) + " needs --slot K (evaluators and loaders "
+                    + "are started by a node agent)");
         }
         if (!trainer && !evaluator && slot >= 0) {
             throw new IllegalArgumentException("--slot is for --role trainer only");

@@ -34,7 +34,9 @@ public final class ClusterConfig {
     public static final String TRAINER = "trainer";
     /** An evaluator process, started by a node agent: scores sample batches trainers stream to it. */
     public static final String EVALUATOR = "evaluator";
-    public static final List<String> ROLES = List.of(COORDINATOR, WORKER, TRAINER, EVALUATOR);
+    /** A data-loader process, started by a node agent: serves training batches to trainers over Aeron. */
+    public static final String LOADER = "loader";
+    public static final List<String> ROLES = List.of(COORDINATOR, WORKER, TRAINER, EVALUATOR, LOADER);
     static final String RESOURCE_DIR = "ndevid/cluster/";
 
     private ClusterConfig() {}
@@ -64,6 +66,9 @@ public final class ClusterConfig {
             }
             if (roles.contains(EVALUATOR) && roles.size() > 1) {
                 throw new IllegalArgumentException("an evaluator process has the evaluator role only");
+            }
+            if (roles.contains(LOADER) && roles.size() > 1) {
+                throw new IllegalArgumentException("a loader process has the loader role only");
             }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port must be in [0, 65535], got " + port);

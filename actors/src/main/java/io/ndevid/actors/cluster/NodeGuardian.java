@@ -13,6 +13,7 @@ import io.ndevid.actors.checkpoint.CheckpointShipper;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TransportSettings;
 import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.data.LoaderProcesses;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.EvaluationProcesses;
 import io.ndevid.actors.node.NodeAgent;
@@ -90,6 +91,13 @@ public final class NodeGuardian {
             }
             if (plan.roles().contains(ClusterConfig.EVALUATOR)) {
                 EvaluationProcesses.startEvaluator(ctx, config, transportSettings(config));
+            }
+            if (plan.roles().contains(ClusterConfig.LOADER)) {
+                LoaderProcesses.startLoader(ctx, transportSettings(config));
+            }
+            if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)
+                    && config.getBoolean(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)) {
+                LoaderProcesses.startRemoteData(ctx, config, transportSettings(config));
             }
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.OFFLOAD_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.OFFLOAD_PROPERTY)) {

@@ -14,9 +14,11 @@ import io.ndevid.actors.status.ActorStatus;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorSender;
+import io.ndevid.training.data.Datasets;
 import io.ndevid.training.data.HostBatch;
 import io.ndevid.training.data.PrefetchingLoader;
 import io.ndevid.training.data.VideoDataset;
+import io.ndevid.training.spec.TrialSpec;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -25,13 +27,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 
 /**
  * Serves training batches from a data set held on this node to trainers elsewhere: the batch's videos travel over
  * Aeron as a float32 tensor {@code [B, C, T, H, W]}, the Akka reply carries only its descriptor and the labels.
  * Batch {@code k} of a stream with seed {@code s} is exactly the batch {@link PrefetchingLoader#randomBatches} yields
  * in-process (the same {@link PrefetchingLoader#batchRng}), so a trainer may switch between local and remote data
- * without changing a single loss value.
+ * without changing a single loss value ({@link RemoteBatchSource} is the trainer's side).
+ *
+ * <p>Data sets are opened on first request, keyed by {@link DataKey} (data spec + clip settings), so one loader
+ * serves the trainers of several trials and data sets.
  *
  * <p>Reading and sending run on the actor's own I/O thread (a send blocks while Aeron applies back-pressure).
  */
@@ -42,11 +48,33 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
     public sealed interface Command {}
 
     /**
-     * Send batch {@code index} of the random stream with {@code seed} to the requester's receiver on
-     * {@code channel}/{@code streamId}.
+     * Which data set: a trial's data spec ({@code synthetic}, {@code ucf101=DIR}, {@code hdf5=FILE}) with its clip
+     * settings, as {@link Datasets#open(String, int, int, int, int)} takes them.
      */
-    public record NextBatch(long seed, long index, int batchSize, String channel, int streamId,
+    public record DataKey(String data, int classes, int frames, int frameSize, int channels)
+            implements CborSerializable {
+        public static DataKey of(TrialSpec spec) {
+            return new DataKey(spec.data(), spec.dataClasses(), spec.frames(), spec.frameSize(), spec.channels());
+        }
+
+        @Override
+        public String toString() {
+            return data + " (" + classes + " classes, " + frames + "×" + frameSize + "² × " + channels + ")";
+        }
+    }
+
+    /**
+     * Send batch {@code index} of the random stream with {@code seed} of data set {@code data} to the requester's
+     * receiver on {@code channel}/{@code streamId}.
+     */
+    public record NextBatch(DataKey data, long seed, long index, int batchSize, String channel, int streamId,
                             ActorRef<Reply> replyTo) implements Command, CborSerializable {}
+
+    /** Counters since start: batches sent, bytes sent, failures, data sets open. */
+    public record GetStats(ActorRef<Stats> replyTo) implements Command, CborSerializable {}
+
+    public record Stats(long batchesSent, long bytesSent, long failures, int datasetsOpen)
+            implements CborSerializable {}
 
     public sealed interface Reply extends CborSerializable {}
 
@@ -72,7 +100,13 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
     private enum StatusTick implements Command { INSTANCE }
 
     private final ActorContext<Command> context;
-    private final VideoDataset dataset;
+    private final Function<DataKey, VideoDataset> open;
+    /** Data sets opened so far (the I/O thread only). */
+    private final Map<DataKey, VideoDataset> datasets = new HashMap<>();
+    private long batchesSent;
+    private long bytesSent;
+    private long failures;
+    private volatile int datasetsOpen;
     private final AeronNode aeron;
     private final ActorStatus status;
     /** Batch requests queued on the I/O thread (the one being read and sent included). */
@@ -84,17 +118,28 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
         return t;
     });
 
+    /** Serves {@code dataset} whatever data set a request names (tests, a single-data-set loader). */
     public static Behavior<Command> create(VideoDataset dataset, AeronNode aeron) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DataLoaderActor(ctx, timers, dataset,
+        return create(key -> dataset, aeron);
+    }
+
+    /** Opens each requested data set once, on first use, with {@code open} (on the I/O thread). */
+    public static Behavior<Command> create(Function<DataKey, VideoDataset> open, AeronNode aeron) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new DataLoaderActor(ctx, timers, open,
                 aeron)));
     }
 
+    /** A loader process's: the data sets of {@link Datasets#open(String, int, int, int, int)}. */
+    public static Behavior<Command> production(AeronNode aeron) {
+        return create(k -> Datasets.open(k.data(), k.classes(), k.frames(), k.frameSize(), k.channels()), aeron);
+    }
+
     private DataLoaderActor(ActorContext<Command> context, akka.actor.typed.javadsl.TimerScheduler<Command> timers,
-                            VideoDataset dataset, AeronNode aeron) {
+                            Function<DataKey, VideoDataset> open, AeronNode aeron) {
         super(context);
         this.context = context;
         this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "data-loader");
-        this.dataset = dataset;
+        this.open = open;
         this.aeron = aeron;
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     }
@@ -109,7 +154,22 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
                 })
                 .onMessage(Done.class, d -> {
                     queued--;
+                    if (d.reply() instanceof BatchSent b) {
+                        batchesSent++;
+                        bytesSent += b.videos().byteLength();
+                        if (batchesSent == 1 || Long.bitCount(batchesSent) == 1) { // 1, 2, 4, 8, … : a sparse log
+                            context.getLog().info("data loader: {} batches sent over Aeron ({} bytes)", batchesSent,
+                                    bytesSent);
+                        }
+                    } else if (d.reply() instanceof BatchFailed f) {
+                        failures++;
+                        context.getLog().warn("data loader: batch {} failed: {}", f.index(), f.reason());
+                    }
                     d.replyTo().tell(d.reply());
+                    return this;
+                })
+                .onMessage(GetStats.class, g -> {
+                    g.replyTo().tell(new Stats(batchesSent, bytesSent, failures, datasetsOpen));
                     return this;
                 })
                 .onSignal(PostStop.class, s -> {
@@ -124,6 +184,12 @@ public final class DataLoaderActor extends AbstractBehavior<DataLoaderActor.Comm
         queued++;
         CompletableFuture<Reply> work = CompletableFuture.supplyAsync(() -> {
             long started = System.nanoTime();
+            VideoDataset dataset = datasets.get(n.data());
+            if (dataset == null) { // only this thread touches the map
+                dataset = open.apply(n.data());
+                datasets.put(n.data(), dataset);
+                datasetsOpen = datasets.size();
+            }
             HostBatch b = dataset.randomBatch(n.batchSize(), PrefetchingLoader.batchRng(n.seed(), n.index()));
             ByteBuffer payload = ByteBuffer.allocateDirect(b.data().length * Float.BYTES)
                     .order(ByteOrder.nativeOrder());

@@ -46,6 +46,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     /** The evaluator processes ({@code ndevid.node.evaluators}), as {@link SlotProcess}es with device "evaluator". */
     public record GetEvaluators(ActorRef<Slots> replyTo) implements Command, CborSerializable {}
 
+    /** The data-loader processes ({@code ndevid.node.data-loaders}), as {@link SlotProcess}es with device "loader". */
+    public record GetLoaders(ActorRef<Slots> replyTo) implements Command, CborSerializable {}
+
     public record Slots(String nodeId, List<SlotProcess> slots) implements CborSerializable {}
 
     /** A slot's trainer process now: pid 0 while it is down and waiting for a restart. */
@@ -59,6 +62,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     private enum StatusTick implements Command { INSTANCE }
     /** Keys of evaluator processes in {@code runs}: EVALUATOR_BASE + index (trainer slots are 0..slots-1). */
     private static final int EVALUATOR_BASE = 1 << 20;
+    /** Keys of loader processes in {@code runs}: LOADER_BASE + index. */
+    private static final int LOADER_BASE = 2 << 20;
 
     private static final class SlotRun {
         volatile Process process;
@@ -103,22 +108,27 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             runs.put(EVALUATOR_BASE + k, new SlotRun());
             launch(EVALUATOR_BASE + k);
         }
+        for (int k = 0; k < settings.dataLoaders(); k++) {
+            runs.put(LOADER_BASE + k, new SlotRun());
+            launch(LOADER_BASE + k);
+        }
     }
 
+    /** An evaluator or loader process (not a trainer slot). */
     private static boolean isEvaluator(int key) {
         return key >= EVALUATOR_BASE;
     }
 
     private static String role(int key) {
-        return isEvaluator(key) ? "evaluator" : "trainer";
+        return key >= LOADER_BASE ? "loader" : isEvaluator(key) ? "evaluator" : "trainer";
     }
 
     private static int index(int key) {
-        return isEvaluator(key) ? key - EVALUATOR_BASE : key;
+        return key >= LOADER_BASE ? key - LOADER_BASE : isEvaluator(key) ? key - EVALUATOR_BASE : key;
     }
 
     private String describe(int key) {
-        return isEvaluator(key) ? "evaluator " + index(key) : "slot " + key;
+        return isEvaluator(key) ? role(key) + " " + index(key) : "slot " + key;
     }
 
     @Override
@@ -127,6 +137,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
                 .onMessage(GetSlots.class, this::onGetSlots)
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onMessage(GetEvaluators.class, this::onGetEvaluators)
+                .onMessage(GetLoaders.class, this::onGetLoaders)
                 .onMessage(Exited.class, this::onExited)
                 .onMessage(Restart.class, r -> {
                     launch(r.slot());
@@ -191,6 +202,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         return this;
     }
 
+    private Behavior<Command> onGetLoaders(GetLoaders g) {
+        List<SlotProcess> out = new ArrayList<>();
+        for (int k = 0; k < settings.dataLoaders(); k++) {
+            SlotRun r = runs.get(LOADER_BASE + k);
+            Process p = r.process;
+            out.add(new SlotProcess(k, "loader", p == null ? 0 : p.pid(), r.port, p != null && p.isAlive(),
+                    r.restarts, launcher.logFile("loader", k).toString()));
+        }
+        g.replyTo().tell(new Slots(settings.nodeId(), out));
+        return this;
+    }
+
     private void launch(int slot) {
         if (stopping.get()) {
             return;
@@ -203,7 +226,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
             r.startedAt = System.nanoTime();
             long pid = p.pid();
             context.getLog().info("{}: {} pid {} on {}:{} ({})", describe(slot), role(slot), pid, settings.host(),
-                    r.port, isEvaluator(slot) ? "evaluator" : settings.devices().get(slot));
+                    r.port, isEvaluator(slot) ? role(slot) : settings.devices().get(slot));
             ActorRef<Command> self = context.getSelf();
             p.onExit().thenAccept(done -> self.tell(new Exited(slot, pid, done.exitValue())));
         } catch (IOException | RuntimeException e) {

@@ -20,15 +20,24 @@ import java.util.List;
  * @param logDir      trainer logs go to {@code logDir/trainer-<slot>.log}
  * @param evaluators  evaluator processes to run beside the trainers ({@code evaluator-<k>.log}); 0: trainers
  *                    evaluate in-process
+ * @param dataLoaders data-loader processes to run beside the trainers ({@code loader-<k>.log}); 0: trainers read
+ *                    their data in-process
  */
 public record NodeSettings(String nodeId, String host, List<String> seeds, List<String> devices,
                            TrainerProcessLauncher.Launch launch, RestartBackoff backoff, Duration stopGrace,
-                           Path logDir, int evaluators) {
+                           Path logDir, int evaluators, int dataLoaders) {
 
-    /** Without evaluator processes. */
+    /** Without evaluator or loader processes. */
     public NodeSettings(String nodeId, String host, List<String> seeds, List<String> devices,
                         TrainerProcessLauncher.Launch launch, RestartBackoff backoff, Duration stopGrace, Path logDir) {
-        this(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, 0);
+        this(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, 0, 0);
+    }
+
+    /** Without loader processes. */
+    public NodeSettings(String nodeId, String host, List<String> seeds, List<String> devices,
+                        TrainerProcessLauncher.Launch launch, RestartBackoff backoff, Duration stopGrace, Path logDir,
+                        int evaluators) {
+        this(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, evaluators, 0);
     }
 
     public NodeSettings {
@@ -39,6 +48,9 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
         }
         if (evaluators < 0) {
             throw new IllegalArgumentException("ndevid.node.evaluators must be ≥ 0, got " + evaluators);
+        }
+        if (dataLoaders < 0 || dataLoaders > 1) {
+            throw new IllegalArgumentException("ndevid.node.data-loaders must be 0 or 1, got " + dataLoaders);
         }
         if (seeds.isEmpty()) {
             throw new IllegalArgumentException("trainers need at least one seed node to join");
@@ -71,18 +83,25 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
         return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s), launch,
                 new RestartBackoff(n.getDuration("restart-backoff-min"), n.getDuration("restart-backoff-max"),
                         n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs,
-                n.hasPath("evaluators") ? n.getInt("evaluators") : 0);
+                n.hasPath("evaluators") ? n.getInt("evaluators") : 0,
+                n.hasPath("data-loaders") ? n.getInt("data-loaders") : 0);
     }
 
     public NodeSettings withLaunch(TrainerProcessLauncher.Launch l) {
-        return new NodeSettings(nodeId, host, seeds, devices, l, backoff, stopGrace, logDir, evaluators);
+        return new NodeSettings(nodeId, host, seeds, devices, l, backoff, stopGrace, logDir, evaluators,
+                dataLoaders);
     }
 
     public NodeSettings withBackoff(RestartBackoff b) {
-        return new NodeSettings(nodeId, host, seeds, devices, launch, b, stopGrace, logDir, evaluators);
+        return new NodeSettings(nodeId, host, seeds, devices, launch, b, stopGrace, logDir, evaluators,
+                dataLoaders);
     }
 
     public NodeSettings withEvaluators(int n) {
-        return new NodeSettings(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, n);
+        return new NodeSettings(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, n, dataLoaders);
+    }
+
+    public NodeSettings withDataLoaders(int n) {
+        return new NodeSettings(nodeId, host, seeds, devices, launch, backoff, stopGrace, logDir, evaluators, n);
     }
 }

@@ -24,6 +24,9 @@ public final class TrainerProcessLauncher {
     /** Set on trainers whose agent runs evaluator processes. */
     public static final String OFFLOAD_PROPERTY = "ndevid.trainer.offload-evaluation";
 
+    /** Set on trainers whose agent runs a data-loader process: they read their batches from it. */
+    public static final String REMOTE_DATA_PROPERTY = "ndevid.trainer.remote-data";
+
     /**
      * System properties a trainer inherits from its agent: engine caches and offline switches, log config, ndevid
      * settings, and cluster settings ({@code -Dakka.cluster.split-brain-resolver.stable-after=…}: the failure
@@ -100,7 +103,8 @@ public final class TrainerProcessLauncher {
     /**
      * The command line of a {@code trainer} (slot) or of evaluator process {@code index} ({@code node --role
      * evaluator --slot index}). When the agent runs evaluators its trainers are told to hand their evaluations to
-     * them ({@code -Dndevid.trainer.offload-evaluation=true}); otherwise they evaluate in-process.
+     * them ({@code -Dndevid.trainer.offload-evaluation=true}); otherwise they evaluate in-process. Likewise a
+     * {@code loader} process: its trainers get {@code -Dndevid.trainer.remote-data=true}.
      */
     public List<String> command(String role, int slot, int port) {
         boolean trainer = role.equals("trainer");
@@ -110,6 +114,9 @@ public final class TrainerProcessLauncher {
         cmd.addAll(l.jvmOptions());
         if (trainer && settings.evaluators() > 0) {
             cmd.add("-D" + OFFLOAD_PROPERTY + "=true");
+        }
+        if (trainer && settings.dataLoaders() > 0) {
+            cmd.add("-D" + REMOTE_DATA_PROPERTY + "=true");
         }
         cmd.add("-cp");
         cmd.add(l.classPath());

@@ -1,10 +1,12 @@
 package io.ndevid.actors.trainer;
 
+import io.ndevid.actors.data.RemoteData;
 import io.ndevid.actors.evalproc.EvaluationOffload;
 import io.ndevid.actors.evalproc.OffloadedEvaluation;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
+import io.ndevid.training.data.TrainingBatchSource;
 import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.run.Trials;
@@ -49,9 +51,11 @@ public final class ProductionTrialExecutor implements TrialExecutor {
         boolean evaluating = evaluate && TrialEvaluation.applies(spec);
         // with evaluator processes (ndevid.node.evaluators > 0) the training thread only snapshots the model
         Optional<EvaluationOffload> offload = evaluating ? EvaluationOffload.current() : Optional.empty();
+        // with a data-loader process (ndevid.node.data-loaders = 1) the batches come over Aeron; null: in-process
+        TrainingBatchSource.Opener batches = RemoteData.current().map(RemoteData::opener).orElse(null);
         if (offload.isPresent()) {
             try (OffloadedEvaluation hook = offload.get().forTrial(spec, runDir, listener);
-                 Trials.Prepared prepared = Trials.prepare(spec, runDir, List.of(hook), listener)) {
+                 Trials.Prepared prepared = Trials.prepare(spec, runDir, List.of(hook), listener, batches)) {
                 stop.onStop(prepared.loop()::requestStop);
                 return prepared.run();
             }
@@ -73,7 +77,7 @@ public final class ProductionTrialExecutor implements TrialExecutor {
                 }) : null;
         List<TrainerLoop.Hook> hooks = evaluation == null ? List.of() : List.of(reporting(evaluation.protocol(), listener));
         try (TrialEvaluation closeEvaluation = evaluation;
-             Trials.Prepared prepared = Trials.prepare(spec, runDir, hooks, listener)) {
+             Trials.Prepared prepared = Trials.prepare(spec, runDir, hooks, listener, batches)) {
             stop.onStop(prepared.loop()::requestStop);
             return prepared.run();
         }

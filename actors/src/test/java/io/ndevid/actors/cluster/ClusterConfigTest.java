@@ -46,6 +46,23 @@ class ClusterConfigTest {
     }
 
     @Test
+    void aLoaderProcessHasItsRoleFileAndTrainersTheRemoteDataSettings() {
+        Config loader = ClusterConfig.load(new ClusterConfig.NodeAddress(List.of("loader"), "127.0.0.1", 0,
+                List.of("127.0.0.1:25520")), null, null, Map.of());
+        assertEquals(List.of("loader"), loader.getStringList("akka.cluster.roles"));
+        assertEquals(0, loader.getInt("ndevid.node.data-loaders"), "in-process data by default");
+        assertThrows(IllegalArgumentException.class, () -> new ClusterConfig.NodeAddress(List.of("loader", "worker"),
+                "h", 1, List.of()));
+        var settings = io.ndevid.actors.data.RemoteData.settings(loader);
+        assertEquals(io.ndevid.actors.data.RemoteBatchSource.Settings.defaults(), settings, "base.conf = defaults");
+        var changed = io.ndevid.actors.data.RemoteData.settings(ClusterConfig.load(new ClusterConfig.NodeAddress(
+                List.of("trainer"), "127.0.0.1", 0, List.of("127.0.0.1:25520")), null, null,
+                Map.of("ndevid.data-loader.read-ahead", 3, "ndevid.data-loader.local-fallback", "off")));
+        assertEquals(3, changed.readAhead());
+        assertEquals(false, changed.localFallback());
+    }
+
+    @Test
     void badNodesAreNamed() {
         var e = assertThrows(IllegalArgumentException.class, () -> new ClusterConfig.NodeAddress(List.of("boss"),
                 "h", 1, List.of()));

@@ -128,12 +128,15 @@ class MessageSerializationTest {
         roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
         roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));
         roundTrip(new Evaluator.EvaluationFailed("ablation", "a", "why"));
-        roundTrip(new DataLoaderActor.NextBatch(7, 3, 16, "aeron:udp?endpoint=10.0.0.2:40123", 11, ref.unsafeUpcast()));
+        roundTrip(new DataLoaderActor.NextBatch(
+                new DataLoaderActor.DataKey("ucf101=/data/ucf", 101, 16, 64, 3), 7, 3, 16, "aeron:udp?endpoint=10.0.0.2:40123", 11, ref.unsafeUpcast()));
         int batch = roundTrip(new DataLoaderActor.BatchSent(3, new TensorDescriptor(9, "batch-7-3",
                 new long[] {16, 3, 16, 64, 64}, "float32", 16L * 3 * 16 * 64 * 64 * 4, 99, "aeron:ipc", 11),
                 new int[16], new int[16]));
         assertTrue(batch < 512, "a 12 MiB batch is a " + batch + "-byte message");
         roundTrip(new DataLoaderActor.BatchFailed(3, "why"));
+        roundTrip(new DataLoaderActor.GetStats(ref.unsafeUpcast()));
+        roundTrip(new DataLoaderActor.Stats(12, 4096, 1, 2));
 
         // the status topic and board (io.ndevid.actors.status): a report a second per actor, kept small
         StatusReport report = new StatusReport("10.0.0.2:25521", "trainer-1", "trainer", "running", 1, 150, "gpu:1",
@@ -148,6 +151,7 @@ class MessageSerializationTest {
                 null, 40.0)), List.of(new ClusterSnapshot.ActorRow(report, 300, false)), 1.5e6, 12_000_000,
                 List.of("coordinator: no answer")));
         roundTrip(new NodeAgent.GetEvaluators(ref.unsafeUpcast()));
+        roundTrip(new NodeAgent.GetLoaders(ref.unsafeUpcast()));
         int open = roundTrip(new SampleEvaluator.Open("r1", spec, 300, "periodic", 2048, 32, ref.unsafeUpcast(),
                 ref.unsafeUpcast()));
         assertTrue(open < 2048, "a request carries the spec only: " + open);

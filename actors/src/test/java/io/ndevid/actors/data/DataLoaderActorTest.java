@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class DataLoaderActorTest {
 
     private static final ActorTestKit testKit = ActorTestKit.create();
+    private static final DataLoaderActor.DataKey KEY = new DataLoaderActor.DataKey("tiny", 2, 4, 8, 3);
 
     @AfterAll
     static void cleanup() {
@@ -37,7 +38,7 @@ class DataLoaderActorTest {
             ActorRef<DataLoaderActor.Command> loader = testKit.spawn(DataLoaderActor.create(data, aeron));
             TestProbe<DataLoaderActor.Reply> reply = testKit.createTestProbe();
             for (long k = 0; k < 3; k++) {
-                loader.tell(new DataLoaderActor.NextBatch(7, k, 4, "aeron:ipc", 7401, reply.getRef()));
+                loader.tell(new DataLoaderActor.NextBatch(KEY, 7, k, 4, "aeron:ipc", 7401, reply.getRef()));
                 DataLoaderActor.BatchSent sent = (DataLoaderActor.BatchSent) reply.receiveMessage(
                         Duration.ofSeconds(20));
                 ReceivedTensor t = receiver.expect(sent.videos()).get(20, TimeUnit.SECONDS);

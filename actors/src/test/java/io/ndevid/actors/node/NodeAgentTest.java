@@ -180,6 +180,49 @@ class NodeAgentTest {
     }
 
     @Test
+    void aLoaderProcessRunsBesideTheTrainersAndIsRestarted() throws Exception {
+        NodeSettings s = shell("echo \"$*\"; sleep 0.3; exit 3", List.of("cpu"), Duration.ofSeconds(1))
+                .withDataLoaders(1);
+        List<String> trainerCmd = new TrainerProcessLauncher(s).command(0, 26001);
+        assertTrue(trainerCmd.contains("-D" + TrainerProcessLauncher.REMOTE_DATA_PROPERTY + "=true"),
+                "trainers are told to read from the loader: " + trainerCmd);
+        assertFalse(trainerCmd.contains("-D" + TrainerProcessLauncher.OFFLOAD_PROPERTY + "=true"), "no evaluators");
+        List<String> loaderCmd = new TrainerProcessLauncher(s).command("loader", 0, 26002);
+        assertTrue(String.join(" ", loaderCmd).contains("node --role loader --slot 0 --node-id node-t --host "
+                + "127.0.0.1 --port 26002"), loaderCmd.toString());
+        assertFalse(loaderCmd.contains("--executor") || String.join(" ", loaderCmd).contains("remote-data"),
+                loaderCmd.toString());
+        assertFalse(String.join(" ", new TrainerProcessLauncher(shell("true", List.of("cpu"), Duration.ofSeconds(1)))
+                .command(0, 1)).contains(TrainerProcessLauncher.REMOTE_DATA_PROPERTY), "no loader: in-process data");
+        assertThrows(IllegalArgumentException.class, () -> s.withDataLoaders(2));
+
+        ActorRef<NodeAgent.Command> agent = testKit.spawn(NodeAgent.create(s));
+        TestProbe<NodeAgent.Slots> probe = testKit.createTestProbe();
+        NodeAgent.SlotProcess last = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (deadline - System.nanoTime() > 0) {
+            agent.tell(new NodeAgent.GetLoaders(probe.getRef()));
+            List<NodeAgent.SlotProcess> loaders = probe.receiveMessage().slots();
+            assertEquals(1, loaders.size());
+            last = loaders.get(0);
+            if (last.restarts() >= 2 && last.pid() > 0) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(last.restarts() >= 2, "a dead loader is restarted: " + last);
+        assertEquals("loader", last.device());
+        assertEquals(dir.resolve("logs").resolve("loader-0.log").toString(), last.logFile());
+        assertTrue(Files.readString(Path.of(last.logFile())).contains("node --role loader --slot 0"),
+                Files.readString(Path.of(last.logFile())));
+        agent.tell(new NodeAgent.GetEvaluators(probe.getRef()));
+        assertEquals(0, probe.receiveMessage().slots().size(), "no evaluators");
+        agent.tell(new NodeAgent.GetSlots(probe.getRef()));
+        assertEquals(1, probe.receiveMessage().slots().size(), "the trainer slots are unchanged");
+        testKit.stop(agent);
+    }
+
+    @Test
     void stoppingTheAgentStopsItsTrainers() throws Exception {
         ActorRef<NodeAgent.Command> agent = testKit.spawn(NodeAgent.create(
                 shell("exec sleep 60", List.of("cpu", "cpu"), Duration.ofSeconds(2))));

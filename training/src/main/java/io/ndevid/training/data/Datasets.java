@@ -26,24 +26,30 @@ public final class Datasets {
     private Datasets() {}
 
     public static VideoDataset open(TrialSpec spec) {
-        String data = spec.data();
+        return open(spec.data(), spec.dataClasses(), spec.frames(), spec.frameSize(), spec.channels());
+    }
+
+    /**
+     * The training set a trial with these settings reads: {@code data} is {@code synthetic}, {@code ucf101=DIR} or
+     * {@code hdf5=FILE} ({@code classes} matters for the synthetic set only).
+     */
+    public static VideoDataset open(String data, int classes, int frames, int frameSize, int channels) {
         if (data.equals("synthetic")) {
-            return synthetic(spec.dataClasses(), spec.frames(), spec.frameSize(), spec.channels(), 0,
-                    SYNTHETIC_TRAIN_CLIPS);
+            return synthetic(classes, frames, frameSize, channels, 0, SYNTHETIC_TRAIN_CLIPS);
         }
         if (data.startsWith("ucf101=")) {
             Path root = Path.of(data.substring("ucf101=".length()));
             Path videos = Files.isDirectory(root.resolve("UCF-101")) ? root.resolve("UCF-101") : root;
             Path splits = root.resolve("ucfTrainTestList");
             return Ucf101Videos.open(videos, splits, "trainlist01.txt", Ucf101Videos.Options.defaults()
-                    .withFrames(spec.frames()).withSize(spec.frameSize()).withChannels(spec.channels()));
+                    .withFrames(frames).withSize(frameSize).withChannels(channels));
         }
         if (data.startsWith("hdf5=")) {
             Path h5 = Path.of(data.substring("hdf5=".length()));
             String base = h5.getFileName().toString().replaceFirst("\\.h5$", "");
             Path json = h5.resolveSibling(base + ".json");
             return TganHdf5Videos.open(h5, Files.isRegularFile(json) ? json : null, TganHdf5Videos.Options.defaults()
-                    .withFrames(spec.frames()).withSize(spec.frameSize()).withChannels(spec.channels()));
+                    .withFrames(frames).withSize(frameSize).withChannels(channels));
         }
         throw new IllegalArgumentException("unknown data '" + data + "': synthetic, ucf101=DIR or hdf5=FILE");
     }

@@ -7,7 +7,7 @@ import io.ndevid.training.checkpoint.Checkpoint;
 import io.ndevid.training.checkpoint.CheckpointException;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.data.HostBatch;
-import io.ndevid.training.data.PrefetchingLoader;
+import io.ndevid.training.data.TrainingBatchSource;
 import io.ndevid.training.data.VideoDataset;
 import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.spec.SpecIO;
@@ -74,17 +74,23 @@ public final class TrainerLoop {
     private final TrialSpec spec;
     private final RunFolder run;
     private final Supplier<VideoGan> ganFactory;
-    private final VideoDataset data;
+    private final TrainingBatchSource.Opener batches;
     private final List<Hook> hooks;
     private final Listener listener;
     private volatile boolean stopRequested;
 
     public TrainerLoop(TrialSpec spec, RunFolder run, Supplier<VideoGan> ganFactory, VideoDataset data,
                        List<Hook> hooks, Listener listener) {
+        this(spec, run, ganFactory, (s, first) -> TrainingBatchSource.of(data, s, first), hooks, listener);
+    }
+
+    /** @param batches opens the trial's batch stream at the iteration the loop starts (resumes) at */
+    public TrainerLoop(TrialSpec spec, RunFolder run, Supplier<VideoGan> ganFactory,
+                       TrainingBatchSource.Opener batches, List<Hook> hooks, Listener listener) {
         this.spec = spec;
         this.run = run;
         this.ganFactory = ganFactory;
-        this.data = data;
+        this.batches = batches;
         this.hooks = hooks;
         this.listener = listener;
     }
@@ -115,14 +121,12 @@ public final class TrainerLoop {
                 return new Result(Status.COMPLETED, start, seconds(t0), last, "already complete", run.dir());
             }
             run.writeStatus("running", start, "");
-            long first = start;
-            try (PrefetchingLoader loader = new PrefetchingLoader(spec.name(), 4,
-                    k -> data.randomBatch(spec.batchSize(), PrefetchingLoader.batchRng(spec.seed(), first + k)));
+            try (TrainingBatchSource loader = this.batches.open(spec, start);
                  NDManager batches = NDManager.newBaseManager()) {
                 long stepStart = System.nanoTime();
                 double emaRate = 0;
                 for (long i = start; i < spec.iterations(); i++) {
-                    HostBatch host = loader.take();
+                    HostBatch host = loader.next(); // batch i: the stream was opened at start
                     Map<String, Double> losses;
                     try (NDManager m = batches.newSubManager()) {
                         NDArray real = host.toNDArray(m);

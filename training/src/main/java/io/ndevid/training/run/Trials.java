@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.data.Datasets;
+import io.ndevid.training.data.TrainingBatchSource;
 import io.ndevid.training.data.VideoDataset;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
@@ -53,16 +54,29 @@ public final class Trials {
 
     public static Prepared prepare(TrialSpec spec, Path runDir, List<TrainerLoop.Hook> extraHooks,
                                    TrainerLoop.Listener listener) {
+        return prepare(spec, runDir, extraHooks, listener, null);
+    }
+
+    /**
+     * @param batches where the training batches come from; null: the trial's data set, read in this process (opened
+     *                here, so a bad data spec fails before the model is built)
+     */
+    public static Prepared prepare(TrialSpec spec, Path runDir, List<TrainerLoop.Hook> extraHooks,
+                                   TrainerLoop.Listener listener, TrainingBatchSource.Opener batches) {
         Device device = TorchRuntime.device(spec.device());
         // The one process-global seed: parameter initialisers draw from the engine's generator.
         Engine.getInstance().setRandomSeed((int) spec.seed());
         RunFolder run = new RunFolder(runDir);
-        VideoDataset data = Datasets.open(spec);
+        TrainingBatchSource.Opener source = batches;
+        if (source == null) {
+            VideoDataset data = Datasets.open(spec);
+            source = (s, first) -> TrainingBatchSource.of(data, s, first);
+        }
         NDManager manager = NDManager.newBaseManager(device);
         List<TrainerLoop.Hook> hooks = new ArrayList<>();
         hooks.add(new SampleHook(run, spec.sampleInterval(), GRID_VIDEOS));
         hooks.addAll(extraHooks);
-        TrainerLoop loop = new TrainerLoop(spec, run, () -> GanFactory.create(spec, manager, device), data, hooks,
+        TrainerLoop loop = new TrainerLoop(spec, run, () -> GanFactory.create(spec, manager, device), source, hooks,
                 listener);
         return new Prepared(manager, loop);
     }

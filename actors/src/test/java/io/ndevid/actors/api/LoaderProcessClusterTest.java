@@ -1,0 +1,146 @@
+package io.ndevid.actors.api;
+
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import akka.actor.typed.receptionist.Receptionist;
+import com.fasterxml.jackson.databind.node.IntNode;
+import io.ndevid.actors.data.DataLoaderActor;
+import io.ndevid.actors.experiment.ExperimentState;
+import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.actors.experiment.Outcome;
+import io.ndevid.actors.experiment.TrialState;
+import io.ndevid.actors.experiment.TrialStatus;
+import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.training.spec.ModelFamily;
+import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.TemporalKind;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Remote data in the production layout on one host: this JVM is the coordinator and the node agent
+ * ({@code ndevid.node.data-loaders = 1}, no evaluator processes); the agent runs one trainer JVM (the real models,
+ * production executor) and one loader JVM ({@code ndevid node --role loader}). Two cpu-tiny trials complete, and
+ * every one of their batches came from the loader over Aeron UDP: its counters say so, and no trainer fell back to
+ * reading in-process.
+ */
+@Timeout(180)
+class LoaderProcessClusterTest {
+
+    private static final int ITERATIONS = 4;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void trainersReadTheirBatchesFromTheLoaderProcess() throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        LocalCluster.Options options = LocalCluster.Options.processes(dir, 1)
+                .withExecutorName("production")
+                .withClassPath(cp)
+                .withTrainerJvmOptions(List.of("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .with("ndevid.node.evaluators", 0)
+                .with("ndevid.node.data-loaders", 1)
+                .with("ndevid.data-loader.local-fallback", "off") // a failure must show, not hide behind a fallback
+                .with("ndevid.node.stop-grace", "10s");
+        LocalCluster cluster = null;
+        try {
+            cluster = LocalCluster.start(options);
+            ExperimentClient client = cluster.client();
+            GridSpec grid = new GridSpec("loaderproc", "cpu-tiny", List.of(ModelFamily.TGAN),
+                    List.of(TemporalKind.ODE1, TemporalKind.ODE2), List.of(FVariant.LINEAR), List.of(0L),
+                    Map.of("iterations", IntNode.valueOf(ITERATIONS), "checkpointInterval", IntNode.valueOf(2),
+                            "evalInterval", IntNode.valueOf(0)), Map.of(), 10, 1);
+            client.submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            ExperimentStatus done;
+            try {
+                done = client.awaitCompletion("loaderproc", Duration.ofMillis(500), Duration.ofSeconds(150))
+                        .toCompletableFuture().get();
+            } catch (Exception e) {
+                throw new AssertionError("did not finish: " + e.getMessage() + "\n" + logs(), e);
+            }
+            try {
+                assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
+                assertEquals(2, done.count(TrialState.TERMINATED), done.table());
+                for (TrialStatus t : done.trials()) {
+                    assertEquals(Outcome.COMPLETED, t.result().outcome(), t.name() + ": " + t.result());
+                }
+                ActorSystem<Void> system = cluster.system();
+                NodeAgent.Slots loaders = loaders(system);
+                assertEquals(1, loaders.slots().size(), loaders.toString());
+                NodeAgent.SlotProcess loader = loaders.slots().get(0);
+                assertTrue(loader.alive() && loader.restarts() == 0, loader.toString());
+                String args = Files.readString(Path.of("/proc/" + loader.pid() + "/cmdline")).replace('\0', ' ');
+                assertTrue(args.contains("node --role loader --slot 0"), args);
+
+                DataLoaderActor.Stats stats = stats(system);
+                assertEquals(2L * ITERATIONS, stats.batchesSent(), "the loader sent every batch, once: " + stats);
+                assertEquals(0, stats.failures(), stats.toString());
+                assertEquals(1, stats.datasetsOpen(), "one data set, opened once for both trials: " + stats);
+                assertEquals(0, stats.bytesSent() % stats.batchesSent(), stats.toString());
+                // with local-fallback off a trainer that could not get a batch would have failed its trial, and one
+                // reading in-process would have asked for nothing: every batch came from the loader
+                System.out.printf("loader process: %s (%d bytes per batch)%n", stats,
+                        stats.bytesSent() / stats.batchesSent());
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private static String nodeId(NodeAgent.SlotProcess p) {
+        return Path.of(p.logFile()).getParent().getFileName().toString();
+    }
+
+    private static NodeAgent.Slots loaders(ActorSystem<Void> system) throws Exception {
+        return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+                        r -> Receptionist.find(NodeAgent.SERVICE_KEY, r), Duration.ofSeconds(5), system.scheduler())
+                .thenCompose(l -> AskPattern.<NodeAgent.Command, NodeAgent.Slots>ask(
+                        l.getServiceInstances(NodeAgent.SERVICE_KEY).iterator().next(),
+                        NodeAgent.GetLoaders::new, Duration.ofSeconds(5), system.scheduler()))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static DataLoaderActor.Stats stats(ActorSystem<Void> system) throws Exception {
+        return AskPattern.<Receptionist.Command, Receptionist.Listing>ask(system.receptionist(),
+                        r -> Receptionist.find(DataLoaderActor.SERVICE_KEY, r), Duration.ofSeconds(5),
+                        system.scheduler())
+                .thenCompose(l -> AskPattern.<DataLoaderActor.Command, DataLoaderActor.Stats>ask(
+                        l.getServiceInstances(DataLoaderActor.SERVICE_KEY).iterator().next(),
+                        DataLoaderActor.GetStats::new, Duration.ofSeconds(5), system.scheduler()))
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private String logs() {
+        StringBuilder b = new StringBuilder();
+        try (Stream<Path> files = Files.walk(dir.resolve("logs"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                List<String> lines = Files.readAllLines(f);
+                b.append("==== ").append(f).append('\n');
+                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> b.append(l).append('\n'));
+            }
+        } catch (IOException e) {
+            b.append("(no logs: ").append(e.getMessage()).append(")");
+        }
+        return b.toString();
+    }
+}
