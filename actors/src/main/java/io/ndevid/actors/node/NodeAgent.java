@@ -152,28 +152,29 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
 
     /**
-     * State: trainers alive of slots (and evaluator processes alive of those configured); queue depth: processes
-     * waiting for a restart; device: the slots' devices.
+     * State: trainers alive of slots, then evaluator and loader processes alive of those configured; queue depth:
+     * processes waiting for a restart; device: the slots' devices.
      */
     private Behavior<Command> onStatusTick() {
-        int trainers = 0;
-        int evaluators = 0;
+        Map<String, int[]> byRole = new java.util.LinkedHashMap<>(); // role → {alive, configured}
+        byRole.put("trainer", new int[2]);
+        int alive = 0;
         for (Map.Entry<Integer, SlotRun> e : runs.entrySet()) {
+            int[] counts = byRole.computeIfAbsent(role(e.getKey()), r -> new int[2]);
+            counts[1]++;
             Process p = e.getValue().process;
             if (p != null && p.isAlive()) {
-                if (isEvaluator(e.getKey())) {
-                    evaluators++;
-                } else {
-                    trainers++;
-                }
+                counts[0]++;
+                alive++;
             }
         }
-        int slots = settings.devices().size();
-        int configured = runs.size() - slots;
-        String state = (stopping.get() ? "stopping " : "") + trainers + "/" + slots + " up"
-                + (configured > 0 ? ", eval " + evaluators + "/" + configured : "");
-        status.publish(state, Math.max(0, runs.size() - trainers - evaluators),
-                String.join(",", settings.devices()), null, null, null);
+        StringBuilder state = new StringBuilder(stopping.get() ? "stopping " : "");
+        int[] t = byRole.remove("trainer");
+        state.append(t[0]).append('/').append(t[1]).append(" up");
+        byRole.forEach((role, c) -> state.append(", ").append(role.equals("evaluator") ? "eval" : role).append(' ')
+                .append(c[0]).append('/').append(c[1]));
+        status.publish(state.toString(), runs.size() - alive, String.join(",", settings.devices()), null, null,
+                null);
         return this;
     }
 
