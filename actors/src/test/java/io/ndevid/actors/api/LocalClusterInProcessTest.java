@@ -100,7 +100,14 @@ class LocalClusterInProcessTest {
             }
             var list = again.client().experiments().toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertEquals(ExperimentState.Phase.FINISHED, list.experiments().get("inproc"));
-            assertFalse(list.slots().isEmpty());
+            // the trainer registers with the new coordinator through the Receptionist, a moment after its start
+            // (the finished experiment is known at once, from the journal): its slot shows up within seconds
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (list.slots().isEmpty() && deadline - System.nanoTime() > 0) {
+                Thread.sleep(100);
+                list = again.client().experiments().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+            assertFalse(list.slots().isEmpty(), "the new coordinator lists no trainer slot within 15 s");
         }
     }
 }
