@@ -10,7 +10,9 @@ import io.ndevid.actors.experiment.TrialState;
 import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.testing.TestSpecs;
-import io.ndevid.actors.testing.TinyGanExecutor;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.run.RunFolder;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -33,48 +36,57 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The production layout on one host: this JVM is the coordinator and the node agent; the agent runs two trainer
- * JVMs ({@code ndevid node --role trainer --slot K}) that join the cluster over loopback and train with the real
- * TrainerLoop around a tiny model. A trainer is killed with SIGKILL mid-trial: the agent restarts it, the trial is
- * re-queued and resumes from its checkpoint, and all four trials finish.
+ * JVMs ({@code ndevid node --role trainer --slot K}) and an evaluator JVM that join the cluster over loopback. Four
+ * real {@code cpu-tiny} trials (the production executor: TGAN × {ode1, ode2} × 2 seeds, 200 iterations, IS every 50
+ * from the evaluator process). A trainer is killed with SIGKILL mid-trial: the agent restarts it, the trial is
+ * re-queued and resumes from its checkpoint, and all four trials finish with their metrics (periodic IS, final K × N
+ * in final-metrics.json) and their final checkpoints shipped to the store over Aeron UDP.
  */
 class MultiProcessClusterTest {
+
+    private static final int ITERATIONS = 200;
 
     @TempDir
     Path dir;
 
     @Test
     void fourTrialsOnTwoTrainerProcessesSurviveAKilledTrainer() throws Exception {
-        System.setProperty(TinyGanExecutor.STEP_MS, "150"); // passed on to the trainers (ndevid.* properties)
         // as if the trainers did not share the data directory: they ship final checkpoints over Aeron UDP
         System.setProperty("ndevid.store.transfer", "aeron");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         LocalCluster.Options options = LocalCluster.Options.processes(dir, 2)
-                .withExecutorName(TinyGanExecutor.class.getName())
                 .withClassPath(cp)
                 .withTrainerJvmOptions(List.of("-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
                 .with("ndevid.store.transfer", "aeron")
                 .with("ndevid.node.stop-grace", "10s")
-                .with("ndevid.node.restart-backoff-min", "500ms")
-                .with("ndevid.node.evaluators", 0); // TinyGan draws no videos: nothing to evaluate
+                .with("ndevid.node.restart-backoff-min", "500ms");
         LocalCluster cluster = null;
         try {
             cluster = LocalCluster.start(options);
             ExperimentClient client = cluster.client();
-            client.submit(TestSpecs.grid("multi", 2, 40, 4, 2)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            // real cpu-tiny trials (the production executor, as ndevid node runs them), long enough to be killed
+            // mid-trial, evaluated every 50 iterations by the node's evaluator process
+            GridSpec base = TestSpecs.grid("multi", 2, ITERATIONS, 10, 2);
+            Map<String, JsonNode> overrides = new java.util.HashMap<>(base.overrides());
+            overrides.put("evalInterval", IntNode.valueOf(50));
+            GridSpec grid = new GridSpec(base.name(), base.preset(), base.models(), base.temporal(), base.f(),
+                    base.seeds(), overrides, base.search(), base.maxTrials(), base.maxFailures());
+            client.submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS);
 
             // wait until a trial is well under way, then kill its trainer process
             TrialStatus victim = null;
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (victim == null && deadline - System.nanoTime() > 0) {
                 ExperimentStatus s = client.status("multi").toCompletableFuture().get(10, TimeUnit.SECONDS);
-                victim = s.trials().stream().filter(t -> t.state() == TrialState.RUNNING && t.iteration() >= 10
-                        && t.iteration() <= 30 && t.pid() > 0).findFirst().orElse(null);
+                victim = s.trials().stream().filter(t -> t.state() == TrialState.RUNNING && t.iteration() >= 20
+                        && t.iteration() <= ITERATIONS - 40 && t.pid() > 0).findFirst().orElse(null);
                 if (victim == null) {
                     Thread.sleep(200);
                 }
             }
             if (victim == null) {
-                fail("no trial reached iteration 10 within 120 s\n" + logs());
+                fail("no trial was caught between iterations 20 and " + (ITERATIONS - 40) + " within 120 s\n"
+                        + logs());
             }
             long killedPid = victim.pid();
             ProcessHandle trainer = ProcessHandle.of(killedPid).orElseThrow();
@@ -94,10 +106,16 @@ class MultiProcessClusterTest {
             assertEquals(4, done.count(TrialState.TERMINATED), done.table());
             for (TrialStatus t : done.trials()) {
                 assertEquals(Outcome.COMPLETED, t.result().outcome(), t.name());
-                assertEquals(40, t.result().iterations(), t.name());
+                assertEquals(ITERATIONS, t.result().iterations(), t.name());
                 assertTrue(t.result().losses().containsKey("g_loss"), t.name() + " " + t.result());
                 Optional<Path> last = new RunFolder(Path.of(t.runDir())).latestCheckpoint();
-                assertEquals(40, CheckpointIO.read(last.orElseThrow()).iteration(), t.name());
+                assertEquals(ITERATIONS, CheckpointIO.read(last.orElseThrow()).iteration(), t.name());
+                // its metrics: periodic IS from the evaluator process, the final K × N at the best-IS checkpoint
+                assertTrue(t.bestMetrics().containsKey("is"), t.name() + " " + t.bestMetrics());
+                JsonNode fin = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                        Path.of(t.runDir()).resolve("final-metrics.json").toFile());
+                assertTrue(Double.isFinite(fin.path("is_mean").asDouble(Double.NaN))
+                        && Double.isFinite(fin.path("fid_mean").asDouble(Double.NaN)), t.name() + " " + fin);
                 // the store got the bytes over Aeron before the trial counted as TERMINATED
                 Path stored = CheckpointActor.storedPath(dir, "multi", t.name());
                 assertEquals(stored.toString(), t.checkpoint(), t.name());
@@ -127,7 +145,6 @@ class MultiProcessClusterTest {
             }
             // whatever happened above, no trainer outlives the test
             ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
-            System.clearProperty(TinyGanExecutor.STEP_MS);
             System.clearProperty("ndevid.store.transfer");
         }
     }
