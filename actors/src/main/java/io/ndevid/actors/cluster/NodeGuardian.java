@@ -95,20 +95,22 @@ public final class NodeGuardian {
             if (plan.roles().contains(ClusterConfig.LOADER)) {
                 LoaderProcesses.startLoader(ctx, transportSettings(config));
             }
+            // a trainer process moves tensors through one media driver: remote data, solver worker, shipping
+            java.util.function.Supplier<AeronNode> trainerAeron = AeronNode.lazyEmbedded(transportSettings(config),
+                    ctx.getSystem().getWhenTerminated());
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)) {
-                LoaderProcesses.startRemoteData(ctx, config, transportSettings(config));
+                LoaderProcesses.startRemoteData(ctx, config, trainerAeron);
             }
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.OFFLOAD_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.OFFLOAD_PROPERTY)) {
-                EvaluationProcesses.startSolverWorker(ctx, config, transportSettings(config));
+                EvaluationProcesses.startSolverWorker(ctx, config, trainerAeron);
             }
             CheckpointShipper shipper = null;
             if (!plan.trainers().isEmpty() && transfer != CheckpointShipper.Mode.SHARED_FS) {
                 Duration timeout = config.hasPath("ndevid.store.transfer-timeout")
                         ? config.getDuration("ndevid.store.transfer-timeout") : Duration.ofMinutes(2);
-                shipper = new CheckpointShipper(ctx.getSystem(), transfer,
-                        () -> AeronNode.launchEmbedded(transportSettings(config)), null, timeout);
+                shipper = new CheckpointShipper(ctx.getSystem(), transfer, trainerAeron, null, timeout);
                 CheckpointShipper s = shipper;
                 ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> s.close());
             }

@@ -26,21 +26,11 @@ public final class LoaderProcesses {
         return ctx.spawn(DataLoaderActor.production(aeron), "data-loader");
     }
 
-    /** In a trainer process: installs the {@link RemoteData} the production executor uses. */
-    public static RemoteData startRemoteData(ActorContext<?> ctx, Config config, TransportSettings transport) {
-        Supplier<AeronNode> aeron = new Supplier<>() {
-            private AeronNode node;
-
-            @Override
-            public synchronized AeronNode get() {
-                if (node == null) {
-                    node = AeronNode.launchEmbedded(transport);
-                    AeronNode n = node;
-                    ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> n.close());
-                }
-                return node;
-            }
-        };
+    /**
+     * In a trainer process: installs the {@link RemoteData} the production executor uses, receiving on the process's
+     * shared Aeron node ({@link AeronNode#lazyEmbedded}).
+     */
+    public static RemoteData startRemoteData(ActorContext<?> ctx, Config config, Supplier<AeronNode> aeron) {
         String host = config.getString("akka.remote.artery.canonical.hostname");
         RemoteData remote = new RemoteData(ctx.getSystem(), aeron, "aeron:udp?endpoint=" + host + ":0",
                 RemoteData.settings(config), TrainingBatchSource.inProcess());

@@ -55,22 +55,12 @@ public final class EvaluationProcesses {
                 scratch), duration(e, "request-timeout", Duration.ofMinutes(10))), "sample-evaluator");
     }
 
-    /** In a trainer process: its solver worker, and the offload the production executor uses. */
-    public static EvaluationOffload startSolverWorker(ActorContext<?> ctx, Config config, TransportSettings transport) {
+    /**
+     * In a trainer process: its solver worker, sending on the process's shared Aeron node
+     * ({@link AeronNode#lazyEmbedded}), and the offload the production executor uses.
+     */
+    public static EvaluationOffload startSolverWorker(ActorContext<?> ctx, Config config, Supplier<AeronNode> aeron) {
         Config e = evaluation(config);
-        Supplier<AeronNode> aeron = new Supplier<>() {
-            private AeronNode node;
-
-            @Override
-            public synchronized AeronNode get() {
-                if (node == null) {
-                    node = AeronNode.launchEmbedded(transport);
-                    AeronNode n = node;
-                    ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> n.close());
-                }
-                return node;
-            }
-        };
         Path cache = SyntheticEvaluator.defaultCacheDir();
         SolverWorker.LocalScorers local = spec -> TrialEvaluation.forTrial(spec,
                 Files.createTempDirectory("ndevid-local-eval-"), cache, TrainingProgress.NONE).protocol();

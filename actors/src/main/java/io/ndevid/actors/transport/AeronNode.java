@@ -50,6 +50,28 @@ public final class AeronNode implements AutoCloseable {
     }
 
     /**
+     * One embedded node shared by everything in a process that sends or receives tensors (a trainer's checkpoint
+     * shipping, solver worker and remote data), launched on first use — a process that never moves a tensor starts
+     * no media driver — and closed once {@code closeWhen} completes (its ActorSystem's termination).
+     */
+    public static java.util.function.Supplier<AeronNode> lazyEmbedded(TransportSettings settings,
+                                                                       java.util.concurrent.CompletionStage<?> closeWhen) {
+        return new java.util.function.Supplier<>() {
+            private AeronNode node;
+
+            @Override
+            public synchronized AeronNode get() {
+                if (node == null) {
+                    node = launchEmbedded(settings);
+                    AeronNode n = node;
+                    closeWhen.whenComplete((d, t) -> n.close());
+                }
+                return node;
+            }
+        };
+    }
+
+    /**
      * Starts an embedded media driver in {@code settings.aeronDir()}, or, when that is null, in a new directory
      * {@code baseDir/ndevid-aeron-<pid>-<random>}; connects a client to it.
      */
