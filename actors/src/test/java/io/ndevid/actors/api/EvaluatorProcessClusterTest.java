@@ -12,6 +12,7 @@ import io.ndevid.actors.experiment.Outcome;
 import io.ndevid.actors.experiment.TrialState;
 import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.actors.testing.ProcessLogs;
 import io.ndevid.actors.testing.TestSpecs;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import org.HdrHistogram.Histogram;
@@ -26,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -203,16 +203,6 @@ class EvaluatorProcessClusterTest {
     }
 
     private String logs() {
-        StringBuilder b = new StringBuilder();
-        try (Stream<Path> files = Files.walk(dir.resolve("logs"))) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                List<String> lines = Files.readAllLines(f);
-                b.append("==== ").append(f).append('\n');
-                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> b.append(l).append('\n'));
-            }
-        } catch (IOException e) {
-            b.append("(no logs: ").append(e.getMessage()).append(")");
-        }
-        return b.toString();
+        return ProcessLogs.tail(dir.resolve("logs"));
     }
 }

@@ -1,5 +1,6 @@
 package io.ndevid.actors.api;
 
+import io.ndevid.actors.testing.ProcessLogs;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
@@ -19,14 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,16 +130,6 @@ class LoaderProcessClusterTest {
     }
 
     private String logs() {
-        StringBuilder b = new StringBuilder();
-        try (Stream<Path> files = Files.walk(dir.resolve("logs"))) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                List<String> lines = Files.readAllLines(f);
-                b.append("==== ").append(f).append('\n');
-                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> b.append(l).append('\n'));
-            }
-        } catch (IOException e) {
-            b.append("(no logs: ").append(e.getMessage()).append(")");
-        }
-        return b.toString();
+        return ProcessLogs.tail(dir.resolve("logs"));
     }
 }

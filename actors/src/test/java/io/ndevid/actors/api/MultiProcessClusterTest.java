@@ -9,6 +9,7 @@ import io.ndevid.actors.experiment.Outcome;
 import io.ndevid.actors.experiment.TrialState;
 import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.actors.testing.ProcessLogs;
 import io.ndevid.actors.testing.TestSpecs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
@@ -18,7 +19,6 @@ import io.ndevid.training.run.RunFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -149,18 +148,7 @@ class MultiProcessClusterTest {
         }
     }
 
-    /** The trainers' logs, for a failure message. */
     private String logs() {
-        StringBuilder b = new StringBuilder();
-        try (Stream<Path> files = Files.walk(dir.resolve("logs"))) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                List<String> lines = Files.readAllLines(f);
-                b.append("==== ").append(f).append('\n');
-                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(l -> b.append(l).append('\n'));
-            }
-        } catch (IOException e) {
-            b.append("(no logs: ").append(e.getMessage()).append(")");
-        }
-        return b.toString();
+        return ProcessLogs.tail(dir.resolve("logs"));
     }
 }
