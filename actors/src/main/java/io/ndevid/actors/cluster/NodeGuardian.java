@@ -64,8 +64,7 @@ public final class NodeGuardian {
                     ctx.spawn(CheckpointActor.create(plan.coordinator().dataDir()), "checkpoint-store");
                 } else {
                     // trainers that do not share the data directory ship checkpoints to this node over Aeron
-                    AeronNode aeron = AeronNode.launchEmbedded(transportSettings(config));
-                    ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> aeron.close());
+                    AeronNode aeron = AeronNode.launchEmbedded(transportSettings(config)).closeWith(ctx.getSystem());
                     String host = config.getString("akka.remote.artery.canonical.hostname");
                     int port = config.hasPath("ndevid.store.aeron-port") ? config.getInt("ndevid.store.aeron-port")
                             : 0;
@@ -97,7 +96,7 @@ public final class NodeGuardian {
             }
             // a trainer process moves tensors through one media driver: remote data, solver worker, shipping
             java.util.function.Supplier<AeronNode> trainerAeron = AeronNode.lazyEmbedded(transportSettings(config),
-                    ctx.getSystem().getWhenTerminated());
+                    ctx.getSystem());
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)) {
                 LoaderProcesses.startRemoteData(ctx, config, trainerAeron);

@@ -21,8 +21,7 @@ public final class LoaderProcesses {
 
     /** In a loader process: the actor (registered with the Receptionist), opening data sets as trainers ask. */
     public static ActorRef<DataLoaderActor.Command> startLoader(ActorContext<?> ctx, TransportSettings transport) {
-        AeronNode aeron = AeronNode.launchEmbedded(transport);
-        ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> aeron.close());
+        AeronNode aeron = AeronNode.launchEmbedded(transport).closeWith(ctx.getSystem());
         return ctx.spawn(DataLoaderActor.production(aeron), "data-loader");
     }
 

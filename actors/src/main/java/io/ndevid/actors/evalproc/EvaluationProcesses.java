@@ -39,8 +39,7 @@ public final class EvaluationProcesses {
     public static ActorRef<SampleEvaluator.Command> startEvaluator(ActorContext<?> ctx, Config config,
                                                                     TransportSettings transport) {
         Config e = evaluation(config);
-        AeronNode aeron = AeronNode.launchEmbedded(transport);
-        ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> aeron.close());
+        AeronNode aeron = AeronNode.launchEmbedded(transport).closeWith(ctx.getSystem());
         String host = config.getString("akka.remote.artery.canonical.hostname");
         int stream = e.hasPath("stream-id") ? e.getInt("stream-id") : 7401;
         TensorReceiver receiver = aeron.newReceiver("aeron:udp?endpoint=" + host + ":0", stream);

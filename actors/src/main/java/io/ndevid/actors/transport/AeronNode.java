@@ -1,6 +1,8 @@
 package io.ndevid.actors.transport;
 
 import io.aeron.Aeron;
+import io.aeron.CncFileDescriptor;
+import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import org.agrona.BufferUtil;
@@ -11,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.UUID;
@@ -55,20 +58,35 @@ public final class AeronNode implements AutoCloseable {
      * no media driver — and closed once {@code closeWhen} completes (its ActorSystem's termination).
      */
     public static java.util.function.Supplier<AeronNode> lazyEmbedded(TransportSettings settings,
-                                                                       java.util.concurrent.CompletionStage<?> closeWhen) {
+                                                                       akka.actor.typed.ActorSystem<?> system) {
         return new java.util.function.Supplier<>() {
             private AeronNode node;
 
             @Override
             public synchronized AeronNode get() {
                 if (node == null) {
-                    node = launchEmbedded(settings);
-                    AeronNode n = node;
-                    closeWhen.whenComplete((d, t) -> n.close());
+                    node = launchEmbedded(settings).closeWith(system);
                 }
                 return node;
             }
         };
+    }
+
+    /**
+     * Closes this node (its directory deleted) in {@code system}'s coordinated shutdown, just before the system
+     * terminates: after the drain tasks (a trainer's last checkpoint may still travel on it), and while the JVM's
+     * shutdown hook still waits, so a SIGTERM'd process does not exit with its term buffers left on /dev/shm.
+     * Also on the system's termination, in case the shutdown had already passed that phase.
+     */
+    public AeronNode closeWith(akka.actor.typed.ActorSystem<?> system) {
+        akka.actor.CoordinatedShutdown.get(akka.actor.typed.javadsl.Adapter.toClassic(system)).addTask(
+                akka.actor.CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-aeron-" + dir.getFileName(),
+                () -> {
+                    close();
+                    return java.util.concurrent.CompletableFuture.completedFuture(akka.Done.getInstance());
+                });
+        system.getWhenTerminated().whenComplete((d, t) -> close());
+        return this;
     }
 
     /**
@@ -77,6 +95,9 @@ public final class AeronNode implements AutoCloseable {
      */
     public static AeronNode launchEmbedded(TransportSettings settings) {
         boolean unique = settings.aeronDir() == null;
+        if (unique) {
+            sweepStaleDirectories(settings.baseDir(), settings.driverTimeout());
+        }
         Path dir = unique
                 ? settings.baseDir().resolve("ndevid-aeron-" + ProcessHandle.current().pid() + "-"
                         + UUID.randomUUID().toString().substring(0, 8))
@@ -113,6 +134,68 @@ public final class AeronNode implements AutoCloseable {
         } catch (RuntimeException e) {
             driver.close();
             throw e;
+        }
+    }
+
+    private static final java.util.regex.Pattern OWN_DIR = java.util.regex.Pattern.compile(
+            "ndevid-aeron-(\\d+)-[0-9a-f]{8}");
+
+    /**
+     * Deletes the unique directories ({@code ndevid-aeron-<pid>-<random>}) under {@code baseDir} that a process which
+     * no longer runs left behind, and returns how many went. A process killed with SIGKILL (or dying before its
+     * ActorSystem terminated) cannot delete its own directory; on /dev/shm each holds its term buffers in memory
+     * (≈ 60 MiB), so without this sweep a day of restarts and fail-overs fills the host's memory. A directory is
+     * deleted only if its pid is not a live process and its driver has not beaten its heartbeat for
+     * {@code driverTimeout} (a pid from another PID namespace sharing /dev/shm looks dead, its driver does not).
+     */
+    public static int sweepStaleDirectories(Path baseDir, Duration driverTimeout) {
+        File[] entries = baseDir.toFile().listFiles();
+        if (entries == null) {
+            return 0;
+        }
+        long self = ProcessHandle.current().pid();
+        int deleted = 0;
+        for (File d : entries) {
+            java.util.regex.Matcher m = OWN_DIR.matcher(d.getName());
+            if (!d.isDirectory() || !m.matches()) {
+                continue;
+            }
+            long pid;
+            try {
+                pid = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (pid == self || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                continue;
+            }
+            if (driverBeating(d, driverTimeout)) {
+                continue;
+            }
+            try {
+                IoUtil.delete(d, true);
+                deleted++;
+            } catch (RuntimeException e) {
+                // another process swept it first, or it is not ours to read: leave it
+                LOG.debug("could not sweep {}: {}", d, e.toString());
+            }
+        }
+        if (deleted > 0) {
+            LOG.info("deleted {} Aeron director{} of processes that no longer run under {}", deleted,
+                    deleted == 1 ? "y" : "ies", baseDir);
+        }
+        return deleted;
+    }
+
+    private static boolean driverBeating(File dir, Duration driverTimeout) {
+        if (!new File(dir, CncFileDescriptor.CNC_FILE).exists()) {
+            return false;
+        }
+        try {
+            return CommonContext.isDriverActive(dir, driverTimeout.toMillis(), msg -> { });
+        } catch (RuntimeException e) {
+            // a cnc.dat never initialised (its process died starting) or cut short: no driver behind it
+            return false;
         }
     }
 
