@@ -1,5 +1,9 @@
 package io.ndevid.actors.transport;
 
+import akka.Done;
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Adapter;
 import io.aeron.Aeron;
 import io.aeron.CncFileDescriptor;
 import io.aeron.CommonContext;
@@ -17,7 +21,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One process's access to Aeron: an embedded {@link MediaDriver} in a directory of its own (deleted on close), or a
@@ -55,11 +63,11 @@ public final class AeronNode implements AutoCloseable {
     /**
      * One embedded node shared by everything in a process that sends or receives tensors (a trainer's checkpoint
      * shipping, solver worker and remote data), launched on first use — a process that never moves a tensor starts
-     * no media driver — and closed once {@code closeWhen} completes (its ActorSystem's termination).
+     * no media driver — and closed with {@code system} ({@link #closeWith}).
      */
-    public static java.util.function.Supplier<AeronNode> lazyEmbedded(TransportSettings settings,
-                                                                       akka.actor.typed.ActorSystem<?> system) {
-        return new java.util.function.Supplier<>() {
+    public static Supplier<AeronNode> lazyEmbedded(TransportSettings settings,
+                                                                       ActorSystem<?> system) {
+        return new Supplier<>() {
             private AeronNode node;
 
             @Override
@@ -78,12 +86,12 @@ public final class AeronNode implements AutoCloseable {
      * shutdown hook still waits, so a SIGTERM'd process does not exit with its term buffers left on /dev/shm.
      * Also on the system's termination, in case the shutdown had already passed that phase.
      */
-    public AeronNode closeWith(akka.actor.typed.ActorSystem<?> system) {
-        akka.actor.CoordinatedShutdown.get(akka.actor.typed.javadsl.Adapter.toClassic(system)).addTask(
-                akka.actor.CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-aeron-" + dir.getFileName(),
+    public AeronNode closeWith(ActorSystem<?> system) {
+        CoordinatedShutdown.get(Adapter.toClassic(system)).addTask(
+                CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-aeron-" + dir.getFileName(),
                 () -> {
                     close();
-                    return java.util.concurrent.CompletableFuture.completedFuture(akka.Done.getInstance());
+                    return CompletableFuture.completedFuture(Done.getInstance());
                 });
         system.getWhenTerminated().whenComplete((d, t) -> close());
         return this;
@@ -137,7 +145,7 @@ public final class AeronNode implements AutoCloseable {
         }
     }
 
-    private static final java.util.regex.Pattern OWN_DIR = java.util.regex.Pattern.compile(
+    private static final Pattern OWN_DIR = Pattern.compile(
             "ndevid-aeron-(\\d+)-[0-9a-f]{8}");
 
     /**
@@ -156,7 +164,7 @@ public final class AeronNode implements AutoCloseable {
         long self = ProcessHandle.current().pid();
         int deleted = 0;
         for (File d : entries) {
-            java.util.regex.Matcher m = OWN_DIR.matcher(d.getName());
+            Matcher m = OWN_DIR.matcher(d.getName());
             if (!d.isDirectory() || !m.matches()) {
                 continue;
             }

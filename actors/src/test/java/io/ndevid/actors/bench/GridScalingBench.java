@@ -26,7 +26,8 @@ import java.util.Map;
  * Grid scaling (not a test): 4 real cpu-tiny trials (production executor, evaluation off) on 2 trainer JVMs vs the
  * same 4 on 1, one libtorch thread per process; wall times, speed-up vs ideal, and HdrHistogram percentiles of step
  * latency (the trainers' stats.jsonl), checkpoint-shipping latency (transfers.jsonl, Aeron UDP) and evaluation
- * latency (none: evaluation is off). Arguments: [iterations=200] [workDir].
+ * latency (none: evaluation is off). Arguments: [iterations=200] [workDir]. {@code -Dbench.trainer-jvm=OPT,OPT} adds
+ * trainer JVM options, {@code -Dbench.evaluators=N} sets the node's evaluator processes (default 1).
  */
 public final class GridScalingBench {
 
@@ -71,10 +72,16 @@ public final class GridScalingBench {
                 Map.of("iterations", IntNode.valueOf(iterations), "checkpointInterval", IntNode.valueOf(iterations),
                         "evalInterval", IntNode.valueOf(0), "sampleInterval", IntNode.valueOf(0)),
                 Map.of(), 100, 1);
+        List<String> trainerJvm = new java.util.ArrayList<>(List.of("-Xmx1g", "-Dai.djl.pytorch.num_threads=1"));
+        String extra = System.getProperty("bench.trainer-jvm", "");
+        if (!extra.isBlank()) {
+            trainerJvm.addAll(List.of(extra.trim().split("[,\\s]+")));
+        }
         LocalCluster.Options o = LocalCluster.Options.processes(dir, slots)
                 .withClassPath(System.getProperty("java.class.path"))
-                .withTrainerJvmOptions(List.of("-Xmx1g", "-Dai.djl.pytorch.num_threads=1"))
-                .with("ndevid.store.transfer", "aeron");
+                .withTrainerJvmOptions(trainerJvm)
+                .with("ndevid.store.transfer", "aeron")
+                .with("ndevid.node.evaluators", Integer.getInteger("bench.evaluators", 1));
         try (LocalCluster cluster = LocalCluster.start(o)) {
             ExperimentClient client = cluster.client();
             // let the trainer JVMs start and join before the clock starts
