@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * every one of their batches came from the loader over Aeron UDP: its counters say so, and no trainer fell back to
  * reading in-process.
  */
-@Timeout(180)
+@Timeout(300)
 class LoaderProcessClusterTest {
 
     private static final int ITERATIONS = 4;
@@ -95,6 +95,84 @@ class LoaderProcessClusterTest {
                 // reading in-process would have asked for nothing: every batch came from the loader
                 System.out.printf("loader process: %s (%d bytes per batch)%n", stats,
                         stats.bytesSent() / stats.batchesSent());
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
+     * The loader JVM is SIGKILLed mid-trial: the agent restarts it, the trainer's batch fails over to the restarted
+     * loader (local fallback off, so reading in-process cannot hide a failure), and both trials complete.
+     */
+    @Test
+    void aSigkilledLoaderIsRestartedAndTheTrainerCarriesOnWithIt() throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        int iterations = 60;
+        LocalCluster.Options options = LocalCluster.Options.processes(dir, 1)
+                .withExecutorName("production")
+                .withClassPath(cp)
+                .withTrainerJvmOptions(List.of("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .with("ndevid.node.evaluators", 0)
+                .with("ndevid.node.data-loaders", 1)
+                .with("ndevid.data-loader.local-fallback", "off")
+                .with("ndevid.data-loader.find-timeout", "60s")
+                .with("ndevid.node.stop-grace", "10s");
+        LocalCluster cluster = null;
+        try {
+            cluster = LocalCluster.start(options);
+            ActorSystem<Void> system = cluster.system();
+            ExperimentClient client = cluster.client();
+            GridSpec grid = new GridSpec("loaderkill", "cpu-tiny", List.of(ModelFamily.TGAN),
+                    List.of(TemporalKind.ODE1, TemporalKind.ODE2), List.of(FVariant.LINEAR), List.of(0L),
+                    Map.of("iterations", IntNode.valueOf(iterations), "checkpointInterval", IntNode.valueOf(20),
+                            "evalInterval", IntNode.valueOf(0)), Map.of(), 10, 1);
+            client.submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+            // kill once the first trial has taken some batches (and well before the grid's 2 x 60 are all sent)
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            DataLoaderActor.Stats before = null;
+            while (System.nanoTime() < deadline) {
+                try {
+                    before = stats(system);
+                } catch (Exception e) {
+                    before = null; // not registered yet
+                }
+                if (before != null && before.batchesSent() >= 10) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            assertTrue(before != null && before.batchesSent() >= 10 && before.batchesSent() < 2L * iterations,
+                    "the loader got to serve some batches: " + before + "\n" + logs());
+            NodeAgent.SlotProcess victim = loaders(system).slots().get(0);
+            ProcessHandle.of(victim.pid()).orElseThrow().destroyForcibly();
+            System.out.printf("SIGKILLed loader pid %d after %d batches%n", victim.pid(), before.batchesSent());
+
+            ExperimentStatus done;
+            try {
+                done = client.awaitCompletion("loaderkill", Duration.ofMillis(500), Duration.ofSeconds(200))
+                        .toCompletableFuture().get();
+            } catch (Exception e) {
+                throw new AssertionError("did not finish: " + e.getMessage() + "\n" + logs(), e);
+            }
+            try {
+                assertEquals(2, done.count(TrialState.TERMINATED), done.table());
+                for (TrialStatus t : done.trials()) {
+                    assertEquals(Outcome.COMPLETED, t.result().outcome(), t.name() + ": " + t.result());
+                }
+                NodeAgent.SlotProcess restarted = loaders(system).slots().get(0);
+                assertTrue(restarted.alive() && restarted.restarts() >= 1 && restarted.pid() != victim.pid(),
+                        "the agent restarted the loader: " + restarted);
+                DataLoaderActor.Stats after = stats(system);
+                assertTrue(after.batchesSent() > 0, "the restarted loader served the rest: " + after);
+                assertEquals(0, after.failures(), after.toString());
+                System.out.printf("restarted loader: %s%n", after);
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + "\n" + logs(), e);
             }
