@@ -47,15 +47,7 @@ class LoaderProcessClusterTest {
 
     @Test
     void trainersReadTheirBatchesFromTheLoaderProcess() throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        LocalCluster.Options options = LocalCluster.Options.processes(dir, 1)
-                .withExecutorName("production")
-                .withClassPath(cp)
-                .withTrainerJvmOptions(List.of("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
-                .with("ndevid.node.evaluators", 0)
-                .with("ndevid.node.data-loaders", 1)
-                .with("ndevid.data-loader.local-fallback", "off") // a failure must show, not hide behind a fallback
-                .with("ndevid.node.stop-grace", "10s");
+        LocalCluster.Options options = options();
         LocalCluster cluster = null;
         try {
             cluster = LocalCluster.start(options);
@@ -112,17 +104,8 @@ class LoaderProcessClusterTest {
      */
     @Test
     void aSigkilledLoaderIsRestartedAndTheTrainerCarriesOnWithIt() throws Exception {
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         int iterations = 60;
-        LocalCluster.Options options = LocalCluster.Options.processes(dir, 1)
-                .withExecutorName("production")
-                .withClassPath(cp)
-                .withTrainerJvmOptions(List.of("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
-                .with("ndevid.node.evaluators", 0)
-                .with("ndevid.node.data-loaders", 1)
-                .with("ndevid.data-loader.local-fallback", "off")
-                .with("ndevid.data-loader.find-timeout", "60s")
-                .with("ndevid.node.stop-grace", "10s");
+        LocalCluster.Options options = options().with("ndevid.data-loader.find-timeout", "60s");
         LocalCluster cluster = null;
         try {
             cluster = LocalCluster.start(options);
@@ -184,8 +167,17 @@ class LoaderProcessClusterTest {
         }
     }
 
-    private static String nodeId(NodeAgent.SlotProcess p) {
-        return Path.of(p.logFile()).getParent().getFileName().toString();
+    /** This JVM: coordinator + agent with one trainer JVM and one loader JVM, no evaluator, no local fallback. */
+    private LocalCluster.Options options() {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        return LocalCluster.Options.processes(dir, 1)
+                .withExecutorName("production")
+                .withClassPath(cp)
+                .withTrainerJvmOptions(List.of("-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .with("ndevid.node.evaluators", 0)
+                .with("ndevid.node.data-loaders", 1)
+                .with("ndevid.data-loader.local-fallback", "off") // a failure must show, not hide behind a fallback
+                .with("ndevid.node.stop-grace", "10s");
     }
 
     private static NodeAgent.Slots loaders(ActorSystem<Void> system) throws Exception {
