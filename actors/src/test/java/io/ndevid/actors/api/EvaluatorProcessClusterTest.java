@@ -83,13 +83,8 @@ class EvaluatorProcessClusterTest {
             ProcessHandle victim = ProcessHandle.of(first.pid()).orElseThrow();
             victim.destroyForcibly();
             victim.onExit().get(10, TimeUnit.SECONDS);
-            ExperimentStatus done;
-            try {
-                done = client.awaitCompletion("evalproc", Duration.ofMillis(500), Duration.ofSeconds(180))
-                        .toCompletableFuture().get();
-            } catch (Exception e) {
-                throw new AssertionError("did not finish: " + e.getMessage() + "\n" + logs(), e);
-            }
+            ExperimentStatus done = ProcessLogs.awaitCompletion(client, "evalproc", Duration.ofSeconds(180),
+                    dir.resolve("logs"));
             try {
                 check(done, system, first);
             } catch (AssertionError e) {

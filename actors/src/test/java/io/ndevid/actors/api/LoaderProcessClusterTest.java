@@ -57,13 +57,8 @@ class LoaderProcessClusterTest {
                     Map.of("iterations", IntNode.valueOf(ITERATIONS), "checkpointInterval", IntNode.valueOf(2),
                             "evalInterval", IntNode.valueOf(0)), Map.of(), 10, 1);
             client.submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS);
-            ExperimentStatus done;
-            try {
-                done = client.awaitCompletion("loaderproc", Duration.ofMillis(500), Duration.ofSeconds(150))
-                        .toCompletableFuture().get();
-            } catch (Exception e) {
-                throw new AssertionError("did not finish: " + e.getMessage() + "\n" + logs(), e);
-            }
+            ExperimentStatus done = ProcessLogs.awaitCompletion(client, "loaderproc", Duration.ofSeconds(150),
+                    dir.resolve("logs"));
             try {
                 assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
                 assertEquals(2, done.count(TrialState.TERMINATED), done.table());
@@ -137,13 +132,8 @@ class LoaderProcessClusterTest {
             ProcessHandle.of(victim.pid()).orElseThrow().destroyForcibly();
             System.out.printf("SIGKILLed loader pid %d after %d batches%n", victim.pid(), before.batchesSent());
 
-            ExperimentStatus done;
-            try {
-                done = client.awaitCompletion("loaderkill", Duration.ofMillis(500), Duration.ofSeconds(200))
-                        .toCompletableFuture().get();
-            } catch (Exception e) {
-                throw new AssertionError("did not finish: " + e.getMessage() + "\n" + logs(), e);
-            }
+            ExperimentStatus done = ProcessLogs.awaitCompletion(client, "loaderkill", Duration.ofSeconds(200),
+                    dir.resolve("logs"));
             try {
                 assertEquals(2, done.count(TrialState.TERMINATED), done.table());
                 for (TrialStatus t : done.trials()) {

@@ -94,13 +94,8 @@ class MultiProcessClusterTest {
             trainer.destroyForcibly(); // SIGKILL: no shutdown hook, no checkpoint, no goodbye
             trainer.onExit().get(10, TimeUnit.SECONDS);
 
-            ExperimentStatus done;
-            try {
-                done = client.awaitCompletion("multi", Duration.ofMillis(500), Duration.ofSeconds(150))
-                        .toCompletableFuture().get();
-            } catch (Exception e) {
-                throw new AssertionError("did not finish: " + e.getMessage() + "\n" + logs(), e);
-            }
+            ExperimentStatus done = ProcessLogs.awaitCompletion(client, "multi", Duration.ofSeconds(150),
+                    dir.resolve("logs"));
             assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
             assertEquals(4, done.count(TrialState.TERMINATED), done.table());
             for (TrialStatus t : done.trials()) {

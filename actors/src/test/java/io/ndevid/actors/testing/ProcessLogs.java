@@ -1,9 +1,14 @@
 package io.ndevid.actors.testing;
 
+import io.ndevid.actors.api.ExperimentClient;
+import io.ndevid.actors.experiment.ExperimentStatus;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
 /** The child processes' logs, for a failure message of a multi-process test. */
@@ -24,5 +29,18 @@ public final class ProcessLogs {
             b.append("(no logs: ").append(e.getMessage()).append(")");
         }
         return b.toString();
+    }
+
+    /**
+     * The experiment's final status, polled every 500 ms for up to {@code timeout}; if it does not finish, an
+     * AssertionError carrying the child processes' logs ({@link #tail}).
+     */
+    public static ExperimentStatus awaitCompletion(ExperimentClient client, String experimentId, Duration timeout,
+                                                   Path logsDir) throws InterruptedException {
+        try {
+            return client.awaitCompletion(experimentId, Duration.ofMillis(500), timeout).toCompletableFuture().get();
+        } catch (ExecutionException | RuntimeException e) {
+            throw new AssertionError("did not finish: " + e.getMessage() + "\n" + tail(logsDir), e);
+        }
     }
 }
