@@ -26,7 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -135,8 +134,7 @@ class NodeFailoverTest {
 
         GridSpec grid = TestSpecs.grid("failover-worker", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
-        TrialStatus victim = awaitTrial(grid.name(), t -> t.slot() != null && t.slot().startsWith("b/")
-                && t.iteration() >= 2 * CHECKPOINT_INTERVAL && t.iteration() < ITERATIONS - CHECKPOINT_INTERVAL);
+        TrialStatus victim = awaitMidTrialOn(grid.name(), "b");
         long killedAt = System.nanoTime();
         cluster.kill(b);
 
@@ -176,8 +174,7 @@ class NodeFailoverTest {
 
         GridSpec grid = TestSpecs.grid("failover-coordinator", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
-        TrialStatus victim = awaitTrial(grid.name(), t -> t.slot() != null && t.slot().startsWith("a/")
-                && t.iteration() >= 2 * CHECKPOINT_INTERVAL && t.iteration() < ITERATIONS - CHECKPOINT_INTERVAL);
+        TrialStatus victim = awaitMidTrialOn(grid.name(), "a");
         ExperimentStatus before = api.status(grid.name());
         long killedAt = System.nanoTime();
         cluster.kill(a);
@@ -225,15 +222,15 @@ class NodeFailoverTest {
         return a;
     }
 
-    private TrialStatus awaitTrial(String id, Predicate<TrialStatus> p) throws Exception {
+    /** A trial running on {@code node} between its second checkpoint and its last: where the kill should land. */
+    private TrialStatus awaitMidTrialOn(String id, String node) throws Exception {
         long deadline = System.nanoTime() + GRID_DONE.toNanos();
         while (System.nanoTime() < deadline) {
-            ExperimentStatus s = api.status(id);
-            {
-                for (TrialStatus t : s.trials()) {
-                    if (t.state() == TrialState.RUNNING && p.test(t)) {
-                        return t;
-                    }
+            for (TrialStatus t : api.status(id).trials()) {
+                if (t.state() == TrialState.RUNNING && t.slot() != null && t.slot().startsWith(node + "/")
+                        && t.iteration() >= 2 * CHECKPOINT_INTERVAL
+                        && t.iteration() < ITERATIONS - CHECKPOINT_INTERVAL) {
+                    return t;
                 }
             }
             Thread.sleep(200);
