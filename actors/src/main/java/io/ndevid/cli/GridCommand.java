@@ -14,6 +14,7 @@ import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.grid.StudyGrid;
 import io.ndevid.actors.node.SlotDetection;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
+import io.ndevid.metrics.evaluator.UserC3dSpec;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.report.GridReport;
@@ -74,8 +75,9 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
     String data;
 
     @Option(names = "--evaluator", description = "synthetic (default, with synthetic data: ndevid's C3D trained on "
-            + "the synthetic set, cached) or c3d=FILE (with --data ucf101=DIR or hdf5=FILE: a C3D trained on it, "
-            + ".npz with Chainer's names or a DJL .params; real statistics are computed once and cached).")
+            + "the synthetic set, cached) or " + UserC3dSpec.FORMAT + " (with --data ucf101=DIR or hdf5=FILE: a C3D "
+            + "trained on it, .npz with Chainer's names or a DJL .params, and the C3D mean clip; route authors "
+            + "(default) or tgan2; real statistics are computed once and cached).")
     String evaluator;
 
     @Option(names = "--evaluator-cache", description = "Where evaluators and real statistics are cached, for this "
@@ -129,10 +131,8 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
                 overrides.put("data", TextNode.valueOf(absolute(data, "--data")));
             }
             if (evaluator != null) {
-                if (!evaluator.equals("synthetic") && !evaluator.startsWith("c3d=")) {
-                    throw new IllegalArgumentException("--evaluator " + evaluator + ": expected synthetic or c3d=FILE");
-                }
-                overrides.put("evaluator", TextNode.valueOf(absolute(evaluator, "--evaluator")));
+                overrides.put("evaluator", TextNode.valueOf(evaluator.equals("synthetic") ? evaluator
+                        : UserC3dSpec.parse(evaluator).absolute().format()));
             }
             if (set != null) {
                 for (Map.Entry<String, String> e : set.entrySet()) {

@@ -2,6 +2,7 @@ package io.ndevid.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
+import io.ndevid.metrics.evaluator.UserC3dSpec;
 import io.ndevid.actors.trainer.ProductionTrialExecutor;
 import io.ndevid.actors.trainer.StopHandle;
 import io.ndevid.actors.trainer.TrialExecutor;
@@ -54,8 +55,8 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     String data;
 
     @Option(names = "--evaluator", description = "IS/FID evaluator: synthetic (default, with synthetic data) or "
-            + "c3d=FILE (with --data ucf101=DIR or hdf5=FILE: a C3D trained on it, .npz with Chainer's names or a "
-            + "DJL .params).")
+            + UserC3dSpec.FORMAT + " (with --data ucf101=DIR or hdf5=FILE: a C3D trained on it, .npz with "
+            + "Chainer's names or a DJL .params, and the C3D mean clip; route authors (default) or tgan2).")
     String evaluator;
 
     @Option(names = "--device", description = "auto, cpu or gpu:N (default: the preset's).")

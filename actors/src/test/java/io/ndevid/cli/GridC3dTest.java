@@ -7,6 +7,8 @@ import io.ndevid.actors.node.SlotDetection;
 import io.ndevid.metrics.c3d.C3D;
 import io.ndevid.metrics.c3d.C3dConfig;
 import io.ndevid.metrics.c3d.C3dNpzWeights;
+import io.ndevid.metrics.npy.NpyArray;
+import io.ndevid.metrics.npy.Npz;
 import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.spec.SpecIO;
 import org.bytedeco.ffmpeg.global.avcodec;
@@ -52,10 +54,37 @@ class GridC3dTest {
                 list.add(rel + " " + (c + 1));
             }
         }
-        Files.createDirectories(root.resolve("ucfTrainTestList"));
-        Files.write(root.resolve("ucfTrainTestList/trainlist01.txt"), list);
-        Files.write(root.resolve("ucfTrainTestList/classInd.txt"), List.of("1 " + classes[0], "2 " + classes[1]));
+        // the layout the official split archive unpacks to: ucfTrainTestlist/ (lower-case l)
+        Files.createDirectories(root.resolve("ucfTrainTestlist"));
+        Files.write(root.resolve("ucfTrainTestlist/trainlist01.txt"), list);
+        Files.write(root.resolve("ucfTrainTestlist/classInd.txt"), List.of("1 " + classes[0], "2 " + classes[1]));
         return root;
+    }
+
+    /**
+     * A mean clip of the real file's layout — {@code mean}, float64 (3, 16, 128, 171), BGR — with smooth made-up
+     * values around the real per-channel means (90, 98, 101).
+     */
+    static Path writeMeanNpz(Path file) throws IOException {
+        double[] v = new double[3 * 16 * 128 * 171];
+        double[] base = {90.25, 97.66, 101.41};
+        int i = 0;
+        for (int c = 0; c < 3; c++) {
+            for (int t = 0; t < 16; t++) {
+                for (int y = 0; y < 128; y++) {
+                    for (int x = 0; x < 171; x++) {
+                        v[i++] = base[c] + 10 * Math.sin(0.05 * x + 0.07 * y + 0.3 * t);
+                    }
+                }
+            }
+        }
+        Npz.write(file, java.util.Map.of("mean", NpyArray.of(v, 3, 16, 128, 171)));
+        return file;
+    }
+
+    /** {@code c3d=WEIGHTS,mean=MEAN}. */
+    static String evaluator(Path weights, Path mean) {
+        return "c3d=" + weights + ",mean=" + mean;
     }
 
     static void writeClip(Path file, int kind, int variant) throws IOException {
@@ -100,9 +129,10 @@ class GridC3dTest {
     void aUserC3dScoresATrialOnRealClips() throws Exception {
         Path ucf = writeMiniUcf(dir.resolve("ucf"));
         Path npz = writeC3dNpz(dir.resolve("c3d-test.npz"));
+        Path mean = writeMeanNpz(dir.resolve("mean.npz"));
         Path out = dir.resolve("grid");
         GridCommandTest.Run r = grid("--preset", "cpu-tiny", "--only", "tgan-ode1-linear", "--slots", "1",
-                "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + npz, "--evaluator-cache",
+                "--data", "ucf101=" + ucf, "--evaluator", evaluator(npz, mean), "--evaluator-cache",
                 dir.resolve("cache").toString(), "--set", "evalSamples=8", "--out", out.toString());
         assertEquals(0, r.rc(), r.text());
         assertTrue(r.text().contains("IS/FID evaluator: c3d-test.npz@sha256:"), r.text());
@@ -110,9 +140,15 @@ class GridC3dTest {
         Path run = exp.resolve("trials/tgan-ode1-linear-s0");
         JsonNode fin = SpecIO.json().readTree(run.resolve("final-metrics.json").toFile());
         String evaluator = fin.get("evaluator").asText();
-        assertTrue(evaluator.startsWith("c3d-test.npz@sha256:") && evaluator.contains("user C3D, 5 classes"),
-                evaluator);
-        assertTrue(fin.get("preprocessing").asText().startsWith("tgan2:"), fin.toString());
+        assertTrue(evaluator.startsWith("c3d-test.npz@sha256:") && evaluator.contains("user C3D, 5 classes")
+                && evaluator.contains("route authors, mean sha256:"), evaluator);
+        assertTrue(fin.get("preprocessing").asText().startsWith("authors:"), fin.toString());
+        JsonNode provenance = fin.get("provenance");
+        assertEquals("authors", provenance.get("route").asText(), fin.toString());
+        assertEquals(io.ndevid.metrics.Sha256.of(npz), provenance.get("weights_sha256").asText());
+        assertEquals(io.ndevid.metrics.Sha256.of(mean), provenance.get("mean_sha256").asText());
+        assertEquals("off", provenance.get("dropout").asText());
+        assertEquals("population", fin.get("std_convention").asText(), fin.toString());
         assertEquals(8, fin.get("samples_per_batch").asInt(), fin.toString());
         for (String k : List.of("is_mean", "is_std", "fid_mean", "fid_std")) {
             assertTrue(Double.isFinite(fin.get(k).asDouble()), k + " finite: " + fin);
@@ -120,7 +156,7 @@ class GridC3dTest {
         assertTrue(fin.get("is_mean").asDouble() >= 1.0 && fin.get("fid_mean").asDouble() > 0, fin.toString());
         for (String f : List.of("metric-is.jsonl", "metric-fid.jsonl")) {
             String lines = Files.readString(run.resolve(f));
-            assertTrue(lines.contains("c3d-test.npz@sha256:"), f + ": " + lines);
+            assertTrue(lines.contains("c3d-test.npz@sha256:") && lines.contains("route authors"), f + ": " + lines);
         }
         String md = Files.readString(exp.resolve("results.md"));
         assertTrue(md.contains("evaluator: c3d-test.npz@sha256:"), md);
@@ -139,8 +175,27 @@ class GridC3dTest {
         List<String> common = List.of("--preset", "cpu-tiny", "--only", "tgan-ode1-linear", "--evaluator-cache",
                 cache.toString(), "--set", "evalSamples=8", "--out", out.toString());
 
+        Path mean = writeMeanNpz(dir.resolve("mean.npz"));
+        Path npz = writeC3dNpz(dir.resolve("c3d.npz"));
+        GridCommandTest.Run r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + npz));
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --evaluator c3d=" + npz + ": the C3D mean clip is missing — add "
+                + ",mean=FILE, an .npz with one array 'mean', float64 (3, 16, 128, 171), BGR");
+
+        Path flat = dir.resolve("flat-mean.npz");
+        Npz.write(flat, java.util.Map.of("mean", NpyArray.of(new double[] {90, 98, 101}, 3, 1, 1, 1)));
+        r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", evaluator(npz, flat)));
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: " + flat + ": array 'mean' has shape [3, 1, 1, 1]; expected an .npz "
+                + "with one array 'mean', float64 (3, 16, 128, 171)");
+
+        r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", evaluator(npz, mean) + ",route=tgan"));
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --evaluator " + evaluator(npz, mean) + ",route=tgan: unknown C3D "
+                + "preprocessing route 'tgan' (known: authors, tgan2)");
+
         Path missing = dir.resolve("nope.npz");
-        GridCommandTest.Run r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + missing,
+        r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", evaluator(missing, mean),
                 "--slots", "0"));
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: C3D weights file not found: " + missing);
@@ -148,7 +203,7 @@ class GridC3dTest {
         assertTrue(r.out().contains(slots), "--slots 0: one per GPU, else one CPU slot: " + r.out());
 
         Path junk = Files.writeString(dir.resolve("junk.params"), "these are not weights");
-        r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + junk));
+        r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", evaluator(junk, mean)));
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: " + junk + " is neither an .npz (Chainer names) nor a DJL .params");
 
@@ -157,18 +212,17 @@ class GridC3dTest {
             zip.putNextEntry(new java.util.zip.ZipEntry("w.npy"));
             zip.closeEntry();
         }
-        r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + notC3d));
+        r = grid(with(common, "--data", "ucf101=" + ucf, "--evaluator", evaluator(notC3d, mean)));
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: " + notC3d + " has no array 'conv1a/W'");
 
-        Path npz = writeC3dNpz(dir.resolve("c3d.npz"));
-        r = grid(with(common, "--evaluator", "c3d=" + npz));
+        r = grid(with(common, "--evaluator", evaluator(npz, mean)));
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --evaluator c3d=" + npz + " needs real videos for FID: add --data");
 
         r = grid(with(common, "--evaluator", "inception"));
         assertEquals(2, r.rc(), r.text());
-        assertOneLineError(r, "ndevid grid: --evaluator inception: expected synthetic or c3d=FILE");
+        assertOneLineError(r, "ndevid grid: --evaluator inception: expected synthetic or c3d=WEIGHTS,mean=MEAN.npz");
 
         assertFalse(Files.exists(out), "no trial started");
     }

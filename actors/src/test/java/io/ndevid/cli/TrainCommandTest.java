@@ -47,16 +47,19 @@ class TrainCommandTest {
     void aTrialOnRealClipsIsScoredByTheUserC3d() throws Exception {
         Path ucf = GridC3dTest.writeMiniUcf(dir.resolve("ucf"));
         Path npz = GridC3dTest.writeC3dNpz(dir.resolve("c3d-test.npz"));
+        Path mean = GridC3dTest.writeMeanNpz(dir.resolve("mean.npz"));
         Path spec = Files.writeString(dir.resolve("spec.json"), "{\"preset\": \"cpu-tiny\", \"evalSamples\": 8}");
         Path run = dir.resolve("run");
         GridCommandTest.Run r = train("--spec", spec.toString(), "--temporal", "sde", "--data", "ucf101=" + ucf,
-                "--evaluator", "c3d=" + npz, "--evaluator-cache", dir.resolve("cache").toString(), "--out",
+                "--evaluator", GridC3dTest.evaluator(npz, mean) + ",route=tgan2,dropout=authors:7", "--evaluator-cache", dir.resolve("cache").toString(), "--out",
                 run.toString());
         assertEquals(0, r.rc(), r.text());
         assertTrue(r.out().contains("IS/FID evaluator: c3d-test.npz@sha256:"), r.text());
         assertTrue(r.out().contains("final (best-IS checkpoint, iteration "), r.text());
         JsonNode fin = SpecIO.json().readTree(run.resolve("final-metrics.json").toFile());
         assertTrue(fin.get("evaluator").asText().contains("user C3D"), fin.toString());
+        assertEquals("tgan2", fin.get("provenance").get("route").asText(), fin.toString());
+        assertEquals("authors(p=0.5, seed=7)", fin.get("provenance").get("dropout").asText(), fin.toString());
         assertTrue(Double.isFinite(fin.get("fid_mean").asDouble()), fin.toString());
         assertTrue(Files.exists(run.resolve("checkpoints")), "checkpoints written");
     }
@@ -68,6 +71,18 @@ class TrainCommandTest {
         GridCommandTest.Run r = train("--preset", "cpu-tiny", "--data", "ucf101=" + ucf, "--out", run.toString());
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid train: automatic evaluation of ucf101=" + ucf + " needs a C3D trained on it");
+        assertFalse(Files.exists(run), "nothing trained");
+
+        Path npz = GridC3dTest.writeC3dNpz(dir.resolve("c3d.npz"));
+        r = train("--preset", "cpu-tiny", "--data", "ucf101=" + ucf, "--evaluator", "c3d=" + npz, "--out",
+                run.toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid train: --evaluator c3d=" + npz + ": the C3D mean clip is missing");
+        Path noMean = dir.resolve("no-mean.npz");
+        r = train("--preset", "cpu-tiny", "--data", "ucf101=" + ucf, "--evaluator",
+                GridC3dTest.evaluator(npz, noMean), "--out", run.toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid train: C3D mean clip file not found: " + noMean);
         assertFalse(Files.exists(run), "nothing trained");
     }
 

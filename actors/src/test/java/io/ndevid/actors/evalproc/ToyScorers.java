@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.ndevid.metrics.c3d.C3dEvaluator;
+import io.ndevid.metrics.evaluator.EvaluatorProvenance;
 import io.ndevid.metrics.fid.GaussianStats;
 import io.ndevid.metrics.linalg.DoubleMatrix;
 import io.ndevid.metrics.protocol.EvaluationProtocol;
@@ -58,6 +59,11 @@ final class ToyScorers {
             @Override
             public String preprocessing() {
                 return "none";
+            }
+
+            @Override
+            public EvaluatorProvenance provenance() {
+                return new EvaluatorProvenance("none", "toy", EvaluatorProvenance.NO_MEAN_FILE, "off");
             }
         };
     }

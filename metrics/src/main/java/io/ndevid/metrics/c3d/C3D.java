@@ -119,6 +119,20 @@ public final class C3D extends AbstractBlock {
         return new Outputs(f7, logits);
     }
 
+    /**
+     * Inference with given dropout masks ({@code [N, fcUnits]}, 0 or the keep scale) multiplied into fc6's and fc7's
+     * outputs after ReLU, as Chainer does in training mode. fc7 is returned after its mask, as Chainer's {@code fc7}
+     * layer output (what a feature extractor reading that layer gets).
+     */
+    public Outputs forwardWithMasks(ParameterStore ps, NDArray x, NDArray mask6, NDArray mask7) {
+        NDArray h = trunk(ps, x, false);
+        h = h.reshape(h.getShape().get(0), -1);
+        h = Activation.relu(fc6.forward(ps, new NDList(h), false).singletonOrThrow()).mul(mask6);
+        NDArray f7 = Activation.relu(fc7.forward(ps, new NDList(h), false).singletonOrThrow()).mul(mask7);
+        NDArray logits = fc8.forward(ps, new NDList(f7), false).singletonOrThrow();
+        return new Outputs(f7, logits);
+    }
+
     /** Output of conv5b after ReLU and pool5: {@code [N, C5, T5, H5, W5]}, fc6's input before flattening. */
     public NDArray pool5(ParameterStore ps, NDArray x) {
         return trunk(ps, x, false);

@@ -17,8 +17,8 @@ import java.util.Objects;
 
 /**
  * Runs a C3D over generated or real videos in batches and returns what IS and FID need: fc7 features (after ReLU)
- * and fc8 softmax probabilities, as double matrices. Dropout is always off here (the reference evaluators probably
- * left it on by a config-context bug; we do not reproduce that).
+ * and fc8 softmax probabilities, as double matrices. Dropout is off unless {@link C3dDropout#authors} asks for the
+ * paper authors' behaviour (fc6/fc7 dropout left on by a config-context slip in their evaluation; seeded here).
  *
  * <p>Owns an NDManager holding the weights: close it when done.
  */
@@ -28,8 +28,9 @@ public final class C3dEvaluator implements AutoCloseable {
     private final C3D c3d;
     private final C3dPreprocessing preprocessing;
     private final ParameterStore store;
+    private final C3dDropout dropout;
 
-    private C3dEvaluator(NDManager manager, C3D c3d, C3dPreprocessing preprocessing) {
+    private C3dEvaluator(NDManager manager, C3D c3d, C3dPreprocessing preprocessing, C3dDropout dropout) {
         if (preprocessing.outputSize() != c3d.config().height() || preprocessing.outputSize() != c3d.config().width()) {
             manager.close();
             throw new IllegalArgumentException("preprocessing outputs " + preprocessing.outputSize() + "x"
@@ -40,6 +41,7 @@ public final class C3dEvaluator implements AutoCloseable {
         this.c3d = c3d;
         this.preprocessing = preprocessing;
         this.store = new ParameterStore(manager, false);
+        this.dropout = Objects.requireNonNull(dropout, "dropout");
     }
 
     /**
@@ -57,7 +59,7 @@ public final class C3dEvaluator implements AutoCloseable {
         NDManager m = NDManager.newBaseManager(device, "PyTorch");
         try {
             C3D block = new C3D(config).loadWeights(m, weights);
-            return new C3dEvaluator(m, block, preprocessing);
+            return new C3dEvaluator(m, block, preprocessing, C3dDropout.off());
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -69,10 +71,19 @@ public final class C3dEvaluator implements AutoCloseable {
      * trained); the evaluator takes ownership of {@code manager}.
      */
     public static C3dEvaluator of(NDManager manager, C3D block, C3dPreprocessing preprocessing) {
+        return of(manager, block, preprocessing, C3dDropout.off());
+    }
+
+    /** As {@link #of(NDManager, C3D, C3dPreprocessing)}, scoring with {@code dropout}. */
+    public static C3dEvaluator of(NDManager manager, C3D block, C3dPreprocessing preprocessing, C3dDropout dropout) {
         if (!block.isInitialized()) {
             throw new IllegalArgumentException("the C3D block is not initialized");
         }
-        return new C3dEvaluator(manager, block, preprocessing);
+        return new C3dEvaluator(manager, block, preprocessing, dropout);
+    }
+
+    public C3dDropout dropout() {
+        return dropout;
     }
 
     public C3D block() {
@@ -130,7 +141,13 @@ public final class C3dEvaluator implements AutoCloseable {
                 view.attach(batchManager); // the view and everything computed from it are freed with the batch
                 NDArray batch = view.toDevice(manager.getDevice(), false);
                 NDArray x = preprocessing.apply(batch);
-                C3D.Outputs out = c3d.forwardWithFeatures(store, x, false);
+                C3D.Outputs out;
+                if (dropout.authors()) {
+                    NDArray[] masks = masks(batch, f);
+                    out = c3d.forwardWithMasks(store, x, masks[0], masks[1]);
+                } else {
+                    out = c3d.forwardWithFeatures(store, x, false);
+                }
                 copy(out.fc7(), fc7, from * f);
                 copy(out.logits().softmax(1), probs, from * c);
             }
@@ -146,6 +163,21 @@ public final class C3dEvaluator implements AutoCloseable {
     /** fc8 softmax probabilities for IS. */
     public DoubleMatrix probabilities(NDArray videos, int batchSize) {
         return evaluate(videos, batchSize).probabilities();
+    }
+
+    /** fc6's and fc7's dropout masks [n, units] for the clips of {@code batch}. */
+    private NDArray[] masks(NDArray batch, int units) {
+        int n = (int) batch.getShape().get(0);
+        float[] values = batch.toType(DataType.FLOAT32, false).toFloatArray();
+        int per = values.length / n;
+        float[] m6 = new float[n * units];
+        float[] m7 = new float[n * units];
+        for (int i = 0; i < n; i++) {
+            dropout.masks(C3dDropout.hash(values, i * per, (i + 1) * per), m6, i * units, units, m7, i * units,
+                    units);
+        }
+        ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(n, units);
+        return new NDArray[] {batch.getManager().create(m6, shape), batch.getManager().create(m7, shape)};
     }
 
     private static void copy(NDArray a, double[] dst, int offset) {

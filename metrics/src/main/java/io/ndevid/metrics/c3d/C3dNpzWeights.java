@@ -8,6 +8,7 @@ import ai.djl.util.Pair;
 import io.ndevid.metrics.MetricsInputException;
 import io.ndevid.metrics.npy.Npy;
 import io.ndevid.metrics.npy.NpyArray;
+import io.ndevid.metrics.npy.Npz;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,6 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -39,7 +39,7 @@ public final class C3dNpzWeights {
         if (!c3d.isInitialized()) {
             c3d.initialize(manager);
         }
-        Map<String, NpyArray> arrays = readAll(npz);
+        Map<String, NpyArray> arrays = Npz.read(npz);
         for (Pair<String, Parameter> p : c3d.getParameters()) {
             String key = chainerKey(p.getKey());
             NpyArray a = arrays.get(key);
@@ -67,21 +67,14 @@ public final class C3dNpzWeights {
         if (!c3d.isInitialized()) {
             throw new IllegalArgumentException("the C3D block is not initialized");
         }
-        Path tmp = Files.createTempFile("ndevid-npz", ".npy");
-        try (java.io.OutputStream os = Files.newOutputStream(npz);
-             java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(os)) {
-            for (Pair<String, Parameter> p : c3d.getParameters()) {
-                NDArray a = p.getValue().getArray();
-                int[] shape = Arrays.stream(a.getShape().getShape()).mapToInt(l -> (int) l).toArray();
-                Npy.write(tmp, NpyArray.of(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(),
-                        shape));
-                zip.putNextEntry(new ZipEntry(chainerKey(p.getKey()) + ".npy"));
-                zip.write(Files.readAllBytes(tmp));
-                zip.closeEntry();
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
+        Map<String, NpyArray> arrays = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : c3d.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            int[] shape = Arrays.stream(a.getShape().getShape()).mapToInt(l -> (int) l).toArray();
+            arrays.put(chainerKey(p.getKey()),
+                    NpyArray.of(a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray(), shape));
         }
+        Npz.write(npz, arrays);
     }
 
     /**
@@ -142,30 +135,5 @@ public final class C3dNpzWeights {
         String layer = n.substring(0, cut);
         String kind = n.substring(cut + 1);
         return layer + "/" + (kind.equals("weight") ? "W" : kind.equals("bias") ? "b" : kind);
-    }
-
-    private static Map<String, NpyArray> readAll(Path npz) throws IOException {
-        Map<String, NpyArray> out = new LinkedHashMap<>();
-        Path tmp = Files.createTempDirectory("ndevid-npz");
-        try (ZipFile zip = new ZipFile(npz.toFile())) {
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry e = entries.nextElement();
-                if (e.isDirectory() || !e.getName().endsWith(".npy")) {
-                    continue;
-                }
-                Path f = tmp.resolve("a.npy");
-                try (InputStream in = zip.getInputStream(e)) {
-                    Files.copy(in, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                }
-                out.put(e.getName().substring(0, e.getName().length() - 4), Npy.read(f));
-                Files.delete(f);
-            }
-        } catch (java.util.zip.ZipException z) {
-            throw new MetricsInputException(npz + " is not a .npz (zip) archive: " + z.getMessage());
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return out;
     }
 }

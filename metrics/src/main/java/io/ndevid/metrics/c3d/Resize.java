@@ -13,6 +13,9 @@ import ai.djl.ndarray.types.Shape;
  *   <li>bicubic: Keys' cubic convolution with a = −0.75 (PyTorch's and OpenCV's INTER_CUBIC; PIL uses −0.5),
  *       {@code s = (i + ½)·in/out − ½} (not clamped), the four taps' indices clamped to the border.</li>
  * </ul>
+ * and {@link Kind#BILINEAR_ALIGN_CORNERS}, Chainer's {@code F.resize_images} (the only mode of the Chainer versions
+ * TGANv2 used): source coordinate {@code s = i·(in − 1)/(out − 1)} ({@code numpy.linspace(0, in − 1, out)}), the
+ * upper neighbour clamped to the border — corners map onto corners.
  * The bicubic kind is OpenCV's {@code INTER_CUBIC} (same kernel, centres and replicated border), which is what TGAN's
  * evaluation script calls ({@code cv.resize(frame, (128, 128), interpolation=cv.INTER_CUBIC)}).
  *
@@ -25,7 +28,7 @@ import ai.djl.ndarray.types.Shape;
 public final class Resize {
 
     /** Interpolation kinds. */
-    public enum Kind { BILINEAR, BICUBIC }
+    public enum Kind { BILINEAR, BICUBIC, BILINEAR_ALIGN_CORNERS }
 
     private static final double CUBIC_A = -0.75;
 
@@ -39,6 +42,14 @@ public final class Resize {
         double[] m = new double[out * in];
         double scale = (double) in / out;
         for (int i = 0; i < out; i++) {
+            if (kind == Kind.BILINEAR_ALIGN_CORNERS) {
+                double s = out == 1 ? 0 : (double) i * (in - 1) / (out - 1);
+                int i0 = (int) Math.floor(s);
+                double t = s - i0;
+                m[i * in + i0] += 1 - t;
+                m[i * in + Math.min(i0 + 1, in - 1)] += t;
+                continue;
+            }
             double s = (i + 0.5) * scale - 0.5;
             if (kind == Kind.BILINEAR) {
                 s = Math.max(0, s);

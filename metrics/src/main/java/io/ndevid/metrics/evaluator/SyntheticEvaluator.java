@@ -267,11 +267,8 @@ public final class SyntheticEvaluator implements VideoFeatureExtractor, AutoClos
     }
 
     private static C3dPreprocessing preprocessing(NDManager m, PreprocessingRecord r) {
-        if (!"tgan".equals(r.route()) && !"tgan2".equals(r.route())) {
+        if (!"tgan".equals(r.route())) {
             throw new MetricsInputException("unknown preprocessing route '" + r.route() + "' in the sidecar");
-        }
-        if (r.route().equals("tgan2")) {
-            return C3dPreprocessing.tgan2(r.crop());
         }
         NDArray mean = null;
         if (r.meanBgr() != null) {
@@ -545,6 +542,12 @@ public final class SyntheticEvaluator implements VideoFeatureExtractor, AutoClos
         return sidecar.preprocessing().description() + "; " + sidecar.preprocessing().input();
     }
 
+    /** Route {@code tgan} at the native size with its per-channel mean (no mean-clip file), dropout off. */
+    public EvaluatorProvenance provenance() {
+        return new EvaluatorProvenance(sidecar.preprocessing().route(), sidecar.weightsSha256(),
+                EvaluatorProvenance.NO_MEAN_FILE, c3d.dropout().describe());
+    }
+
     public Sidecar sidecar() {
         return sidecar;
     }
@@ -564,15 +567,7 @@ public final class SyntheticEvaluator implements VideoFeatureExtractor, AutoClos
 
     /** SHA-256 of a file, hex. */
     public static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            byte[] buf = new byte[1 << 16];
-            while (in.read(buf) != -1) {
-                // digesting
-            }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.ndevid.metrics.Sha256.of(file);
     }
 
     @Override

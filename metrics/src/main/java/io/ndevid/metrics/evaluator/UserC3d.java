@@ -7,6 +7,7 @@ import io.ndevid.metrics.MetricsInputException;
 import io.ndevid.metrics.c3d.C3D;
 import io.ndevid.metrics.c3d.C3dConfig;
 import io.ndevid.metrics.c3d.C3dEvaluator;
+import io.ndevid.metrics.c3d.C3dMeanClip;
 import io.ndevid.metrics.c3d.C3dNpzWeights;
 import io.ndevid.metrics.c3d.C3dPreprocessing;
 import io.ndevid.metrics.linalg.DoubleMatrix;
@@ -20,16 +21,17 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * A user-supplied C3D for IS/FID on real data ({@code --evaluator c3d=FILE}): the UCF101 classifier TGAN and TGANv2
- * evaluate with, read from
+ * A user-supplied C3D for IS/FID on real data ({@code --evaluator c3d=FILE,mean=MEAN.npz}, {@link UserC3dSpec}): the
+ * UCF101 classifier TGAN, TGANv2 and the paper's authors evaluate with, read from
  * <ul>
  *   <li>an {@code .npz} with Chainer's names (conv1a/W, …, fc8/b — the public conversion of the Caffe model): its
  *       width and classes are read from the file ({@link C3dNpzWeights#inferConfig}), or</li>
  *   <li>a DJL {@code .params} stream ({@link C3D#saveWeights}) of the original C3D ({@link C3dConfig#ucf101()}:
  *       full width, 101 classes).</li>
  * </ul>
- * Clips go through TGANv2's route ({@link C3dPreprocessing#tgan2()}: [−1, 1] → [0, 255] BGR, bilinear to
- * {@value #INPUT_SIZE}×{@value #INPUT_SIZE}); grey clips are replicated to three channels first. With ceil-mode
+ * Clips go through the spec's reference route with the mean clip ({@link C3dPreprocessing#authors} by default, or
+ * {@link C3dPreprocessing#tgan2}) to {@value #INPUT_SIZE}×{@value #INPUT_SIZE}, scored with the spec's dropout mode;
+ * grey clips are replicated to three channels first. With ceil-mode
  * pooling every clip length up to 16 frames reaches the same 1×4×4 pool5 volume, so the 16-frame weights score
  * the presets' clips as they are. Owns the weights' NDManager: close it.
  */
@@ -42,23 +44,30 @@ public final class UserC3d implements VideoFeatureExtractor, AutoCloseable {
     private final Path file;
     private final String sha256;
     private final int channels;
+    private final EvaluatorProvenance provenance;
 
-    private UserC3d(C3dEvaluator c3d, Path file, String sha256, int channels) {
+    private UserC3d(C3dEvaluator c3d, Path file, String sha256, int channels, EvaluatorProvenance provenance) {
         this.c3d = c3d;
         this.file = file;
         this.sha256 = sha256;
         this.channels = channels;
+        this.provenance = provenance;
     }
 
     /**
-     * Loads {@code file} for clips of {@code frames} frames and {@code channels} channels.
+     * Loads the weights and mean clip {@code spec} names, for clips of {@code frames} frames and {@code channels}
+     * channels.
      *
      * @param device null for {@code auto}
-     * @throws MetricsInputException (one line) if the file is missing, is neither an .npz nor a DJL parameter file of
-     *                               a C3D, or its shapes do not fit
+     * @throws MetricsInputException (one line) if the mean clip is missing or not (3, 16, 128, 171), the clips are
+     *                               longer than its 16 frames, or the weights file is missing, is neither an .npz nor a
+     *                               DJL parameter file of a C3D, or its shapes do not fit
      */
-    public static UserC3d load(Path file, int frames, int channels, Device device) throws IOException {
-        Objects.requireNonNull(file, "file");
+    public static UserC3d load(UserC3dSpec spec, int frames, int channels, Device device) throws IOException {
+        Objects.requireNonNull(spec, "spec");
+        C3dMeanClip mean = C3dMeanClip.load(spec.mean());
+        C3dPreprocessing preprocessing = C3dPreprocessing.reference(spec.route(), mean, frames);
+        Path file = spec.weights();
         if (!Files.isRegularFile(file)) {
             throw new MetricsInputException("C3D weights file not found: " + file);
         }
@@ -84,8 +93,10 @@ public final class UserC3d implements VideoFeatureExtractor, AutoCloseable {
                             + "of the original C3D (101 classes, full width): " + firstLine(e.getMessage()));
                 }
             }
-            C3dEvaluator evaluator = C3dEvaluator.of(m, block, C3dPreprocessing.tgan2(INPUT_SIZE));
-            return new UserC3d(evaluator, file.toAbsolutePath(), SyntheticEvaluator.sha256(file), channels);
+            C3dEvaluator evaluator = C3dEvaluator.of(m, block, preprocessing, spec.dropout());
+            String sha = SyntheticEvaluator.sha256(file);
+            return new UserC3d(evaluator, file.toAbsolutePath(), sha, channels, new EvaluatorProvenance(
+                    spec.route().id(), sha, mean.sha256(), spec.dropout().describe()));
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;
@@ -113,12 +124,20 @@ public final class UserC3d implements VideoFeatureExtractor, AutoCloseable {
         return evaluate(videos, batchSize).fc7();
     }
 
-    /** E.g. {@code c3d-ucf101.npz@sha256:0123456789ab (user C3D, 101 classes, width 1.0)}. */
+    /**
+     * E.g. {@code c3d-ucf101.npz@sha256:0123456789ab (user C3D, 101 classes, width 1.0; route authors, mean
+     * sha256:f981f1e19582, dropout off)}.
+     */
     @Override
     public String id() {
         C3dConfig c = c3d.block().config();
-        return String.format(Locale.ROOT, "%s@sha256:%s (user C3D, %d classes, width %s)", file.getFileName(),
-                sha256.substring(0, 12), c.classes(), c.widthMultiplier());
+        return String.format(Locale.ROOT, "%s@sha256:%s (user C3D, %d classes, width %s; %s)", file.getFileName(),
+                sha256.substring(0, 12), c.classes(), c.widthMultiplier(), provenance.summary());
+    }
+
+    /** Route, weights and mean SHA-256, dropout mode. */
+    public EvaluatorProvenance provenance() {
+        return provenance;
     }
 
     @Override
@@ -128,7 +147,7 @@ public final class UserC3d implements VideoFeatureExtractor, AutoCloseable {
 
     @Override
     public String preprocessing() {
-        return c3d.preprocessing().describe()
+        return c3d.preprocessing().describe() + "; C3D dropout " + c3d.dropout().describe()
                 + (channels == 1 ? "; grey clips [N, 1, T, H, W] in [-1, 1] replicated to 3 channels" : "");
     }
 

@@ -25,8 +25,9 @@ import java.util.Map;
 /**
  * The paper's protocol as a trainer hook: periodic IS + FID on generated samples ({@code metric-is.jsonl},
  * {@code metric-fid.jsonl}), the best-IS checkpoint kept ({@code checkpoints/best.bin}), and at the end K batches at
- * that checkpoint → {@code final-metrics.json} with IS and FID mean ± std, naming the evaluator, preprocessing and
- * FID method.
+ * that checkpoint → {@code final-metrics.json} with IS and FID mean ± std (spread by {@link ProtocolSettings#std()}),
+ * naming the evaluator, preprocessing, its {@code provenance} (route, weights and mean SHA-256, dropout) and FID
+ * method. Every score line records the provenance too.
  */
 public final class EvaluationProtocol implements TrainerLoop.Hook {
 
@@ -65,6 +66,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
         isLine.put("is", s.is());
         isLine.put("n", s.n());
         isLine.put("evaluator", evaluator.id());
+        isLine.put("provenance", evaluator.provenance().fields());
         run.appendJsonLine(run.dir().resolve("metric-is.jsonl"), isLine);
         Map<String, Object> fidLine = new LinkedHashMap<>();
         fidLine.put("iteration", it);
@@ -72,6 +74,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
         fidLine.put("method", s.fid().method());
         fidLine.put("n", s.n());
         fidLine.put("evaluator", evaluator.id());
+        fidLine.put("provenance", evaluator.provenance().fields());
         run.appendJsonLine(run.dir().resolve("metric-fid.jsonl"), fidLine);
         if (s.is() > bestIs) {
             bestIs = s.is();
@@ -98,9 +101,9 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("config", gan.spec().configId());
         out.put("is_mean", mean(is));
-        out.put("is_std", std(is));
+        out.put("is_std", settings.std().of(is));
         out.put("fid_mean", mean(fids));
-        out.put("fid_std", std(fids));
+        out.put("fid_std", settings.std().of(fids));
         out.put("best_iteration", loaded);
         out.put("batches", settings.finalBatches());
         out.put("samples_per_batch", settings.finalSamples());
@@ -110,6 +113,8 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
         out.put("fid_method", scores.get(0).fid().method());
         out.put("evaluator", evaluator.id());
         out.put("preprocessing", evaluator.preprocessing());
+        out.put("provenance", evaluator.provenance().fields());
+        out.put("std_convention", settings.std().id());
         out.put("real_statistics", real.provenance());
         out.put("temporal_parameters", gan.temporalParameterCount());
         out.put("original_temporal_parameters", gan.originalTemporalParameterCount());
@@ -185,18 +190,5 @@ public final class EvaluationProtocol implements TrainerLoop.Hook {
             s += x;
         }
         return s / v.length;
-    }
-
-    /** Sample standard deviation (n − 1), 0 for one value. */
-    public static double std(double[] v) {
-        if (v.length < 2) {
-            return 0;
-        }
-        double m = mean(v);
-        double s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return Math.sqrt(s / (v.length - 1));
     }
 }

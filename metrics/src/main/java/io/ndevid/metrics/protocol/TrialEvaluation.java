@@ -2,11 +2,15 @@ package io.ndevid.metrics.protocol;
 
 import ai.djl.ndarray.NDArray;
 import io.ndevid.metrics.c3d.C3dEvaluator;
+import io.ndevid.metrics.c3d.C3dMeanClip;
+import io.ndevid.metrics.c3d.C3dPreprocessing;
+import io.ndevid.metrics.evaluator.EvaluatorProvenance;
 import io.ndevid.metrics.evaluator.EvaluatorSettings;
 import io.ndevid.metrics.evaluator.RealStatistics;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.evaluator.UserC3d;
+import io.ndevid.metrics.evaluator.UserC3dSpec;
 import io.ndevid.metrics.evaluator.VideoFeatureExtractor;
 import io.ndevid.metrics.fid.GaussianStats;
 import io.ndevid.training.data.Datasets;
@@ -22,16 +26,16 @@ import java.nio.file.Path;
  * <ul>
  *   <li>{@code synthetic} (with the synthetic data): the synthetic C3D evaluator for the trial's clip shape (trained
  *       and cached on first use) and real-data statistics on held-out synthetic clips (cached);</li>
- *   <li>{@code c3d=FILE} (with real data, {@code ucf101=DIR} or {@code hdf5=FILE}): the user-supplied C3D
- *       ({@link UserC3d}) and real-data statistics of the trial's data set ({@link RealStatistics}, cached).</li>
+ *   <li>{@code c3d=FILE,mean=FILE[,…]} ({@link UserC3dSpec}; with real data, {@code ucf101=DIR} or
+ *       {@code hdf5=FILE}): the user-supplied C3D ({@link UserC3d}) and real-data statistics of the trial's data set
+ *       ({@link RealStatistics}, cached).</li>
  * </ul>
- * then {@link EvaluationProtocol} with the spec's interval and sample counts, K = {@value #FINAL_BATCHES} final
- * batches.
+ * then {@link EvaluationProtocol} with {@link ProtocolSettings#forTrial}.
  */
 public final class TrialEvaluation implements AutoCloseable {
 
     /** The paper's K: final batches at the best-IS checkpoint. */
-    public static final int FINAL_BATCHES = 5;
+    public static final int FINAL_BATCHES = ProtocolSettings.FINAL_BATCHES;
 
     private final Runnable closeEvaluator;
     private final EvaluationProtocol protocol;
@@ -53,28 +57,43 @@ public final class TrialEvaluation implements AutoCloseable {
         return spec.evalInterval() > 0 && spec.data().equals("synthetic") == spec.evaluator().equals("synthetic");
     }
 
-    /** The user-supplied C3D file of a {@code c3d=FILE} evaluator, or null for {@code synthetic}. */
+    /** The user-supplied C3D file of a {@code c3d=FILE,…} evaluator, or null for {@code synthetic}. */
     public static Path c3dFile(TrialSpec spec) {
-        return spec.evaluator().startsWith("c3d=") ? Path.of(spec.evaluator().substring("c3d=".length())) : null;
+        UserC3dSpec c3d = userC3d(spec);
+        return c3d == null ? null : c3d.weights();
     }
 
     /**
-     * Refuses an evaluator that does not fit the data: real data with the synthetic evaluator, a C3D file with the
-     * synthetic data (FID needs real videos).
+     * The user C3D a {@code c3d=…} evaluator names, or null for {@code synthetic}.
+     *
+     * @throws io.ndevid.metrics.MetricsInputException (one line) if the value is malformed or names no mean clip
+     */
+    public static UserC3dSpec userC3d(TrialSpec spec) {
+        return UserC3dSpec.names(spec.evaluator()) ? UserC3dSpec.parse(spec.evaluator()) : null;
+    }
+
+    /**
+     * Refuses an evaluator that does not fit the data — real data with the synthetic evaluator, a C3D file with the
+     * synthetic data (FID needs real videos) — and a user C3D whose mean clip is missing, not (3, 16, 128, 171), or
+     * shorter than the clips. The weights are checked when {@link #forTrial} loads them.
      *
      * @throws IllegalArgumentException one line saying what to supply
      */
-    public static void check(TrialSpec spec) {
-        Path c3dFile = c3dFile(spec);
+    public static void check(TrialSpec spec) throws IOException {
+        UserC3dSpec c3d = userC3d(spec);
+        Path c3dFile = c3d == null ? null : c3d.weights();
         boolean synthetic = spec.data().equals("synthetic");
         if (!synthetic && c3dFile == null) {
             throw new IllegalArgumentException("automatic evaluation of " + spec.data() + " needs a C3D trained on "
-                    + "it: --evaluator c3d=FILE (.npz with Chainer's names or a DJL .params), or train without "
-                    + "evaluation");
+                    + "it: --evaluator " + UserC3dSpec.FORMAT + " (weights: .npz with Chainer's names or a DJL "
+                    + ".params), or train without evaluation");
         }
         if (synthetic && c3dFile != null) {
             throw new IllegalArgumentException("--evaluator c3d=" + c3dFile + " needs real videos for FID: add --data "
                     + "ucf101=DIR or hdf5=FILE (the synthetic set has its own evaluator, --evaluator synthetic)");
+        }
+        if (c3d != null) {
+            C3dPreprocessing.reference(c3d.route(), C3dMeanClip.load(c3d.mean()), spec.frames());
         }
     }
 
@@ -89,17 +108,16 @@ public final class TrialEvaluation implements AutoCloseable {
     public static TrialEvaluation forTrial(TrialSpec spec, Path runDir, Path cacheDir, TrainingProgress progress)
             throws IOException {
         check(spec);
-        Path c3dFile = c3dFile(spec);
-        ProtocolSettings ps = new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES,
-                spec.evalSamples(), 1, 64);
-        if (c3dFile != null) {
-            UserC3d c3d = UserC3d.load(c3dFile, spec.frames(), spec.channels(), null);
+        UserC3dSpec user = userC3d(spec);
+        ProtocolSettings ps = ProtocolSettings.forTrial(spec);
+        if (user != null) {
+            UserC3d c3d = UserC3d.load(user, spec.frames(), spec.channels(), null);
             try {
                 progress.message("IS/FID evaluator: " + c3d.id());
                 GaussianStats real = RealStatistics.loadOrCompute(c3d, Datasets.open(spec), spec.evalSamples(),
                         cacheDir, RealStatistics.DEFAULT_BATCH, progress::message);
                 return new TrialEvaluation(c3d::close, new EvaluationProtocol(new RunFolder(runDir),
-                        adapter(c3d::evaluate, c3d), real, ps));
+                        adapter(c3d::evaluate, c3d, c3d.provenance()), real, ps));
             } catch (IOException | RuntimeException e) {
                 c3d.close();
                 throw e;
@@ -115,16 +133,16 @@ public final class TrialEvaluation implements AutoCloseable {
                     spec.channels(), Datasets.SYNTHETIC_HELD_OUT_START, Math.max(spec.evalSamples(), 2048));
             GaussianStats real = RealStatistics.loadOrCompute(evaluator, heldOut, spec.evalSamples(), cacheDir);
             return new TrialEvaluation(evaluator::close, new EvaluationProtocol(new RunFolder(runDir),
-                    adapter(evaluator::evaluate, evaluator), real, ps));
+                    adapter(evaluator::evaluate, evaluator, evaluator.provenance()), real, ps));
         } catch (IOException | RuntimeException e) {
             evaluator.close();
             throw e;
         }
     }
 
-    /** What the protocol needs of an evaluator: outputs, id and preprocessing. */
+    /** What the protocol needs of an evaluator: outputs, id, preprocessing and provenance. */
     private static VideoEvaluator adapter(java.util.function.BiFunction<NDArray, Integer, C3dEvaluator.Outputs> run,
-                                          VideoFeatureExtractor identity) {
+                                          VideoFeatureExtractor identity, EvaluatorProvenance provenance) {
         return new VideoEvaluator() {
             @Override
             public C3dEvaluator.Outputs evaluate(NDArray videos, int batchSize) {
@@ -139,6 +157,11 @@ public final class TrialEvaluation implements AutoCloseable {
             @Override
             public String preprocessing() {
                 return identity.preprocessing();
+            }
+
+            @Override
+            public EvaluatorProvenance provenance() {
+                return provenance;
             }
         };
     }

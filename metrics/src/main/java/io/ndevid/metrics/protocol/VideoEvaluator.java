@@ -2,6 +2,7 @@ package io.ndevid.metrics.protocol;
 
 import ai.djl.ndarray.NDArray;
 import io.ndevid.metrics.c3d.C3dEvaluator;
+import io.ndevid.metrics.evaluator.EvaluatorProvenance;
 
 /**
  * What the protocol needs of a classifier: class probabilities (for IS) and features (for FID) of videos
@@ -16,4 +17,7 @@ public interface VideoEvaluator {
 
     /** The preprocessing route, e.g. {@code tgan}, {@code tgan2}, {@code native-16px}. */
     String preprocessing();
+
+    /** Route, weights and mean-clip SHA-256, dropout mode: recorded with every score. */
+    EvaluatorProvenance provenance();
 }

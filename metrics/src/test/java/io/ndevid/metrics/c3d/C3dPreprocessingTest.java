@@ -5,11 +5,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.ndevid.metrics.MetricsInputException;
+import io.ndevid.metrics.npy.NpyArray;
+import io.ndevid.metrics.npy.Npz;
 import io.ndevid.solvers.engine.TorchRuntime;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -54,27 +60,51 @@ class C3dPreprocessingTest {
 
     static final double[] RGB = {-0.5, 0.25, 0.9};
 
-    @Test
-    void constantClipThroughBothRoutes() {
-        NDArray x = clip(2, 64, (c, h, w) -> RGB[c]);
-        // By hand: (v + 1)·127.5, channel order reversed (BGR).
-        double[] bgr = {(RGB[2] + 1) * 127.5, (RGB[1] + 1) * 127.5, (RGB[0] + 1) * 127.5};
-        double[] mean = {100, 110, 120};
-        NDArray meanClip = manager.create(new float[] {100, 110, 120}, new Shape(3, 1, 1, 1));
+    /** A mean clip file of the real layout, constant per BGR channel. */
+    static C3dMeanClip constantMean(Path dir, double... bgr) throws IOException {
+        double[] v = new double[3 * 16 * 128 * 171];
+        int per = v.length / 3;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = bgr[i / per];
+        }
+        Path f = dir.resolve("mean-" + java.util.Arrays.toString(bgr).hashCode() + ".npz");
+        Npz.write(f, Map.of("mean", NpyArray.of(v, 3, 16, 128, 171)));
+        return C3dMeanClip.load(f);
+    }
 
-        NDArray tgan = C3dPreprocessing.tgan(meanClip).apply(x);
-        assertEquals(new Shape(1, 3, 2, 112, 112), tgan.getShape());
-        NDArray tgan2 = C3dPreprocessing.tgan2().apply(x);
+    @Test
+    void constantClipThroughEveryRoute(@TempDir Path dir) throws IOException {
+        NDArray x = clip(2, 64, (c, h, w) -> RGB[c]);
+        double[] mean = {100, 110, 120};
+        C3dMeanClip meanClip = constantMean(dir, mean);
+        // By hand, the references' value map: v·128 + 128, channel order reversed (BGR), minus the mean.
+        double[] bgr = {RGB[2] * 128 + 128, RGB[1] * 128 + 128, RGB[0] * 128 + 128};
+        NDArray authors = C3dPreprocessing.authors(meanClip, 2).apply(x);
+        assertEquals(new Shape(1, 3, 2, 112, 112), authors.getShape());
+        NDArray tgan2 = C3dPreprocessing.tgan2(meanClip, 2).apply(x);
         assertEquals(new Shape(1, 3, 2, 112, 112), tgan2.getShape());
+        // The synthetic evaluator's tgan shape: (v + 1)·127.5 minus a given per-channel mean, or none.
+        NDArray perChannel = manager.create(new float[] {100, 110, 120}, new Shape(3, 1, 1, 1));
+        NDArray tgan = C3dPreprocessing.tgan(perChannel).apply(x);
         NDArray noMean = C3dPreprocessing.tgan(null).apply(x);
         for (int c = 0; c < 3; c++) {
-            assertAllEqual(tgan.get(0).get(c), bgr[c] - mean[c], 1e-3);
-            assertAllEqual(tgan2.get(0).get(c), bgr[c], 1e-3);
-            assertAllEqual(noMean.get(0).get(c), bgr[c], 1e-3);
+            double scaled = (RGB[2 - c] + 1) * 127.5;
+            assertAllEqual(authors.get(0).get(c), bgr[c] - mean[c], 1e-3);
+            assertAllEqual(tgan2.get(0).get(c), bgr[c] - mean[c], 1e-3);
+            assertAllEqual(tgan.get(0).get(c), scaled - mean[c], 1e-3);
+            assertAllEqual(noMean.get(0).get(c), scaled, 1e-3);
         }
+        // Out of range: TGANv2's sampler clips to [−1, 1], the authors' script does not.
+        NDArray hot = clip(2, 64, (c, h, w) -> 1.5);
+        assertAllEqual(C3dPreprocessing.tgan2(meanClip, 2).apply(hot).get(0).get(0), 256 - mean[0], 1e-3);
+        assertAllEqual(C3dPreprocessing.authors(meanClip, 2).apply(hot).get(0).get(0), 1.5 * 128 + 128 - mean[0],
+                1e-3);
+        String d = C3dPreprocessing.authors(meanClip, 2).describe();
+        assertTrue(d.startsWith("authors: ") && d.contains(meanClip.toString()) && d.contains("8:120, 29:141"), d);
+        d = C3dPreprocessing.tgan2(meanClip, 2).describe();
+        assertTrue(d.startsWith("tgan2: ") && d.contains("corners aligned") && d.contains("8:120, 8:120"), d);
         assertTrue(C3dPreprocessing.tgan(null).describe().contains("NO mean clip"));
-        assertTrue(C3dPreprocessing.tgan(meanClip).describe().contains("minus mean clip (3, 1, 1, 1)"));
-        assertTrue(C3dPreprocessing.tgan2().describe().startsWith("tgan2: "));
+        assertTrue(C3dPreprocessing.tgan(perChannel).describe().contains("minus mean clip (3, 1, 1, 1)"));
     }
 
     @Test
@@ -122,18 +152,18 @@ class C3dPreprocessingTest {
     }
 
     @Test
-    void gradientClipTgan2FollowsBilinearWithClampedBorders() {
-        double sx = 0.02;
+    void gradientClipTgan2FollowsChainersCornerAlignedBilinear(@TempDir Path dir) throws IOException {
+        double sx = 0.01; // values stay inside [−1, 1], where the route's clipping does nothing
         NDArray x = clip(1, 64, (c, h, w) -> -0.6 + 0.2 * c + sx * w);
-        float[] out = C3dPreprocessing.tgan2().apply(x).toFloatArray();
+        float[] out = C3dPreprocessing.tgan2(constantMean(dir, 0, 0, 0), 1).apply(x).toFloatArray();
         double worst = 0;
         for (int c = 0; c < 3; c++) {
             int rgb = 2 - c;
             for (int i = 0; i < 112; i += 7) {
                 for (int j = 0; j < 112; j++) {
-                    // align_corners=False: s = (j + ½)·64/112 − ½, clamped to [0, 63] by the border rule.
-                    double s = Math.min(Math.max((j + 0.5) * 64 / 112 - 0.5, 0), 63);
-                    double expected = (-0.6 + 0.2 * rgb + sx * s + 1) * 127.5;
+                    // Chainer's resize_images: s = j·(64 − 1)/(112 − 1), so column 0 and 111 hit the corners.
+                    double s = j * 63.0 / 111;
+                    double expected = (-0.6 + 0.2 * rgb + sx * s) * 128 + 128;
                     worst = Math.max(worst, Math.abs(out[(c * 112 + i) * 112 + j] - expected));
                 }
             }
@@ -183,11 +213,17 @@ class C3dPreprocessingTest {
     }
 
     @Test
-    void rejectsBadShapes() {
+    void rejectsBadShapes(@TempDir Path dir) throws IOException {
+        C3dMeanClip mean = constantMean(dir, 1, 2, 3);
         NDArray gray = manager.zeros(new Shape(1, 1, 2, 8, 8));
-        assertThrows(MetricsInputException.class, () -> C3dPreprocessing.tgan2().apply(gray));
+        assertThrows(MetricsInputException.class, () -> C3dPreprocessing.tgan2(mean, 2).apply(gray));
         NDArray fourD = manager.zeros(new Shape(3, 2, 8, 8));
-        assertThrows(MetricsInputException.class, () -> C3dPreprocessing.tgan2().apply(fourD));
+        assertThrows(MetricsInputException.class, () -> C3dPreprocessing.authors(mean, 2).apply(fourD));
+        var frames = assertThrows(MetricsInputException.class,
+                () -> C3dPreprocessing.authors(mean, 4).apply(manager.zeros(new Shape(1, 3, 2, 16, 16))));
+        assertTrue(frames.getMessage().contains("set up for clips of 4 frames"), frames.getMessage());
+        var tooLong = assertThrows(MetricsInputException.class, () -> C3dPreprocessing.tgan2(mean, 17));
+        assertTrue(tooLong.getMessage().contains("16 frames"), tooLong.getMessage());
         NDArray badMean = manager.zeros(new Shape(3, 2, 112, 112)); // 112, not 128
         var e = assertThrows(MetricsInputException.class,
                 () -> C3dPreprocessing.tgan(badMean).apply(manager.zeros(new Shape(1, 3, 2, 16, 16))));

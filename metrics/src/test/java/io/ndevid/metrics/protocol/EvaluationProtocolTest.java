@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ndevid.metrics.c3d.C3dEvaluator;
+import io.ndevid.metrics.evaluator.EvaluatorProvenance;
 import io.ndevid.metrics.fid.GaussianStats;
 import io.ndevid.metrics.linalg.DoubleMatrix;
 import io.ndevid.solvers.engine.TorchRuntime;
@@ -57,6 +58,11 @@ class EvaluationProtocolTest {
         @Override
         public String preprocessing() {
             return "none";
+        }
+
+        @Override
+        public EvaluatorProvenance provenance() {
+            return new EvaluatorProvenance("none", "sign", EvaluatorProvenance.NO_MEAN_FILE, "off");
         }
     }
 

@@ -12,7 +12,8 @@ import java.nio.file.Path;
  *   <li>{@code synthetic}: the labelled synthetic motion videos, fixed data seed {@link #SYNTHETIC_SEED} so every
  *       trial (and the synthetic evaluator) sees the same distribution; training clips are indices
  *       [0, {@link #SYNTHETIC_TRAIN_CLIPS}), held-out clips start at {@link #SYNTHETIC_HELD_OUT_START}.</li>
- *   <li>{@code ucf101=DIR}: DIR holds {@code UCF-101/} (the videos) and {@code ucfTrainTestList/} (split lists); the
+ *   <li>{@code ucf101=DIR}: DIR holds {@code UCF-101/} (the videos) and {@code ucfTrainTestlist/} (split lists; or
+ *       {@code ucfTrainTestList/}, {@link Ucf101Split#folderIn}); the
  *       training split is {@code trainlist01.txt}.</li>
  *   <li>{@code hdf5=FILE}: TGAN's HDF5 layout (FILE and its JSON clip table beside it, if any).</li>
  * </ul>
@@ -40,7 +41,7 @@ public final class Datasets {
         if (data.startsWith("ucf101=")) {
             Path root = Path.of(data.substring("ucf101=".length()));
             Path videos = Files.isDirectory(root.resolve("UCF-101")) ? root.resolve("UCF-101") : root;
-            Path splits = root.resolve("ucfTrainTestList");
+            Path splits = Ucf101Split.folderIn(root);
             return Ucf101Videos.open(videos, splits, "trainlist01.txt", Ucf101Videos.Options.defaults()
                     .withFrames(frames).withSize(frameSize).withChannels(channels));
         }

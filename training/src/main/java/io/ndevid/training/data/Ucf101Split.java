@@ -11,7 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * UCF101's official split lists ({@code ucfTrainTestList/}): {@code classInd.txt} ({@code "1 ApplyEyeMakeup"}, 1-based),
+ * UCF101's official split lists ({@code ucfTrainTestlist/}, as UCF101TrainTestSplits-RecognitionTask.zip unpacks;
+ * the spelling {@code ucfTrainTestList/} is accepted too, {@link #folderIn}): {@code classInd.txt} ({@code "1 ApplyEyeMakeup"}, 1-based),
  * {@code trainlist0N.txt} ({@code "ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi 1"}) and {@code testlist0N.txt}
  * (paths only).
  *
@@ -24,8 +25,25 @@ public final class Ucf101Split {
     /** One listed video: its path relative to the video root and its 0-based class. */
     public record Entry(String path, int label) {}
 
+    /** The split folder's name in the official archive (lower-case l), and the other spelling in circulation. */
+    public static final String FOLDER = "ucfTrainTestlist";
+    public static final String FOLDER_ALT = "ucfTrainTestList";
+
     private final List<String> classNames;
     private final List<Entry> entries;
+
+    /**
+     * The split folder under a UCF101 root: {@value #FOLDER} if present, else {@value #FOLDER_ALT} if present, else
+     * {@value #FOLDER} (for the error message of whoever opens it).
+     */
+    public static Path folderIn(Path root) {
+        Path official = root.resolve(FOLDER);
+        if (Files.isDirectory(official)) {
+            return official;
+        }
+        Path alt = root.resolve(FOLDER_ALT);
+        return Files.isDirectory(alt) ? alt : official;
+    }
 
     private Ucf101Split(List<String> classNames, List<Entry> entries) {
         this.classNames = List.copyOf(classNames);
@@ -124,7 +142,7 @@ public final class Ucf101Split {
     private static List<String> lines(Path file, String what) {
         if (!Files.isRegularFile(file)) {
             throw new DatasetException(what + " not found: " + file.toAbsolutePath()
-                    + " (expected the official ucfTrainTestList folder: classInd.txt, trainlist01.txt, testlist01.txt, …)");
+                    + " (expected the official ucfTrainTestlist folder: classInd.txt, trainlist01.txt, testlist01.txt, …)");
         }
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);

@@ -128,7 +128,7 @@ public final class Ucf101Videos implements VideoDataset {
      * Opens a split.
      *
      * @param videoRoot the folder holding the class folders ({@code UCF-101/})
-     * @param splitDir  the folder holding {@code classInd.txt} and the split lists ({@code ucfTrainTestList/})
+     * @param splitDir  the folder holding {@code classInd.txt} and the split lists ({@code ucfTrainTestlist/})
      * @param splitFile e.g. {@code trainlist01.txt} or {@code testlist01.txt}
      * @throws DatasetException if a path is missing or no listed video exists
      */
@@ -139,7 +139,7 @@ public final class Ucf101Videos implements VideoDataset {
         }
         if (!Files.isDirectory(splitDir)) {
             throw new DatasetException("UCF101 split folder not found: " + splitDir.toAbsolutePath()
-                    + " (expected the unpacked UCF101TrainTestSplits-RecognitionTask.zip: ucfTrainTestList/)");
+                    + " (expected the unpacked UCF101TrainTestSplits-RecognitionTask.zip: ucfTrainTestlist/)");
         }
         Ucf101Split split = Ucf101Split.read(splitDir, splitFile);
         FfmpegNatives.ensureLoaded();

@@ -84,7 +84,7 @@ class Ucf101VideosTest {
     static void writeMiniUcf() throws IOException {
         FfmpegNatives.ensureLoaded();
         root = tmp.resolve("UCF-101");
-        splits = tmp.resolve("ucfTrainTestList");
+        splits = tmp.resolve("ucfTrainTestlist"); // as the official split archive unpacks (lower-case l)
         writeVideo(root.resolve("ApplyEyeMakeup/v_ApplyEyeMakeup_g01_c01.avi"), FRAMES, 6, "mjpeg");
         writeVideo(root.resolve("ApplyEyeMakeup/v_ApplyEyeMakeup_g02_c01.avi"), FRAMES, 6, "mpeg4");
         writeVideo(root.resolve("Basketball/v_Basketball_g01_c01.avi"), FRAMES, 6, "mjpeg");
@@ -241,6 +241,25 @@ class Ucf101VideosTest {
             int expected = level(Math.min(f, 9));
             assertEquals((expected - 128) / 128f, clip[f * 256 + 8 * 16 + 8], 4 / 128f, "frame " + f);
         }
+    }
+
+    @Test
+    void aUcf101RootWithEitherSplitFolderSpellingOpens(@TempDir Path other) throws IOException {
+        // The official layout (written above): UCF-101/ and ucfTrainTestlist/ side by side.
+        assertEquals(splits, Ucf101Split.folderIn(tmp));
+        VideoDataset real = Datasets.open("ucf101=" + tmp, 2, 8, 16, 3);
+        assertEquals(6, real.size(), real.name());
+        // The other spelling in circulation, ucfTrainTestList/, is found too.
+        Path alt = Files.createDirectories(other.resolve(Ucf101Split.FOLDER_ALT));
+        for (String f : List.of("classInd.txt", "trainlist01.txt")) {
+            Files.copy(splits.resolve(f), alt.resolve(f));
+        }
+        assertEquals(alt, Ucf101Split.folderIn(other));
+        // Neither: the error names the official spelling.
+        DatasetException none = assertThrows(DatasetException.class,
+                () -> Ucf101Videos.open(root, Ucf101Split.folderIn(tmp.resolve("nothing-here")), "trainlist01.txt",
+                        Ucf101Videos.Options.defaults()));
+        assertTrue(none.getMessage().contains("ucfTrainTestlist"), none.getMessage());
     }
 
     @Test
