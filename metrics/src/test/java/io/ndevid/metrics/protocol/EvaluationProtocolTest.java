@@ -120,7 +120,15 @@ class EvaluationProtocolTest {
             double isMean = fin.get("is_mean").asDouble();
             // p = sigmoid(±2.4) = 0.917: IS = exp(ln 2 − H(0.917)) ≈ 1.41 (up to the sign balance of 64 samples).
             assertTrue(isMean > 1.3 && isMean < 1.5, "IS of the best checkpoint's samples, got " + isMean);
-            assertTrue(fin.get("is_std").asDouble() >= 0);
+            double[] perBatch = new double[3];
+            for (int k = 0; k < 3; k++) {
+                perBatch[k] = fin.get("is_per_batch").get(k).asDouble();
+            }
+            assertEquals(StdConvention.POPULATION.of(perBatch), fin.get("is_std").asDouble(), 1e-12,
+                    "np.std over the K batches, the authors' convention");
+            assertEquals("population", fin.get("std_convention").asText());
+            assertEquals("sign", fin.get("provenance").get("weights_sha256").asText(), fin.toString());
+            assertTrue(isLines.get(0).contains("\"provenance\":{\"route\":\"none\""), isLines.get(0));
             assertTrue(Double.isFinite(fin.get("fid_mean").asDouble()));
             assertEquals("sign-evaluator", fin.get("evaluator").asText());
             assertTrue(fin.get("fid_method").asText().length() > 0);
