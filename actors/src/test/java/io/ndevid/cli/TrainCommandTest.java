@@ -58,8 +58,17 @@ class TrainCommandTest {
         assertTrue(r.out().contains("final (best-IS checkpoint, iteration "), r.text());
         JsonNode fin = SpecIO.json().readTree(run.resolve("final-metrics.json").toFile());
         assertTrue(fin.get("evaluator").asText().contains("user C3D"), fin.toString());
-        assertEquals("tgan2", fin.get("provenance").get("route").asText(), fin.toString());
-        assertEquals("authors(p=0.5, seed=7)", fin.get("provenance").get("dropout").asText(), fin.toString());
+        JsonNode provenance = fin.get("provenance");
+        assertEquals("tgan2", provenance.get("route").asText(), fin.toString());
+        assertEquals(io.ndevid.metrics.Sha256.of(npz), provenance.get("weights_sha256").asText(), fin.toString());
+        assertEquals(io.ndevid.metrics.Sha256.of(mean), provenance.get("mean_sha256").asText(), fin.toString());
+        assertEquals("authors(p=0.5, seed=7)", provenance.get("dropout").asText(), fin.toString());
+        assertEquals("population", fin.get("std_convention").asText(), fin.toString());
+        for (String f : List.of("metric-is.jsonl", "metric-fid.jsonl")) {
+            String lines = Files.readString(run.resolve(f));
+            assertTrue(lines.contains("\"provenance\":{\"route\":\"tgan2\"") && lines.contains(
+                    io.ndevid.metrics.Sha256.of(mean)), f + ": " + lines);
+        }
         assertTrue(Double.isFinite(fin.get("fid_mean").asDouble()), fin.toString());
         assertTrue(Files.exists(run.resolve("checkpoints")), "checkpoints written");
     }

@@ -145,9 +145,11 @@ public final class UserC3d implements VideoFeatureExtractor, AutoCloseable {
         return sha256;
     }
 
+    /** The route's description, the dropout mode and both full SHA-256s (so every record that names it has them). */
     @Override
     public String preprocessing() {
-        return c3d.preprocessing().describe() + "; C3D dropout " + c3d.dropout().describe()
+        return c3d.preprocessing().describe() + "; C3D dropout " + c3d.dropout().describe() + "; weights sha256:"
+                + provenance.weightsSha256() + "; mean sha256:" + provenance.meanSha256()
                 + (channels == 1 ? "; grey clips [N, 1, T, H, W] in [-1, 1] replicated to 3 channels" : "");
     }
 
