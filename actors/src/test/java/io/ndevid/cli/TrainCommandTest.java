@@ -51,7 +51,8 @@ class TrainCommandTest {
         Path spec = Files.writeString(dir.resolve("spec.json"), "{\"preset\": \"cpu-tiny\", \"evalSamples\": 8}");
         Path run = dir.resolve("run");
         GridCommandTest.Run r = train("--spec", spec.toString(), "--temporal", "sde", "--data", "ucf101=" + ucf,
-                "--evaluator", GridC3dTest.evaluator(npz, mean) + ",route=tgan2,dropout=authors:7", "--evaluator-cache", dir.resolve("cache").toString(), "--out",
+                "--evaluator", GridC3dTest.evaluator(npz, mean) + ",route=tgan2,dropout=authors:7",
+                "--evaluator-cache", dir.resolve("cache").toString(), "--out",
                 run.toString());
         assertEquals(0, r.rc(), r.text());
         assertTrue(r.out().contains("IS/FID evaluator: c3d-test.npz@sha256:"), r.text());

@@ -43,8 +43,8 @@ public interface SampleScorer extends AutoCloseable {
 
         /** A key: trials with equal keys share one scorer (same evaluator and real statistics). */
         default String key(TrialSpec spec) {
-            return spec.data() + "/" + spec.preset() + "/" + spec.dataClasses() + "/" + spec.frames() + "/"
-                    + spec.frameSize() + "/" + spec.channels() + "/" + spec.evalSamples();
+            return spec.data() + "/" + spec.evaluator() + "/" + spec.preset() + "/" + spec.dataClasses() + "/"
+                    + spec.frames() + "/" + spec.frameSize() + "/" + spec.channels() + "/" + spec.evalSamples();
         }
     }
 

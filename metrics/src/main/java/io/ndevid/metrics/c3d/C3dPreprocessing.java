@@ -129,7 +129,7 @@ public final class C3dPreprocessing {
         return tgan(REFERENCE_RESIZE, REFERENCE_CROP, meanClip);
     }
 
-    /** The tgan shape: bicubic resize to {@code resize²}, minus {@code meanClip} (nullable), centre crop {@code crop²}. */
+    /** The tgan shape: bicubic resize to {@code resize²}, minus {@code meanClip} (nullable), centre crop. */
     public static C3dPreprocessing tgan(int resize, int crop, NDArray meanClip) {
         return new C3dPreprocessing(Route.TGAN, resize, crop, meanClip, null, 0);
     }
@@ -156,13 +156,14 @@ public final class C3dPreprocessing {
     /** A one-line description to record with scores, naming every choice. */
     public String describe() {
         return switch (route) {
-            case AUTHORS -> "authors: x*128+128 (not clipped), RGB->BGR, each frame bicubic (OpenCV INTER_CUBIC, a=-0.75) "
-                    + "to " + resize + "x" + resize + ", minus mean clip " + referenceMean + "[:, :" + frames
+            case AUTHORS -> "authors: x*128+128 (not clipped), RGB->BGR, each frame bicubic (OpenCV INTER_CUBIC, "
+                    + "a=-0.75) to " + resize + "x" + resize + ", minus mean clip " + referenceMean + "[:, :" + frames
                     + ", 8:120, 29:141] (its columns 21:149, then 8:120), crop 8:120 -> " + crop + "x" + crop;
-            case TGAN2 -> "tgan2: clipped to [-1,1], x*128, RGB->BGR, bilinear (Chainer resize_images, corners aligned) "
-                    + "to " + crop + "x" + crop + ", plus 128 - mean clip " + referenceMean + "[:, :" + frames
+            case TGAN2 -> "tgan2: clipped to [-1,1], x*128, RGB->BGR, bilinear (Chainer resize_images, corners "
+                    + "aligned) to " + crop + "x" + crop + ", plus 128 - mean clip " + referenceMean + "[:, :" + frames
                     + ", 8:120, 8:120]";
-            case TGAN -> "tgan: [-1,1]->[0,255], RGB->BGR, bicubic (Keys a=-0.75, half-pixel) to " + resize + "x" + resize
+            case TGAN -> "tgan: [-1,1]->[0,255], RGB->BGR, bicubic (Keys a=-0.75, half-pixel) to " + resize + "x"
+                    + resize
                     + (meanClip == null ? ", NO mean clip given: mean not subtracted"
                             : ", minus mean clip " + meanClip.getShape())
                     + ", centre crop " + crop + "x" + crop;

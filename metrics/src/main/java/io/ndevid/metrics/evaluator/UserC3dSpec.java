@@ -65,8 +65,9 @@ public record UserC3dSpec(Path weights, Path mean, C3dPreprocessing.Route route,
             }
         }
         if (!parts.containsKey("mean")) {
-            throw new MetricsInputException("--evaluator " + value + ": the C3D mean clip is missing — add ,mean=FILE, "
-                    + C3dMeanClip.EXPECTED + " (the paper authors' repository has it as evaluation/mean2.npz)");
+            throw new MetricsInputException("--evaluator " + value + ": the C3D mean clip is missing — add "
+                    + ",mean=FILE, " + C3dMeanClip.EXPECTED + " (the paper authors' repository has it as "
+                    + "evaluation/mean2.npz)");
         }
         C3dPreprocessing.Route route = DEFAULT_ROUTE;
         if (parts.containsKey("route")) {

@@ -25,9 +25,9 @@ import java.util.Map;
 /**
  * The paper's protocol as a trainer hook: periodic IS + FID on generated samples ({@code metric-is.jsonl},
  * {@code metric-fid.jsonl}), the best-IS checkpoint kept ({@code checkpoints/best.bin}), and at the end K batches at
- * that checkpoint → {@code final-metrics.json} with IS and FID mean ± std (spread by {@link ProtocolSettings#std()}),
- * naming the evaluator, preprocessing, its {@code provenance} (route, weights and mean SHA-256, dropout) and FID
- * method. Every score line records the provenance too.
+ * that checkpoint → {@code final-metrics.json} with IS and FID mean ± std (spread by
+ * {@link ProtocolSettings#std()}), naming the evaluator, preprocessing, its {@code provenance} (route, weights and
+ * mean SHA-256, dropout) and FID method. Every score line records the provenance too.
  */
 public final class EvaluationProtocol implements TrainerLoop.Hook {
 

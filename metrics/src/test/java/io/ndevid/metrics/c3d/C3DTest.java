@@ -92,6 +92,7 @@ class C3DTest {
     }
 
     static final C3dConfig SMALL = C3dConfig.small(5, 1 / 16.0, 8, 32);
+    static final C3dPreprocessing TGAN32 = C3dPreprocessing.tgan(32, 32, null);
 
     @Test
     void smallEvaluatorGivesFeaturesAndProbabilitiesInBatches(@TempDir Path dir) throws IOException {
@@ -103,7 +104,7 @@ class C3DTest {
         NDArray videos = manager.randomUniform(-1, 1, new Shape(5, 3, 8, 40, 40));
         Path weights = dir.resolve("c3d-small.params");
         C3dEvaluator.Outputs all;
-        try (C3dEvaluator ev = C3dEvaluator.of(m, block, C3dPreprocessing.tgan(32, 32, null))) {
+        try (C3dEvaluator ev = C3dEvaluator.of(m, block, TGAN32)) {
             all = ev.evaluate(videos, 5);
             assertEquals(5, all.fc7().rows());
             assertEquals(256, all.fc7().cols());
@@ -144,21 +145,21 @@ class C3DTest {
         }
 
         // Weights round trip through a DJL .params file into a fresh evaluator.
-        try (C3dEvaluator loaded = C3dEvaluator.load(SMALL, weights, C3dPreprocessing.tgan(32, 32, null), Device.cpu())) {
+        try (C3dEvaluator loaded = C3dEvaluator.load(SMALL, weights, TGAN32, Device.cpu())) {
             DoubleMatrix p = loaded.probabilities(videos, 5);
             assertArrayEquals(all.probabilities().data(), p.data(), 1e-7);
         }
         // No file, a missing file, a file for another config: each refused with a message.
         var none = assertThrows(MetricsInputException.class,
-                () -> C3dEvaluator.load(SMALL, null, C3dPreprocessing.tgan(32, 32, null), Device.cpu()));
+                () -> C3dEvaluator.load(SMALL, null, TGAN32, Device.cpu()));
         assertTrue(none.getMessage().contains("No C3D weights given") && none.getMessage().contains("never downloads"),
                 none.getMessage());
         var missing = assertThrows(MetricsInputException.class,
-                () -> C3dEvaluator.load(SMALL, dir.resolve("nope.params"), C3dPreprocessing.tgan(32, 32, null), Device.cpu()));
+                () -> C3dEvaluator.load(SMALL, dir.resolve("nope.params"), TGAN32, Device.cpu()));
         assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
         C3dConfig other = C3dConfig.small(6, 1 / 16.0, 8, 32);
         var wrong = assertThrows(MetricsInputException.class,
-                () -> C3dEvaluator.load(other, weights, C3dPreprocessing.tgan(32, 32, null), Device.cpu()));
+                () -> C3dEvaluator.load(other, weights, TGAN32, Device.cpu()));
         assertTrue(wrong.getMessage().contains("C3D weights"), wrong.getMessage());
         // Preprocessing size must match the network.
         NDManager m2 = manager.newSubManager();

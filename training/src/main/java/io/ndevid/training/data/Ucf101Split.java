@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * UCF101's official split lists ({@code ucfTrainTestlist/}, as UCF101TrainTestSplits-RecognitionTask.zip unpacks;
- * the spelling {@code ucfTrainTestList/} is accepted too, {@link #folderIn}): {@code classInd.txt} ({@code "1 ApplyEyeMakeup"}, 1-based),
+ * the spelling {@code ucfTrainTestList/} is accepted too, {@link #folderIn}): {@code classInd.txt}
+ * ({@code "1 ApplyEyeMakeup"}, 1-based),
  * {@code trainlist0N.txt} ({@code "ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi 1"}) and {@code testlist0N.txt}
  * (paths only).
  *
@@ -142,7 +143,8 @@ public final class Ucf101Split {
     private static List<String> lines(Path file, String what) {
         if (!Files.isRegularFile(file)) {
             throw new DatasetException(what + " not found: " + file.toAbsolutePath()
-                    + " (expected the official ucfTrainTestlist folder: classInd.txt, trainlist01.txt, testlist01.txt, …)");
+                    + " (expected the official ucfTrainTestlist folder: classInd.txt, trainlist01.txt, testlist01.txt, "
+                    + "…)");
         }
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
