@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.ndevid.solvers.engine.TorchRuntime;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -19,19 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The authors' dropout option: masks of ratio ½, seeded, reproducible whatever the batching; off by default. */
 class C3dDropoutTest {
-
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        TorchRuntime.engine();
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterAll
-    static void stop() {
-        manager.close();
-    }
 
     @Test
     void masksKeepHalfTheUnitsScaledByTwoAndFollowTheSeedAndTheClip() {
@@ -63,12 +48,14 @@ class C3dDropoutTest {
 
     @Test
     void theAuthorsModeIsSeededAndIndependentOfBatchingAndOffIsPlainInference() {
+        TorchRuntime.engine();
         C3dConfig small = C3dConfig.small(5, 1 / 16.0, 8, 32);
+        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         NDManager m = manager.newSubManager();
         C3D block = new C3D(small).initialize(m);
         NDArray videos = manager.randomUniform(-1, 1, new Shape(5, 3, 8, 32, 32));
         C3dPreprocessing prep = C3dPreprocessing.tgan(32, 32, null);
-        try (C3dEvaluator off = C3dEvaluator.of(m, block, prep)) {
+        try (manager; C3dEvaluator off = C3dEvaluator.of(m, block, prep)) {
             // evaluators sharing the block's manager; `off` closes it
             C3dEvaluator seven = C3dEvaluator.of(m, block, prep, C3dDropout.authors(7));
             C3dEvaluator eight = C3dEvaluator.of(m, block, prep, C3dDropout.authors(8));

@@ -8,9 +8,7 @@ import io.ndevid.metrics.Sha256;
 import io.ndevid.metrics.npy.Npy;
 import io.ndevid.metrics.npy.NpyArray;
 import io.ndevid.solvers.engine.TorchRuntime;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,21 +41,6 @@ class C3dRoutesGoldenTest {
      * float cubic and Chainer's bilinear against our interpolation matrices), measured max 6e-5.
      */
     static final float TOLERANCE = 2e-3f;
-
-    static NDManager manager;
-
-    @BeforeAll
-    static void start() {
-        TorchRuntime.engine();
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterAll
-    static void stop() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
 
     /** The real mean clip beside the repository root ({@code <root>/../shared/data/}), or a skip saying why. */
     static Path realMeanClip() throws IOException {
@@ -134,21 +117,29 @@ class C3dRoutesGoldenTest {
             Files.copy(in, script);
         }
         C3dMeanClip mean = C3dMeanClip.load(meanFile);
-        for (int size : new int[] {64, 16}) {
-            int n = 3;
-            float[] clips = clips(n, size, 11 + size);
-            Path work = Files.createDirectories(dir.resolve("s" + size));
-            Npy.write(work.resolve("clips.npy"), NpyArray.of(clips, n, 3, 16, size, size));
-            Process p = new ProcessBuilder(PYTHON, script.toString(), work.resolve("clips.npy").toString(),
-                    meanFile.toString(), work.toString()).redirectErrorStream(true).start();
-            String log = new String(p.getInputStream().readAllBytes());
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "reference script failed: " + log);
-            NDArray x = manager.create(clips, new Shape(n, 3, 16, size, size));
-            compare("authors " + size + "px", Npy.read(work.resolve("authors.npy")),
-                    C3dPreprocessing.authors(mean, 16).apply(x));
-            compare("tgan2 " + size + "px", Npy.read(work.resolve("tgan2.npy")),
-                    C3dPreprocessing.tgan2(mean, 16).apply(x));
+        TorchRuntime.engine();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            for (int size : new int[] {64, 16}) {
+                compareAt(size, mean, meanFile, script, dir, manager);
+            }
         }
+    }
+
+    private static void compareAt(int size, C3dMeanClip mean, Path meanFile, Path script, Path dir,
+                                  NDManager manager) throws Exception {
+        int n = 3;
+        float[] clips = clips(n, size, 11 + size);
+        Path work = Files.createDirectories(dir.resolve("s" + size));
+        Npy.write(work.resolve("clips.npy"), NpyArray.of(clips, n, 3, 16, size, size));
+        Process p = new ProcessBuilder(PYTHON, script.toString(), work.resolve("clips.npy").toString(),
+                meanFile.toString(), work.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "reference script failed: " + log);
+        NDArray x = manager.create(clips, new Shape(n, 3, 16, size, size));
+        compare("authors " + size + "px", Npy.read(work.resolve("authors.npy")),
+                C3dPreprocessing.authors(mean, 16).apply(x));
+        compare("tgan2 " + size + "px", Npy.read(work.resolve("tgan2.npy")),
+                C3dPreprocessing.tgan2(mean, 16).apply(x));
     }
 
     private static void compare(String what, NpyArray reference, NDArray ours) {
