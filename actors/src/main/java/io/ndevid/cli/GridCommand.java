@@ -212,7 +212,8 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             return;
         }
         if (!first.data().equals("synthetic") && TrialEvaluation.c3dFile(first) == null) {
-            w.println("  no IS/FID: " + first.data() + " needs a C3D trained on it (--evaluator c3d=FILE)");
+            w.println("  no IS/FID: " + first.data() + " needs a C3D trained on it (--evaluator "
+                    + UserC3dSpec.FORMAT + ")");
             return;
         }
         Path scratch = Files.createTempDirectory("ndevid-grid-eval");
