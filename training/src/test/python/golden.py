@@ -312,7 +312,11 @@ class TganV2Renderer:
 
     @staticmethod
     def _slice(p, n):
-        return Parameters(p.group, [(p.entries[p.next + i][0], p.take()) for i in range(n)])
+        if p.next + n > len(p.entries):
+            raise SystemExit(f"{p.group}: the twin wants {n} more parameters after {p.next}; Java exported "
+                             f"{[name for name, _ in p.entries]}")
+        names = [name for name, _ in p.entries[p.next:p.next + n]]
+        return Parameters(p.group, [(name, p.take()) for name in names])
 
     def project(self, z):
         return F.linear(z, self.fc_w, self.fc_b)
