@@ -447,6 +447,11 @@ def solvers(inp, out):
     g = lambda t, y: diffusion(t, y, a, c)
     out.put("rk4_38", rk4_38(f, t0, dt, y0))
     out.put("rk4", rk4_classic(f, t0, dt, y0))
+    # torchdiffeq's fixed-grid solvers without step_size step once per output interval (the grid is ts itself)
+    ys, ts = [y0], cfg["frames"]
+    for i in range(len(ts) - 1):
+        ys.append(rk4_38(f, ts[i], ts[i + 1] - ts[i], ys[-1]))
+    out.put("rk4_38_frames", torch.stack(ys))
     out.put("euler_maruyama", euler_maruyama(f, g, t0, dt, y0, dw))
 
 
