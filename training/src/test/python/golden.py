@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden values from PyTorch for ndevid's numerics (see docs/GOLDEN_TESTS.md).
 
-    golden.py TASK IN_DIR OUT_DIR        TASK: convtranspose | models | solvers
+    golden.py TASK IN_DIR OUT_DIR        TASK: convtranspose | models | solvers | ode_generators
 
 The Java tests write IN_DIR: ``manifest.json`` plus one raw little-endian file per tensor. The manifest holds
 ``config`` (task settings), ``tensors`` (name -> {file, dtype, shape}) and ``parameters`` (group -> the ordered
@@ -455,7 +455,43 @@ def solvers(inp, out):
     out.put("euler_maruyama", euler_maruyama(f, g, t0, dt, y0, dw))
 
 
-TASKS = {"convtranspose": convtranspose, "models": models, "solvers": solvers}
+def ode_generator(z, p, case):
+    """ndevid's latent-ODE G_t: [MLP: 3 x (Linear, LeakyReLU 0.2), Linear] -> z0; one Linear encoder per extra order
+    for z0', z0''; f = (Linear, tanh) x fLayers on [z, z', ...] side by side; the stacked state (z, z', ...) moves
+    with d/dt (z, ..., z^(k-1)) = (z', ..., f); integrated over the frame times, one step per interval."""
+    h = z
+    if case["mlp"]:
+        for _ in range(3):
+            h = F.leaky_relu(linear(h, p), 0.2)
+        h = linear(h, p)
+    y0 = torch.stack([h] + [linear(h, p) for _ in range(case["order"] - 1)])
+    layers = []
+    for _ in range(case["fLayers"]):
+        w = p.take(what="f weight")
+        layers.append((w, p.take([w.shape[0]], "f bias")))
+    p.done()
+
+    def field(t, y):
+        x = torch.cat(list(y), 1)
+        for w, b in layers:
+            x = torch.tanh(F.linear(x, w, b))
+        return torch.cat([y[1:], x.unsqueeze(0)], 0)
+
+    step = {"rk4_38": rk4_38, "rk4": rk4_classic}.get(case["method"])
+    if step is None:
+        raise SystemExit(f"the twin has no step function for ODE method {case['method']}")
+    ts, ys = case["times"], [y0]
+    for i in range(len(ts) - 1):
+        ys.append(step(field, ts[i], ts[i + 1] - ts[i], ys[-1]))
+    return torch.stack([y[0] for y in ys], 1)
+
+
+def ode_generators(inp, out):
+    for case in inp.config["cases"]:
+        out.put(f"{case['id']}/z_t", ode_generator(inp.tensor(f"{case['id']}/z"), inp.parameters(case["id"]), case))
+
+
+TASKS = {"convtranspose": convtranspose, "models": models, "solvers": solvers, "ode_generators": ode_generators}
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] not in TASKS:
