@@ -1,6 +1,7 @@
 package io.ndevid.training.golden;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,13 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Runs {@code src/test/python/golden.py} with Debian's {@code /usr/bin/python3} (python3-torch, python3-numpy;
- * {@code .ci/run} installs them) to produce golden values into a test's temp folder. A test calls
- * {@link #assumeAvailable()} first: without python3 + torch it is skipped, saying why.
+ * {@code .ci/run} installs them) to produce golden values into a test's temp folder. Each test method calls
+ * {@link #assumeAvailable()} first, so that without python3 + torch every test is reported skipped with the reason
+ * (a class-level {@code @BeforeAll} only checks {@link #available()} and prepares nothing).
  */
 public final class GoldenPython {
 
@@ -30,7 +34,17 @@ public final class GoldenPython {
                 + "python3-torch python3-numpy; .ci/run installs them)");
     }
 
-    static synchronized boolean available() {
+    /**
+     * The tests of a {@code @TestFactory}, or without python3 + torch one test that is skipped with the reason (a
+     * factory that aborts itself is not reported by Maven at all).
+     */
+    public static Stream<DynamicTest> dynamicTests(Supplier<Stream<DynamicTest>> tests) {
+        return available() ? tests.get()
+                : Stream.of(DynamicTest.dynamicTest("golden values from PyTorch", GoldenPython::assumeAvailable));
+    }
+
+    /** Whether python3 with torch and numpy is installed (checked once). */
+    public static synchronized boolean available() {
         if (available == null) {
             available = Files.isExecutable(PYTHON) && exec(null, "-c", "import torch, numpy") == 0;
         }

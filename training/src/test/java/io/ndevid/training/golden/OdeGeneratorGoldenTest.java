@@ -68,13 +68,14 @@ class OdeGeneratorGoldenTest {
 
     @BeforeAll
     static void writeGolden() {
-        GoldenPython.assumeAvailable();
+        if (!GoldenPython.available()) {
+            return; // each test skips with the reason
+        }
         TorchRuntime.engine();
         manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
         TensorExchange ex = new TensorExchange();
         List<Map<String, Object>> cases = new ArrayList<>();
         add(ModelFamily.TGAN, TemporalKind.ODE1, FVariant.LINEAR, ex, cases);
-        add(ModelFamily.TGAN, TemporalKind.ODE2, FVariant.DEEP, ex, cases);
         add(ModelFamily.TGAN, TemporalKind.ODE3, FVariant.MATCHED, ex, cases);
         add(ModelFamily.MOCOGAN, TemporalKind.ODE1, FVariant.DEEP, ex, cases);
         add(ModelFamily.TGANV2, TemporalKind.ODE2, FVariant.LINEAR, ex, cases);
@@ -116,7 +117,7 @@ class OdeGeneratorGoldenTest {
 
     @TestFactory
     Stream<DynamicTest> everyOdeGeneratorMatchesItsTwin() {
-        return CASES.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
+        return GoldenPython.dynamicTests(() -> CASES.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
             try (NDManager m = manager.newSubManager()) {
                 NDArray z = c.z().duplicate();
                 z.attach(m);
@@ -124,6 +125,6 @@ class OdeGeneratorGoldenTest {
                         TemporalGenerator.frameTimes(c.spec().frames()), 0L, false);
                 assertClose(c + " z_t", golden.get(c.id() + "/z_t"), zt, TOL);
             }
-        }));
+        })));
     }
 }
