@@ -321,6 +321,14 @@ class TganV2Renderer:
     def project(self, z):
         return F.linear(z, self.fc_w, self.fc_b)
 
+    def full(self, maps):
+        """Inference render: every frame through every up-block, the last level's render block, no subsampling."""
+        b, t = maps.shape[0], maps.shape[1]
+        h = maps.reshape(b * t, self.base, self.side, self.side)
+        for p in self.up_params:
+            h = res_up(h, p, False)
+        return to_video(render(h, self.render_params[-1], False), b, t)
+
     def levels(self, maps, offsets, batches, training):
         b, t = maps.shape[0], maps.shape[1]
         h = maps.reshape(b * t, self.base, self.side, self.side)
@@ -337,14 +345,18 @@ class TganV2Renderer:
         return outs
 
 
-def tganv2_generator(inp, out, cfg, training, tag):
-    z = inp.tensor("tganv2/z")
-    pr = inp.parameters("tganv2/renderer")
-    renderer = TganV2Renderer(pr, cfg["levelSizes"])
+def tganv2_maps(inp, cfg, z):
+    """The renderer (parameters taken) and G_t's maps of z: FC(z) as the conv-LSTM's input at t = 0."""
+    renderer = TganV2Renderer(inp.parameters("tganv2/renderer"), cfg["levelSizes"])
     pt = inp.parameters("tganv2/temporal")
     maps = conv_lstm(renderer.project(z).reshape(z.shape[0], renderer.base, renderer.side, renderer.side), pt,
                      cfg["frames"])
     pt.done()
+    return renderer, maps
+
+
+def tganv2_generator(inp, out, cfg, training, tag):
+    renderer, maps = tganv2_maps(inp, cfg, inp.tensor("tganv2/z"))
     out.put(f"tganv2/maps/{tag}", maps)
     videos = renderer.levels(maps, cfg["offsets"], cfg["levelBatches"], training)
     for l, v in enumerate(videos):
@@ -395,6 +407,8 @@ def models(inp, out):
                                                                  cfg["mocogan"]["frameSize"], training))
         p.done()
     v2 = cfg["tganv2"]
+    renderer, maps = tganv2_maps(inp, v2, inp.tensor("tganv2/z_full"))
+    out.put("tganv2/full", renderer.full(maps))
     for l, size in enumerate(v2["levelSizes"]):  # no BatchNorm: one mode
         p = inp.parameters(f"tganv2/D{l}")
         out.put(f"tganv2/D{l}", tganv2_discriminator(inp.tensor(f"tganv2/video{l}"), p, size, v2["width"]))

@@ -27,6 +27,7 @@ import io.ndevid.training.temporal.TemporalKind;
 import io.ndevid.training.util.Randomness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,8 @@ import static io.ndevid.training.golden.Closeness.assertClose;
  * One forward of each GAN's networks at gpu-paper shapes against PyTorch twins ({@code golden.py}) holding the
  * same weights: TGAN's G_t (1-D deconvolutions), image generator and 3-D D; MoCoGAN's GRU G_t (against
  * {@code torch.nn.GRUCell}), image generator, image D and video D; TGANv2's FC + conv-LSTM G_t, multi-level renderer
- * (training path: frame and batch subsampling with fixed offsets) and the per-level 3-D ResNet Ds.
+ * (training path: frame and batch subsampling with fixed offsets; and the full-resolution inference render of one
+ * video) and the per-level 3-D ResNet Ds.
  *
  * <p>Widths, latent sizes, frame size and frames come from {@link Presets} {@code gpu-paper} (the twins read them
  * from the config this test writes, and take every width from the exported parameter shapes), so the test follows
@@ -68,6 +70,8 @@ class ModelForwardGoldenTest {
     private static TensorExchange.Tensors golden;
     private static final Map<String, NDArray> IN = new LinkedHashMap<>();
     private static final Map<String, Block> NETS = new LinkedHashMap<>();
+    /** Every parameter's exported values: a training-mode BatchNorm pass moves the running statistics in place. */
+    private static final Map<Parameter, float[]> EXPORTED = new LinkedHashMap<>();
     private static TrialSpec tgan;
     private static TrialSpec moco;
     private static TrialSpec v2;
@@ -143,6 +147,8 @@ class ModelForwardGoldenTest {
         }
         input(ex, "tganv2/z", Randomness.uniform(manager, new Shape(BATCH, v2.latentDim()), -1, 1, seed++,
                 DataType.FLOAT32));
+        input(ex, "tganv2/z_full", Randomness.uniform(manager, new Shape(1, v2.latentDim()), -1, 1, seed++,
+                DataType.FLOAT32));
         Map<String, Object> v2Sizes = sizes(v2);
         v2Sizes.put("levelSizes", sizes);
         v2Sizes.put("levelBatches", v2Batches);
@@ -182,6 +188,15 @@ class ModelForwardGoldenTest {
         redraw(block, seed);
         NETS.put(name, block);
         ex.parameters(name, block);
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            EXPORTED.put(p.getValue(), p.getValue().getArray().toFloatArray());
+        }
+    }
+
+    /** Each test starts from the weights and running statistics Python received, whatever ran before it. */
+    @BeforeEach
+    void restoreExportedParameters() {
+        EXPORTED.forEach((p, v) -> p.getArray().set(FloatBuffer.wrap(v)));
     }
 
     private static void input(TensorExchange ex, String name, NDArray a) {
@@ -337,6 +352,19 @@ class ModelForwardGoldenTest {
                             golden.get("tganv2/level" + l + "/" + mode(training)), videos.get(l), TOL);
                 }
             }
+        }
+    }
+
+    /** The inference render (samples for IS/FID): every frame at full size, one video. */
+    @Test
+    void tganv2FullRenderMatchesItsTwin() {
+        GoldenPython.assumeAvailable();
+        TganV2Renderer renderer = net("tganv2/renderer");
+        try (NDManager m = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray maps = forward(net("tganv2/temporal"), m, false, renderer.project(ps, in(m, "tganv2/z_full"),
+                    false));
+            assertClose("TGANv2 G full render", golden.get("tganv2/full"), renderer.full(ps, maps, false), TOL);
         }
     }
 
