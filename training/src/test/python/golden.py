@@ -193,7 +193,7 @@ def tgan_discriminator(x, p, frame_size, training):
     t = x.shape[2]
     h = x
     for i in range(log2(frame_size) - 2):
-        k, s = ((4, 4, 4), (2, 2, 2)) if t >= 2 else ((3, 4, 4), (1, 2, 2))
+        s = (2, 2, 2) if t >= 2 else (1, 2, 2)  # the kernel (4 or 3 in time) comes with the weight
         h = conv(h, p, s, 1, bias=(i == 0))
         if i > 0:
             h = batch_norm(h, p, training)
@@ -380,7 +380,7 @@ def pool3d(x):
     return F.avg_pool3d(x, k, k)
 
 
-def tganv2_discriminator(x, p, size, width):
+def tganv2_discriminator(x, p, size):
     blocks = max(1, log2(size) - 1)
     h = x
     for i in range(blocks):
@@ -411,7 +411,7 @@ def models(inp, out):
     out.put("tganv2/full", renderer.full(maps))
     for l, size in enumerate(v2["levelSizes"]):  # no BatchNorm: one mode
         p = inp.parameters(f"tganv2/D{l}")
-        out.put(f"tganv2/D{l}", tganv2_discriminator(inp.tensor(f"tganv2/video{l}"), p, size, v2["width"]))
+        out.put(f"tganv2/D{l}", tganv2_discriminator(inp.tensor(f"tganv2/video{l}"), p, size))
         p.done()
 
 

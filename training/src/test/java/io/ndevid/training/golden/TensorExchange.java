@@ -1,7 +1,6 @@
 package io.ndevid.training.golden;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -155,12 +154,7 @@ public final class TensorExchange {
     }
 
     /** One tensor from Python, values widened to double. */
-    public record Tensor(Shape shape, DataType dataType, double[] values) {
-        public NDArray toArray(NDManager manager) {
-            NDArray a = manager.create(values, shape);
-            return dataType == DataType.FLOAT64 ? a : a.toType(DataType.FLOAT32, false);
-        }
-    }
+    public record Tensor(Shape shape, DataType dataType, double[] values) {}
 
     /** The tensors of one script run. */
     public record Tensors(Map<String, Tensor> byName) {
