@@ -1,6 +1,5 @@
 package io.ndevid.training.golden;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -10,7 +9,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
-import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.gan.nets.Generators;
 import io.ndevid.training.gan.nets.TganImageGenerator;
 import io.ndevid.training.nn.ConvTranspose;
@@ -20,11 +18,8 @@ import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.DeconvTemporalGenerator;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,18 +45,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * (float32) / {@value #TOL64} (float64) of PyTorch relative to each tensor's largest value. Measured 2026-12-02:
  * at most 3e-7 and 8e-16 — one layer's sum of up to 8192 products rounds like that in either framework.
  */
-class ConvTransposeGoldenTest {
+class ConvTransposeGoldenTest extends GoldenTestBase {
 
     private static final int BATCH = 2;
     static final double TOL32 = 2e-6;
     static final double TOL64 = 1e-14;
-    private static NDManager manager;
-    private static final List<Case> CASES = new ArrayList<>();
-    private static final Map<String, NDArray> INPUTS = new LinkedHashMap<>();
-    private static TensorExchange.Tensors golden;
+    private final List<Case> CASES = new ArrayList<>();
+    private final Map<String, NDArray> INPUTS = new LinkedHashMap<>();
+    private TensorExchange.Tensors golden;
 
-    @TempDir
-    static Path dir;
 
     /** One layer shape: input [N, in, L…], weight [in, out, k…], stride and padding per axis. */
     record Case(String id, String where, Shape x, Shape w, int[] stride, int[] padding, DataType type) {
@@ -80,13 +72,8 @@ class ConvTransposeGoldenTest {
     /** A transposed convolution found in a model: where, its input shape, weight shape, stride, padding. */
     private record Layer(String where, Shape x, Shape w, int[] stride, int[] padding) {}
 
-    @BeforeAll
-    static void writeGolden() {
-        if (!GoldenPython.available()) {
-            return; // each test skips with the reason
-        }
-        TorchRuntime.engine();
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    @Override
+    protected void writeGolden(Path dir) {
         List<Layer> layers = new ArrayList<>();
         try (NDManager nets = manager.newSubManager()) {
             TrialSpec tgan = Presets.of("gpu-paper", ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR);
@@ -127,7 +114,7 @@ class ConvTransposeGoldenTest {
         golden = GoldenPython.run("convtranspose", in, dir);
     }
 
-    private static SequentialBlock child(Block b, String name) {
+    private SequentialBlock child(Block b, String name) {
         for (Pair<String, Block> c : b.getChildren()) {
             if (c.getKey().endsWith(name)) {
                 return (SequentialBlock) c.getValue();
@@ -137,7 +124,7 @@ class ConvTransposeGoldenTest {
     }
 
     /** Every ConvTranspose in a sequence, with the shape it receives (propagated through the other layers). */
-    private static void collect(String net, SequentialBlock seq, Shape input, List<Layer> out) {
+    private void collect(String net, SequentialBlock seq, Shape input, List<Layer> out) {
         Shape s = input;
         int k = 0;
         for (Block child : seq.getChildren().values()) {
@@ -149,7 +136,7 @@ class ConvTransposeGoldenTest {
         }
     }
 
-    private static void add(String where, Shape x, Shape w, int[] stride, int[] padding, DataType type,
+    private void add(String where, Shape x, Shape w, int[] stride, int[] padding, DataType type,
                             TensorExchange in, List<Map<String, Object>> cases) {
         Case c = new Case("c" + CASES.size(), where, x, w, stride, padding, type);
         CASES.add(c);
@@ -169,12 +156,12 @@ class ConvTransposeGoldenTest {
         cases.add(m);
     }
 
-    private static void input(TensorExchange in, String name, NDArray a) {
+    private void input(TensorExchange in, String name, NDArray a) {
         INPUTS.put(name, a);
         in.tensor(name, a);
     }
 
-    private static Shape outputShape(Case c) {
+    private Shape outputShape(Case c) {
         long[] s = new long[c.x().dimension()];
         s[0] = c.x().get(0);
         s[1] = c.w().get(1);
@@ -185,7 +172,7 @@ class ConvTransposeGoldenTest {
         return new Shape(s);
     }
 
-    private static NDArray random(Shape shape, long seed, double scale, DataType type) {
+    private NDArray random(Shape shape, long seed, double scale, DataType type) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         double[] v = new double[Math.toIntExact(shape.size())];
         for (int i = 0; i < v.length; i++) {
@@ -195,20 +182,13 @@ class ConvTransposeGoldenTest {
         return type == DataType.FLOAT64 ? a : a.toType(type, false);
     }
 
-    @AfterAll
-    static void stop() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
-
     @TestFactory
     Stream<DynamicTest> everyStrategyMatchesPyTorch() {
         return GoldenPython.dynamicTests(
                 () -> CASES.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> check(c))));
     }
 
-    private static void check(Case c) {
+    private void check(Case c) {
         double tol = c.type() == DataType.FLOAT64 ? TOL64 : TOL32;
         for (ConvTranspose.Strategy st : ConvTranspose.Strategy.values()) {
             try (NDManager m = manager.newSubManager()) {
@@ -234,9 +214,7 @@ class ConvTransposeGoldenTest {
     }
 
     /** A copy, owned by {@code m}, of the input tensor Python received. */
-    private static NDArray golden(NDManager m, Case c, String name) {
-        NDArray copy = INPUTS.get(c.id() + "/" + name).duplicate();
-        copy.attach(m);
-        return copy;
+    private NDArray golden(NDManager m, Case c, String name) {
+        return copyInto(m, INPUTS.get(c.id() + "/" + name));
     }
 }

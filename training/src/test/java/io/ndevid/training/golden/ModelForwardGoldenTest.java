@@ -1,6 +1,5 @@
 package io.ndevid.training.golden;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,7 +10,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.gan.nets.Discriminators;
 import io.ndevid.training.gan.nets.Generators;
 import io.ndevid.training.gan.nets.TganImageGenerator;
@@ -25,11 +23,8 @@ import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.GruTemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
 import io.ndevid.training.util.Randomness;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -61,33 +56,25 @@ import static io.ndevid.training.golden.Closeness.assertClose;
  * in Python, one CPU): inference mode ≤ 1e-6, training mode ≤ 8.3e-6 (batch statistics divide by a small batch
  * variance, which amplifies rounding); the Ds agreed to the bit or within 1.4e-6.
  */
-class ModelForwardGoldenTest {
+class ModelForwardGoldenTest extends GoldenTestBase {
 
     static final int BATCH = 2;
     static final double TOL = 5e-5;
 
-    private static NDManager manager;
-    private static TensorExchange.Tensors golden;
-    private static final Map<String, NDArray> IN = new LinkedHashMap<>();
-    private static final Map<String, Block> NETS = new LinkedHashMap<>();
+    private TensorExchange.Tensors golden;
+    private final Map<String, NDArray> IN = new LinkedHashMap<>();
+    private final Map<String, Block> NETS = new LinkedHashMap<>();
     /** Every parameter's exported values: a training-mode BatchNorm pass moves the running statistics in place. */
-    private static final Map<Parameter, float[]> EXPORTED = new LinkedHashMap<>();
-    private static TrialSpec tgan;
-    private static TrialSpec moco;
-    private static TrialSpec v2;
-    private static int[] v2Batches;
-    private static int[] v2Offsets;
+    private final Map<Parameter, float[]> EXPORTED = new LinkedHashMap<>();
+    private TrialSpec tgan;
+    private TrialSpec moco;
+    private TrialSpec v2;
+    private int[] v2Batches;
+    private int[] v2Offsets;
 
-    @TempDir
-    static Path dir;
 
-    @BeforeAll
-    static void writeGolden() {
-        if (!GoldenPython.available()) {
-            return; // each test skips with the reason
-        }
-        TorchRuntime.engine();
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    @Override
+    protected void writeGolden(Path dir) {
         tgan = Presets.of("gpu-paper", ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR);
         moco = Presets.of("gpu-paper", ModelFamily.MOCOGAN, TemporalKind.ORIGINAL, FVariant.LINEAR);
         v2 = Presets.of("gpu-paper", ModelFamily.TGANV2, TemporalKind.ORIGINAL, FVariant.LINEAR);
@@ -158,14 +145,7 @@ class ModelForwardGoldenTest {
         golden = GoldenPython.run("models", ex, dir);
     }
 
-    @AfterAll
-    static void stop() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
-
-    private static Map<String, Object> sizes(TrialSpec s) {
+    private Map<String, Object> sizes(TrialSpec s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("frames", s.frames());
         m.put("frameSize", s.frameSize());
@@ -175,15 +155,15 @@ class ModelForwardGoldenTest {
         return m;
     }
 
-    private static Shape video(TrialSpec s, long b) {
+    private Shape video(TrialSpec s, long b) {
         return new Shape(b, s.channels(), s.frames(), s.frameSize(), s.frameSize());
     }
 
-    private static Shape image(TrialSpec s) {
+    private Shape image(TrialSpec s) {
         return new Shape(BATCH, s.channels(), s.frameSize(), s.frameSize());
     }
 
-    private static void net(TensorExchange ex, String name, Block block, long seed, Shape... inputs) {
+    private void net(TensorExchange ex, String name, Block block, long seed, Shape... inputs) {
         block.initialize(manager, DataType.FLOAT32, inputs);
         redraw(block, seed);
         NETS.put(name, block);
@@ -199,7 +179,7 @@ class ModelForwardGoldenTest {
         EXPORTED.forEach((p, v) -> p.getArray().set(FloatBuffer.wrap(v)));
     }
 
-    private static void input(TensorExchange ex, String name, NDArray a) {
+    private void input(TensorExchange ex, String name, NDArray a) {
         IN.put(name, a);
         ex.tensor(name, a);
     }
@@ -248,28 +228,26 @@ class ModelForwardGoldenTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static <B extends Block> B net(String name) {
+    private <B extends Block> B net(String name) {
         return (B) NETS.get(name);
     }
 
-    private static NDArray forward(Block b, NDManager m, boolean training, NDArray... x) {
+    private NDArray forward(Block b, NDManager m, boolean training, NDArray... x) {
         return b.forward(new ParameterStore(m, false), new NDList(x), training).singletonOrThrow();
     }
 
     /** A copy of an input, owned by {@code m} (so that what is computed from it closes with m). */
-    private static NDArray in(NDManager m, String name) {
-        NDArray copy = IN.get(name).duplicate();
-        copy.attach(m);
-        return copy;
+    private NDArray in(NDManager m, String name) {
+        return copyInto(m, IN.get(name));
     }
 
     /** [B·T, C, H, W] → [B, C, T, H, W]. */
-    private static NDArray toVideo(NDArray frames, long b, long t) {
+    private NDArray toVideo(NDArray frames, long b, long t) {
         Shape f = frames.getShape();
         return frames.reshape(b, t, f.get(1), f.get(2), f.get(3)).transpose(0, 2, 1, 3, 4);
     }
 
-    private static String mode(boolean training) {
+    private String mode(boolean training) {
         return training ? "train" : "eval";
     }
 

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.spec.ModelFamily;
@@ -16,11 +15,8 @@ import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
 import io.ndevid.training.util.Randomness;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,17 +41,14 @@ import static io.ndevid.training.golden.Closeness.assertClose;
  * less than float32 rounding (swapping them in the twin moved the error from 3.4e-7 to 2.7e-7).
  * {@link SolverStepGoldenTest} checks the step rules themselves, on a step large enough to separate them.
  */
-class OdeGeneratorGoldenTest {
+class OdeGeneratorGoldenTest extends GoldenTestBase {
 
     static final int BATCH = 2;
     static final double TOL = 1e-5;
 
-    private static NDManager manager;
-    private static final List<Case> CASES = new ArrayList<>();
-    private static TensorExchange.Tensors golden;
+    private final List<Case> CASES = new ArrayList<>();
+    private TensorExchange.Tensors golden;
 
-    @TempDir
-    static Path dir;
 
     /** One G_t: the spec it was built from, the model holding it, its input. */
     record Case(String id, TrialSpec spec, VideoGan gan, NDArray z) {
@@ -66,13 +59,8 @@ class OdeGeneratorGoldenTest {
         }
     }
 
-    @BeforeAll
-    static void writeGolden() {
-        if (!GoldenPython.available()) {
-            return; // each test skips with the reason
-        }
-        TorchRuntime.engine();
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    @Override
+    protected void writeGolden(Path dir) {
         TensorExchange ex = new TensorExchange();
         List<Map<String, Object>> cases = new ArrayList<>();
         add(ModelFamily.TGAN, TemporalKind.ODE1, FVariant.LINEAR, ex, cases);
@@ -83,7 +71,7 @@ class OdeGeneratorGoldenTest {
         golden = GoldenPython.run("ode_generators", ex, dir);
     }
 
-    private static void add(ModelFamily model, TemporalKind kind, FVariant f, TensorExchange ex,
+    private void add(ModelFamily model, TemporalKind kind, FVariant f, TensorExchange ex,
                             List<Map<String, Object>> cases) {
         TrialSpec spec = Presets.of("gpu-paper", model, kind, f);
         VideoGan gan = GanFactory.create(spec, manager, Device.cpu());
@@ -105,13 +93,10 @@ class OdeGeneratorGoldenTest {
         cases.add(c);
     }
 
-    @AfterAll
-    static void stop() {
+    @Override
+    protected void release() {
         for (Case c : CASES) {
             c.gan().close();
-        }
-        if (manager != null) {
-            manager.close();
         }
     }
 
@@ -119,8 +104,7 @@ class OdeGeneratorGoldenTest {
     Stream<DynamicTest> everyOdeGeneratorMatchesItsTwin() {
         return GoldenPython.dynamicTests(() -> CASES.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> {
             try (NDManager m = manager.newSubManager()) {
-                NDArray z = c.z().duplicate();
-                z.attach(m);
+                NDArray z = copyInto(m, c.z());
                 NDArray zt = c.gan().temporal().generate(new ParameterStore(m, false), z,
                         TemporalGenerator.frameTimes(c.spec().frames()), 0L, false);
                 assertClose(c + " z_t", golden.get(c.id() + "/z_t"), zt, TOL);

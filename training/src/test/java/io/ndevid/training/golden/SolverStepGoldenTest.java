@@ -1,6 +1,5 @@
 package io.ndevid.training.golden;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -10,7 +9,6 @@ import io.ndevid.solvers.OdeOptions;
 import io.ndevid.solvers.Odeint;
 import io.ndevid.solvers.Scalars;
 import io.ndevid.solvers.VectorField;
-import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.solvers.sde.BrownianInterval;
 import io.ndevid.solvers.sde.Sde;
 import io.ndevid.solvers.sde.SdeMethod;
@@ -18,11 +16,8 @@ import io.ndevid.solvers.sde.SdeOptions;
 import io.ndevid.solvers.sde.SdeType;
 import io.ndevid.solvers.sde.Sdeint;
 import io.ndevid.training.temporal.TemporalGenerator;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.EnumMap;
@@ -48,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The test problem: f(t, y) = tanh(yW + b)(1 + t) − y/2, g(t, y) = 0.2 + sigmoid(y ⊙ a + c)(1 + t)/2 on y [4, 6];
  * t0 = 0.3, dt = 0.5 (large enough for the two RK4 rules to differ by far more than the tolerance). In float64 (tolerance {@value #TOL64} of the largest value) and float32 ({@value #TOL32}).
  */
-class SolverStepGoldenTest {
+class SolverStepGoldenTest extends GoldenTestBase {
 
     static final double TOL64 = 1e-14;
     static final double TOL32 = 1e-6;
@@ -56,11 +51,8 @@ class SolverStepGoldenTest {
     static final double DT = 0.5;
     static final Shape Y = new Shape(4, 6);
 
-    private static NDManager manager;
-    private static final Map<DataType, Problem> PROBLEMS = new EnumMap<>(DataType.class);
+    private final Map<DataType, Problem> PROBLEMS = new EnumMap<>(DataType.class);
 
-    @TempDir
-    static Path dir;
 
     /** The problem's tensors in one type, and what PyTorch computed from them. */
     record Problem(NDArray y0, NDArray w, NDArray b, NDArray a, NDArray c, NDArray dW, BrownianInterval brownian,
@@ -77,13 +69,8 @@ class SolverStepGoldenTest {
         }
     }
 
-    @BeforeAll
-    static void writeGolden() {
-        if (!GoldenPython.available()) {
-            return; // each test skips with the reason
-        }
-        TorchRuntime.engine();
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+    @Override
+    protected void writeGolden(Path dir) {
         for (DataType type : new DataType[] {DataType.FLOAT64, DataType.FLOAT32}) {
             SplittableRandom r = new SplittableRandom(7);
             TensorExchange ex = new TensorExchange()
@@ -102,7 +89,7 @@ class SolverStepGoldenTest {
         }
     }
 
-    private static NDArray tensor(TensorExchange ex, String name, Shape shape, SplittableRandom r, double scale,
+    private NDArray tensor(TensorExchange ex, String name, Shape shape, SplittableRandom r, double scale,
                                   DataType type) {
         double[] v = new double[Math.toIntExact(shape.size())];
         for (int i = 0; i < v.length; i++) {
@@ -114,14 +101,7 @@ class SolverStepGoldenTest {
         return a;
     }
 
-    @AfterAll
-    static void stop() {
-        if (manager != null) {
-            manager.close();
-        }
-    }
-
-    private static double tol(DataType type) {
+    private double tol(DataType type) {
         return type == DataType.FLOAT64 ? TOL64 : TOL32;
     }
 
