@@ -41,8 +41,14 @@ class Inputs:
     def tensor(self, name):
         return read_tensor(self.folder, self.manifest["tensors"][name])
 
-    def parameters(self, group):
-        return Parameters(group, [(p["name"], read_tensor(self.folder, p)) for p in self.manifest["parameters"][group]])
+    def parameters(self, group, grad=False):
+        """The group's parameters; with grad, the trainable ones (not BatchNorm's running statistics) are leaves
+        that collect gradients."""
+        entries = []
+        for p in self.manifest["parameters"][group]:
+            t = read_tensor(self.folder, p)
+            entries.append((p["name"], t.requires_grad_() if grad and p["trainable"] else t))
+        return Parameters(group, entries)
 
 
 class Parameters:
@@ -389,30 +395,54 @@ def tganv2_discriminator(x, p, size):
     return linear(h, p)
 
 
+def discriminators(cfg):
+    """(parameter group, input tensor, twin(x, p, training)) of every discriminator."""
+    t, m = cfg["tgan"], cfg["mocogan"]
+    ds = [("tgan/D", "tgan/video", lambda x, p, tr: tgan_discriminator(x, p, t["frameSize"], tr)),
+          ("mocogan/DI", "mocogan/image", lambda x, p, tr: mocogan_image_discriminator(x, p, m["frameSize"], tr)),
+          ("mocogan/DV", "mocogan/video", lambda x, p, tr: mocogan_video_discriminator(x, p, m["frameSize"], tr))]
+    for l, size in enumerate(cfg["tganv2"]["levelSizes"]):  # no BatchNorm: both modes compute the same
+        ds.append((f"tganv2/D{l}", f"tganv2/video{l}", lambda x, p, tr, size=size: tganv2_discriminator(x, p, size)))
+    return ds
+
+
+def gradient_nets(cfg):
+    """The networks whose gradients are compared (training mode), with their input: every D, TGAN's 1-D G_t and
+    MoCoGAN's image generator."""
+    return discriminators(cfg) + [
+        ("tgan/temporal", "tgan/z_slow", lambda x, p, tr: tgan_temporal(x, p, cfg["tgan"]["frames"], tr)),
+        ("mocogan/image", "mocogan/image_z",
+         lambda x, p, tr: mocogan_image_generator(x, p, cfg["mocogan"]["frameSize"], tr))]
+
+
+def gradients(inp, out, group, x_name, twin):
+    """Gradients of sum(y^2), y = twin(x), with respect to x and every trainable parameter (in DJL's order)."""
+    with torch.enable_grad():
+        p = inp.parameters(group, grad=True)
+        x = inp.tensor(x_name).requires_grad_()
+        y = twin(x, p, True)
+        p.done()
+        (y * y).sum().backward()
+    out.put(f"{group}/grad/x", x.grad)
+    for i, (_, t) in enumerate(p.entries):
+        if t.requires_grad:
+            out.put(f"{group}/grad/{i}", t.grad)
+
+
 def models(inp, out):
     cfg = inp.config
     for training, tag in ((False, "eval"), (True, "train")):  # eval first: a training BN pass moves running stats
         tgan_generator(inp, out, cfg["tgan"], training, tag)
         mocogan_generator(inp, out, cfg["mocogan"], training, tag)
         tganv2_generator(inp, out, cfg["tganv2"], training, tag)
-        p = inp.parameters("tgan/D")
-        out.put(f"tgan/D/{tag}", tgan_discriminator(inp.tensor("tgan/video"), p, cfg["tgan"]["frameSize"], training))
-        p.done()
-        p = inp.parameters("mocogan/DI")
-        out.put(f"mocogan/DI/{tag}", mocogan_image_discriminator(inp.tensor("mocogan/image"), p,
-                                                                 cfg["mocogan"]["frameSize"], training))
-        p.done()
-        p = inp.parameters("mocogan/DV")
-        out.put(f"mocogan/DV/{tag}", mocogan_video_discriminator(inp.tensor("mocogan/video"), p,
-                                                                 cfg["mocogan"]["frameSize"], training))
-        p.done()
-    v2 = cfg["tganv2"]
-    renderer, maps = tganv2_maps(inp, v2, inp.tensor("tganv2/z_full"))
+        for group, x_name, twin in discriminators(cfg):
+            p = inp.parameters(group)
+            out.put(f"{group}/{tag}", twin(inp.tensor(x_name), p, training))
+            p.done()
+    renderer, maps = tganv2_maps(inp, cfg["tganv2"], inp.tensor("tganv2/z_full"))
     out.put("tganv2/full", renderer.full(maps))
-    for l, size in enumerate(v2["levelSizes"]):  # no BatchNorm: one mode
-        p = inp.parameters(f"tganv2/D{l}")
-        out.put(f"tganv2/D{l}", tganv2_discriminator(inp.tensor(f"tganv2/video{l}"), p, size))
-        p.done()
+    for group, x_name, twin in gradient_nets(cfg):
+        gradients(inp, out, group, x_name, twin)
 
 
 # ---- one solver step -----------------------------------------------------------------------------------------------

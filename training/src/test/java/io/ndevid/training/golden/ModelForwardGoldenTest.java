@@ -1,5 +1,6 @@
 package io.ndevid.training.golden;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.ndevid.training.gan.nets.Discriminators;
@@ -24,7 +26,9 @@ import io.ndevid.training.temporal.GruTemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
 import io.ndevid.training.util.Randomness;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
@@ -33,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import static io.ndevid.training.golden.Closeness.assertClose;
 
@@ -55,11 +60,17 @@ import static io.ndevid.training.golden.Closeness.assertClose;
  * |Δ| ≤ {@value #TOL} × max |PyTorch| per tensor, float32. Measured 2026-12-02 (libtorch 2.7.1 in DJL, torch 1.13
  * in Python, one CPU): inference mode ≤ 1e-6, training mode ≤ 8.3e-6 (batch statistics divide by a small batch
  * variance, which amplifies rounding); the Ds agreed to the bit or within 1.4e-6.
+ *
+ * <p>Gradients ({@link #gradientsMatchPyTorch}): training mode, Σ y² through every D, TGAN's 1-D G_t and MoCoGAN's
+ * image generator, with respect to the input and every trainable parameter (BatchNorm γ and β included), against
+ * PyTorch's autograd; same tolerance, measured ≤ 6.5e-6.
  */
 class ModelForwardGoldenTest extends GoldenTestBase {
 
     static final int BATCH = 2;
     static final double TOL = 5e-5;
+    /** Frames through MoCoGAN's image generator for its gradients. */
+    static final int GRADIENT_FRAMES = 4;
 
     private TensorExchange.Tensors golden;
     private final Map<String, NDArray> IN = new LinkedHashMap<>();
@@ -110,6 +121,8 @@ class ModelForwardGoldenTest extends GoldenTestBase {
                 DataType.FLOAT32));
         input(ex, "mocogan/image", Randomness.uniform(manager, image(moco), -1, 1, seed++, DataType.FLOAT32));
         input(ex, "mocogan/video", Randomness.uniform(manager, video(moco, BATCH), -1, 1, seed++, DataType.FLOAT32));
+        input(ex, "mocogan/image_z", Randomness.normal(manager, new Shape(GRADIENT_FRAMES, zDim, 1, 1), seed++,
+                DataType.FLOAT32));
         Map<String, Object> mocoSizes = sizes(moco);
         mocoSizes.put("contentDim", moco.contentDim());
         ex.config("mocogan", mocoSizes);
@@ -350,10 +363,54 @@ class ModelForwardGoldenTest extends GoldenTestBase {
     void tganv2DiscriminatorsMatchTheirTwins() {
         GoldenPython.assumeAvailable();
         for (int l = 0; l < v2Batches.length; l++) {
-            try (NDManager m = manager.newSubManager()) {
-                SequentialBlock dl = net("tganv2/D" + l);
-                assertClose("TGANv2 D level " + l, golden.get("tganv2/D" + l),
-                        forward(dl, m, true, in(m, "tganv2/video" + l)), TOL);
+            for (boolean training : new boolean[] {false, true}) {
+                try (NDManager m = manager.newSubManager()) {
+                    SequentialBlock dl = net("tganv2/D" + l);
+                    assertClose("TGANv2 D level " + l + " (" + mode(training) + ")",
+                            golden.get("tganv2/D" + l + "/" + mode(training)),
+                            forward(dl, m, training, in(m, "tganv2/video" + l)), TOL);
+                }
+            }
+        }
+    }
+
+    /**
+     * Training-mode gradients of Σ y² (y the network's output) with respect to the input and every trainable
+     * parameter, for every D, TGAN's 1-D G_t and MoCoGAN's image generator ({@value #GRADIENT_FRAMES} frames).
+     */
+    @TestFactory
+    Stream<DynamicTest> gradientsMatchPyTorch() {
+        return GoldenPython.dynamicTests(() -> {
+            List<String[]> nets = new ArrayList<>(List.of(new String[] {"tgan/D", "tgan/video"},
+                    new String[] {"mocogan/DI", "mocogan/image"}, new String[] {"mocogan/DV", "mocogan/video"},
+                    new String[] {"tgan/temporal", "tgan/z_slow"},
+                    new String[] {"mocogan/image", "mocogan/image_z"}));
+            for (int l = 0; l < v2Batches.length; l++) {
+                nets.add(new String[] {"tganv2/D" + l, "tganv2/video" + l});
+            }
+            return nets.stream().map(n -> DynamicTest.dynamicTest(n[0], () -> checkGradients(n[0], n[1])));
+        });
+    }
+
+    private void checkGradients(String group, String input) {
+        restoreExportedParameters();
+        Block net = NETS.get(group);
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = in(m, input);
+            x.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                gc.zeroGradients();
+                NDArray y = forward(net, m, true, x);
+                gc.backward(y.mul(y).sum());
+            }
+            assertClose(group + " dL/dx", golden.get(group + "/grad/x"), x.getGradient(), TOL);
+            int i = 0;
+            for (Pair<String, Parameter> p : net.getParameters()) {
+                if (p.getValue().requiresGradient()) {
+                    assertClose(group + " dL/d" + p.getKey(), golden.get(group + "/grad/" + i),
+                            p.getValue().getArray().getGradient(), TOL);
+                }
+                i++;
             }
         }
     }

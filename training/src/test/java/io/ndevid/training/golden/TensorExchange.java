@@ -26,7 +26,8 @@ import java.util.Map;
  * Tensors between the Java tests and {@code src/test/python/golden.py}: a folder with {@code manifest.json} and one
  * raw little-endian file per tensor (float32 or float64, C order). The manifest holds {@code config} (settings for the
  * script), {@code tensors} (name → file, dtype, shape) and {@code parameters} (group → a DJL block's parameters in
- * {@link Block#getParameters()} order, each with its DJL name and shape). The same layout, without config and
+ * {@link Block#getParameters()} order, each with its DJL name, shape and whether it is trained — BatchNorm's running
+ * statistics are not). The same layout, without config and
  * parameters, comes back from Python ({@link #read}).
  *
  * <p>Parameters go by order plus shape, not by name: a PyTorch twin consumes them in its construction order and
@@ -38,7 +39,8 @@ public final class TensorExchange {
 
     private final Map<String, Object> config = new LinkedHashMap<>();
     private final Map<String, NDArray> tensors = new LinkedHashMap<>();
-    private final Map<String, List<Pair<String, NDArray>>> parameters = new LinkedHashMap<>();
+    /** Group → (DJL name, (trainable, values)). */
+    private final Map<String, List<Pair<String, Pair<Boolean, NDArray>>>> parameters = new LinkedHashMap<>();
 
     /** A setting the script reads (numbers, strings, lists and maps of them). */
     public TensorExchange config(String key, Object value) {
@@ -58,11 +60,11 @@ public final class TensorExchange {
      * {@code group}, in DJL's order with DJL's names. Their values are read when {@link #write} runs.
      */
     public TensorExchange parameters(String group, Block block) {
-        List<Pair<String, NDArray>> list = new ArrayList<>();
+        List<Pair<String, Pair<Boolean, NDArray>>> list = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             NDArray a = p.getValue().getArray();
             checkType(group + "/" + p.getKey(), a);
-            list.add(new Pair<>(p.getKey(), a));
+            list.add(new Pair<>(p.getKey(), new Pair<>(p.getValue().requiresGradient(), a)));
         }
         parameters.put(group, list);
         return this;
@@ -85,11 +87,12 @@ public final class TensorExchange {
                 tensorEntries.put(e.getKey(), writeTensor(dir, counter, e.getValue()));
             }
             Map<String, Object> parameterEntries = new LinkedHashMap<>();
-            for (Map.Entry<String, List<Pair<String, NDArray>>> e : parameters.entrySet()) {
+            for (Map.Entry<String, List<Pair<String, Pair<Boolean, NDArray>>>> e : parameters.entrySet()) {
                 List<Object> list = new ArrayList<>();
-                for (Pair<String, NDArray> p : e.getValue()) {
-                    Map<String, Object> entry = writeTensor(dir, counter, p.getValue());
+                for (Pair<String, Pair<Boolean, NDArray>> p : e.getValue()) {
+                    Map<String, Object> entry = writeTensor(dir, counter, p.getValue().getValue());
                     entry.put("name", p.getKey());
+                    entry.put("trainable", p.getValue().getKey());
                     list.add(entry);
                 }
                 parameterEntries.put(e.getKey(), list);
