@@ -93,6 +93,7 @@ public final class GoldenPython {
         System.arraycopy(args, 0, cmd, 1, args.length);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1"); // no __pycache__ in the source tree
         if (log == null) {
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         } else {
