@@ -64,8 +64,9 @@ public record TrialSpec(
         @JsonPropertyDescription("data: synthetic, ucf101=DIR, or hdf5=FILE")
         String data,
         @JsonPropertyDescription("IS/FID evaluator: synthetic (ndevid's C3D trained on the synthetic set, with the "
-                + "synthetic data) or c3d=FILE (a user-supplied C3D — .npz with Chainer's names or a DJL .params — "
-                + "with real data: ucf101=DIR or hdf5=FILE)")
+                + "synthetic data) or c3d=FILE,mean=MEAN.npz[,route=…][,dropout=…] (a user-supplied C3D — .npz with "
+                + "Chainer's names or a DJL .params — and its mean clip, with real data: ucf101=DIR or hdf5=FILE; "
+                + "the metrics module's UserC3dSpec reads the rest)")
         String evaluator,
         @JsonPropertyDescription("classes of the synthetic data set")
         int dataClasses,
@@ -127,7 +128,7 @@ public record TrialSpec(
         }
         if (evaluator == null || !(evaluator.equals("synthetic")
                 || (evaluator.startsWith("c3d=") && evaluator.length() > "c3d=".length()))) {
-            bad.add("evaluator must be synthetic or c3d=FILE, got " + evaluator);
+            bad.add("evaluator must be synthetic or c3d=FILE,mean=MEAN.npz[,…], got " + evaluator);
         }
         positive(bad, "dataClasses", dataClasses, 2);
         if (device == null || device.isBlank()) {
