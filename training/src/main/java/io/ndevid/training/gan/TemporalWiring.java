@@ -130,10 +130,10 @@ final class TemporalWiring {
         int mlp = spec.mlpBeforeOde() ? spec.mlpWidth() : 0;
         Block field = VectorFieldNet.build(f, d, hidden);
         if (spec.temporal() == TemporalKind.SDE) {
-            return new SdeTemporalGenerator(d, spec.frames(), field, mlp, SdeMethod.parse(spec.sdeMethod()),
-                    spec.sdeDt());
+            return new SdeTemporalGenerator(d, spec.frames(), field, spec.sdeDiffusion(), mlp, spec.mlpLayers(),
+                    SdeMethod.parse(spec.sdeMethod()), spec.sdeDt());
         }
-        return new OdeTemporalGenerator(d, spec.frames(), spec.temporal().order(), field, mlp,
+        return new OdeTemporalGenerator(d, spec.frames(), spec.temporal().order(), field, mlp, spec.mlpLayers(),
                 OdeOptions.builder().method(spec.odeMethodParsed()).build());
     }
 

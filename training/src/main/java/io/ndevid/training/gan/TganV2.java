@@ -3,6 +3,7 @@ package io.ndevid.training.gan;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -32,17 +33,20 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * TGANv2 ("train sparsely, generate densely"; Saito, Saito &amp; Koyama 2020), scaled by the spec (REFERENCE.md
- * §TGANv2). z ~ U(−1, 1) (latentDim); the original G_t is the conv-LSTM ({@link ConvLstmTemporalGenerator}) over
+ * TGANv2 ("train sparsely, generate densely"; Saito, Saito &amp; Koyama 2020), scaled by the spec (docs/FIDELITY.md
+ * lists its open differences). z ~ U(−1, 1) (latentDim); the original G_t is the conv-LSTM
+ * ({@link ConvLstmTemporalGenerator}) over
  * the (8·width)×4×4 map FC(z) (zero input after t = 0). An ODE/SDE G_t runs on the latent vector instead and the same
  * FC lifts each z_t to its 4×4 map — so every G_t feeds the image side identically and the conv-LSTM's parameters
  * are what f = matched matches. The image side ({@link TganV2Renderer}) renders {@code L} levels with frame and
  * batch subsampling (factor 2 per level, random frame offset); one 3-D ResNet D per level (no BatchNorm); real videos
  * are average-pooled to each level's size and subsampled the same way (their own offsets).
  *
- * <p>Loss: softplus non-saturating, plus the zero-centred gradient penalty on real data (λ = 0.5) through
- * {@link ZeroCentredGradientPenalty}, summed over levels; Adam (β = 0, 0.9) for G and D; both learning rates decay
- * linearly to 0 over {@code spec.iterations()} (iteration i uses lr·(1 − i/iterations)). Batch at level l:
+ * <p>Loss: softplus non-saturating, the mean over all levels' logits together, plus the zero-centred gradient
+ * penalty on real data λ·Σ over levels, batch and elements of (∂D/∂x)², λ = 0.5 ({@link ZeroCentredGradientPenalty});
+ * Adam (β = 0, 0.9) for G and D; both learning rates decay linearly to 0 over {@code spec.iterations()} (iteration i
+ * uses lr·(1 − i/iterations)). Order: D then G (the authors), or G then D on the same batch with {@code gFirst}
+ * (TGANv2's updater). Batch at level l:
  * max(1, B / 2^l). Initialisation: Xavier-uniform (gain √2 on the residual convolutions, 1 elsewhere), biases 0;
  * an ODE/SDE G_t Xavier-uniform with gain √2.
  */
@@ -153,6 +157,10 @@ public final class TganV2 extends AbstractVideoGan {
             List<NDArray> reals = pyramid(real, realOffsets);
             lastFakeShapes = fakes.stream().map(NDArray::getShape).toList();
             lastRealShapes = reals.stream().map(NDArray::getShape).toList();
+            NDArray lossG = null;
+            if (spec.gFirst()) { // TGANv2's DiracUpdater: G on this batch, then D on the same batch, detached
+                lossG = updateG(gc, ps, fakes);
+            }
 
             // D: the penalty first (it zeroes each level's gradients), then the adversarial loss adds to them.
             double gp = 0;
@@ -162,23 +170,26 @@ public final class TganV2 extends AbstractVideoGan {
                         x -> dl.forward(ps, new NDList(x), true).singletonOrThrow(), parameters(dl), reals.get(l),
                         GP_LAMBDA);
             }
-            NDArray lossD = null;
+            List<NDArray> yReal = new ArrayList<>(levels);
+            List<NDArray> yFake = new ArrayList<>(levels);
             for (int l = 0; l < levels; l++) {
-                NDArray term = Losses.softplus(forward(l, ps, reals.get(l)), true)
-                        .add(Losses.softplus(forward(l, ps, fakes.get(l).stopGradient()), false));
-                lossD = lossD == null ? term : lossD.add(term);
+                yReal.add(forward(l, ps, reals.get(l)));
+                yFake.add(forward(l, ps, fakes.get(l).stopGradient()));
             }
+            NDArray lossD = softplusOverLevels(yReal, true).add(softplusOverLevels(yFake, false));
             gc.backward(lossD);
             optD.step();
 
-            optG.zeroGradients();
-            NDArray lossG = null;
-            for (int l = 0; l < levels; l++) {
-                NDArray term = Losses.softplus(forward(l, ps, fakes.get(l)), true);
-                lossG = lossG == null ? term : lossG.add(term);
+            if (!spec.gFirst()) { // the authors: D then G, G on a new batch from new latents when freshFakesForG
+                List<NDArray> fakesG = fakes;
+                if (spec.freshFakesForG()) {
+                    NDArray zG = Randomness.uniform(s, new Shape(spec.batchSize(), spec.latentDim()), -1, 1,
+                            Randomness.derive(seed, iteration, "z/g"), DataType.FLOAT32);
+                    fakesG = renderer.levels(ps, maps(ps, zG, Randomness.derive(seed, iteration, "sde/g"), null,
+                            true), offsets(Randomness.derive(seed, iteration, "offsets_fake/g")), batches, true);
+                }
+                lossG = updateG(gc, ps, fakesG);
             }
-            gc.backward(lossG);
-            optG.step();
 
             double adv = Losses.value(lossD);
             out.put("d_loss", adv + gp);
@@ -188,6 +199,26 @@ public final class TganV2 extends AbstractVideoGan {
             out.put("lr_g", optG.learningRate());
         }
         return out;
+    }
+
+    private NDArray updateG(GradientCollector gc, ParameterStore ps, List<NDArray> fakes) {
+        optG.zeroGradients();
+        List<NDArray> y = new ArrayList<>(levels);
+        for (int l = 0; l < levels; l++) {
+            y.add(forward(l, ps, fakes.get(l)));
+        }
+        NDArray lossG = softplusOverLevels(y, true);
+        gc.backward(lossG);
+        optG.step();
+        return lossG;
+    }
+
+    /**
+     * The softplus loss over every level's logits together: the mean over their concatenation, as the authors'
+     * script and TGANv2 take it from the multi-level D's concatenated output.
+     */
+    private static NDArray softplusOverLevels(List<NDArray> logits, boolean real) {
+        return Losses.softplus(NDArrays.concat(new NDList(logits), 0), real);
     }
 
     private NDArray forward(int level, ParameterStore ps, NDArray x) {

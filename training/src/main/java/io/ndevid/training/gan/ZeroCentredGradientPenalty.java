@@ -9,14 +9,18 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * TGANv2's zero-centred gradient penalty on real data, R = (λ/2)·mean_b ‖∇ₓD(x_b)‖², without double backward.
+ * TGANv2's zero-centred gradient penalty on real data, R = λ·Σ_b Σ_i (∂D(x_b)/∂x_{b,i})² — summed over the batch and
+ * every input element, no ½, no mean: the formula of the authors' {@code zero_centered_gp} and of TGANv2's
+ * {@code DiracUpdater} (docs/FIDELITY.md). A multi-level D sums R over its levels (one call per level). Computed
+ * without double backward.
  *
  * <p>A backward pass with create-graph leaks the graph into every parameter's {@code .grad} in DJL (≈ 25 MB per
- * step on a GAN D; STACK.md), so the penalty's parameter gradient is formed from first-order passes only:
- * ∇θ R = (λ/B)·Σ_b (∂²D/∂θ∂x)·g_b with g = ∇ₓD(x) held fixed, and that Hessian–vector product is the central
+ * step on a GAN D, measured with DJL 0.36), so the penalty's parameter gradient is formed from first-order passes only:
+ * ∇θ R = 2λ·Σ_b (∂²D/∂θ∂x)·g_b with g = ∇ₓD(x) held fixed, and that Hessian–vector product is the central
  * difference [∇θ Σ D(x + εg) − ∇θ Σ D(x − εg)] / 2ε. The step ε is chosen so that the largest perturbation is
  * {@code step} in input units (1e-2 in float32 balances truncation against round-off; 1e-5 in float64). Tests check
- * it against the exact double backward and show memory stays flat over hundreds of steps.
+ * it against the exact double backward (in DJL and in PyTorch, on TGANv2's ResNet-3D D) and show memory stays flat
+ * over hundreds of steps.
  *
  * <p>D must be deterministic between the three passes (no dropout, no batch statistics: TGANv2's D has neither).
  */
@@ -36,9 +40,7 @@ public final class ZeroCentredGradientPenalty {
         gc.backward(d.apply(x).sum());
         NDArray g = x.getGradient().duplicate();
         zero(dParams); // that pass polluted θ's gradients with ∇θ ΣD(x): not part of the penalty
-        long batch = x.getShape().get(0);
-        NDArray perSample = g.square().reshape(batch, -1).sum(new int[] {1});
-        double penalty = 0.5 * lambda * perSample.mean().toType(DataType.FLOAT64, false).getDouble();
+        double penalty = lambda * g.square().sum().toType(DataType.FLOAT64, false).getDouble();
         double maxAbs = g.abs().max().toType(DataType.FLOAT64, false).getDouble();
         if (maxAbs == 0 || lambda == 0) {
             return penalty;
@@ -48,7 +50,8 @@ public final class ZeroCentredGradientPenalty {
         NDArray plus = xReal.stopGradient().add(g.mul(Scalars.of(g, eps)));
         NDArray minus = xReal.stopGradient().sub(g.mul(Scalars.of(g, eps)));
         NDArray diff = d.apply(plus).sum().sub(d.apply(minus).sum());
-        gc.backward(diff.mul(Scalars.of(diff, lambda / (2 * eps * batch))));
+        // ∇θR = 2λ·H g ≈ 2λ·diff / 2ε
+        gc.backward(diff.mul(Scalars.of(diff, lambda / eps)));
         return penalty;
     }
 

@@ -3,6 +3,7 @@ package io.ndevid.training.spec;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.ndevid.solvers.Method;
 import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.SdeTemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
 
 import java.util.ArrayList;
@@ -23,10 +24,13 @@ public record TrialSpec(
         TemporalKind temporal,
         @JsonPropertyDescription("f(x) of an ODE/SDE G_t: linear, deep (g∘h), matched (g∘h with the original G_t's parameter count)")
         FVariant f,
-        @JsonPropertyDescription("the authors' MLP (3 hidden layers, LeakyReLU 0.2) before the ODE/SDE")
+        @JsonPropertyDescription("the authors' MLP before the ODE/SDE (Linear + LeakyReLU 0.2 layers, the last one "
+                + "back to the latent size)")
         boolean mlpBeforeOde,
-        @JsonPropertyDescription("width of that MLP")
+        @JsonPropertyDescription("width of that MLP's hidden layers (the authors: TGAN 512, MoCoGAN 64)")
         int mlpWidth,
+        @JsonPropertyDescription("hidden layers of that MLP (the authors: TGAN 3, MoCoGAN 1)")
+        int mlpLayers,
         @JsonPropertyDescription("frames per video")
         int frames,
         @JsonPropertyDescription("frame height = width in pixels (16, 32, 64, ...)")
@@ -41,12 +45,24 @@ public record TrialSpec(
         int width,
         @JsonPropertyDescription("videos per batch")
         int batchSize,
+        @JsonPropertyDescription("TGAN: D sees real and fake videos in one concatenated batch (shared BatchNorm "
+                + "statistics); false: two passes, as TGAN's and the authors' code")
+        boolean dJointBatch,
+        @JsonPropertyDescription("the G update draws new latents, as the authors' scripts do; false: it reuses the "
+                + "fake batch of the D update")
+        boolean freshFakesForG,
+        @JsonPropertyDescription("TGANv2: update G before D in each iteration (TGANv2's DiracUpdater); false: D then "
+                + "G (the authors' script)")
+        boolean gFirst,
         @JsonPropertyDescription("ODE method (rk4 as in the paper; any solvers method)")
         String odeMethod,
         @JsonPropertyDescription("SDE step (the paper: 0.025; 0.05 for TGANv2)")
         double sdeDt,
         @JsonPropertyDescription("SDE method: euler (Itô Euler–Maruyama, the paper), milstein")
         String sdeMethod,
+        @JsonPropertyDescription("SDE diffusion σ(z) = act(Linear(z)): tanh (the authors' TGAN-SDE) or sigmoid "
+                + "(positive)")
+        String sdeDiffusion,
         @JsonPropertyDescription("training iterations (one D and one G update each)")
         long iterations,
         @JsonPropertyDescription("generator learning rate")
@@ -101,6 +117,7 @@ public record TrialSpec(
         positive(bad, "width", width, 1);
         positive(bad, "batchSize", batchSize, 2);
         positive(bad, "mlpWidth", mlpWidth, 1);
+        positive(bad, "mlpLayers", mlpLayers, 1);
         try {
             Method.parse(odeMethod == null ? "" : odeMethod);
         } catch (IllegalArgumentException e) {
@@ -111,6 +128,9 @@ public record TrialSpec(
         }
         if (sdeMethod == null || !(sdeMethod.equals("euler") || sdeMethod.equals("milstein"))) {
             bad.add("sdeMethod must be euler or milstein, got " + sdeMethod);
+        }
+        if (!SdeTemporalGenerator.DIFFUSIONS.contains(sdeDiffusion)) {
+            bad.add("sdeDiffusion must be one of " + SdeTemporalGenerator.DIFFUSIONS + ", got " + sdeDiffusion);
         }
         if (iterations < 1) {
             bad.add("iterations must be ≥ 1, got " + iterations);

@@ -29,10 +29,12 @@ public final class OdeTemporalGenerator extends AbstractTemporalGenerator {
 
     /**
      * @param f        maps [B, order·latentDim] → [B, latentDim] (see {@link VectorFieldNet})
-     * @param mlpWidth width of the MLP before the ODE, or 0 for none (then the input must be latentDim wide)
+     * @param mlpWidth  width of the MLP before the ODE, or 0 for none (then the input must be latentDim wide)
+     * @param mlpLayers hidden layers of that MLP
      */
-    public OdeTemporalGenerator(int latentDim, int frames, int order, Block f, int mlpWidth, OdeOptions solver) {
-        super(latentDim, frames, mlpWidth);
+    public OdeTemporalGenerator(int latentDim, int frames, int order, Block f, int mlpWidth, int mlpLayers,
+                                OdeOptions solver) {
+        super(latentDim, frames, mlpWidth, mlpLayers);
         if (order < 1 || order > 3) {
             throw new IllegalArgumentException("ODE order must be 1, 2 or 3, got " + order);
         }

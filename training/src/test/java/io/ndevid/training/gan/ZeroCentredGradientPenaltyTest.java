@@ -93,8 +93,7 @@ class ZeroCentredGradientPenaltyTest {
                 for (NDArray p : ps) {
                     p.getGradient().subi(p.getGradient());
                 }
-                NDArray r = g.square().reshape(3, -1).sum(new int[] {1}).mean().mul(m.create(lambda / 2)
-                        .toType(type, false));
+                NDArray r = g.square().sum().mul(m.create(lambda).toType(type, false));
                 gc.backward(r);
             }
             double[] exact = flatGrads(ps);

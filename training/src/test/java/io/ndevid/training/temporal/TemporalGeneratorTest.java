@@ -46,7 +46,7 @@ class TemporalGeneratorTest {
 
     private static OdeTemporalGenerator ode(int order, FVariant v, int hidden, int mlp) {
         OdeTemporalGenerator g = new OdeTemporalGenerator(D, T, order, VectorFieldNet.build(v, D, hidden), mlp,
-                OdeOptions.defaults());
+                3, OdeOptions.defaults());
         Blocks.xavierGainSqrt2(g);
         g.initialize(m, DataType.FLOAT32, new Shape(B, mlp > 0 ? 3 : D));
         return g;
@@ -137,8 +137,8 @@ class TemporalGeneratorTest {
     @Test
     void sdeFollowsOneBrownianPathAcrossFrameRates() {
         try (NDManager s = m.newSubManager()) {
-            SdeTemporalGenerator g = new SdeTemporalGenerator(D, T, VectorFieldNet.build(FVariant.LINEAR, D, 0), 0,
-                    io.ndevid.solvers.sde.SdeMethod.EULER, 1.0 / 64);
+            SdeTemporalGenerator g = new SdeTemporalGenerator(D, T, VectorFieldNet.build(FVariant.LINEAR, D, 0),
+                    "sigmoid", 0, 1, io.ndevid.solvers.sde.SdeMethod.EULER, 1.0 / 64);
             g.initialize(m, DataType.FLOAT32, new Shape(B, D));
             assertEquals("sde", g.kind().id());
             ParameterStore ps = new ParameterStore(s, false);
