@@ -89,7 +89,8 @@ public final class Discriminators {
     /**
      * One of TGANv2's 3-D ResNet discriminators (no BatchNorm; D must be deterministic for the gradient penalty):
      * {@link ResDown3d} blocks from {@code size} px down to 2×2 (channels width, 2·width, … at most 8·width), then
-     * ReLU, a sum over time and space, and Linear → one logit per video [B, 1].
+     * ReLU, a sum over time and space, and Linear → one logit per video [B, 1]. Piecewise linear in its input, with
+     * every ReLU a {@link FrozenRelu}, as the gradient penalty needs.
      */
     public static SequentialBlock tganv2Level(int size, int width, int channels) {
         int blocks = Math.max(1, Layers.log2(size) - 1);
@@ -101,7 +102,7 @@ public final class Discriminators {
             in = out;
         }
         return d.add(new LambdaBlock(x -> new NDList(
-                        Activation.relu(x.singletonOrThrow()).sum(new int[] {2, 3, 4})), "relu-sum"))
+                        FrozenRelu.relu(x.singletonOrThrow()).sum(new int[] {2, 3, 4})), "relu-sum"))
                 .add(Linear.builder().setUnits(1).build());
     }
 }

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv3d;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
@@ -15,7 +14,8 @@ import ai.djl.util.PairList;
 /**
  * TGANv2's residual down-block for the 3-D discriminator (no normalisation): ReLU → conv3 → ReLU → conv3 → average
  * pool, plus the shortcut conv1 → pool. The first block of a D skips the leading ReLU and pools before its shortcut
- * (SNGAN's "optimized" block). Pooling halves height and width, and time while it is ≥ 2.
+ * (SNGAN's "optimized" block). Pooling halves height and width, and time while it is ≥ 2. Its ReLUs are
+ * {@link FrozenRelu}s (the gradient penalty freezes their pattern).
  */
 public final class ResDown3d extends AbstractBlock {
 
@@ -47,9 +47,9 @@ public final class ResDown3d extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        NDArray h = first ? x : Activation.relu(x);
+        NDArray h = first ? x : FrozenRelu.relu(x);
         h = conv1.forward(ps, new NDList(h), training).singletonOrThrow();
-        h = conv2.forward(ps, new NDList(Activation.relu(h)), training).singletonOrThrow();
+        h = conv2.forward(ps, new NDList(FrozenRelu.relu(h)), training).singletonOrThrow();
         h = pool(h);
         NDArray s = first
                 ? shortcut.forward(ps, new NDList(pool(x)), training).singletonOrThrow()
