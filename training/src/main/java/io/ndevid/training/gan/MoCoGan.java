@@ -37,9 +37,10 @@ import java.util.SplittableRandom;
  * rendered alone ({@link #images}); otherwise the D updates see one fake batch detached and G the same batch through
  * the updated Ds (the image terms pick one frame of each video).
  *
- * <p>Initialisation: DCGAN-style N(0, 0.02) on the image generator's and discriminators' weights (MoCoGAN builds on
- * DCGAN), biases 0; the GRU as PyTorch's GRUCell, U(±1/√latentDim) on weights and biases; an ODE/SDE G_t
- * Xavier-uniform with gain √2 (the authors). Not included: MoCoGAN's optional categorical/conditional parts and its
+ * <p>Initialisation, {@code init} original: DCGAN-style N(0, 0.02) on the image generator's and discriminators'
+ * weights (MoCoGAN builds on DCGAN), biases 0; an ODE/SDE G_t Xavier-uniform with gain √2. {@code init} authors
+ * (gpu-paper): PyTorch's defaults everywhere, U(±1/√fan_in), the ODE/SDE G_t included. The GRU is PyTorch's GRUCell's
+ * U(±1/√latentDim) on weights and biases either way. Not included: MoCoGAN's optional categorical/conditional parts and its
  * input noise on D.
  */
 public final class MoCoGan extends AbstractVideoGan {
@@ -63,10 +64,12 @@ public final class MoCoGan extends AbstractVideoGan {
         try {
             int zDim = spec.contentDim() + spec.latentDim();
             long n = (long) spec.batchSize() * spec.frames();
-            Init.Rule dcgan = Init.normal(0.02);
+            // The authors' MoCoGAN keeps PyTorch's defaults; MoCoGAN builds on DCGAN's N(0, 0.02).
+            Init.Rule w = spec.authorsInit() ? Init.torchDefault() : Init.normal(0.02);
+            Init.Rule bias = spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros();
             image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels());
             image.initialize(manager, DataType.FLOAT32, new Shape(n, zDim, 1, 1));
-            Init.apply(image, spec.seed(), "image", dcgan, Init.zeros());
+            Init.apply(image, spec.seed(), "image", w, bias);
             g = new Composite();
             g.add("temporal", temporal.generator());
             g.add("image", image);
@@ -74,11 +77,11 @@ public final class MoCoGan extends AbstractVideoGan {
             dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width());
             dImage.initialize(manager, DataType.FLOAT32,
                     new Shape(spec.batchSize(), spec.channels(), spec.frameSize(), spec.frameSize()));
-            Init.apply(dImage, spec.seed(), "DI", dcgan, Init.zeros());
+            Init.apply(dImage, spec.seed(), "DI", w, bias);
             dVideo = Discriminators.mocoganVideo(spec.frameSize(), spec.frames(), spec.width());
             dVideo.initialize(manager, DataType.FLOAT32,
                     new Shape(spec.batchSize(), spec.channels(), spec.frames(), spec.frameSize(), spec.frameSize()));
-            Init.apply(dVideo, spec.seed(), "DV", dcgan, Init.zeros());
+            Init.apply(dVideo, spec.seed(), "DV", w, bias);
             optG = adam(spec.lrG()).build(g);
             optDI = adam(spec.lrD()).build(dImage);
             optDV = adam(spec.lrD()).build(dVideo);

@@ -8,6 +8,7 @@ import io.ndevid.solvers.OdeOptions;
 import io.ndevid.solvers.sde.SdeMethod;
 import io.ndevid.training.gan.nets.Init;
 import io.ndevid.training.gan.nets.Layers;
+import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.OdeTemporalGenerator;
@@ -88,8 +89,11 @@ final class TemporalWiring {
         };
         TemporalGenerator g = continuous(spec, spec.f(), hidden);
         g.initialize(manager, DataType.FLOAT32, latent);
-        // The authors' code: Xavier-uniform with gain √2 on every weight of G_t.
-        Init.apply(g, spec.seed(), "temporal", Init.xavierUniform(Math.sqrt(2)), Init.zeros());
+        // The authors' TGAN code: Xavier-uniform with gain √2 on every weight of G_t; their MoCoGAN code leaves
+        // PyTorch's defaults. Biases: PyTorch's default with the authors' init, else 0.
+        boolean torchWeights = spec.authorsInit() && spec.model() == ModelFamily.MOCOGAN;
+        Init.apply(g, spec.seed(), "temporal", torchWeights ? Init.torchDefault() : Init.xavierUniform(Math.sqrt(2)),
+                spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros());
         long n = Layers.trainableParameters(g);
         String summary = spec.f() == FVariant.MATCHED
                 ? String.format(Locale.ROOT, "%s %s matched: original G_t %,d params, hidden %d → %,d (%+.1f%%)",

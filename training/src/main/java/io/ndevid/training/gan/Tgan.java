@@ -44,9 +44,11 @@ import java.util.Map;
  * keeping the WGAN critic 1-Lipschitz, and nothing in the WGAN argument constrains G (TGAN describes
  * clipping for "each weight" of the critic).
  *
- * <p>Initialisation: U(±0.01) on every weight of G (original G_t included) and D, as in TGAN, biases 0; an ODE/SDE
- * G_t gets the authors' Xavier-uniform with gain √2. At CPU widths this still trains: BatchNorm follows every
- * generator layer but the last, so the small scale only shrinks the initial outputs.
+ * <p>Initialisation, {@code init} original: U(±0.01) on every weight of G (original G_t included) and D, as in TGAN,
+ * biases 0; an ODE/SDE G_t Xavier-uniform with gain √2. At CPU widths this still trains: BatchNorm follows every
+ * generator layer but the last, so the small scale only shrinks the initial outputs. {@code init} authors (gpu-paper,
+ * the authors' scripts): D Xavier-normal with gain √2, the image generator U(±0.01), G_t (1-D deconvolutions or
+ * ODE/SDE) Xavier-uniform with gain √2, every bias PyTorch's default U(±1/√fan_in).
  */
 public final class Tgan extends AbstractVideoGan {
 
@@ -64,19 +66,21 @@ public final class Tgan extends AbstractVideoGan {
         super(spec, parent, device, m -> TemporalWiring.build(spec, m,
                 () -> new DeconvTemporalGenerator(spec.latentDim(), spec.frames(), spec.width()),
                 new Shape(spec.batchSize(), spec.latentDim()),
-                b -> Init.apply(b, spec.seed(), "temporal", TGAN_INIT, Init.zeros())));
+                b -> Init.apply(b, spec.seed(), "temporal",
+                        spec.authorsInit() ? Init.xavierUniform(Math.sqrt(2)) : TGAN_INIT, biases(spec))));
         try {
             int n = spec.batchSize() * spec.frames();
             image = new TganImageGenerator(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
             image.initialize(manager, DataType.FLOAT32, new Shape(n, spec.latentDim()), new Shape(n, spec.latentDim()));
-            Init.apply(image, spec.seed(), "image", TGAN_INIT, Init.zeros());
+            Init.apply(image, spec.seed(), "image", TGAN_INIT, biases(spec));
             g = new Composite();
             g.add("temporal", temporal.generator());
             g.add("image", image);
             g.seal(manager);
             d = Discriminators.tgan(spec.frameSize(), spec.frames(), spec.width());
             d.initialize(manager, DataType.FLOAT32, videoShape(spec.batchSize()));
-            Init.apply(d, spec.seed(), "D", TGAN_INIT, Init.zeros());
+            Init.apply(d, spec.seed(), "D", spec.authorsInit() ? Init.xavierNormal(Math.sqrt(2)) : TGAN_INIT,
+                    biases(spec));
             // Chainer's / PyTorch's RMSprop defaults otherwise (alpha 0.99, eps 1e-8).
             optG = RmsProp.builder().learningRate(spec.lrG()).build(g);
             optD = RmsProp.builder().learningRate(spec.lrD()).build(d);
@@ -86,6 +90,10 @@ public final class Tgan extends AbstractVideoGan {
             close(); // frees what was built so far
             throw e;
         }
+    }
+
+    private static Init.Rule biases(TrialSpec spec) {
+        return spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros();
     }
 
     private Shape videoShape(long b) {

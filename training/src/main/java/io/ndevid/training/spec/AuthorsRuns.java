@@ -96,6 +96,9 @@ public final class AuthorsRuns {
             row(rows, "dJointBatch", s.dJointBatch(), false, null);
         }
         row(rows, "freshFakesForG", s.freshFakesForG(), true, null);
+        if (!v2) {
+            row(rows, "init", s.init(), "authors", null);
+        }
         if (v2) {
             row(rows, "gFirst", s.gFirst(), false, Status.REASON,
                     "TGANv2's own DiracUpdater updates G first; the authors' script D first");
@@ -154,16 +157,11 @@ public final class AuthorsRuns {
                         + "[0.01σ, σ]", "same", Status.MATCH, ""));
                 rows.add(new Row("D conv biases", "first and last layer", "every layer", Status.REASON,
                         "a bias in front of BatchNorm is removed by its mean subtraction"));
-                rows.add(new Row("init", "U(±0.01) on every weight, biases 0",
-                        "D Xavier-normal gain √2, G U(±0.01), G_t deconvolutions Xavier-uniform √2, biases "
-                                + "PyTorch's default", Status.OPEN, "the authors' TGAN init is not built yet"));
             }
             case MOCOGAN -> {
                 rows.add(new Row("video D", "patch D: 3 strided 3-D convs to a logit map",
                         "VideoDiscriminator: 4 strided 3-D convs (64…512) and a k4 conv to one logit",
                         Status.OPEN, "the authors' video D is not built yet"));
-                rows.add(new Row("init", "N(0, 0.02) on G and Ds (DCGAN), G_t Xavier-uniform √2",
-                        "PyTorch's defaults everywhere", Status.OPEN, "the authors' MoCoGAN init is not built yet"));
                 rows.add(new Row("real images for the image D", "a random frame of each real video in the batch",
                         "a random frame of random clips (own loader)", Status.REASON,
                         "equal in distribution: a random frame of a random training clip"));

@@ -54,6 +54,10 @@ public record TrialSpec(
         @JsonPropertyDescription("TGANv2: update G before D in each iteration (TGANv2's DiracUpdater); false: D then "
                 + "G (the authors' script)")
         boolean gFirst,
+        @JsonPropertyDescription("initialisation: authors (the seed paper's authors' scripts: TGAN's D Xavier-normal "
+                + "gain √2, MoCoGAN PyTorch's defaults, biases PyTorch's default) or original (TGAN U(±0.01), "
+                + "MoCoGAN DCGAN N(0, 0.02), biases 0)")
+        String init,
         @JsonPropertyDescription("ODE method (rk4 as in the paper; any solvers method)")
         String odeMethod,
         @JsonPropertyDescription("SDE step (the paper: 0.025; 0.05 for TGANv2)")
@@ -89,6 +93,9 @@ public record TrialSpec(
         long seed,
         @JsonPropertyDescription("device: auto, cpu, gpu:N")
         String device) {
+
+    /** The initialisations {@code init} may name. */
+    public static final List<String> INITS = List.of("authors", "original");
 
     public TrialSpec {
         List<String> bad = new ArrayList<>();
@@ -129,6 +136,9 @@ public record TrialSpec(
         if (sdeMethod == null || !(sdeMethod.equals("euler") || sdeMethod.equals("milstein"))) {
             bad.add("sdeMethod must be euler or milstein, got " + sdeMethod);
         }
+        if (!INITS.contains(init)) {
+            bad.add("init must be one of " + INITS + ", got " + init);
+        }
         if (!SdeTemporalGenerator.DIFFUSIONS.contains(sdeDiffusion)) {
             bad.add("sdeDiffusion must be one of " + SdeTemporalGenerator.DIFFUSIONS + ", got " + sdeDiffusion);
         }
@@ -167,6 +177,11 @@ public record TrialSpec(
     /** The identifier the paper's tables use, e.g. {@code tgan / ode1 / linear}. */
     public String configId() {
         return model.id() + " / " + temporal.id() + " / " + (temporal == TemporalKind.ORIGINAL ? "-" : f.id());
+    }
+
+    /** True when the spec asks for the authors' initialisation. */
+    public boolean authorsInit() {
+        return init.equals("authors");
     }
 
     public Method odeMethodParsed() {

@@ -1,7 +1,10 @@
 package io.ndevid.training.gan;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
@@ -15,17 +18,20 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The gpu-paper step forms (the authors' scripts) at cpu-tiny sizes: TGAN's two-pass D, fresh latents for the G
- * update, MoCoGAN's four separate samples, TGANv2's G-then-D order, the one-hidden-layer MLP and the tanh diffusion.
+ * update, MoCoGAN's four separate samples, TGANv2's G-then-D order, the one-hidden-layer MLP, the tanh diffusion and
+ * the authors' initialisation.
  * Each builds, steps with finite losses and samples; and each switch changes what a step computes.
  */
 class AuthorsStepTest {
 
     private static final String AUTHORS = "\"dJointBatch\": false, \"freshFakesForG\": true, \"mlpBeforeOde\": true, "
-            + "\"mlpWidth\": 8, \"mlpLayers\": 1, \"sdeDiffusion\": \"tanh\"";
+            + "\"mlpWidth\": 8, \"mlpLayers\": 1, \"sdeDiffusion\": \"tanh\", \"init\": \"authors\"";
 
     private static NDManager m;
 
@@ -71,6 +77,44 @@ class AuthorsStepTest {
         // G first: G's loss is measured against D before its update; D first: after it.
         assertNotEquals(firstStep(ModelFamily.TGANV2, "\"gFirst\": false").get("g_loss"),
                 firstStep(ModelFamily.TGANV2, "\"gFirst\": true").get("g_loss"));
+    }
+
+    /** init authors: TGAN's D Xavier-normal √2 with PyTorch-default biases; MoCoGAN's PyTorch defaults. */
+    @Test
+    void authorsInitDrawsTheirDistributions() {
+        TrialSpec tgan = GanTestSupport.tiny(ModelFamily.TGAN, TemporalKind.ODE1, FVariant.LINEAR,
+                "\"init\": \"authors\", \"width\": 16");
+        try (VideoGan gan = GanFactory.create(tgan, m, Device.cpu())) {
+            NDArray w = first(gan.networks().get("D"), Parameter.Type.WEIGHT);
+            long rf = w.getShape().get(2) * w.getShape().get(3) * w.getShape().get(4);
+            double expected = Math.sqrt(2) * Math.sqrt(2.0 / ((w.getShape().get(0) + w.getShape().get(1)) * rf));
+            double std = Math.sqrt(w.square().mean().getFloat());
+            assertEquals(expected, std, 0.1 * expected, "D weights: Xavier-normal √2");
+            assertUniformWithin(first(gan.networks().get("D"), Parameter.Type.BIAS),
+                    1 / Math.sqrt(w.getShape().get(1) * rf), "D bias: PyTorch's default");
+        }
+        TrialSpec moco = GanTestSupport.tiny(ModelFamily.MOCOGAN, TemporalKind.ODE1, FVariant.LINEAR,
+                "\"init\": \"authors\", \"width\": 16");
+        try (VideoGan gan = GanFactory.create(moco, m, Device.cpu())) {
+            NDArray w = first(gan.networks().get("DI"), Parameter.Type.WEIGHT);
+            assertUniformWithin(w, 1 / Math.sqrt(w.getShape().get(1) * w.getShape().get(2) * w.getShape().get(3)),
+                    "image D weight: PyTorch's default");
+        }
+    }
+
+    private static NDArray first(ai.djl.nn.Block b, Parameter.Type type) {
+        for (Pair<String, Parameter> p : b.getParameters()) {
+            if (p.getValue().getType() == type) {
+                return p.getValue().getArray();
+            }
+        }
+        throw new AssertionError("no " + type + " in " + b);
+    }
+
+    /** Every value within ±bound and the largest beyond 0.8·bound (a uniform draw over the whole interval). */
+    private static void assertUniformWithin(NDArray a, double bound, String what) {
+        double max = a.abs().max().getFloat();
+        assertTrue(max <= bound * (1 + 1e-6) && max > 0.8 * bound, what + ": max |v| " + max + ", bound " + bound);
     }
 
     private static Map<String, Double> firstStep(ModelFamily model, String overrides) {
