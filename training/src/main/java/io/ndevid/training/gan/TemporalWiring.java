@@ -63,7 +63,8 @@ final class TemporalWiring {
         long target = originalCount(spec, manager, original, originalInput);
         int d = spec.latentDim();
         Shape latent = new Shape(spec.batchSize(), d);
-        int in = spec.temporal() == TemporalKind.SDE ? d : spec.temporal().order() * d;
+        int in = spec.temporal() == TemporalKind.SDE || spec.odeForm().equals("authors") ? d
+                : spec.temporal().order() * d;
         int hidden = switch (spec.f()) {
             case LINEAR -> 0;
             case DEEP -> d;
@@ -132,12 +133,13 @@ final class TemporalWiring {
     private static TemporalGenerator continuous(TrialSpec spec, FVariant f, int hidden) {
         int d = spec.latentDim();
         int mlp = spec.mlpBeforeOde() ? spec.mlpWidth() : 0;
-        Block field = VectorFieldNet.build(f, d, hidden);
+        Block field = VectorFieldNet.build(f, d, hidden, spec.ghOutputTanh());
         if (spec.temporal() == TemporalKind.SDE) {
             return new SdeTemporalGenerator(d, spec.frames(), field, spec.sdeDiffusion(), mlp, spec.mlpLayers(),
                     SdeMethod.parse(spec.sdeMethod()), spec.sdeDt());
         }
         return new OdeTemporalGenerator(d, spec.frames(), spec.temporal().order(), field, mlp, spec.mlpLayers(),
+                spec.odeForm().equals("authors"),
                 OdeOptions.builder().method(spec.odeMethodParsed()).build());
     }
 

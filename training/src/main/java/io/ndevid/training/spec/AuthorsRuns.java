@@ -130,9 +130,20 @@ public final class AuthorsRuns {
                         Status.REASON, ADJOINT));
             }
             if (t.order() > 1) {
-                rows.add(new Row("higher-order form", "f(z, z′, …); z0 = input, Linear encoders for z′, …",
-                        "f(highest derivative only); every initial state a Linear encoding", Status.OPEN,
-                        "the authors' order-k state and f input are not built yet"));
+                row(rows, "odeForm", s.odeForm(), "authors", null);
+            }
+            if (s.f() == FVariant.MATCHED) {
+                // MatchedWidthTest builds both at gpu-paper: TGAN 980, MoCoGAN 49.
+                rows.add(tgan ? new Row("matched hidden width", "solved from the counted parameters", "978",
+                        Status.REASON, "the seed paper defines the width by equal parameter counts; ndevid counts "
+                                + "the original G_t and the MLP exactly (980)")
+                        : new Row("matched hidden width", "49, solved from the counted parameters", "49",
+                                Status.MATCH, ""));
+            }
+            if (s.f() != FVariant.LINEAR || (moco && t.order() > 1)) {
+                row(rows, "ghOutputTanh", s.ghOutputTanh(), false, Status.REASON,
+                        "the seed paper's wording (g and h each a layer with a nonlinearity); the authors' g∘h is "
+                                + "Linear–tanh–Linear");
             }
             if (moco && t.order() > 1) {
                 rows.add(new Row("f at the order table", s.f().id(), "g∘h hidden 49", Status.OPEN,

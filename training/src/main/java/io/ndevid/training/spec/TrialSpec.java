@@ -58,6 +58,12 @@ public record TrialSpec(
                 + "gain √2, MoCoGAN PyTorch's defaults, biases PyTorch's default) or original (TGAN U(±0.01), "
                 + "MoCoGAN DCGAN N(0, 0.02), biases 0)")
         String init,
+        @JsonPropertyDescription("order-2/3 ODE form: authors (every initial state a Linear encoding, f sees the "
+                + "highest derivative only) or stacked (z0 = the input, encoders for the derivatives, f sees them all)")
+        String odeForm,
+        @JsonPropertyDescription("g∘h (f deep/matched) ends in tanh, as the seed paper words it; false: "
+                + "Linear–tanh–Linear, the authors' code")
+        boolean ghOutputTanh,
         @JsonPropertyDescription("ODE method (rk4 as in the paper; any solvers method)")
         String odeMethod,
         @JsonPropertyDescription("SDE step (the paper: 0.025; 0.05 for TGANv2)")
@@ -97,6 +103,9 @@ public record TrialSpec(
     /** The initialisations {@code init} may name. */
     public static final List<String> INITS = List.of("authors", "original");
 
+    /** The higher-order ODE forms {@code odeForm} may name. */
+    public static final List<String> ODE_FORMS = List.of("authors", "stacked");
+
     public TrialSpec {
         List<String> bad = new ArrayList<>();
         if (name == null || !name.matches("[A-Za-z0-9._-]{1,120}")) {
@@ -135,6 +144,9 @@ public record TrialSpec(
         }
         if (sdeMethod == null || !(sdeMethod.equals("euler") || sdeMethod.equals("milstein"))) {
             bad.add("sdeMethod must be euler or milstein, got " + sdeMethod);
+        }
+        if (!ODE_FORMS.contains(odeForm)) {
+            bad.add("odeForm must be one of " + ODE_FORMS + ", got " + odeForm);
         }
         if (!INITS.contains(init)) {
             bad.add("init must be one of " + INITS + ", got " + init);
