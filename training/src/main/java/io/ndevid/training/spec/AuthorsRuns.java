@@ -99,6 +99,9 @@ public final class AuthorsRuns {
         if (!v2) {
             row(rows, "init", s.init(), "authors", null);
         }
+        if (moco) {
+            row(rows, "mocoganDs", s.mocoganDs(), "authors", null);
+        }
         if (v2) {
             row(rows, "gFirst", s.gFirst(), false, Status.REASON,
                     "TGANv2's own DiracUpdater updates G first; the authors' script D first");
@@ -170,9 +173,6 @@ public final class AuthorsRuns {
                         "a bias in front of BatchNorm is removed by its mean subtraction"));
             }
             case MOCOGAN -> {
-                rows.add(new Row("video D", "patch D: 3 strided 3-D convs to a logit map",
-                        "VideoDiscriminator: 4 strided 3-D convs (64…512) and a k4 conv to one logit",
-                        Status.OPEN, "the authors' video D is not built yet"));
                 rows.add(new Row("real images for the image D", "a random frame of each real video in the batch",
                         "a random frame of random clips (own loader)", Status.REASON,
                         "equal in distribution: a random frame of a random training clip"));

@@ -54,6 +54,10 @@ public record TrialSpec(
         @JsonPropertyDescription("TGANv2: update G before D in each iteration (TGANv2's DiracUpdater); false: D then "
                 + "G (the authors' script)")
         boolean gFirst,
+        @JsonPropertyDescription("MoCoGAN's discriminators: authors (patch image D and the full video D to one logit, "
+                + "no biases, as the authors' scripts) or patch (patch image and video Ds, biases on the first and "
+                + "last layer)")
+        String mocoganDs,
         @JsonPropertyDescription("initialisation: authors (the seed paper's authors' scripts: TGAN's D Xavier-normal "
                 + "gain √2, MoCoGAN PyTorch's defaults, biases PyTorch's default) or original (TGAN U(±0.01), "
                 + "MoCoGAN DCGAN N(0, 0.02), biases 0)")
@@ -103,6 +107,9 @@ public record TrialSpec(
     /** The initialisations {@code init} may name. */
     public static final List<String> INITS = List.of("authors", "original");
 
+    /** The MoCoGAN discriminator sets {@code mocoganDs} may name. */
+    public static final List<String> MOCOGAN_DS = List.of("authors", "patch");
+
     /** The higher-order ODE forms {@code odeForm} may name. */
     public static final List<String> ODE_FORMS = List.of("authors", "stacked");
 
@@ -144,6 +151,9 @@ public record TrialSpec(
         }
         if (sdeMethod == null || !(sdeMethod.equals("euler") || sdeMethod.equals("milstein"))) {
             bad.add("sdeMethod must be euler or milstein, got " + sdeMethod);
+        }
+        if (!MOCOGAN_DS.contains(mocoganDs)) {
+            bad.add("mocoganDs must be one of " + MOCOGAN_DS + ", got " + mocoganDs);
         }
         if (!ODE_FORMS.contains(odeForm)) {
             bad.add("odeForm must be one of " + ODE_FORMS + ", got " + odeForm);

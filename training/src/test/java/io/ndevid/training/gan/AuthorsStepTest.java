@@ -3,8 +3,10 @@ package io.ndevid.training.gan;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.ndevid.training.gan.nets.Discriminators;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
@@ -31,7 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AuthorsStepTest {
 
     private static final String AUTHORS = "\"dJointBatch\": false, \"freshFakesForG\": true, \"mlpBeforeOde\": true, "
-            + "\"mlpWidth\": 8, \"mlpLayers\": 1, \"sdeDiffusion\": \"tanh\", \"init\": \"authors\"";
+            + "\"mlpWidth\": 8, \"mlpLayers\": 1, \"sdeDiffusion\": \"tanh\", \"init\": \"authors\", "
+            + "\"mocoganDs\": \"authors\", \"odeForm\": \"authors\", \"ghOutputTanh\": false";
 
     private static NDManager m;
 
@@ -48,9 +51,10 @@ class AuthorsStepTest {
     @ParameterizedTest
     @EnumSource(ModelFamily.class)
     void authorsStepFormsBuildStepAndSample(ModelFamily model) {
-        for (TemporalKind kind : List.of(TemporalKind.ORIGINAL, TemporalKind.ODE1, TemporalKind.SDE)) {
-            GanTestSupport.buildsStepsAndSamples(m,
-                    GanTestSupport.tiny(model, kind, FVariant.LINEAR, AUTHORS), gan -> { });
+        for (TemporalKind kind : List.of(TemporalKind.ORIGINAL, TemporalKind.ODE1, TemporalKind.ODE2,
+                TemporalKind.SDE)) {
+            GanTestSupport.buildsStepsAndSamples(m, GanTestSupport.tiny(model, kind,
+                    kind == TemporalKind.ODE2 ? FVariant.MATCHED : FVariant.LINEAR, AUTHORS), gan -> { });
         }
         if (model == ModelFamily.TGANV2) {
             GanTestSupport.buildsStepsAndSamples(m,
@@ -77,6 +81,22 @@ class AuthorsStepTest {
         // G first: G's loss is measured against D before its update; D first: after it.
         assertNotEquals(firstStep(ModelFamily.TGANV2, "\"gFirst\": false").get("g_loss"),
                 firstStep(ModelFamily.TGANV2, "\"gFirst\": true").get("g_loss"));
+    }
+
+    /** MoCoGAN's full video D at the authors' 64 px, 16 frames: one logit per video, no bias anywhere. */
+    @Test
+    void mocoganFullVideoDGivesOneLogitPerVideoAt64Px() {
+        try (NDManager s = m.newSubManager()) {
+            ai.djl.nn.SequentialBlock d = Discriminators.mocoganVideoFull(64, 16, 2);
+            Shape in = new Shape(2, 3, 16, 64, 64);
+            d.initialize(s, ai.djl.ndarray.types.DataType.FLOAT32, in);
+            NDArray y = d.forward(new ai.djl.training.ParameterStore(s, false),
+                    new ai.djl.ndarray.NDList(s.randomUniform(-1, 1, in)), true).singletonOrThrow();
+            assertEquals(new Shape(2, 1, 1, 1, 1), y.getShape());
+            for (Pair<String, Parameter> p : d.getParameters()) {
+                assertTrue(p.getValue().getType() != Parameter.Type.BIAS, "no bias: " + p.getKey());
+            }
+        }
     }
 
     /** init authors: TGAN's D Xavier-normal √2 with PyTorch-default biases; MoCoGAN's PyTorch defaults. */

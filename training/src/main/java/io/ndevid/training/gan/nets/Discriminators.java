@@ -45,11 +45,16 @@ public final class Discriminators {
      * fewer for frames under 16 px.
      */
     public static SequentialBlock mocoganImage(int frameSize, int width) {
+        return mocoganImage(frameSize, width, true);
+    }
+
+    /** {@link #mocoganImage(int, int)}; {@code biases} false: no bias anywhere, as MoCoGAN's code. */
+    public static SequentialBlock mocoganImage(int frameSize, int width, boolean biases) {
         int layers = Math.min(4, Layers.log2(frameSize));
         SequentialBlock d = new SequentialBlock();
         for (int i = 0; i < layers; i++) {
             boolean last = i == layers - 1;
-            d.add(Layers.conv2d(last ? 1 : width << i, 4, 2, 1, last || i == 0));
+            d.add(Layers.conv2d(last ? 1 : width << i, 4, 2, 1, biases && (last || i == 0)));
             if (!last) {
                 if (i > 0) {
                     d.add(Layers.batchNorm());
@@ -84,6 +89,33 @@ public final class Discriminators {
             }
         }
         return d;
+    }
+
+    /**
+     * MoCoGAN's (non-patch) {@code VideoDiscriminator}, which the authors trained with: 3-D convolutions kernel 4,
+     * stride (1, 2, 2), padding (0, 1, 1) down to 4×4 (channels width, 2·width, …; BatchNorm on all but the first,
+     * LeakyReLU 0.2), then a convolution over what is left — (min(4, T′), 4, 4) — to one logit per video: [B, 1, 1, 1,
+     * 1] (16 frames at 64 px: 16 → 13 → 10 → 7 → 4 frames, then 1). No biases, as MoCoGAN's code.
+     */
+    public static SequentialBlock mocoganVideoFull(int frameSize, int frames, int width) {
+        int layers = Layers.log2(frameSize) - 2;
+        if (layers < 1) {
+            throw new IllegalArgumentException("MoCoGAN's video D needs frameSize ≥ 8, got " + frameSize);
+        }
+        SequentialBlock d = new SequentialBlock();
+        long t = frames;
+        for (int i = 0; i < layers; i++) {
+            long kt = Math.min(4, t);
+            d.add(Layers.conv3d(width << i, new long[] {kt, 4, 4}, new long[] {1, 2, 2}, new long[] {0, 1, 1},
+                    false));
+            t = t - kt + 1;
+            if (i > 0) {
+                d.add(Layers.batchNorm());
+            }
+            d.add(Activation.leakyReluBlock(0.2f));
+        }
+        return d.add(Layers.conv3d(1, new long[] {Math.min(4, t), 4, 4}, new long[] {1, 1, 1}, new long[] {0, 0, 0},
+                false));
     }
 
     /**
