@@ -152,7 +152,7 @@ class GridCommandTest {
         for (TrialSpec t : StudyGrid.forPreset("gpu-paper").expand()) {
             assertTrue(r.out().contains(t.configId() + "   (authors: "), t.configId() + " missing:\n" + r.out());
         }
-        assertTrue(r.out().contains("≠ frameSize"), r.out()); // TGANv2's 192 px, marked open
+        assertTrue(r.out().contains("≠ f at the order table"), r.out()); // MoCoGAN's order runs: open
         assertTrue(r.out().strip().endsWith(", 0 unmarked"), r.out());
         assertFalse(Files.exists(out), "nothing started");
     }

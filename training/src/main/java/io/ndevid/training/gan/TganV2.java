@@ -62,21 +62,42 @@ public final class TganV2 extends AbstractVideoGan {
     private final Optimizer optD;
     private final int levels;
     private final int[] batches;
+    private final Geometry geo;
     private List<Shape> lastFakeShapes = List.of();
     private List<Shape> lastRealShapes = List.of();
 
+    /**
+     * The architecture's numbers. The authors' ({@code tganv2Arch} authors, their {@code Generator_CLSTM} and
+     * {@code DisMultiResNet}): a 3×3 seed map of 16·width channels (1024 at width 64) halving down to width/2 (32),
+     * every 4th frame per level, the whole batch at every level, the authors' D. Scaled: a 4×4 seed map of 8·width
+     * channels halving down to width, every 2nd frame and half the batch per level, the SNGAN-style D.
+     */
+    record Geometry(boolean authors, int seed, int base, int floor, int stride, boolean halveBatch) {
+
+        static Geometry of(TrialSpec spec) {
+            return spec.tganv2Arch().equals("authors")
+                    ? new Geometry(true, 3, 16 * spec.width(), Math.max(1, spec.width() / 2), 4, false)
+                    : new Geometry(false, 4, 8 * spec.width(), spec.width(), 2, true);
+        }
+    }
+
     TganV2(TrialSpec spec, NDManager parent, Device device) {
         super(checkFrames(spec), parent, device, m -> TemporalWiring.build(spec, m,
-                () -> new ConvLstmTemporalGenerator(8 * spec.width(), 4, spec.frames()),
-                new Shape(spec.batchSize(), 16L * 8 * spec.width()),
-                b -> Init.apply(b, spec.seed(), "temporal", Init.xavierUniform(1), Init.zeros())));
+                () -> new ConvLstmTemporalGenerator(Geometry.of(spec).base(), Geometry.of(spec).seed(),
+                        spec.frames()),
+                new Shape(spec.batchSize(), (long) Geometry.of(spec).seed() * Geometry.of(spec).seed()
+                        * Geometry.of(spec).base()),
+                b -> Init.apply(b, spec.seed(), "temporal",
+                        spec.authorsInit() ? Init.torchDefault() : Init.xavierUniform(1), biases(spec))));
         try {
-            levels = TganV2Renderer.levels(spec.frameSize());
+            geo = Geometry.of(spec);
+            levels = TganV2Renderer.levels(spec.frameSize(), geo.seed());
             batches = new int[levels];
             for (int l = 0; l < levels; l++) {
-                batches[l] = Math.max(1, spec.batchSize() >> l);
+                batches[l] = geo.halveBatch() ? Math.max(1, spec.batchSize() >> l) : spec.batchSize();
             }
-            renderer = new TganV2Renderer(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
+            renderer = new TganV2Renderer(spec.latentDim(), geo.seed(), geo.base(), geo.floor(), spec.frameSize(),
+                    spec.channels());
             renderer.initialize(manager, DataType.FLOAT32, new Shape((long) spec.batchSize() * spec.frames(),
                     spec.latentDim()));
             initXavier(renderer, "renderer");
@@ -85,10 +106,13 @@ public final class TganV2 extends AbstractVideoGan {
             g.add("renderer", renderer);
             g.seal(manager);
             d = new Composite();
+            long frames = spec.frames();
             for (int l = 0; l < levels; l++) {
-                SequentialBlock dl = Discriminators.tganv2Level(renderer.sizeAt(l), spec.width(), spec.channels());
+                SequentialBlock dl = geo.authors() ? Discriminators.tganv2LevelAuthors(spec.width(), spec.channels())
+                        : Discriminators.tganv2Level(renderer.sizeAt(l), spec.width(), spec.channels());
                 dl.initialize(manager, DataType.FLOAT32, new Shape(batches[l], spec.channels(),
-                        spec.frames() >> l, renderer.sizeAt(l), renderer.sizeAt(l)));
+                        frames, renderer.sizeAt(l), renderer.sizeAt(l)));
+                frames = (frames + geo.stride() - 1) / geo.stride();
                 initXavier(dl, "D" + l);
                 levelDs.add(d.add("level" + l, dl));
             }
@@ -104,8 +128,9 @@ public final class TganV2 extends AbstractVideoGan {
     }
 
     private static TrialSpec checkFrames(TrialSpec spec) {
-        int levels = TganV2Renderer.levels(spec.frameSize());
-        if (spec.frames() % (1 << (levels - 1)) != 0) {
+        Geometry geo = Geometry.of(spec);
+        int levels = TganV2Renderer.levels(spec.frameSize(), geo.seed());
+        if (geo.stride() == 2 && spec.frames() % (1 << (levels - 1)) != 0) {
             throw new IllegalArgumentException("TGANv2 at " + spec.frameSize() + " px has " + levels + " levels and "
                     + "halves the frames per level: frames must be divisible by " + (1 << (levels - 1)) + ", got "
                     + spec.frames());
@@ -113,9 +138,29 @@ public final class TganV2 extends AbstractVideoGan {
         return spec;
     }
 
-    /** SNGAN/TGANv2 convention: gain √2 inside residual branches, 1 on shortcuts, the FC, renders and the head. */
+    private static Init.Rule biases(TrialSpec spec) {
+        return spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros();
+    }
+
+    /**
+     * SNGAN/TGANv2 convention: gain √2 inside residual branches, 1 on shortcuts, the FC, renders and the head. With
+     * {@code init} authors, as their code: the FC and the render convolutions keep PyTorch's default, and every
+     * bias PyTorch's default.
+     */
     private void initXavier(ai.djl.nn.Block block, String tag) {
-        Init.apply(block, spec.seed(), tag, Init.xavierUniform(1), Init.zeros());
+        Init.apply(block, spec.seed(), tag, Init.xavierUniform(1), biases(spec));
+        if (spec.authorsInit()) {
+            Init.Rule torch = Init.torchDefault();
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                String k = p.getKey();
+                if (p.getValue().getType() == Parameter.Type.WEIGHT && (k.contains("fc") || k.contains("render"))
+                        && !tag.startsWith("D")) {
+                    NDArray a = p.getValue().getArray();
+                    a.set(java.nio.FloatBuffer.wrap(torch.draw(a.getShape(),
+                            new SplittableRandom(Randomness.derive(spec.seed(), 0, tag + "/torch/" + k)))));
+                }
+            }
+        }
         Init.Rule residual = Init.xavierUniform(Math.sqrt(2));
         for (Pair<String, Parameter> p : block.getParameters()) {
             String k = p.getKey();
@@ -153,7 +198,8 @@ public final class TganV2 extends AbstractVideoGan {
         int[] realOffsets = offsets(Randomness.derive(seed, iteration, "offsets_real"));
         Map<String, Double> out = new LinkedHashMap<>();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            List<NDArray> fakes = renderer.levels(ps, maps(ps, z, noise, null, true), fakeOffsets, batches, true);
+            List<NDArray> fakes = renderer.levels(ps, maps(ps, z, noise, null, true), fakeOffsets, batches,
+                    geo.stride(), true);
             List<NDArray> reals = pyramid(real, realOffsets);
             lastFakeShapes = fakes.stream().map(NDArray::getShape).toList();
             lastRealShapes = reals.stream().map(NDArray::getShape).toList();
@@ -186,7 +232,8 @@ public final class TganV2 extends AbstractVideoGan {
                     NDArray zG = Randomness.uniform(s, new Shape(spec.batchSize(), spec.latentDim()), -1, 1,
                             Randomness.derive(seed, iteration, "z/g"), DataType.FLOAT32);
                     fakesG = renderer.levels(ps, maps(ps, zG, Randomness.derive(seed, iteration, "sde/g"), null,
-                            true), offsets(Randomness.derive(seed, iteration, "offsets_fake/g")), batches, true);
+                            true), offsets(Randomness.derive(seed, iteration, "offsets_fake/g")), batches,
+                            geo.stride(), true);
                 }
                 lossG = updateG(gc, ps, fakesG);
             }
@@ -233,18 +280,23 @@ public final class TganV2 extends AbstractVideoGan {
         return out;
     }
 
-    /** Per level l ≥ 1 the frame offset (0 or 1) of its every-second-frame subsample; entry 0 unused. */
+    /**
+     * Per level l ≥ 1 the frame offset of its every-stride-th-frame subsample, uniform in [0, min(stride, T_{l−1}))
+     * as the authors' {@code np.random.randint(min(frames, T))}; entry 0 unused.
+     */
     private int[] offsets(long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         int[] o = new int[levels];
+        long t = spec.frames();
         for (int l = 1; l < levels; l++) {
-            o[l] = r.nextInt(2);
+            o[l] = r.nextInt((int) Math.min(geo.stride(), t));
+            t = (t - o[l] + geo.stride() - 1) / geo.stride();
         }
         return o;
     }
 
     /**
-     * Real videos per level: level l keeps the first B_l videos, every second frame of level l − 1 from
+     * Real videos per level: level l keeps the first B_l videos, every stride-th frame of level l − 1 from
      * {@code offsets[l]}, average-pooled from frameSize to the level's size.
      */
     List<NDArray> pyramid(NDArray real, int[] offsets) {
@@ -252,7 +304,7 @@ public final class TganV2 extends AbstractVideoGan {
         NDArray v = real;
         for (int l = 0; l < levels; l++) {
             if (l > 0) {
-                v = v.get(new NDIndex(":" + batches[l] + ", :, " + offsets[l] + "::2"));
+                v = v.get(new NDIndex(":" + batches[l] + ", :, " + offsets[l] + "::" + geo.stride()));
             }
             int factor = spec.frameSize() / renderer.sizeAt(l);
             NDArray pooled = v;

@@ -58,6 +58,11 @@ public record TrialSpec(
                 + "no biases, as the authors' scripts) or patch (patch image and video Ds, biases on the first and "
                 + "last layer)")
         String mocoganDs,
+        @JsonPropertyDescription("TGANv2's architecture: authors (their script: a 3×3 seed map of 16·width channels, "
+                + "levels at frameSize/8 … frameSize with every 4th frame and the whole batch, five-block ResNet Ds "
+                + "of width … 16·width; frameSize 3·2^k, 192 in their script) or scaled (a 4×4 seed map of 8·width "
+                + "channels, every 2nd frame and half the batch per level)")
+        String tganv2Arch,
         @JsonPropertyDescription("initialisation: authors (the seed paper's authors' scripts: TGAN's D Xavier-normal "
                 + "gain √2, MoCoGAN PyTorch's defaults, biases PyTorch's default) or original (TGAN U(±0.01), "
                 + "MoCoGAN DCGAN N(0, 0.02), biases 0)")
@@ -107,6 +112,9 @@ public record TrialSpec(
     /** The initialisations {@code init} may name. */
     public static final List<String> INITS = List.of("authors", "original");
 
+    /** The TGANv2 architectures {@code tganv2Arch} may name. */
+    public static final List<String> TGANV2_ARCHS = List.of("authors", "scaled");
+
     /** The MoCoGAN discriminator sets {@code mocoganDs} may name. */
     public static final List<String> MOCOGAN_DS = List.of("authors", "patch");
 
@@ -129,7 +137,11 @@ public record TrialSpec(
         }
         positive(bad, "frames", frames, 2);
         positive(bad, "frameSize", frameSize, 8);
-        if (frameSize > 0 && Integer.bitCount(frameSize) != 1) {
+        boolean v2Authors = model == ModelFamily.TGANV2 && "authors".equals(tganv2Arch);
+        if (v2Authors && frameSize > 0 && (frameSize % 3 != 0 || Integer.bitCount(frameSize / 3) != 1)) {
+            bad.add("frameSize must be 3·2^k for the authors' TGANv2 (a 3×3 seed map doubled; their script: 192), "
+                    + "got " + frameSize);
+        } else if (!v2Authors && frameSize > 0 && Integer.bitCount(frameSize) != 1) {
             bad.add("frameSize must be a power of two (the up-sampling blocks double it), got " + frameSize);
         }
         if (channels != 1 && channels != 3) {
@@ -151,6 +163,9 @@ public record TrialSpec(
         }
         if (sdeMethod == null || !(sdeMethod.equals("euler") || sdeMethod.equals("milstein"))) {
             bad.add("sdeMethod must be euler or milstein, got " + sdeMethod);
+        }
+        if (!TGANV2_ARCHS.contains(tganv2Arch)) {
+            bad.add("tganv2Arch must be one of " + TGANV2_ARCHS + ", got " + tganv2Arch);
         }
         if (!MOCOGAN_DS.contains(mocoganDs)) {
             bad.add("mocoganDs must be one of " + MOCOGAN_DS + ", got " + mocoganDs);

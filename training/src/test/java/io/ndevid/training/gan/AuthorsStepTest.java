@@ -83,6 +83,29 @@ class AuthorsStepTest {
                 firstStep(ModelFamily.TGANV2, "\"gFirst\": true").get("g_loss"));
     }
 
+    /**
+     * The authors' TGANv2 at a small size of theirs (24 px = 3·2³, width 4): a 3×3 seed map, levels at 6, 12, 24 px
+     * with 16, 4 and 1 frames and the whole batch at each, five-block Ds; it steps and samples.
+     */
+    @Test
+    void authorsTganv2LevelsSubsampleOneFrameInFourAndKeepTheBatch() {
+        TrialSpec spec = GanTestSupport.tiny(ModelFamily.TGANV2, TemporalKind.ORIGINAL, FVariant.LINEAR,
+                "\"tganv2Arch\": \"authors\", \"frameSize\": 24, \"frames\": 16, \"init\": \"authors\"");
+        GanTestSupport.buildsStepsAndSamples(m, spec, gan -> {
+            TganV2 v2 = (TganV2) gan;
+            assertEquals(3, v2.levels());
+            List<Shape> fakes = v2.lastFakeShapes();
+            assertEquals(new Shape(spec.batchSize(), 1, 16, 6, 6), fakes.get(0));
+            assertEquals(new Shape(spec.batchSize(), 1, 4, 12, 12), fakes.get(1));
+            assertEquals(new Shape(spec.batchSize(), 1, 1, 24, 24), fakes.get(2));
+            assertEquals(fakes, v2.lastRealShapes());
+        });
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GanTestSupport.tiny(ModelFamily.TGANV2, TemporalKind.ORIGINAL, FVariant.LINEAR,
+                        "\"tganv2Arch\": \"authors\", \"frameSize\": 32"));
+        assertTrue(e.getMessage().contains("frameSize must be 3·2^k"), e.getMessage());
+    }
+
     /** MoCoGAN's full video D at the authors' 64 px, 16 frames: one logit per video, no bias anywhere. */
     @Test
     void mocoganFullVideoDGivesOneLogitPerVideoAt64Px() {
