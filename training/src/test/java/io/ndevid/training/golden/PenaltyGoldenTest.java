@@ -22,7 +22,7 @@ import io.ndevid.training.util.Randomness;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.InputStream;
 import java.nio.DoubleBuffer;
@@ -39,8 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The TGANv2 gradient penalty against PyTorch: ndevid's first-order route ({@link ZeroCentredGradientPenalty}:
- * central-difference Hessian-vector product) on the real ResNet-3D level discriminator
- * ({@link Discriminators#tganv2Level}: ReLUs, average pools, non-zero biases) against PyTorch's exact double backward
+ * central-difference Hessian-vector product) on the real ResNet-3D level discriminators — the scaled one
+ * ({@link Discriminators#tganv2Level}) and the authors' ({@link Discriminators#tganv2LevelAuthors}, with its odd-axis
+ * zero padding): ReLUs, average pools, non-zero biases — against PyTorch's exact double backward
  * of R = λ·Σ over batch and elements of (∂D/∂x)², λ = 0.5 — the authors' {@code zero_centered_gp}. The weights and
  * the input go to {@code penalty_golden.py} (a twin of the D, run at test time in float64 with Debian's torch).
  *
@@ -58,15 +59,27 @@ class PenaltyGoldenTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest
-    @EnumSource(value = DataType.class, names = {"FLOAT32", "FLOAT64"})
-    void penaltyAndItsParameterGradientMatchPytorchsDoubleBackward(DataType type) throws Exception {
+    /** (dtype, D form): ndevid's scaled D at 16 px, and the authors' D at 12 px, 4 frames (odd axes get padded). */
+    static List<Object[]> cases() {
+        List<Object[]> out = new ArrayList<>();
+        for (DataType t : List.of(DataType.FLOAT32, DataType.FLOAT64)) {
+            out.add(new Object[] {t, "scaled"});
+            out.add(new Object[] {t, "authors"});
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void penaltyAndItsParameterGradientMatchPytorchsDoubleBackward(DataType type, String form) throws Exception {
         Assumptions.assumeTrue(torchAvailable(), "/usr/bin/python3 with torch is not available "
                 + "(apt-get install python3-torch): the PyTorch twin cannot run");
         TorchRuntime.engine();
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            Shape in = new Shape(3, 3, 8, SIZE, SIZE);
-            SequentialBlock d = Discriminators.tganv2Level(SIZE, WIDTH, 3);
+            boolean authors = form.equals("authors");
+            Shape in = authors ? new Shape(2, 3, 4, 12, 12) : new Shape(3, 3, 8, SIZE, SIZE);
+            SequentialBlock d = authors ? Discriminators.tganv2LevelAuthors(WIDTH, 3)
+                    : Discriminators.tganv2Level(SIZE, WIDTH, 3);
             d.initialize(m, type, in);
             SplittableRandom r = new SplittableRandom(11);
             for (Pair<String, Parameter> p : d.getParameters()) { // non-zero biases: every term of ∇θR is exercised
@@ -87,7 +100,7 @@ class PenaltyGoldenTest {
                 params.add(p.getValue().getArray());
                 export.add(p.getKey(), p.getValue().getArray());
             }
-            export.manifest().put("lambda", LAMBDA).put("blocks", (params.size() - 2) / 6);
+            export.manifest().put("lambda", LAMBDA).put("blocks", (params.size() - 2) / 6).put("form", form);
             export.finish();
             runTwin();
 
