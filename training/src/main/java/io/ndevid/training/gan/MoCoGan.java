@@ -31,8 +31,8 @@ import java.util.SplittableRandom;
  * repeated over the frames; motion z_M from G_t started at z_M0 ~ N(0, 1) (latentDim) — the original GRU cell fed
  * N(0, 1) noise ({@link GruTemporalGenerator}) or an ODE/SDE; the image generator ({@link Generators#mocogan}) on
  * [z_C, z_M(t)] per frame. Two discriminators: a patch image D on one randomly chosen frame of each video (real
- * and fake alike) and a video D on whole videos — MoCoGAN's full video D to one logit without biases
- * ({@code mocoganDs} authors, gpu-paper, as the authors trained) or a patch video D ({@code patch}, the CPU
+ * and fake alike) and a video D on whole videos — MoCoGAN's full video D to one logit, and no bias in G or the Ds
+ * ({@code mocoganNets} authors, gpu-paper, as the authors trained), or a patch video D ({@code patch}, the CPU
  * presets). BCE with logits; per iteration the image D, then the video D, then G are updated; Adam with betas (0.5, 0.999) and weight decay 1e-5. With {@code freshFakesForG} (gpu-paper, the
  * authors' scripts) each of the four terms draws its own sample — the image D's and G's image term single frames
  * rendered alone ({@link #images}); otherwise the D updates see one fake batch detached and G the same batch through
@@ -68,19 +68,19 @@ public final class MoCoGan extends AbstractVideoGan {
             // The authors' MoCoGAN keeps PyTorch's defaults; MoCoGAN builds on DCGAN's N(0, 0.02).
             Init.Rule w = spec.authorsInit() ? Init.torchDefault() : Init.normal(0.02);
             Init.Rule bias = spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros();
-            image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels());
+            boolean authorsNets = spec.mocoganNets().equals("authors");
+            image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels(), !authorsNets);
             image.initialize(manager, DataType.FLOAT32, new Shape(n, zDim, 1, 1));
             Init.apply(image, spec.seed(), "image", w, bias);
             g = new Composite();
             g.add("temporal", temporal.generator());
             g.add("image", image);
             g.seal(manager);
-            boolean authorsDs = spec.mocoganDs().equals("authors");
-            dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width(), !authorsDs);
+            dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width(), !authorsNets);
             dImage.initialize(manager, DataType.FLOAT32,
                     new Shape(spec.batchSize(), spec.channels(), spec.frameSize(), spec.frameSize()));
             Init.apply(dImage, spec.seed(), "DI", w, bias);
-            dVideo = authorsDs ? Discriminators.mocoganVideoFull(spec.frameSize(), spec.frames(), spec.width())
+            dVideo = authorsNets ? Discriminators.mocoganVideoFull(spec.frameSize(), spec.frames(), spec.width())
                     : Discriminators.mocoganVideo(spec.frameSize(), spec.frames(), spec.width());
             dVideo.initialize(manager, DataType.FLOAT32,
                     new Shape(spec.batchSize(), spec.channels(), spec.frames(), spec.frameSize(), spec.frameSize()));

@@ -103,7 +103,7 @@ public final class AuthorsRuns {
             row(rows, "init", s.init(), "authors", null);
         }
         if (moco) {
-            row(rows, "mocoganDs", s.mocoganDs(), "authors", null);
+            row(rows, "mocoganNets", s.mocoganNets(), "authors", null);
         }
         if (v2) {
             row(rows, "gFirst", s.gFirst(), false, Status.REASON,

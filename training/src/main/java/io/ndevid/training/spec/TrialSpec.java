@@ -54,10 +54,10 @@ public record TrialSpec(
         @JsonPropertyDescription("TGANv2: update G before D in each iteration (TGANv2's DiracUpdater); false: D then "
                 + "G (the authors' script)")
         boolean gFirst,
-        @JsonPropertyDescription("MoCoGAN's discriminators: authors (patch image D and the full video D to one logit, "
-                + "no biases, as the authors' scripts) or patch (patch image and video Ds, biases on the first and "
-                + "last layer)")
-        String mocoganDs,
+        @JsonPropertyDescription("MoCoGAN's networks: authors (the authors' scripts: patch image D, the full video D to "
+                + "one logit, no bias in G or the Ds) or patch (patch image and video Ds, biases on the first and last "
+                + "layer of each network)")
+        String mocoganNets,
         @JsonPropertyDescription("TGANv2's architecture: authors (their script: a 3×3 seed map of 16·width channels, "
                 + "levels at frameSize/8 … frameSize with every 4th frame and the whole batch, five-block ResNet Ds "
                 + "of width … 16·width; frameSize 3·2^k, 192 in their script) or scaled (a 4×4 seed map of 8·width "
@@ -115,8 +115,8 @@ public record TrialSpec(
     /** The TGANv2 architectures {@code tganv2Arch} may name. */
     public static final List<String> TGANV2_ARCHS = List.of("authors", "scaled");
 
-    /** The MoCoGAN discriminator sets {@code mocoganDs} may name. */
-    public static final List<String> MOCOGAN_DS = List.of("authors", "patch");
+    /** The MoCoGAN network sets {@code mocoganNets} may name. */
+    public static final List<String> MOCOGAN_NETS = List.of("authors", "patch");
 
     /** The higher-order ODE forms {@code odeForm} may name. */
     public static final List<String> ODE_FORMS = List.of("authors", "stacked");
@@ -167,8 +167,8 @@ public record TrialSpec(
         if (!TGANV2_ARCHS.contains(tganv2Arch)) {
             bad.add("tganv2Arch must be one of " + TGANV2_ARCHS + ", got " + tganv2Arch);
         }
-        if (!MOCOGAN_DS.contains(mocoganDs)) {
-            bad.add("mocoganDs must be one of " + MOCOGAN_DS + ", got " + mocoganDs);
+        if (!MOCOGAN_NETS.contains(mocoganNets)) {
+            bad.add("mocoganNets must be one of " + MOCOGAN_NETS + ", got " + mocoganNets);
         }
         if (!ODE_FORMS.contains(odeForm)) {
             bad.add("odeForm must be one of " + ODE_FORMS + ", got " + odeForm);

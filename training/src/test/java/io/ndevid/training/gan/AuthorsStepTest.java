@@ -34,7 +34,7 @@ class AuthorsStepTest {
 
     private static final String AUTHORS = "\"dJointBatch\": false, \"freshFakesForG\": true, \"mlpBeforeOde\": true, "
             + "\"mlpWidth\": 8, \"mlpLayers\": 1, \"sdeDiffusion\": \"tanh\", \"init\": \"authors\", "
-            + "\"mocoganDs\": \"authors\", \"odeForm\": \"authors\", \"ghOutputTanh\": false";
+            + "\"mocoganNets\": \"authors\", \"odeForm\": \"authors\", \"ghOutputTanh\": false";
 
     private static NDManager m;
 
