@@ -139,16 +139,16 @@ public final class Discriminators {
     }
 
     /**
-     * The authors' TGANv2 level discriminator ({@code DisResNet}): five {@link ResDown3dAuthors} blocks with channels
-     * width, 2·width, …, 16·width (64 … 1024 at width 64), then a sum over time and space (no ReLU before it) and
-     * Linear → one logit per video [B, 1]. The same for every level.
+     * The authors' TGANv2 level discriminator ({@code DisResNet}): five {@link ResDown3d} blocks of the authors' form,
+     * channels width, 2·width, …, 16·width (64 … 1024 at width 64), then a sum over time and space (no ReLU before
+     * it) and Linear → one logit per video [B, 1]. The same for every level.
      */
     public static SequentialBlock tganv2LevelAuthors(int width, int channels) {
         SequentialBlock d = new SequentialBlock();
         int in = channels;
         for (int i = 0; i < 5; i++) {
             int out = width << i;
-            d.add(new ResDown3dAuthors(in, out, i == 0));
+            d.add(new ResDown3d(in, out, i == 0, true));
             in = out;
         }
         return d.add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().sum(new int[] {2, 3, 4})), "sum"))

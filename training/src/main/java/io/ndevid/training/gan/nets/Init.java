@@ -54,13 +54,8 @@ public final class Init {
      */
     public static Rule xavierUniform(double gain) {
         return (shape, r) -> {
-            long receptive = 1;
-            for (int a = 2; a < shape.dimension(); a++) {
-                receptive *= shape.get(a);
-            }
-            long fanOut = shape.get(0) * receptive;
-            long fanIn = (shape.dimension() > 1 ? shape.get(1) : 1) * receptive;
-            return uniform(gain * Math.sqrt(6.0 / (fanIn + fanOut))).draw(shape, r);
+            long[] fans = fans(shape);
+            return uniform(gain * Math.sqrt(6.0 / (fans[0] + fans[1]))).draw(shape, r);
         };
     }
 
@@ -70,13 +65,8 @@ public final class Init {
      */
     public static Rule xavierNormal(double gain) {
         return (shape, r) -> {
-            long receptive = 1;
-            for (int a = 2; a < shape.dimension(); a++) {
-                receptive *= shape.get(a);
-            }
-            long fanOut = shape.get(0) * receptive;
-            long fanIn = (shape.dimension() > 1 ? shape.get(1) : 1) * receptive;
-            return normal(gain * Math.sqrt(2.0 / (fanIn + fanOut))).draw(shape, r);
+            long[] fans = fans(shape);
+            return normal(gain * Math.sqrt(2.0 / (fans[0] + fans[1]))).draw(shape, r);
         };
     }
 
@@ -99,11 +89,16 @@ public final class Init {
     };
 
     private static long fanIn(Shape w) {
+        return fans(w)[0];
+    }
+
+    /** PyTorch's fans of a weight: {fan_in, fan_out} = {shape[1]·k, shape[0]·k}, k the product of the other axes. */
+    private static long[] fans(Shape w) {
         long receptive = 1;
         for (int a = 2; a < w.dimension(); a++) {
             receptive *= w.get(a);
         }
-        return (w.dimension() > 1 ? w.get(1) : 1) * receptive;
+        return new long[] {(w.dimension() > 1 ? w.get(1) : 1) * receptive, w.get(0) * receptive};
     }
 
     public static Rule zeros() {
