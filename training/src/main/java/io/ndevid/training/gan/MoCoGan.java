@@ -27,22 +27,22 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * MoCoGAN (Tulyakov et al. 2018), scaled by the spec (docs/FIDELITY.md): content z_C ~ N(0, 1) (contentDim)
- * repeated over the frames; motion z_M from G_t started at z_M0 ~ N(0, 1) (latentDim) — the original GRU cell fed
- * N(0, 1) noise ({@link GruTemporalGenerator}) or an ODE/SDE; the image generator ({@link Generators#mocogan}) on
- * [z_C, z_M(t)] per frame. Two discriminators: a patch image D on one randomly chosen frame of each video (real
- * and fake alike) and a video D on whole videos — MoCoGAN's full video D to one logit, and no bias in G or the Ds
- * ({@code mocoganNets} authors, gpu-paper, as the authors trained), or a patch video D ({@code patch}, the CPU
- * presets). BCE with logits; per iteration the image D, then the video D, then G are updated; Adam with betas (0.5, 0.999) and weight decay 1e-5. With {@code freshFakesForG} (gpu-paper, the
- * authors' scripts) each of the four terms draws its own sample — the image D's and G's image term single frames
- * rendered alone ({@link #images}); otherwise the D updates see one fake batch detached and G the same batch through
- * the updated Ds (the image terms pick one frame of each video).
+ * MoCoGAN (Tulyakov et al. 2018), scaled by the spec (docs/FIDELITY.md): content z_C ~ N(0, 1) (contentDim) repeated
+ * over the frames; motion z_M from G_t started at z_M0 ~ N(0, 1) (latentDim) — the original GRU cell fed N(0, 1) noise
+ * ({@link GruTemporalGenerator}) or an ODE/SDE; the image generator ({@link Generators#mocogan}) on [z_C, z_M(t)] per
+ * frame. Two discriminators: a patch image D on one randomly chosen frame of each video (real and fake alike) and a
+ * video D on whole videos — MoCoGAN's full video D to one logit, and no bias in G or the Ds ({@code mocoganNets}
+ * authors, gpu-paper, as the authors trained), or a patch video D ({@code patch}, the CPU presets). BCE with logits;
+ * per iteration the image D, then the video D, then G are updated; Adam with betas (0.5, 0.999) and weight decay 1e-5.
+ * With {@code freshFakesForG} (gpu-paper, the authors' scripts) each of the four terms draws its own sample — the image
+ * D's and G's image term single frames rendered alone ({@link #images}); otherwise the D updates see one fake batch
+ * detached and G the same batch through the updated Ds (the image terms pick one frame of each video).
  *
- * <p>Initialisation, {@code init} original: DCGAN-style N(0, 0.02) on the image generator's and discriminators'
- * weights (MoCoGAN builds on DCGAN), biases 0; an ODE/SDE G_t Xavier-uniform with gain √2. {@code init} authors
- * (gpu-paper): PyTorch's defaults everywhere, U(±1/√fan_in), the ODE/SDE G_t included. The GRU is PyTorch's GRUCell's
- * U(±1/√latentDim) on weights and biases either way. Not included: MoCoGAN's optional categorical/conditional parts and its
- * input noise on D.
+ * <p>Initialisation, {@code init} original: DCGAN-style N(0, 0.02) on the image generator's and discriminators' weights
+ * (MoCoGAN builds on DCGAN), biases 0; an ODE/SDE G_t Xavier-uniform with gain √2. {@code init} authors (gpu-paper):
+ * PyTorch's defaults everywhere, U(±1/√fan_in), the ODE/SDE G_t included. The GRU is PyTorch's GRUCell's
+ * U(±1/√latentDim) on weights and biases either way. Not included: MoCoGAN's optional categorical/conditional parts and
+ * its input noise on D.
  */
 public final class MoCoGan extends AbstractVideoGan {
 

@@ -21,13 +21,13 @@ public final class Presets {
         String name = model.id() + "-" + temporal.id() + (temporal == TemporalKind.ORIGINAL ? "" : "-" + f.id());
         return switch (preset) {
             case "cpu-tiny" -> new TrialSpec(name, preset, model, temporal, f, false, 16, 3,
-                    8, 16, 1, 8, 4, 4, 4, true, false, false, "patch", "scaled", "original", "stacked", true, "rk4", 0.05, "euler",
-                    "sigmoid", 6, lrG(model, true), lrD(model, true), 3, 16, 3, 3, "synthetic", "synthetic", 6, 1,
-                    "cpu");
+                    8, 16, 1, 8, 4, 4, 4, true, false, false, "patch", "scaled", "original", "stacked", true, "rk4",
+                    0.05, "euler", "sigmoid", 6, lrG(model, true), lrD(model, true), 3, 16, 3, 3, "synthetic",
+                    "synthetic", 6, 1, "cpu");
             case "cpu-small" -> new TrialSpec(name, preset, model, temporal, f, false, 64, 3,
-                    16, 16, 1, 16, 8, 8, 16, true, false, false, "patch", "scaled", "original", "stacked", true, "rk4", sdeDt(model),
-                    "euler", "sigmoid", 400, lrG(model, true), lrD(model, true), 100, 256, 100, 100, "synthetic",
-                    "synthetic", 6, 1, "auto");
+                    16, 16, 1, 16, 8, 8, 16, true, false, false, "patch", "scaled", "original", "stacked", true, "rk4",
+                    sdeDt(model), "euler", "sigmoid", 400, lrG(model, true), lrD(model, true), 100, 256, 100, 100,
+                    "synthetic", "synthetic", 6, 1, "auto");
             // The authors' runs, cell by cell (docs/FIDELITY.md; AuthorsRuns holds their values and the reasons
             // for what still differs): batch 32, two-pass D, fresh latents for the G update, torchdiffeq's rk4
             // (the 3/8 rule), IS every 1000 iterations.
@@ -35,8 +35,8 @@ public final class Presets {
                     model == ModelFamily.MOCOGAN ? 64 : 512, model == ModelFamily.MOCOGAN ? 1 : 3,
                     16, model == ModelFamily.TGANV2 ? 192 : 64, 3, latent(model), 50, 64, 32, false, true,
                     false, "authors", "authors", "authors", "authors", false, "rk4_38", sdeDt(model), "euler", "tanh",
-                    100_000, lrG(model, false), lrD(model, false), 1000, 2048, 1000, 1000, "synthetic", "synthetic", 6, 1,
-                    "auto");
+                    100_000, lrG(model, false), lrD(model, false), 1000, 2048, 1000, 1000, "synthetic", "synthetic", 6,
+                    1, "auto");
             default -> throw new IllegalArgumentException("unknown preset '" + preset + "'; known: " + NAMES);
         };
     }

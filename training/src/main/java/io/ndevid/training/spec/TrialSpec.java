@@ -54,9 +54,9 @@ public record TrialSpec(
         @JsonPropertyDescription("TGANv2: update G before D in each iteration (TGANv2's DiracUpdater); false: D then "
                 + "G (the authors' script)")
         boolean gFirst,
-        @JsonPropertyDescription("MoCoGAN's networks: authors (the authors' scripts: patch image D, the full video D to "
-                + "one logit, no bias in G or the Ds) or patch (patch image and video Ds, biases on the first and last "
-                + "layer of each network)")
+        @JsonPropertyDescription("MoCoGAN's networks: authors (the authors' scripts: patch image D, the full video D "
+                + "to one logit, no bias in G or the Ds) or patch (patch image and video Ds, biases on the first and "
+                + "last layer of each network)")
         String mocoganNets,
         @JsonPropertyDescription("TGANv2's architecture: authors (their script: a 3×3 seed map of 16·width channels, "
                 + "levels at frameSize/8 … frameSize with every 4th frame and the whole batch, five-block ResNet Ds "

@@ -16,10 +16,10 @@ import io.ndevid.solvers.sde.SdeType;
 import io.ndevid.solvers.sde.Sdeint;
 
 /**
- * G_t as a latent neural SDE (the paper's Section 3.2): dz = μ(z) dt + σ(z) ∘ dW, Itô, diagonal noise, with
- * drift μ one of the f(x) variants and diffusion σ = act(Linear(z)) with act tanh (the authors' TGAN-SDE) or
- * sigmoid (positive), integrated with a fixed step (the authors: Euler, dt = 0.025). The Brownian path comes from the noise seed, so a sample rendered at a
- * higher frame rate or over a longer span follows the same path.
+ * G_t as a latent neural SDE (the paper's Section 3.2): dz = μ(z) dt + σ(z) ∘ dW, Itô, diagonal noise, with drift μ one
+ * of the f(x) variants and diffusion σ = act(Linear(z)) with act tanh (the authors' TGAN-SDE) or sigmoid (positive),
+ * integrated with a fixed step (the authors: Euler, dt = 0.025). The Brownian path comes from the noise seed, so a
+ * sample rendered at a higher frame rate or over a longer span follows the same path.
  */
 public final class SdeTemporalGenerator extends AbstractTemporalGenerator {
 
