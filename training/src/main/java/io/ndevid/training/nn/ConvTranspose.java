@@ -244,6 +244,16 @@ public final class ConvTranspose extends AbstractBlock {
         return bias;
     }
 
+    /** Stride per spatial axis. */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** Padding per spatial axis. */
+    public int[] padding() {
+        return padding.clone();
+    }
+
     /** Output length of one axis: {@code (L − 1)·s − 2p + k}. */
     public static long outputLength(long inputLength, int kernel, int stride, int padding) {
         return (inputLength - 1) * stride - 2L * padding + kernel;
