@@ -500,15 +500,20 @@ def solvers(inp, out):
 
 
 def ode_generator(z, p, case):
-    """ndevid's latent-ODE G_t: [MLP: 3 x (Linear, LeakyReLU 0.2), Linear] -> z0; one Linear encoder per extra order
-    for z0', z0''; f = (Linear, tanh) x fLayers on [z, z', ...] side by side; the stacked state (z, z', ...) moves
-    with d/dt (z, ..., z^(k-1)) = (z', ..., f); integrated over the frame times, one step per interval."""
+    """ndevid's latent-ODE G_t: [MLP: mlpLayers x (Linear, LeakyReLU 0.2), then Linear, LeakyReLU 0.2] -> h; the
+    initial state: stacked form (h, E_1 h, E_2 h, ...) or the authors' form (E_0 h, E_1 h, ...: every state its own
+    Linear encoding); f = Linear, tanh (linear) or Linear, tanh, Linear[, tanh] (g o h; the last tanh when
+    ghOutputTanh) on [z, z', ...] side by side (stacked) or on the highest derivative alone (authors); the state
+    (z, z', ...) moves with d/dt (z, ..., z^(k-1)) = (z', ..., f); integrated over the frame times, one step per
+    interval."""
     h = z
     if case["mlp"]:
-        for _ in range(3):
+        for _ in range(case["mlpLayers"]):
             h = F.leaky_relu(linear(h, p), 0.2)
-        h = linear(h, p)
-    y0 = torch.stack([h] + [linear(h, p) for _ in range(case["order"] - 1)])
+        h = F.leaky_relu(linear(h, p), 0.2)
+    authors = case["authorsForm"]
+    first = [] if authors else [h]
+    y0 = torch.stack(first + [linear(h, p) for _ in range(case["order"] - len(first))])
     layers = []
     for _ in range(case["fLayers"]):
         w = p.take(what="f weight")
@@ -516,9 +521,11 @@ def ode_generator(z, p, case):
     p.done()
 
     def field(t, y):
-        x = torch.cat(list(y), 1)
-        for w, b in layers:
-            x = torch.tanh(F.linear(x, w, b))
+        x = y[-1] if authors else torch.cat(list(y), 1)
+        for i, (w, b) in enumerate(layers):
+            x = F.linear(x, w, b)
+            if i == 0 or case["ghOutputTanh"]:
+                x = torch.tanh(x)
         return torch.cat([y[1:], x.unsqueeze(0)], 0)
 
     step = {"rk4_38": rk4_38, "rk4": rk4_classic}.get(case["method"])

@@ -112,6 +112,11 @@ public final class TganV2Renderer extends AbstractBlock {
         return fc.forward(ps, new NDList(z), training).singletonOrThrow();
     }
 
+    /** {@link #levels(ParameterStore, NDArray, int[], int[], int, boolean)} with every 2nd frame (the scaled form). */
+    public List<NDArray> levels(ParameterStore ps, NDArray maps, int[] offsets, int[] batches, boolean training) {
+        return levels(ps, maps, offsets, batches, 2, training);
+    }
+
     /**
      * Training render: maps [B, T, s²·c] → per level l a video [B_l, C, T_l, r_l, r_l] with B_l = batches[l], the
      * frames of level l being every {@code stride}-th frame of level l − 1 from {@code offsets[l]}.
