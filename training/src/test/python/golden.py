@@ -272,6 +272,18 @@ def mocogan_video_discriminator(x, p, frame_size, training):
     return h
 
 
+def mocogan_video_discriminator_full(x, p, frame_size, training):
+    """MoCoGAN's VideoDiscriminator (mocoganNets authors): k4 convs, stride (1, 2, 2), padding (0, 1, 1), down to 4x4
+    (BatchNorm after all but the first, LeakyReLU 0.2), then a conv over what is left to one logit; no biases."""
+    h = x
+    for i in range(log2(frame_size) - 2):
+        h = conv(h, p, (1, 2, 2), (0, 1, 1), bias=False)
+        if i > 0:
+            h = batch_norm(h, p, training)
+        h = F.leaky_relu(h, 0.2)
+    return conv(h, p, 1, 0, bias=False)
+
+
 def conv_lstm(x0, p, frames):
     """TGANv2's G_t: conv-LSTM k3 p1 over [B, c, s, s]; input x0 at t = 0, zeros after; gates i, f, o, g."""
     w = p.take(what="conv-LSTM gates weight")
@@ -400,7 +412,9 @@ def discriminators(cfg):
     t, m = cfg["tgan"], cfg["mocogan"]
     ds = [("tgan/D", "tgan/video", lambda x, p, tr: tgan_discriminator(x, p, t["frameSize"], tr)),
           ("mocogan/DI", "mocogan/image", lambda x, p, tr: mocogan_image_discriminator(x, p, m["frameSize"], tr)),
-          ("mocogan/DV", "mocogan/video", lambda x, p, tr: mocogan_video_discriminator(x, p, m["frameSize"], tr))]
+          ("mocogan/DV", "mocogan/video", lambda x, p, tr: mocogan_video_discriminator(x, p, m["frameSize"], tr)),
+          ("mocogan/DVfull", "mocogan/video",
+           lambda x, p, tr: mocogan_video_discriminator_full(x, p, m["frameSize"], tr))]
     for l, size in enumerate(cfg["tganv2"]["levelSizes"]):  # no BatchNorm: both modes compute the same
         ds.append((f"tganv2/D{l}", f"tganv2/video{l}", lambda x, p, tr, size=size: tganv2_discriminator(x, p, size)))
     return ds

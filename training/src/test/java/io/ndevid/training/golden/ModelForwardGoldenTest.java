@@ -118,6 +118,9 @@ class ModelForwardGoldenTest extends GoldenTestBase {
         net(ex, "mocogan/DI", Discriminators.mocoganImage(moco.frameSize(), moco.width()), seed++, image(moco));
         net(ex, "mocogan/DV", Discriminators.mocoganVideo(moco.frameSize(), moco.frames(), moco.width()), seed++,
                 video(moco, BATCH));
+        // mocoganNets authors (gpu-paper): MoCoGAN's full video D to one logit, no biases
+        net(ex, "mocogan/DVfull", Discriminators.mocoganVideoFull(moco.frameSize(), moco.frames(), moco.width()),
+                seed++, video(moco, BATCH));
         input(ex, "mocogan/z_motion", Randomness.normal(manager, new Shape(BATCH, m), seed++, DataType.FLOAT32));
         input(ex, "mocogan/noise", Randomness.normal(manager, new Shape(BATCH, moco.frames(), m), seed++,
                 DataType.FLOAT32));
@@ -326,6 +329,9 @@ class ModelForwardGoldenTest extends GoldenTestBase {
                         forward(net("mocogan/DI"), m, training, in(m, "mocogan/image")), TOL);
                 assertClose("MoCoGAN video D (" + mode(training) + ")", golden.get("mocogan/DV/" + mode(training)),
                         forward(net("mocogan/DV"), m, training, in(m, "mocogan/video")), TOL);
+                assertClose("MoCoGAN full video D (" + mode(training) + ")",
+                        golden.get("mocogan/DVfull/" + mode(training)),
+                        forward(net("mocogan/DVfull"), m, training, in(m, "mocogan/video")), TOL);
             }
         }
     }
@@ -387,7 +393,7 @@ class ModelForwardGoldenTest extends GoldenTestBase {
         return GoldenPython.dynamicTests(() -> {
             List<String[]> nets = new ArrayList<>(List.of(new String[] {"tgan/D", "tgan/video"},
                     new String[] {"mocogan/DI", "mocogan/image"}, new String[] {"mocogan/DV", "mocogan/video"},
-                    new String[] {"tgan/temporal", "tgan/z_slow"},
+                    new String[] {"mocogan/DVfull", "mocogan/video"}, new String[] {"tgan/temporal", "tgan/z_slow"},
                     new String[] {"mocogan/image", "mocogan/image_z"}));
             for (int l = 0; l < v2Batches.length; l++) {
                 nets.add(new String[] {"tganv2/D" + l, "tganv2/video" + l});
