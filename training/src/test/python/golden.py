@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden values from PyTorch for ndevid's numerics (see docs/GOLDEN_TESTS.md).
 
-    golden.py TASK IN_DIR OUT_DIR        TASK: convtranspose | models | solvers | ode_generators
+    golden.py TASK IN_DIR OUT_DIR        TASK: convtranspose | models | solvers | ode_generators | penalty
 
 The Java tests write IN_DIR: ``manifest.json`` plus one raw little-endian file per tensor. The manifest holds
 ``config`` (task settings), ``tensors`` (name -> {file, dtype, shape}) and ``parameters`` (group -> the ordered
@@ -272,6 +272,18 @@ def mocogan_video_discriminator(x, p, frame_size, training):
     return h
 
 
+def mocogan_video_discriminator_full(x, p, frame_size, training):
+    """MoCoGAN's VideoDiscriminator (mocoganNets authors): k4 convs, stride (1, 2, 2), padding (0, 1, 1), down to 4x4
+    (BatchNorm after all but the first, LeakyReLU 0.2), then a conv over what is left to one logit; no biases."""
+    h = x
+    for i in range(log2(frame_size) - 2):
+        h = conv(h, p, (1, 2, 2), (0, 1, 1), bias=False)
+        if i > 0:
+            h = batch_norm(h, p, training)
+        h = F.leaky_relu(h, 0.2)
+    return conv(h, p, 1, 0, bias=False)
+
+
 def conv_lstm(x0, p, frames):
     """TGANv2's G_t: conv-LSTM k3 p1 over [B, c, s, s]; input x0 at t = 0, zeros after; gates i, f, o, g."""
     w = p.take(what="conv-LSTM gates weight")
@@ -400,7 +412,9 @@ def discriminators(cfg):
     t, m = cfg["tgan"], cfg["mocogan"]
     ds = [("tgan/D", "tgan/video", lambda x, p, tr: tgan_discriminator(x, p, t["frameSize"], tr)),
           ("mocogan/DI", "mocogan/image", lambda x, p, tr: mocogan_image_discriminator(x, p, m["frameSize"], tr)),
-          ("mocogan/DV", "mocogan/video", lambda x, p, tr: mocogan_video_discriminator(x, p, m["frameSize"], tr))]
+          ("mocogan/DV", "mocogan/video", lambda x, p, tr: mocogan_video_discriminator(x, p, m["frameSize"], tr)),
+          ("mocogan/DVfull", "mocogan/video",
+           lambda x, p, tr: mocogan_video_discriminator_full(x, p, m["frameSize"], tr))]
     for l, size in enumerate(cfg["tganv2"]["levelSizes"]):  # no BatchNorm: both modes compute the same
         ds.append((f"tganv2/D{l}", f"tganv2/video{l}", lambda x, p, tr, size=size: tganv2_discriminator(x, p, size)))
     return ds
@@ -500,15 +514,20 @@ def solvers(inp, out):
 
 
 def ode_generator(z, p, case):
-    """ndevid's latent-ODE G_t: [MLP: 3 x (Linear, LeakyReLU 0.2), Linear] -> z0; one Linear encoder per extra order
-    for z0', z0''; f = (Linear, tanh) x fLayers on [z, z', ...] side by side; the stacked state (z, z', ...) moves
-    with d/dt (z, ..., z^(k-1)) = (z', ..., f); integrated over the frame times, one step per interval."""
+    """ndevid's latent-ODE G_t: [MLP: mlpLayers x (Linear, LeakyReLU 0.2), then Linear, LeakyReLU 0.2] -> h; the
+    initial state: stacked form (h, E_1 h, E_2 h, ...) or the authors' form (E_0 h, E_1 h, ...: every state its own
+    Linear encoding); f = Linear, tanh (linear) or Linear, tanh, Linear[, tanh] (g o h; the last tanh when
+    ghOutputTanh) on [z, z', ...] side by side (stacked) or on the highest derivative alone (authors); the state
+    (z, z', ...) moves with d/dt (z, ..., z^(k-1)) = (z', ..., f); integrated over the frame times, one step per
+    interval."""
     h = z
     if case["mlp"]:
-        for _ in range(3):
+        for _ in range(case["mlpLayers"]):
             h = F.leaky_relu(linear(h, p), 0.2)
-        h = linear(h, p)
-    y0 = torch.stack([h] + [linear(h, p) for _ in range(case["order"] - 1)])
+        h = F.leaky_relu(linear(h, p), 0.2)
+    authors = case["authorsForm"]
+    first = [] if authors else [h]
+    y0 = torch.stack(first + [linear(h, p) for _ in range(case["order"] - len(first))])
     layers = []
     for _ in range(case["fLayers"]):
         w = p.take(what="f weight")
@@ -516,9 +535,11 @@ def ode_generator(z, p, case):
     p.done()
 
     def field(t, y):
-        x = torch.cat(list(y), 1)
-        for w, b in layers:
-            x = torch.tanh(F.linear(x, w, b))
+        x = y[-1] if authors else torch.cat(list(y), 1)
+        for i, (w, b) in enumerate(layers):
+            x = F.linear(x, w, b)
+            if i == 0 or case["ghOutputTanh"]:
+                x = torch.tanh(x)
         return torch.cat([y[1:], x.unsqueeze(0)], 0)
 
     step = {"rk4_38": rk4_38, "rk4": rk4_classic}.get(case["method"])
@@ -535,7 +556,86 @@ def ode_generators(inp, out):
         out.put(f"{case['id']}/z_t", ode_generator(inp.tensor(f"{case['id']}/z"), inp.parameters(case["id"]), case))
 
 
-TASKS = {"convtranspose": convtranspose, "models": models, "solvers": solvers, "ode_generators": ode_generators}
+# ---- TGANv2's gradient penalty --------------------------------------------------------------------------------------
+# Twins of ndevid's TGANv2 level discriminators, in float64: the scaled one (Discriminators.tganv2Level: ResDown3d
+# blocks, ReLU, a sum, Linear) and the authors' (Discriminators.tganv2LevelAuthors, their models/tganv2_dis.py:
+# OptimizedDiscBlock, DisBlocks with odd-axis zero padding, a sum without ReLU, Linear).
+
+def penalty_pool(x):
+    kt = 2 if x.shape[2] >= 2 else 1
+    return F.avg_pool3d(x, kernel_size=(kt, 2, 2))
+
+
+def penalty_block(x, p, first):
+    (w1, b1), (w2, b2), (ws, bs) = p
+    h = x if first else F.relu(x)
+    h = F.conv3d(h, w1, b1, padding=1)
+    h = F.conv3d(F.relu(h), w2, b2, padding=1)
+    h = penalty_pool(h)
+    s = F.conv3d(penalty_pool(x), ws, bs) if first else penalty_pool(F.conv3d(x, ws, bs))
+    return h + s
+
+
+def authors_down(x):
+    """The authors' DisBlock.downsample: pad odd axes by one each side, average-pool 2 on axes longer than 1."""
+    ksize = [(2 if 1 < k else 1) for k in x.shape[2:]]
+    pad = [(0 if k % 2 == 0 else 1) for k in x.shape[2:]][::-1]
+    padf = []
+    for q in pad:
+        padf.append(q)
+        padf.append(q)
+    return F.avg_pool3d(F.pad(x, padf), kernel_size=ksize, padding=0)
+
+
+def authors_block(x, p, first):
+    (w1, b1), (w2, b2), (ws, bs) = p
+    if first:
+        h = F.conv3d(x, w1, b1, padding=1)
+        h = F.conv3d(F.relu(h), w2, b2, padding=1)
+        return F.avg_pool3d(h, kernel_size=(1, 2, 2)) + F.conv3d(F.avg_pool3d(x, kernel_size=(1, 2, 2)), ws, bs)
+    h = F.conv3d(F.relu(x), w1, b1, padding=1)
+    h = F.conv3d(F.relu(h), w2, b2, padding=1)
+    return authors_down(h) + authors_down(F.conv3d(x, ws, bs))
+
+
+def penalty_discriminator(x, params, names, form):
+    blocks = (len(params) - 2) // 6
+    if len(params) != 6 * blocks + 2:
+        raise SystemExit(f"D: {len(params)} parameters is not 6 per block plus the Linear's 2")
+    h = x
+    for i in range(blocks):
+        for j, kind in enumerate(["conv1", "conv1", "conv2", "conv2", "shortcut", "shortcut"]):
+            if kind not in names[6 * i + j]:
+                raise SystemExit(f"D: parameter {6 * i + j} '{names[6 * i + j]}' is not block {i}'s {kind}")
+        q = params[6 * i:6 * i + 6]
+        step = authors_block if form == "authors" else penalty_block
+        h = step(h, [(q[0], q[1]), (q[2], q[3]), (q[4], q[5])], i == 0)
+    h = h.sum(dim=(2, 3, 4)) if form == "authors" else F.relu(h).sum(dim=(2, 3, 4))
+    return F.linear(h, params[-2], params[-1])
+
+
+def penalty(inp, out):
+    """R = lambda * sum over batch and elements of (dD/dx)^2 -- the authors' zero_centered_gp and TGANv2's
+    DiracUpdater -- and its parameter gradient by exact double backward, in float64."""
+    cfg = inp.config
+    p = inp.parameters("D")
+    names = [n for n, _ in p.entries]
+    with torch.enable_grad():
+        params = [t.double().requires_grad_() for _, t in p.entries]
+        x = inp.tensor("x").double().requires_grad_()
+        y = penalty_discriminator(x, params, names, cfg["form"])
+        (g,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+        r = cfg["lambda"] * g.square().sum()
+        # the last bias does not reach dD/dx: its gradient is zero (None from autograd)
+        grads = torch.autograd.grad(r, params, allow_unused=True)
+    out.put("d", y)
+    out.put("penalty", r.reshape(1))
+    for i, gr in enumerate(grads):
+        out.put(f"grad/{i}", torch.zeros_like(params[i]) if gr is None else gr)
+
+
+TASKS = {"convtranspose": convtranspose, "models": models, "solvers": solvers, "ode_generators": ode_generators,
+         "penalty": penalty}
 
 if __name__ == "__main__":
     if len(sys.argv) != 4 or sys.argv[1] not in TASKS:

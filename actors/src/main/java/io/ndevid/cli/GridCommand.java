@@ -19,6 +19,7 @@ import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.report.GridReport;
 import io.ndevid.report.ResultsTables;
+import io.ndevid.training.spec.AuthorsRuns;
 import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
 import picocli.CommandLine.Command;
@@ -96,6 +97,10 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             + "the grid runs (0: a free port; default: none), e.g. for 'ndevid console --connect 127.0.0.1:PORT'.")
     Integer httpPort;
 
+    @Option(names = "--dry-run", description = "Print the resolved settings of every cell, marking each that differs "
+            + "from the authors' scripts (with its reason), and start nothing.")
+    boolean dryRun;
+
     @Option(names = "--iterations", hidden = true, description = "Override every trial's iterations (tests).")
     Long iterations;
 
@@ -147,6 +152,11 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
                     p + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         List<TrialSpec> trials = grid.expand();
+        if (dryRun) {
+            w.print(AuthorsRuns.render(trials));
+            w.flush();
+            return 0;
+        }
         Path expDir = dataDir.resolve(grid.name());
         int slotCount = slots != null ? slots : grid.preset().equals("gpu-paper") ? 0 : 2;
         List<String> devices = SlotDetection.devices(slotCount);

@@ -1,5 +1,7 @@
 package io.ndevid.cli;
 
+import io.ndevid.actors.grid.StudyGrid;
+import io.ndevid.training.spec.TrialSpec;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -140,6 +142,19 @@ class GridCommandTest {
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --slots must be ≥ 0 (0: one per GPU), got -1");
         assertFalse(Files.exists(dir.resolve("x")), "nothing started");
+    }
+
+    @Test
+    void dryRunPrintsEveryCellWithItsDifferencesAndStartsNothing() {
+        Path out = dir.resolve("dry");
+        Run r = grid("--preset", "gpu-paper", "--dry-run", "--out", out.toString());
+        assertEquals(0, r.rc(), r.text());
+        for (TrialSpec t : StudyGrid.forPreset("gpu-paper").expand()) {
+            assertTrue(r.out().contains(t.configId() + "   (authors: "), t.configId() + " missing:\n" + r.out());
+        }
+        assertTrue(r.out().contains("≠ f at the order table"), r.out()); // MoCoGAN's order runs: open
+        assertTrue(r.out().strip().endsWith(", 0 unmarked"), r.out());
+        assertFalse(Files.exists(out), "nothing started");
     }
 
     /** The command's error is one line starting with {@code prefix} (and the hint about -v), no stack trace. */

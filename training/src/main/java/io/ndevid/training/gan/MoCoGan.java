@@ -27,18 +27,22 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * MoCoGAN (Tulyakov et al. 2018), scaled by the spec (REFERENCE.md §MoCoGAN): content z_C ~ N(0, 1) (contentDim)
- * repeated over the frames; motion z_M from G_t started at z_M0 ~ N(0, 1) (latentDim) — the original GRU cell fed
- * N(0, 1) noise ({@link GruTemporalGenerator}) or an ODE/SDE; the image generator ({@link Generators#mocogan}) on
- * [z_C, z_M(t)] per frame. Two patch discriminators: an image D on one randomly chosen frame of each video (real
- * and fake alike) and a video D on whole videos. BCE with logits; per iteration the image D, then the video D, then
- * G are updated (the D updates see the fake batch detached, G the same batch through the updated Ds); Adam with
- * betas (0.5, 0.999) and weight decay 1e-5.
+ * MoCoGAN (Tulyakov et al. 2018), scaled by the spec (docs/FIDELITY.md): content z_C ~ N(0, 1) (contentDim) repeated
+ * over the frames; motion z_M from G_t started at z_M0 ~ N(0, 1) (latentDim) — the original GRU cell fed N(0, 1) noise
+ * ({@link GruTemporalGenerator}) or an ODE/SDE; the image generator ({@link Generators#mocogan}) on [z_C, z_M(t)] per
+ * frame. Two discriminators: a patch image D on one randomly chosen frame of each video (real and fake alike) and a
+ * video D on whole videos — MoCoGAN's full video D to one logit, and no bias in G or the Ds ({@code mocoganNets}
+ * authors, gpu-paper, as the authors trained), or a patch video D ({@code patch}, the CPU presets). BCE with logits;
+ * per iteration the image D, then the video D, then G are updated; Adam with betas (0.5, 0.999) and weight decay 1e-5.
+ * With {@code freshFakesForG} (gpu-paper, the authors' scripts) each of the four terms draws its own sample — the image
+ * D's and G's image term single frames rendered alone ({@link #images}); otherwise the D updates see one fake batch
+ * detached and G the same batch through the updated Ds (the image terms pick one frame of each video).
  *
- * <p>Initialisation: DCGAN-style N(0, 0.02) on the image generator's and discriminators' weights (MoCoGAN builds on
- * DCGAN), biases 0; the GRU as PyTorch's GRUCell, U(±1/√latentDim) on weights and biases; an ODE/SDE G_t
- * Xavier-uniform with gain √2 (the authors). Not included: MoCoGAN's optional categorical/conditional parts and its
- * input noise on D.
+ * <p>Initialisation, {@code init} original: DCGAN-style N(0, 0.02) on the image generator's and discriminators' weights
+ * (MoCoGAN builds on DCGAN), biases 0; an ODE/SDE G_t Xavier-uniform with gain √2. {@code init} authors (gpu-paper):
+ * PyTorch's defaults everywhere, U(±1/√fan_in), the ODE/SDE G_t included. The GRU is PyTorch's GRUCell's
+ * U(±1/√latentDim) on weights and biases either way. Not included: MoCoGAN's optional categorical/conditional parts and
+ * its input noise on D.
  */
 public final class MoCoGan extends AbstractVideoGan {
 
@@ -61,22 +65,26 @@ public final class MoCoGan extends AbstractVideoGan {
         try {
             int zDim = spec.contentDim() + spec.latentDim();
             long n = (long) spec.batchSize() * spec.frames();
-            Init.Rule dcgan = Init.normal(0.02);
-            image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels());
+            // The authors' MoCoGAN keeps PyTorch's defaults; MoCoGAN builds on DCGAN's N(0, 0.02).
+            Init.Rule w = spec.authorsInit() ? Init.torchDefault() : Init.normal(0.02);
+            Init.Rule bias = spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros();
+            boolean authorsNets = spec.mocoganNets().equals("authors");
+            image = Generators.mocogan(zDim, spec.width(), spec.frameSize(), spec.channels(), !authorsNets);
             image.initialize(manager, DataType.FLOAT32, new Shape(n, zDim, 1, 1));
-            Init.apply(image, spec.seed(), "image", dcgan, Init.zeros());
+            Init.apply(image, spec.seed(), "image", w, bias);
             g = new Composite();
             g.add("temporal", temporal.generator());
             g.add("image", image);
             g.seal(manager);
-            dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width());
+            dImage = Discriminators.mocoganImage(spec.frameSize(), spec.width(), !authorsNets);
             dImage.initialize(manager, DataType.FLOAT32,
                     new Shape(spec.batchSize(), spec.channels(), spec.frameSize(), spec.frameSize()));
-            Init.apply(dImage, spec.seed(), "DI", dcgan, Init.zeros());
-            dVideo = Discriminators.mocoganVideo(spec.frameSize(), spec.frames(), spec.width());
+            Init.apply(dImage, spec.seed(), "DI", w, bias);
+            dVideo = authorsNets ? Discriminators.mocoganVideoFull(spec.frameSize(), spec.frames(), spec.width())
+                    : Discriminators.mocoganVideo(spec.frameSize(), spec.frames(), spec.width());
             dVideo.initialize(manager, DataType.FLOAT32,
                     new Shape(spec.batchSize(), spec.channels(), spec.frames(), spec.frameSize(), spec.frameSize()));
-            Init.apply(dVideo, spec.seed(), "DV", dcgan, Init.zeros());
+            Init.apply(dVideo, spec.seed(), "DV", w, bias);
             optG = adam(spec.lrG()).build(g);
             optDI = adam(spec.lrD()).build(dImage);
             optDV = adam(spec.lrD()).build(dVideo);
@@ -106,25 +114,44 @@ public final class MoCoGan extends AbstractVideoGan {
         int[] fakeFrames = frameIndices(Randomness.derive(seed, iteration, "frames_fake"));
         Map<String, Double> out = new LinkedHashMap<>();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDArray fake = videos(ps, content, motion0, noise, null, true);
-            NDArray fakeImages = pick(fake, fakeFrames);
             NDArray realImages = pick(real, realFrames);
+            NDArray fake;
+            NDArray fakeImagesD;
+            NDArray fakeVideosD;
+            if (spec.freshFakesForG()) {
+                // The authors: every update draws its own sample (image D, video D, G's video term, G's image term).
+                fakeImagesD = images(s, ps, iteration, "d_image", fakeFrames);
+                fakeVideosD = videos(ps, content, motion0, noise, null, true);
+                fake = null;
+            } else {
+                fake = videos(ps, content, motion0, noise, null, true);
+                fakeImagesD = pick(fake, fakeFrames);
+                fakeVideosD = fake;
+            }
 
             optDI.zeroGradients();
             NDArray lossDI = Losses.bce(forward(dImage, ps, realImages), true)
-                    .add(Losses.bce(forward(dImage, ps, fakeImages.stopGradient()), false));
+                    .add(Losses.bce(forward(dImage, ps, fakeImagesD.stopGradient()), false));
             gc.backward(lossDI);
             optDI.step();
 
             optDV.zeroGradients();
             NDArray lossDV = Losses.bce(forward(dVideo, ps, real), true)
-                    .add(Losses.bce(forward(dVideo, ps, fake.stopGradient()), false));
+                    .add(Losses.bce(forward(dVideo, ps, fakeVideosD.stopGradient()), false));
             gc.backward(lossDV);
             optDV.step();
 
             optG.zeroGradients();
-            NDArray lossGI = Losses.bce(forward(dImage, ps, fakeImages), true);
-            NDArray lossGV = Losses.bce(forward(dVideo, ps, fake), true);
+            NDArray fakeVideosG = fake;
+            NDArray fakeImagesG = fakeImagesD;
+            if (spec.freshFakesForG()) {
+                NDArray[] z = latents(s, spec.batchSize(), iteration, "g_video");
+                fakeVideosG = videos(ps, z[0], z[1], Randomness.derive(seed, iteration, "g_video/noise"), null, true);
+                fakeImagesG = images(s, ps, iteration, "g_image",
+                        frameIndices(Randomness.derive(seed, iteration, "frames_g_image")));
+            }
+            NDArray lossGI = Losses.bce(forward(dImage, ps, fakeImagesG), true);
+            NDArray lossGV = Losses.bce(forward(dVideo, ps, fakeVideosG), true);
             NDArray lossG = lossGI.add(lossGV);
             gc.backward(lossG);
             optG.step();
@@ -139,6 +166,32 @@ public final class MoCoGan extends AbstractVideoGan {
             out.put("g_video_loss", Losses.value(lossGV));
         }
         return out;
+    }
+
+    /** Fresh (z_C, z_M0) for {@code purpose}: [B, contentDim] and [B, latentDim], N(0, 1). */
+    private NDArray[] latents(NDManager s, int n, long iteration, String purpose) {
+        return new NDArray[] {
+            Randomness.normal(s, new Shape(n, spec.contentDim()),
+                    Randomness.derive(spec.seed(), iteration, purpose + "/z_content"), DataType.FLOAT32),
+            Randomness.normal(s, new Shape(n, spec.latentDim()),
+                    Randomness.derive(spec.seed(), iteration, purpose + "/z_motion"), DataType.FLOAT32)};
+    }
+
+    /**
+     * One frame (idx[b]) of each of B fresh videos, rendered alone: the motion path is integrated, the chosen z_t
+     * picked, and only those B latents go through the image generator — as MoCoGAN's {@code sample_images}, whose
+     * BatchNorm therefore sees B images. [B, C, H, W].
+     */
+    private NDArray images(NDManager s, ParameterStore ps, long iteration, String purpose, int[] idx) {
+        NDArray[] z = latents(s, idx.length, iteration, purpose);
+        NDArray zm = temporal.generator().generate(ps, z[1], timesOrFrames(null),
+                Randomness.derive(spec.seed(), iteration, purpose + "/noise"), true); // [B, T, m]
+        NDList picked = new NDList(idx.length);
+        for (int i = 0; i < idx.length; i++) {
+            picked.add(zm.get(new NDIndex("{}, {}", i, idx[i])));
+        }
+        NDArray zz = z[0].concat(NDArrays.stack(picked, 0), 1);
+        return image.forward(ps, new NDList(zz.reshape(idx.length, -1, 1, 1)), true).singletonOrThrow();
     }
 
     private static NDArray forward(SequentialBlock net, ParameterStore ps, NDArray x) {

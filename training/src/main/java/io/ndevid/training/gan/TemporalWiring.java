@@ -8,6 +8,7 @@ import io.ndevid.solvers.OdeOptions;
 import io.ndevid.solvers.sde.SdeMethod;
 import io.ndevid.training.gan.nets.Init;
 import io.ndevid.training.gan.nets.Layers;
+import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.OdeTemporalGenerator;
@@ -62,7 +63,8 @@ final class TemporalWiring {
         long target = originalCount(spec, manager, original, originalInput);
         int d = spec.latentDim();
         Shape latent = new Shape(spec.batchSize(), d);
-        int in = spec.temporal() == TemporalKind.SDE ? d : spec.temporal().order() * d;
+        int in = spec.temporal() == TemporalKind.SDE || spec.odeForm().equals("authors") ? d
+                : spec.temporal().order() * d;
         int hidden = switch (spec.f()) {
             case LINEAR -> 0;
             case DEEP -> d;
@@ -88,8 +90,11 @@ final class TemporalWiring {
         };
         TemporalGenerator g = continuous(spec, spec.f(), hidden);
         g.initialize(manager, DataType.FLOAT32, latent);
-        // The authors' code: Xavier-uniform with gain √2 on every weight of G_t.
-        Init.apply(g, spec.seed(), "temporal", Init.xavierUniform(Math.sqrt(2)), Init.zeros());
+        // The authors' TGAN code: Xavier-uniform with gain √2 on every weight of G_t; their MoCoGAN code leaves
+        // PyTorch's defaults. Biases: PyTorch's default with the authors' init, else 0.
+        boolean torchWeights = spec.authorsInit() && spec.model() == ModelFamily.MOCOGAN;
+        Init.apply(g, spec.seed(), "temporal", torchWeights ? Init.torchDefault() : Init.xavierUniform(Math.sqrt(2)),
+                spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros());
         long n = Layers.trainableParameters(g);
         String summary = spec.f() == FVariant.MATCHED
                 ? String.format(Locale.ROOT, "%s %s matched: original G_t %,d params, hidden %d → %,d (%+.1f%%)",
@@ -128,12 +133,13 @@ final class TemporalWiring {
     private static TemporalGenerator continuous(TrialSpec spec, FVariant f, int hidden) {
         int d = spec.latentDim();
         int mlp = spec.mlpBeforeOde() ? spec.mlpWidth() : 0;
-        Block field = VectorFieldNet.build(f, d, hidden);
+        Block field = VectorFieldNet.build(f, d, hidden, spec.ghOutputTanh());
         if (spec.temporal() == TemporalKind.SDE) {
-            return new SdeTemporalGenerator(d, spec.frames(), field, mlp, SdeMethod.parse(spec.sdeMethod()),
-                    spec.sdeDt());
+            return new SdeTemporalGenerator(d, spec.frames(), field, spec.sdeDiffusion(), mlp, spec.mlpLayers(),
+                    SdeMethod.parse(spec.sdeMethod()), spec.sdeDt());
         }
-        return new OdeTemporalGenerator(d, spec.frames(), spec.temporal().order(), field, mlp,
+        return new OdeTemporalGenerator(d, spec.frames(), spec.temporal().order(), field, mlp, spec.mlpLayers(),
+                spec.odeForm().equals("authors"),
                 OdeOptions.builder().method(spec.odeMethodParsed()).build());
     }
 

@@ -26,25 +26,29 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * TGAN (Saito et al. 2017), scaled by the spec (REFERENCE.md §TGAN): G_t from z_slow ~ U(−1, 1) — the original 1-D
+ * TGAN (Saito et al. 2017), scaled by the spec (docs/FIDELITY.md): G_t from z_slow ~ U(−1, 1) — the original 1-D
  * deconvolutions ({@link DeconvTemporalGenerator}) or an ODE/SDE — then the image generator
  * ({@link TganImageGenerator}) on (z_slow, z_t) per frame; a 3-D convolutional D with one score per remaining time
- * step. WGAN loss, one D and one G update per iteration on the same fake batch, RMSprop.
+ * step. WGAN loss, one D and one G update per iteration, RMSprop. With {@code freshFakesForG} (gpu-paper, as the
+ * authors' scripts) the G update renders a new batch from new latents; otherwise it reuses the D update's batch.
  *
- * <p>D sees real and fake videos <em>in one batch</em> (concatenated; the fake half detached in the D update), in both
- * updates, so that its BatchNorm layers normalise real and fake with shared statistics. With separate batches — as
- * TGAN's code calls D — each BatchNorm normalises away the per-channel means and variances that tell a fake batch
- * from a real one; at CPU scale (cpu-small, 400 iterations) that run kept the wrong brightness and collapsed to one
+ * <p>{@code dJointBatch} false (gpu-paper): D sees real and fake videos in two passes, as TGAN's and the authors'
+ * code — each BatchNorm normalises its batch apart, and the running variance that γ-clipping reads is updated by
+ * both. {@code dJointBatch} true (the CPU presets' scale-down): real and fake in one concatenated batch (the fake half
+ * detached in the D update), in both updates, so that BatchNorm normalises them with shared statistics; with
+ * separate passes at CPU scale (cpu-small, 400 iterations) the run kept the wrong brightness and collapsed to one
  * video for every z, while the joint batch learned the brightness and gave distinct videos per z.
  *
  * <p>Every {@value #SVC_INTERVAL} iterations (iteration % 5 == 0, after the updates) singular value clipping on
  * D's weights and BatchNorm γ clipping ({@link SingularValueClipping}). Only D is clipped: SVC is TGAN's way of
- * keeping the WGAN critic 1-Lipschitz, and nothing in the WGAN argument constrains G (REFERENCE.md describes
+ * keeping the WGAN critic 1-Lipschitz, and nothing in the WGAN argument constrains G (TGAN describes
  * clipping for "each weight" of the critic).
  *
- * <p>Initialisation: U(±0.01) on every weight of G (original G_t included) and D, as in TGAN, biases 0; an ODE/SDE
- * G_t gets the authors' Xavier-uniform with gain √2. At CPU widths this still trains: BatchNorm follows every
- * generator layer but the last, so the small scale only shrinks the initial outputs.
+ * <p>Initialisation, {@code init} original: U(±0.01) on every weight of G (original G_t included) and D, as in TGAN,
+ * biases 0; an ODE/SDE G_t Xavier-uniform with gain √2. At CPU widths this still trains: BatchNorm follows every
+ * generator layer but the last, so the small scale only shrinks the initial outputs. {@code init} authors (gpu-paper,
+ * the authors' scripts): D Xavier-normal with gain √2, the image generator U(±0.01), G_t (1-D deconvolutions or
+ * ODE/SDE) Xavier-uniform with gain √2, every bias PyTorch's default U(±1/√fan_in).
  */
 public final class Tgan extends AbstractVideoGan {
 
@@ -62,19 +66,21 @@ public final class Tgan extends AbstractVideoGan {
         super(spec, parent, device, m -> TemporalWiring.build(spec, m,
                 () -> new DeconvTemporalGenerator(spec.latentDim(), spec.frames(), spec.width()),
                 new Shape(spec.batchSize(), spec.latentDim()),
-                b -> Init.apply(b, spec.seed(), "temporal", TGAN_INIT, Init.zeros())));
+                b -> Init.apply(b, spec.seed(), "temporal",
+                        spec.authorsInit() ? Init.xavierUniform(Math.sqrt(2)) : TGAN_INIT, biases(spec))));
         try {
             int n = spec.batchSize() * spec.frames();
             image = new TganImageGenerator(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
             image.initialize(manager, DataType.FLOAT32, new Shape(n, spec.latentDim()), new Shape(n, spec.latentDim()));
-            Init.apply(image, spec.seed(), "image", TGAN_INIT, Init.zeros());
+            Init.apply(image, spec.seed(), "image", TGAN_INIT, biases(spec));
             g = new Composite();
             g.add("temporal", temporal.generator());
             g.add("image", image);
             g.seal(manager);
             d = Discriminators.tgan(spec.frameSize(), spec.frames(), spec.width());
             d.initialize(manager, DataType.FLOAT32, videoShape(spec.batchSize()));
-            Init.apply(d, spec.seed(), "D", TGAN_INIT, Init.zeros());
+            Init.apply(d, spec.seed(), "D", spec.authorsInit() ? Init.xavierNormal(Math.sqrt(2)) : TGAN_INIT,
+                    biases(spec));
             // Chainer's / PyTorch's RMSprop defaults otherwise (alpha 0.99, eps 1e-8).
             optG = RmsProp.builder().learningRate(spec.lrG()).build(g);
             optD = RmsProp.builder().learningRate(spec.lrD()).build(d);
@@ -84,6 +90,10 @@ public final class Tgan extends AbstractVideoGan {
             close(); // frees what was built so far
             throw e;
         }
+    }
+
+    private static Init.Rule biases(TrialSpec spec) {
+        return spec.authorsInit() ? Init.TORCH_DEFAULT_BIAS : Init.zeros();
     }
 
     private Shape videoShape(long b) {
@@ -102,23 +112,38 @@ public final class Tgan extends AbstractVideoGan {
     @Override
     protected Map<String, Double> trainStep(NDManager s, ParameterStore ps, NDArray real, long iteration) {
         long seed = spec.seed();
-        NDArray zSlow = Randomness.uniform(s, new Shape(spec.batchSize(), spec.latentDim()), -1, 1,
+        long b = spec.batchSize();
+        NDArray zSlow = Randomness.uniform(s, new Shape(b, spec.latentDim()), -1, 1,
                 Randomness.derive(seed, iteration, "z_slow"), DataType.FLOAT32);
         long noise = Randomness.derive(seed, iteration, "sde");
         Map<String, Double> out = new LinkedHashMap<>();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray fake = videos(ps, zSlow, noise, null, true);
-            long b = spec.batchSize();
             optD.zeroGradients();
-            NDArray y = d.forward(ps, new NDList(real.concat(fake.stopGradient(), 0)), true).singletonOrThrow();
-            NDArray yReal = y.get(":" + b).mean();
-            NDArray yFake = y.get(b + ":").mean();
+            NDArray yReal;
+            NDArray yFake;
+            if (spec.dJointBatch()) {
+                NDArray y = d.forward(ps, new NDList(real.concat(fake.stopGradient(), 0)), true).singletonOrThrow();
+                yReal = y.get(":" + b).mean();
+                yFake = y.get(b + ":").mean();
+            } else { // TGAN's and the authors' two passes: BatchNorm normalises real and fake apart
+                yReal = d.forward(ps, new NDList(real), true).singletonOrThrow().mean();
+                yFake = d.forward(ps, new NDList(fake.stopGradient()), true).singletonOrThrow().mean();
+            }
             NDArray lossD = yFake.sub(yReal);
             gc.backward(lossD);
             optD.step();
             optG.zeroGradients();
-            NDArray lossG = d.forward(ps, new NDList(real.concat(fake, 0)), true).singletonOrThrow()
-                    .get(b + ":").mean().neg();
+            NDArray fakeG = fake;
+            if (spec.freshFakesForG()) {
+                NDArray zG = Randomness.uniform(s, new Shape(b, spec.latentDim()), -1, 1,
+                        Randomness.derive(seed, iteration, "z_slow/g"), DataType.FLOAT32);
+                fakeG = videos(ps, zG, Randomness.derive(seed, iteration, "sde/g"), null, true);
+            }
+            NDArray scores = spec.dJointBatch()
+                    ? d.forward(ps, new NDList(real.concat(fakeG, 0)), true).singletonOrThrow().get(b + ":")
+                    : d.forward(ps, new NDList(fakeG), true).singletonOrThrow();
+            NDArray lossG = scores.mean().neg();
             gc.backward(lossG);
             optG.step();
             out.put("d_loss", Losses.value(lossD));

@@ -10,6 +10,7 @@
  * {@link io.ndevid.training.util.Randomness#derive} (trial seed, iteration, purpose) and weights re-drawn on the JVM
  * from the trial seed, so models and resumed runs are bit-reproducible on CPU; each step inside its own NDManager and
  * NDScope. Architectures are scaled by the spec's width, frame size and frame count; at width 64, 64 px and 16
- * frames they are the papers' (REFERENCE.md). The networks are in {@code io.ndevid.training.gan.nets}.
+ * frames they are the papers' (docs/FIDELITY.md lists where they still differ). The networks are in
+ * {@code io.ndevid.training.gan.nets}.
  */
 package io.ndevid.training.gan;

@@ -3,6 +3,7 @@ package io.ndevid.training.spec;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.ndevid.solvers.Method;
 import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.SdeTemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
 
 import java.util.ArrayList;
@@ -23,10 +24,13 @@ public record TrialSpec(
         TemporalKind temporal,
         @JsonPropertyDescription("f(x) of an ODE/SDE G_t: linear, deep (g∘h), matched (g∘h with the original G_t's parameter count)")
         FVariant f,
-        @JsonPropertyDescription("the authors' MLP (3 hidden layers, LeakyReLU 0.2) before the ODE/SDE")
+        @JsonPropertyDescription("the authors' MLP before the ODE/SDE (Linear + LeakyReLU 0.2 layers, the last one "
+                + "back to the latent size)")
         boolean mlpBeforeOde,
-        @JsonPropertyDescription("width of that MLP")
+        @JsonPropertyDescription("width of that MLP's hidden layers (the authors: TGAN 512, MoCoGAN 64)")
         int mlpWidth,
+        @JsonPropertyDescription("hidden layers of that MLP (the authors: TGAN 3, MoCoGAN 1)")
+        int mlpLayers,
         @JsonPropertyDescription("frames per video")
         int frames,
         @JsonPropertyDescription("frame height = width in pixels (16, 32, 64, ...)")
@@ -41,12 +45,43 @@ public record TrialSpec(
         int width,
         @JsonPropertyDescription("videos per batch")
         int batchSize,
+        @JsonPropertyDescription("TGAN: D sees real and fake videos in one concatenated batch (shared BatchNorm "
+                + "statistics); false: two passes, as TGAN's and the authors' code")
+        boolean dJointBatch,
+        @JsonPropertyDescription("the G update draws new latents, as the authors' scripts do; false: it reuses the "
+                + "fake batch of the D update")
+        boolean freshFakesForG,
+        @JsonPropertyDescription("TGANv2: update G before D in each iteration (TGANv2's DiracUpdater); false: D then "
+                + "G (the authors' script)")
+        boolean gFirst,
+        @JsonPropertyDescription("MoCoGAN's networks: authors (the authors' scripts: patch image D, the full video D "
+                + "to one logit, no bias in G or the Ds) or patch (patch image and video Ds, biases on the first and "
+                + "last layer of each network)")
+        String mocoganNets,
+        @JsonPropertyDescription("TGANv2's architecture: authors (their script: a 3×3 seed map of 16·width channels, "
+                + "levels at frameSize/8 … frameSize with every 4th frame and the whole batch, five-block ResNet Ds "
+                + "of width … 16·width; frameSize 3·2^k, 192 in their script) or scaled (a 4×4 seed map of 8·width "
+                + "channels, every 2nd frame and half the batch per level)")
+        String tganv2Arch,
+        @JsonPropertyDescription("initialisation: authors (the seed paper's authors' scripts: TGAN's D Xavier-normal "
+                + "gain √2, MoCoGAN PyTorch's defaults, biases PyTorch's default) or original (TGAN U(±0.01), "
+                + "MoCoGAN DCGAN N(0, 0.02), biases 0)")
+        String init,
+        @JsonPropertyDescription("order-2/3 ODE form: authors (every initial state a Linear encoding, f sees the "
+                + "highest derivative only) or stacked (z0 = the input, encoders for the derivatives, f sees them all)")
+        String odeForm,
+        @JsonPropertyDescription("g∘h (f deep/matched) ends in tanh, as the seed paper words it; false: "
+                + "Linear–tanh–Linear, the authors' code")
+        boolean ghOutputTanh,
         @JsonPropertyDescription("ODE method (rk4 as in the paper; any solvers method)")
         String odeMethod,
         @JsonPropertyDescription("SDE step (the paper: 0.025; 0.05 for TGANv2)")
         double sdeDt,
         @JsonPropertyDescription("SDE method: euler (Itô Euler–Maruyama, the paper), milstein")
         String sdeMethod,
+        @JsonPropertyDescription("SDE diffusion σ(z) = act(Linear(z)): tanh (the authors' TGAN-SDE) or sigmoid "
+                + "(positive)")
+        String sdeDiffusion,
         @JsonPropertyDescription("training iterations (one D and one G update each)")
         long iterations,
         @JsonPropertyDescription("generator learning rate")
@@ -75,6 +110,18 @@ public record TrialSpec(
         @JsonPropertyDescription("device: auto, cpu, gpu:N")
         String device) {
 
+    /** The initialisations {@code init} may name. */
+    public static final List<String> INITS = List.of("authors", "original");
+
+    /** The TGANv2 architectures {@code tganv2Arch} may name. */
+    public static final List<String> TGANV2_ARCHS = List.of("authors", "scaled");
+
+    /** The MoCoGAN network sets {@code mocoganNets} may name. */
+    public static final List<String> MOCOGAN_NETS = List.of("authors", "patch");
+
+    /** The higher-order ODE forms {@code odeForm} may name. */
+    public static final List<String> ODE_FORMS = List.of("authors", "stacked");
+
     public TrialSpec {
         List<String> bad = new ArrayList<>();
         if (name == null || !name.matches("[A-Za-z0-9._-]{1,120}")) {
@@ -91,7 +138,11 @@ public record TrialSpec(
         }
         positive(bad, "frames", frames, 2);
         positive(bad, "frameSize", frameSize, 8);
-        if (frameSize > 0 && Integer.bitCount(frameSize) != 1) {
+        boolean v2Authors = model == ModelFamily.TGANV2 && "authors".equals(tganv2Arch);
+        if (v2Authors && frameSize > 0 && (frameSize % 3 != 0 || Integer.bitCount(frameSize / 3) != 1)) {
+            bad.add("frameSize must be 3·2^k for the authors' TGANv2 (a 3×3 seed map doubled; their script: 192), "
+                    + "got " + frameSize);
+        } else if (!v2Authors && frameSize > 0 && Integer.bitCount(frameSize) != 1) {
             bad.add("frameSize must be a power of two (the up-sampling blocks double it), got " + frameSize);
         }
         if (channels != 1 && channels != 3) {
@@ -102,6 +153,7 @@ public record TrialSpec(
         positive(bad, "width", width, 1);
         positive(bad, "batchSize", batchSize, 2);
         positive(bad, "mlpWidth", mlpWidth, 1);
+        positive(bad, "mlpLayers", mlpLayers, 1);
         try {
             Method.parse(odeMethod == null ? "" : odeMethod);
         } catch (IllegalArgumentException e) {
@@ -112,6 +164,21 @@ public record TrialSpec(
         }
         if (sdeMethod == null || !(sdeMethod.equals("euler") || sdeMethod.equals("milstein"))) {
             bad.add("sdeMethod must be euler or milstein, got " + sdeMethod);
+        }
+        if (!TGANV2_ARCHS.contains(tganv2Arch)) {
+            bad.add("tganv2Arch must be one of " + TGANV2_ARCHS + ", got " + tganv2Arch);
+        }
+        if (!MOCOGAN_NETS.contains(mocoganNets)) {
+            bad.add("mocoganNets must be one of " + MOCOGAN_NETS + ", got " + mocoganNets);
+        }
+        if (!ODE_FORMS.contains(odeForm)) {
+            bad.add("odeForm must be one of " + ODE_FORMS + ", got " + odeForm);
+        }
+        if (!INITS.contains(init)) {
+            bad.add("init must be one of " + INITS + ", got " + init);
+        }
+        if (!SdeTemporalGenerator.DIFFUSIONS.contains(sdeDiffusion)) {
+            bad.add("sdeDiffusion must be one of " + SdeTemporalGenerator.DIFFUSIONS + ", got " + sdeDiffusion);
         }
         if (iterations < 1) {
             bad.add("iterations must be ≥ 1, got " + iterations);
@@ -148,6 +215,11 @@ public record TrialSpec(
     /** The identifier the paper's tables use, e.g. {@code tgan / ode1 / linear}. */
     public String configId() {
         return model.id() + " / " + temporal.id() + " / " + (temporal == TemporalKind.ORIGINAL ? "-" : f.id());
+    }
+
+    /** True when the spec asks for the authors' initialisation. */
+    public boolean authorsInit() {
+        return init.equals("authors");
     }
 
     public Method odeMethodParsed() {

@@ -20,10 +20,11 @@ abstract class AbstractTemporalGenerator extends AbstractBlock implements Tempor
     private final int frames;
     private final Block mlp;
 
-    AbstractTemporalGenerator(int latentDim, int frames, int mlpWidth) {
+    /** {@code mlpWidth} 0: no MLP; else {@code mlpLayers} hidden layers of that width (see {@link Blocks#mlp}). */
+    AbstractTemporalGenerator(int latentDim, int frames, int mlpWidth, int mlpLayers) {
         this.latentDim = latentDim;
         this.frames = frames;
-        this.mlp = mlpWidth > 0 ? addChildBlock("mlp", Blocks.mlp(mlpWidth, latentDim)) : null;
+        this.mlp = mlpWidth > 0 ? addChildBlock("mlp", Blocks.mlp(mlpWidth, mlpLayers, latentDim)) : null;
     }
 
     @Override

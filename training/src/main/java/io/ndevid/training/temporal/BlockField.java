@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * A DJL block as the vector field of a latent ODE. For order k the solver's state is [k, B, d]; f sees the
- * derivatives side by side, [B, k·d], and returns z^(k) as [B, d]. Autonomous: f does not read t (as in the paper).
+ * derivatives side by side, [B, k·d] — or, with {@code highestOnly} (the authors' form), only z^(k−1), [B, d] —
+ * and returns z^(k) as [B, d]. Autonomous: f does not read t (as in the paper).
  */
 final class BlockField implements VectorField {
 
@@ -21,18 +22,26 @@ final class BlockField implements VectorField {
     private final ParameterStore ps;
     private final boolean training;
     private final int order;
+    private final boolean highestOnly;
 
     BlockField(Block f, ParameterStore ps, boolean training, int order) {
+        this(f, ps, training, order, false);
+    }
+
+    BlockField(Block f, ParameterStore ps, boolean training, int order, boolean highestOnly) {
         this.f = f;
         this.ps = ps;
         this.training = training;
         this.order = order;
+        this.highestOnly = highestOnly;
     }
 
     @Override
     public NDArray eval(NDArray t, NDArray y) {
         NDArray x = y;
-        if (order > 1) {
+        if (order > 1 && highestOnly) {
+            x = y.get(order - 1);
+        } else if (order > 1) {
             long b = y.getShape().get(1);
             x = y.transpose(1, 0, 2).reshape(b, -1);
         }

@@ -18,13 +18,16 @@ public final class Blocks {
         return new SequentialBlock().add(Linear.builder().setUnits(units).build()).add(Activation.tanhBlock());
     }
 
-    /** The authors' MLP before the ODE: in → w → w → w → out, LeakyReLU(0.2) between, linear output. */
-    public static SequentialBlock mlp(int width, int out) {
+    /**
+     * The authors' MLP before the ODE: {@code hiddenLayers} layers Linear(width) + LeakyReLU(0.2), then Linear(out) +
+     * LeakyReLU(0.2) — their MLPs end in the activation too (TGAN: 3 hidden layers of 512, MoCoGAN: 1 of 64).
+     */
+    public static SequentialBlock mlp(int width, int hiddenLayers, int out) {
         SequentialBlock b = new SequentialBlock();
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < hiddenLayers; i++) {
             b.add(Linear.builder().setUnits(width).build()).add(Activation.leakyReluBlock(0.2f));
         }
-        return b.add(Linear.builder().setUnits(out).build());
+        return b.add(Linear.builder().setUnits(out).build()).add(Activation.leakyReluBlock(0.2f));
     }
 
     /** Xavier-uniform with gain √2 on weights, as in the authors' code (bound = √2·√(6 / (fan_in + fan_out))). */

@@ -22,7 +22,7 @@ public final class GruTemporalGenerator extends AbstractTemporalGenerator {
     private final Linear hiddenGates;
 
     public GruTemporalGenerator(int latentDim, int noiseDim, int frames) {
-        super(latentDim, frames, 0);
+        super(latentDim, frames, 0, 0);
         this.noiseDim = noiseDim;
         this.inputGates = addChildBlock("input", Linear.builder().setUnits(3L * latentDim).build());
         this.hiddenGates = addChildBlock("hidden", Linear.builder().setUnits(3L * latentDim).build());

@@ -16,9 +16,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * G_t as a latent neural ODE of order 1, 2 or 3 (the paper's Section 3.1):
- * z0 = MLP(z) (optional, the authors' best TGAN-ODE), the initial derivatives z0^(j) = E_j(z0) from one Linear(d,d)
- * encoder per extra order, then z^(k) = f(z, …, z^(k−1)) integrated over the frame times.
+ * G_t as a latent neural ODE of order 1, 2 or 3 (the paper's Section 3.1), after the optional MLP (the authors' best
+ * TGAN-ODE). Stacked form: z0 = MLP(z), the initial derivatives z0^(j) = E_j(z0) from one Linear(d,d) encoder per
+ * extra order, then z^(k) = f(z, …, z^(k−1)) integrated over the frame times. The authors' form (their
+ * {@code NOODEFunc}): every initial state, z0 included, is its own Linear(d,d) encoding of MLP(z), and
+ * z^(k) = f(z^(k−1)) — f sees the highest derivative only. Order 1 is the same in both.
  */
 public final class OdeTemporalGenerator extends AbstractTemporalGenerator {
 
@@ -26,19 +28,29 @@ public final class OdeTemporalGenerator extends AbstractTemporalGenerator {
     private final OdeOptions solver;
     private final List<Block> encoders = new ArrayList<>();
     private final Block f;
+    private final boolean authorsForm;
+
+    public OdeTemporalGenerator(int latentDim, int frames, int order, Block f, int mlpWidth, int mlpLayers,
+                                OdeOptions solver) {
+        this(latentDim, frames, order, f, mlpWidth, mlpLayers, false, solver);
+    }
 
     /**
      * @param f        maps [B, order·latentDim] → [B, latentDim] (see {@link VectorFieldNet})
-     * @param mlpWidth width of the MLP before the ODE, or 0 for none (then the input must be latentDim wide)
+     * @param mlpWidth  width of the MLP before the ODE, or 0 for none (then the input must be latentDim wide)
+     * @param mlpLayers hidden layers of that MLP
+     * @param authorsForm the authors' order-k form (see above); then f maps [B, latentDim] → [B, latentDim]
      */
-    public OdeTemporalGenerator(int latentDim, int frames, int order, Block f, int mlpWidth, OdeOptions solver) {
-        super(latentDim, frames, mlpWidth);
+    public OdeTemporalGenerator(int latentDim, int frames, int order, Block f, int mlpWidth, int mlpLayers,
+                                boolean authorsForm, OdeOptions solver) {
+        super(latentDim, frames, mlpWidth, mlpLayers);
+        this.authorsForm = authorsForm && order > 1;
         if (order < 1 || order > 3) {
             throw new IllegalArgumentException("ODE order must be 1, 2 or 3, got " + order);
         }
         this.order = order;
         this.solver = solver.toBuilder().order(order).build();
-        for (int j = 1; j < order; j++) {
+        for (int j = this.authorsForm ? 0 : 1; j < order; j++) {
             encoders.add(addChildBlock("encoder" + j, Linear.builder().setUnits(latentDim).build()));
         }
         this.f = addChildBlock("f", f);
@@ -59,14 +71,17 @@ public final class OdeTemporalGenerator extends AbstractTemporalGenerator {
         NDArray z0 = initialLatent(ps, z, training);
         NDArray y0 = z0;
         if (order > 1) {
-            NDList parts = new NDList(z0.expandDims(0));
+            NDList parts = new NDList(order);
+            if (!authorsForm) {
+                parts.add(z0.expandDims(0));
+            }
             for (Block e : encoders) {
                 parts.add(e.forward(ps, new NDList(z0), training).singletonOrThrow().expandDims(0));
             }
             y0 = NDArrays.concat(parts, 0);
         }
         NDArray ts = z.getManager().create(times);
-        NDArray ys = Odeint.solve(new BlockField(f, ps, training, order), y0, ts, solver); // [T, B, d]
+        NDArray ys = Odeint.solve(new BlockField(f, ps, training, order, authorsForm), y0, ts, solver); // [T, B, d]
         return ys.transpose(1, 0, 2);
     }
 
@@ -75,6 +90,6 @@ public final class OdeTemporalGenerator extends AbstractTemporalGenerator {
         for (Block e : encoders) {
             e.initialize(manager, dataType, latent);
         }
-        f.initialize(manager, dataType, new Shape(latent.get(0), (long) order * latent.get(1)));
+        f.initialize(manager, dataType, new Shape(latent.get(0), (authorsForm ? 1L : order) * latent.get(1)));
     }
 }

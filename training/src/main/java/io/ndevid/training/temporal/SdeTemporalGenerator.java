@@ -16,10 +16,10 @@ import io.ndevid.solvers.sde.SdeType;
 import io.ndevid.solvers.sde.Sdeint;
 
 /**
- * G_t as a latent neural SDE (the paper's Section 3.2): dz = μ(z) dt + σ(z) ∘ dW, Itô, diagonal noise, with
- * drift μ one of the f(x) variants and diffusion σ = sigmoid(Linear(z)) (positive, bounded), integrated with a
- * fixed step (the authors: Euler, dt = 0.025). The Brownian path comes from the noise seed, so a sample rendered at a
- * higher frame rate or over a longer span follows the same path.
+ * G_t as a latent neural SDE (the paper's Section 3.2): dz = μ(z) dt + σ(z) ∘ dW, Itô, diagonal noise, with drift μ one
+ * of the f(x) variants and diffusion σ = act(Linear(z)) with act tanh (the authors' TGAN-SDE) or sigmoid (positive),
+ * integrated with a fixed step (the authors: Euler, dt = 0.025). The Brownian path comes from the noise seed, so a
+ * sample rendered at a higher frame rate or over a longer span follows the same path.
  */
 public final class SdeTemporalGenerator extends AbstractTemporalGenerator {
 
@@ -28,13 +28,27 @@ public final class SdeTemporalGenerator extends AbstractTemporalGenerator {
     private final Block drift;
     private final Block diffusion;
 
-    public SdeTemporalGenerator(int latentDim, int frames, Block drift, int mlpWidth, SdeMethod method, double dt) {
-        super(latentDim, frames, mlpWidth);
+    /** The diffusion activations {@code act} may name. */
+    public static final java.util.List<String> DIFFUSIONS = java.util.List.of("tanh", "sigmoid");
+
+    /**
+     * @param diffusionActivation tanh or sigmoid ({@link #DIFFUSIONS})
+     * @param mlpWidth            width of the MLP before the SDE, or 0 for none
+     * @param mlpLayers           hidden layers of that MLP
+     */
+    public SdeTemporalGenerator(int latentDim, int frames, Block drift, String diffusionActivation, int mlpWidth,
+                                int mlpLayers, SdeMethod method, double dt) {
+        super(latentDim, frames, mlpWidth, mlpLayers);
         this.method = method;
         this.dt = dt;
         this.drift = addChildBlock("drift", drift);
         this.diffusion = addChildBlock("diffusion", new SequentialBlock()
-                .add(Linear.builder().setUnits(latentDim).build()).add(Activation.sigmoidBlock()));
+                .add(Linear.builder().setUnits(latentDim).build()).add(switch (diffusionActivation) {
+                    case "tanh" -> Activation.tanhBlock();
+                    case "sigmoid" -> Activation.sigmoidBlock();
+                    default -> throw new IllegalArgumentException("SDE diffusion activation must be one of "
+                            + DIFFUSIONS + ", got " + diffusionActivation);
+                }));
         method.checkSolves(SdeType.ITO, io.ndevid.solvers.sde.NoiseType.DIAGONAL);
     }
 

@@ -1,6 +1,7 @@
 package io.ndevid.training.temporal;
 
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 
 /**
  * The network f of a latent ODE (or the drift of an SDE) for each {@link FVariant}: f maps the stacked state
@@ -10,15 +11,25 @@ public final class VectorFieldNet {
 
     private VectorFieldNet() {}
 
-    /** f for the variant; {@code hidden} is used by DEEP and MATCHED. */
+    /** f for the variant; {@code hidden} is used by DEEP and MATCHED; g∘h ends in tanh. */
     public static SequentialBlock build(FVariant variant, int out, int hidden) {
+        return build(variant, out, hidden, true);
+    }
+
+    /**
+     * f for the variant; {@code hidden} is used by DEEP and MATCHED. g∘h is Linear–tanh–Linear, followed by a tanh
+     * when {@code ghOutputTanh} (the seed paper: g and h each "a single learned layer with a nonlinearity"; the
+     * authors' code has none after the second layer).
+     */
+    public static SequentialBlock build(FVariant variant, int out, int hidden, boolean ghOutputTanh) {
         return switch (variant) {
             case LINEAR -> Blocks.linearTanh(out);
             case DEEP, MATCHED -> {
                 if (hidden < 1) {
                     throw new IllegalArgumentException("g∘h needs a hidden width ≥ 1, got " + hidden);
                 }
-                yield new SequentialBlock().add(Blocks.linearTanh(hidden)).add(Blocks.linearTanh(out));
+                yield new SequentialBlock().add(Blocks.linearTanh(hidden))
+                        .add(ghOutputTanh ? Blocks.linearTanh(out) : Linear.builder().setUnits(out).build());
             }
         };
     }

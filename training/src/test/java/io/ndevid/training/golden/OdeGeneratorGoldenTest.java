@@ -87,6 +87,9 @@ class OdeGeneratorGoldenTest extends GoldenTestBase {
         c.put("id", id);
         c.put("order", kind.order());
         c.put("mlp", spec.mlpBeforeOde());
+        c.put("mlpLayers", spec.mlpLayers());
+        c.put("authorsForm", kind.order() > 1 && spec.odeForm().equals("authors"));
+        c.put("ghOutputTanh", spec.ghOutputTanh());
         c.put("fLayers", f == FVariant.LINEAR ? 1 : 2);
         c.put("method", spec.odeMethodParsed().id());
         c.put("times", TemporalGenerator.frameTimes(spec.frames()));

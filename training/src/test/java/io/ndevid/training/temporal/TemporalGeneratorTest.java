@@ -46,7 +46,7 @@ class TemporalGeneratorTest {
 
     private static OdeTemporalGenerator ode(int order, FVariant v, int hidden, int mlp) {
         OdeTemporalGenerator g = new OdeTemporalGenerator(D, T, order, VectorFieldNet.build(v, D, hidden), mlp,
-                OdeOptions.defaults());
+                3, OdeOptions.defaults());
         Blocks.xavierGainSqrt2(g);
         g.initialize(m, DataType.FLOAT32, new Shape(B, mlp > 0 ? 3 : D));
         return g;
@@ -77,6 +77,45 @@ class TemporalGeneratorTest {
             assertEquals(new Shape(B, 3, D), before.getShape());
             assertFalse(before.isNaN().any().getBoolean());
         }
+    }
+
+    /**
+     * The authors' order-k form: k Linear encoders (z0 included) and f on the highest derivative only — so the
+     * parameters are k·(d² + d) + (d² + d) against the stacked form's (k − 1)·(d² + d) + (k·d·d + d); frame 0 is
+     * E_0(input), not the input; the first frames follow z(t) ≈ z0 + t·z0′ with z0′ = E_1(input).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3})
+    void authorsOrderKFormEncodesEveryInitialStateAndFeedsFTheHighestDerivative(int order) {
+        try (NDManager s = m.newSubManager()) {
+            OdeTemporalGenerator g = new OdeTemporalGenerator(D, T, order, VectorFieldNet.build(FVariant.LINEAR, D, 0),
+                    0, 0, true, OdeOptions.defaults());
+            Blocks.xavierGainSqrt2(g);
+            g.initialize(m, DataType.FLOAT32, new Shape(B, D));
+            long layer = (long) D * D + D;
+            assertEquals(order * layer + layer, Blocks.parameterCount(g));
+            OdeTemporalGenerator stacked = ode(order, FVariant.LINEAR, 0, 0);
+            assertEquals((order - 1) * layer + (long) order * D * D + D, Blocks.parameterCount(stacked));
+            ParameterStore ps = new ParameterStore(s, false);
+            NDArray z = Randomness.uniform(s, new Shape(B, D), -1, 1, 3, DataType.FLOAT32);
+            NDArray frames = g.forward(ps, new NDList(z), false).singletonOrThrow();
+            assertEquals(new Shape(B, T, D), frames.getShape());
+            assertTrue(frames.get(new NDIndex(":, 0, :")).sub(z).abs().max().getFloat() > 1e-3,
+                    "z_0 is an encoding of the input");
+            NDArray near = g.generate(ps, z, new double[] {0, 1e-3}, 0, false);
+            NDArray slope = near.get(new NDIndex(":, 1, :")).sub(near.get(new NDIndex(":, 0, :"))).div(1e-3f);
+            NDArray e1 = encoder(g, 1).forward(ps, new NDList(z), false).singletonOrThrow();
+            assertTrue(slope.sub(e1).abs().max().getFloat() < 1e-2, "z′(0) = E_1(input)");
+        }
+    }
+
+    private static ai.djl.nn.Block encoder(OdeTemporalGenerator g, int j) {
+        for (Pair<String, ai.djl.nn.Block> c : g.getChildren()) { // DJL prefixes child names with their index
+            if (c.getKey().endsWith("encoder" + j)) {
+                return c.getValue();
+            }
+        }
+        throw new AssertionError("no encoder" + j + " in " + g.getChildren().keys());
     }
 
     @Test
@@ -137,8 +176,8 @@ class TemporalGeneratorTest {
     @Test
     void sdeFollowsOneBrownianPathAcrossFrameRates() {
         try (NDManager s = m.newSubManager()) {
-            SdeTemporalGenerator g = new SdeTemporalGenerator(D, T, VectorFieldNet.build(FVariant.LINEAR, D, 0), 0,
-                    io.ndevid.solvers.sde.SdeMethod.EULER, 1.0 / 64);
+            SdeTemporalGenerator g = new SdeTemporalGenerator(D, T, VectorFieldNet.build(FVariant.LINEAR, D, 0),
+                    "sigmoid", 0, 1, io.ndevid.solvers.sde.SdeMethod.EULER, 1.0 / 64);
             g.initialize(m, DataType.FLOAT32, new Shape(B, D));
             assertEquals("sde", g.kind().id());
             ParameterStore ps = new ParameterStore(s, false);

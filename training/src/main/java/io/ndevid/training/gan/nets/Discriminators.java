@@ -45,11 +45,16 @@ public final class Discriminators {
      * fewer for frames under 16 px.
      */
     public static SequentialBlock mocoganImage(int frameSize, int width) {
+        return mocoganImage(frameSize, width, true);
+    }
+
+    /** {@link #mocoganImage(int, int)}; {@code biases} false: no bias anywhere, as MoCoGAN's code. */
+    public static SequentialBlock mocoganImage(int frameSize, int width, boolean biases) {
         int layers = Math.min(4, Layers.log2(frameSize));
         SequentialBlock d = new SequentialBlock();
         for (int i = 0; i < layers; i++) {
             boolean last = i == layers - 1;
-            d.add(Layers.conv2d(last ? 1 : width << i, 4, 2, 1, last || i == 0));
+            d.add(Layers.conv2d(last ? 1 : width << i, 4, 2, 1, biases && (last || i == 0)));
             if (!last) {
                 if (i > 0) {
                     d.add(Layers.batchNorm());
@@ -87,9 +92,37 @@ public final class Discriminators {
     }
 
     /**
+     * MoCoGAN's (non-patch) {@code VideoDiscriminator}, which the authors trained with: 3-D convolutions kernel 4,
+     * stride (1, 2, 2), padding (0, 1, 1) down to 4×4 (channels width, 2·width, …; BatchNorm on all but the first,
+     * LeakyReLU 0.2), then a convolution over what is left — (min(4, T′), 4, 4) — to one logit per video: [B, 1, 1, 1,
+     * 1] (16 frames at 64 px: 16 → 13 → 10 → 7 → 4 frames, then 1). No biases, as MoCoGAN's code.
+     */
+    public static SequentialBlock mocoganVideoFull(int frameSize, int frames, int width) {
+        int layers = Layers.log2(frameSize) - 2;
+        if (layers < 1) {
+            throw new IllegalArgumentException("MoCoGAN's video D needs frameSize ≥ 8, got " + frameSize);
+        }
+        SequentialBlock d = new SequentialBlock();
+        long t = frames;
+        for (int i = 0; i < layers; i++) {
+            long kt = Math.min(4, t);
+            d.add(Layers.conv3d(width << i, new long[] {kt, 4, 4}, new long[] {1, 2, 2}, new long[] {0, 1, 1},
+                    false));
+            t = t - kt + 1;
+            if (i > 0) {
+                d.add(Layers.batchNorm());
+            }
+            d.add(Activation.leakyReluBlock(0.2f));
+        }
+        return d.add(Layers.conv3d(1, new long[] {Math.min(4, t), 4, 4}, new long[] {1, 1, 1}, new long[] {0, 0, 0},
+                false));
+    }
+
+    /**
      * One of TGANv2's 3-D ResNet discriminators (no BatchNorm; D must be deterministic for the gradient penalty):
      * {@link ResDown3d} blocks from {@code size} px down to 2×2 (channels width, 2·width, … at most 8·width), then
-     * ReLU, a sum over time and space, and Linear → one logit per video [B, 1].
+     * ReLU, a sum over time and space, and Linear → one logit per video [B, 1]. Piecewise linear in its input, with
+     * every ReLU a {@link FrozenRelu}, as the gradient penalty needs.
      */
     public static SequentialBlock tganv2Level(int size, int width, int channels) {
         int blocks = Math.max(1, Layers.log2(size) - 1);
@@ -101,7 +134,24 @@ public final class Discriminators {
             in = out;
         }
         return d.add(new LambdaBlock(x -> new NDList(
-                        Activation.relu(x.singletonOrThrow()).sum(new int[] {2, 3, 4})), "relu-sum"))
+                        FrozenRelu.relu(x.singletonOrThrow()).sum(new int[] {2, 3, 4})), "relu-sum"))
+                .add(Linear.builder().setUnits(1).build());
+    }
+
+    /**
+     * The authors' TGANv2 level discriminator ({@code DisResNet}): five {@link ResDown3d} blocks of the authors' form,
+     * channels width, 2·width, …, 16·width (64 … 1024 at width 64), then a sum over time and space (no ReLU before
+     * it) and Linear → one logit per video [B, 1]. The same for every level.
+     */
+    public static SequentialBlock tganv2LevelAuthors(int width, int channels) {
+        SequentialBlock d = new SequentialBlock();
+        int in = channels;
+        for (int i = 0; i < 5; i++) {
+            int out = width << i;
+            d.add(new ResDown3d(in, out, i == 0, true));
+            in = out;
+        }
+        return d.add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().sum(new int[] {2, 3, 4})), "sum"))
                 .add(Linear.builder().setUnits(1).build());
     }
 }

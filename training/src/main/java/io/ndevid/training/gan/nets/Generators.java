@@ -14,6 +14,11 @@ public final class Generators {
      * to the colour channels with tanh. At width 64 and 64 px: z→512→256→128→64→3, as in MoCoGAN.
      */
     public static SequentialBlock mocogan(int zDim, int width, int frameSize, int channels) {
+        return mocogan(zDim, width, frameSize, channels, true);
+    }
+
+    /** {@link #mocogan(int, int, int, int)}; {@code lastBias} false: no bias anywhere, as MoCoGAN's code. */
+    public static SequentialBlock mocogan(int zDim, int width, int frameSize, int channels, boolean lastBias) {
         int ups = Layers.log2(frameSize) - 2;
         if (ups < 1) {
             throw new IllegalArgumentException("MoCoGAN's generator starts at 4×4 and doubles: frameSize must be a "
@@ -25,7 +30,7 @@ public final class Generators {
         for (int i = 1; i <= ups; i++) {
             boolean last = i == ups;
             int next = last ? channels : Math.max(1, c / 2);
-            g.add(Layers.deconv(2, c, next, 4, 2, 1, last));
+            g.add(Layers.deconv(2, c, next, 4, 2, 1, last && lastBias));
             if (last) {
                 g.add(Activation.tanhBlock());
             } else {

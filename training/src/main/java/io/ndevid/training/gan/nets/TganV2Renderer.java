@@ -17,18 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * TGANv2's image side, scaled: the FC from a latent to a (8·width)×4×4 map, residual up-blocks ({@link ResUp2d},
- * channels halving down to width) and one render block per level (BN → ReLU → conv3 → tanh).
+ * TGANv2's image side: the FC from a latent to a {@code base}×s×s seed map (s = {@code seedSize}), residual up-blocks
+ * ({@link ResUp2d}, channels halving down to {@code floor}) and one render block per level (BN → ReLU → conv3 →
+ * tanh). The authors' TGANv2: s = 3, base 1024, floor 32 (192 px); the scaled one: s = 4, base 8·width, floor width.
  *
- * <p>Levels: {@code L = clamp(log2(frameSize) − 2, 1, 4)} — 16 px → 2, 32 px → 3, 64 px and above → 4 (the paper's
- * four at 192 px). Level 0 renders every frame at {@code frameSize / 2^(L−1)} px (8 px up to 64 px); each further
- * level doubles the size after <em>subsampling</em> the feature maps: half the frames (every second one from a random
- * offset) and half the batch. Training therefore sees frames/2^l frames of 2^l·r0 px at level l, while
- * {@link #full} renders every frame at full size without subsampling.
+ * <p>Levels: {@code L = clamp(log2(frameSize / s), 1, 4)} — with s = 4: 16 px → 2, 32 px → 3, 64 px → 4; with s = 3,
+ * 192 px → 4 (the paper's four). Level 0 renders every frame at {@code frameSize / 2^(L−1)} px; each further level
+ * doubles the size after <em>subsampling</em> the feature maps: every {@code stride}-th frame from a random offset
+ * (the scaled TGANv2: 2, the authors: 4), and the batch given per level. {@link #full} renders every frame at full
+ * size without subsampling.
  */
 public final class TganV2Renderer extends AbstractBlock {
 
     private final int latentDim;
+    private final int seedSize;
     private final int baseChannels;
     private final int levels;
     private final int levelZeroSize;
@@ -39,14 +41,21 @@ public final class TganV2Renderer extends AbstractBlock {
     private final int[] upsPerLevel;
     private final int[] channelsAt;
 
+    /** The scaled TGANv2: a 4×4 seed map of 8·width channels, halving down to width. */
     public TganV2Renderer(int latentDim, int width, int frameSize, int channels) {
+        this(latentDim, 4, 8 * width, width, frameSize, channels);
+    }
+
+    public TganV2Renderer(int latentDim, int seedSize, int baseChannels, int floor, int frameSize, int channels) {
         this.latentDim = latentDim;
-        this.levels = levels(frameSize);
+        this.seedSize = seedSize;
+        this.levels = levels(frameSize, seedSize);
         this.levelZeroSize = frameSize >> (levels - 1);
-        this.baseChannels = 8 * width;
-        this.fc = addChildBlock("fc", Linear.builder().setUnits(16L * baseChannels).build());
+        this.baseChannels = baseChannels;
+        int width = floor;
+        this.fc = addChildBlock("fc", Linear.builder().setUnits((long) seedSize * seedSize * baseChannels).build());
         this.upsPerLevel = new int[levels];
-        upsPerLevel[0] = Layers.log2(levelZeroSize) - 2;
+        upsPerLevel[0] = Layers.log2(levelZeroSize / seedSize);
         for (int l = 1; l < levels; l++) {
             upsPerLevel[l] = 1;
         }
@@ -64,9 +73,19 @@ public final class TganV2Renderer extends AbstractBlock {
         }
     }
 
-    /** The number of levels for a frame size: 16 px → 2, 32 → 3, ≥ 64 → 4 (at least 1). */
+    /** The number of levels for a frame size from a 4×4 seed: 16 px → 2, 32 → 3, ≥ 64 → 4 (at least 1). */
     public static int levels(int frameSize) {
-        return Math.max(1, Math.min(4, Layers.log2(frameSize) - 2));
+        return levels(frameSize, 4);
+    }
+
+    /** The number of levels from an s×s seed map: clamp(log2(frameSize / s), 1, 4); frameSize must be s·2^k. */
+    public static int levels(int frameSize, int seedSize) {
+        int k = frameSize % seedSize == 0 ? Layers.log2(frameSize / seedSize) : -1;
+        if (k < 1) {
+            throw new IllegalArgumentException("TGANv2 from a " + seedSize + "×" + seedSize + " seed map needs a frame "
+                    + "size of " + seedSize + "·2^k (k ≥ 1), got " + frameSize);
+        }
+        return Math.max(1, Math.min(4, k));
     }
 
     public int levels() {
@@ -78,31 +97,42 @@ public final class TganV2Renderer extends AbstractBlock {
         return levelZeroSize << level;
     }
 
-    /** Channels of the map the FC produces (the conv-LSTM's state): 8·width at 4×4. */
+    /** Channels of the map the FC produces (the conv-LSTM's state). */
     public int baseChannels() {
         return baseChannels;
     }
 
-    /** FC: [N, d] → [N, 16·baseChannels] (a flattened 4×4 map). */
+    /** Side of the seed map (4 scaled, 3 the authors'). */
+    public int seedSize() {
+        return seedSize;
+    }
+
+    /** FC: [N, d] → [N, s²·baseChannels] (a flattened s×s map). */
     public NDArray project(ParameterStore ps, NDArray z, boolean training) {
         return fc.forward(ps, new NDList(z), training).singletonOrThrow();
     }
 
-    /**
-     * Training render: maps [B, T, 16·c] → per level l a video [B_l, C, T_l, r_l, r_l] with B_l = batches[l] and
-     * T_l = T / 2^l, the frames of level l being every second frame of level l − 1 from {@code offsets[l]} (0 or 1).
-     */
+    /** {@link #levels(ParameterStore, NDArray, int[], int[], int, boolean)} with every 2nd frame (the scaled form). */
     public List<NDArray> levels(ParameterStore ps, NDArray maps, int[] offsets, int[] batches, boolean training) {
+        return levels(ps, maps, offsets, batches, 2, training);
+    }
+
+    /**
+     * Training render: maps [B, T, s²·c] → per level l a video [B_l, C, T_l, r_l, r_l] with B_l = batches[l], the
+     * frames of level l being every {@code stride}-th frame of level l − 1 from {@code offsets[l]}.
+     */
+    public List<NDArray> levels(ParameterStore ps, NDArray maps, int[] offsets, int[] batches, int stride,
+                                boolean training) {
         long b = maps.getShape().get(0);
         long t = maps.getShape().get(1);
-        NDArray h = maps.reshape(b * t, baseChannels, 4, 4);
+        NDArray h = maps.reshape(b * t, baseChannels, seedSize, seedSize);
         List<NDArray> out = new ArrayList<>(levels);
         int u = 0;
         for (int l = 0; l < levels; l++) {
             if (l > 0) {
                 Shape s = h.getShape();
                 NDArray v = h.reshape(new Shape(b, t).addAll(s.slice(1)));
-                v = v.get(new NDIndex(":" + batches[l] + ", " + offsets[l] + "::2"));
+                v = v.get(new NDIndex(":" + batches[l] + ", " + offsets[l] + "::" + stride));
                 b = batches[l];
                 t = v.getShape().get(1);
                 h = v.reshape(new Shape(b * t).addAll(s.slice(1)));
@@ -115,11 +145,11 @@ public final class TganV2Renderer extends AbstractBlock {
         return out;
     }
 
-    /** Inference render: maps [B, T, 16·c] → [B, C, T, frameSize, frameSize], every frame, no subsampling. */
+    /** Inference render: maps [B, T, s²·c] → [B, C, T, frameSize, frameSize], every frame, no subsampling. */
     public NDArray full(ParameterStore ps, NDArray maps, boolean training) {
         long b = maps.getShape().get(0);
         long t = maps.getShape().get(1);
-        NDArray h = maps.reshape(b * t, baseChannels, 4, 4);
+        NDArray h = maps.reshape(b * t, baseChannels, seedSize, seedSize);
         for (ResUp2d up : ups) {
             h = up.forward(ps, new NDList(h), training).singletonOrThrow();
         }
@@ -146,7 +176,7 @@ public final class TganV2Renderer extends AbstractBlock {
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
         long n = inputShapes[0].get(0);
         fc.initialize(manager, dataType, new Shape(n, latentDim));
-        long size = 4;
+        long size = seedSize;
         int u = 0;
         for (int l = 0; l < levels; l++) {
             for (int i = 0; i < upsPerLevel[l]; i++, u++) {
