@@ -105,15 +105,20 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void update(NDArray param, NDArray grad, long step, Map<String, NDArray> state) {
-        NDArray g = weightDecay == 0 ? grad : grad.add(param.mul(constant(param, weightDecay)));
+    protected boolean usesParameterValues() {
+        return weightDecay != 0;
+    }
+
+    @Override
+    protected NDArray direction(NDArray param, NDArray grad, long step, Map<String, NDArray> state) {
+        NDArray g = weightDecay == 0 ? grad : grad.add(param.mul(fixed(param, weightDecay)));
         NDArray m = state.get("exp_avg");
         NDArray v = state.get("exp_avg_sq");
-        m.muli(constant(m, beta1)).addi(g.mul(constant(g, 1 - beta1)));
-        v.muli(constant(v, beta2)).addi(g.mul(g).muli(constant(g, 1 - beta2)));
+        m.muli(fixed(m, beta1)).addi(g.mul(fixed(g, 1 - beta1)));
+        v.muli(fixed(v, beta2)).addi(g.mul(g).muli(fixed(g, 1 - beta2)));
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2 = 1 - Math.pow(beta2, step);
-        NDArray denom = v.sqrt().divi(constant(v, Math.sqrt(bc2))).addi(constant(v, eps));
-        param.subi(m.div(denom).muli(constant(m, learningRate() / bc1)));
+        NDArray denom = v.sqrt().divi(constant(v, Math.sqrt(bc2))).addi(fixed(v, eps));
+        return m.div(denom).muli(constant(m, learningRate() / bc1));
     }
 }

@@ -1,8 +1,11 @@
 package io.ndevid.training.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -15,6 +18,7 @@ import io.ndevid.solvers.Scalars;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +45,30 @@ public abstract class Optimizer implements AutoCloseable {
     /** One trainable tensor: a name (unique within the optimizer) and where to find its current array. */
     protected record Slot(String name, Supplier<NDArray> array) {}
 
+    /**
+     * Parameters of one type and device: per state kind one flat zero-initialised vector holding every member's state
+     * back to back, and per member views of it with the member's shape.
+     */
+    private static final class Group {
+        final int[] members;
+        final long[] splitPoints;
+        final Map<String, NDArray> flat = new LinkedHashMap<>();
+        final List<Map<String, NDArray>> views = new ArrayList<>();
+
+        Group(int[] members, long[] splitPoints) {
+            this.members = members;
+            this.splitPoints = splitPoints;
+        }
+    }
+
     private final List<Slot> slots;
     private final long[] steps;
-    /** Per slot, the state tensors by kind (e.g. "exp_avg"), created lazily with the parameter's shape. */
-    private final List<Map<String, NDArray>> slotState;
+    /** Per slot, whether its state is part of {@link #state()} (updated at least once, or loaded). */
+    private final boolean[] materialized;
+    /** Built at the first {@link #step()} or {@link #loadState}, over the parameters' arrays then. */
+    private List<Group> groups;
+    /** Hyper-parameter constants by type, device and value, made once. */
+    private final Map<String, NDArray> fixedConstants = new HashMap<>();
     private final NDManager stateManager;
     private double learningRate;
 
@@ -54,10 +78,7 @@ public abstract class Optimizer implements AutoCloseable {
         }
         this.slots = List.copyOf(slots);
         this.steps = new long[slots.size()];
-        this.slotState = new ArrayList<>();
-        for (int i = 0; i < slots.size(); i++) {
-            slotState.add(new LinkedHashMap<>());
-        }
+        this.materialized = new boolean[slots.size()];
         NDArray first = slots.get(0).array().get();
         this.stateManager = first.getManager().newSubManager();
         setLearningRate(learningRate);
@@ -99,14 +120,19 @@ public abstract class Optimizer implements AutoCloseable {
     /** The state tensors this optimizer keeps per parameter, in a fixed order. */
     protected abstract List<String> stateKinds();
 
+    /** Whether {@link #direction} reads the parameters' values (weight decay does); else it is given {@code null}. */
+    protected abstract boolean usesParameterValues();
+
     /**
-     * Updates {@code param} in place from {@code grad}; runs with grad mode off inside a scope that frees
-     * temporaries.
+     * The amount to subtract from {@code param}, given {@code grad}; updates the state in place. Runs with grad mode
+     * off inside a scope that frees temporaries. It must be element-wise: it is called on one parameter or on a whole
+     * group's parameters flattened into one vector, and both must give the same values.
      *
-     * @param step  this parameter's update count including this one (1 for the first update)
-     * @param state this parameter's state tensors by kind, zeros before the first update; update them in place
+     * @param param the parameter's values, or {@code null} when {@link #usesParameterValues()} is false
+     * @param step  the parameter's update count including this one (1 for the first update)
+     * @param state the state tensors by kind, zeros before the first update, of {@code grad}'s shape
      */
-    protected abstract void update(NDArray param, NDArray grad, long step, Map<String, NDArray> state);
+    protected abstract NDArray direction(NDArray param, NDArray grad, long step, Map<String, NDArray> state);
 
     public double learningRate() {
         return learningRate;
@@ -130,31 +156,97 @@ public abstract class Optimizer implements AutoCloseable {
         return slots.stream().map(Slot::name).toList();
     }
 
-    /** A 0-d constant of {@code like}'s type, for use inside {@link #update}. */
+    /** A 0-d constant of {@code like}'s type that changes from step to step, freed with the step's scope. */
     protected static NDArray constant(NDArray like, double v) {
         return Scalars.of(like, v);
     }
 
-    /** One update of every trainable parameter that has a defined gradient. */
+    /** A 0-d constant of {@code like}'s type for a fixed hyper-parameter: made once, kept by the optimizer. */
+    protected NDArray fixed(NDArray like, double v) {
+        String key = like.getDataType() + "@" + like.getDevice() + "=" + Double.doubleToLongBits(v);
+        NDArray c = fixedConstants.get(key);
+        if (c == null) {
+            c = Scalars.of(stateManager, v, like.getDataType()).toDevice(like.getDevice(), false);
+            NDScope.unregister(c);
+            fixedConstants.put(key, c);
+        }
+        return c;
+    }
+
+    /**
+     * One update of every trainable parameter that has a defined gradient. Per group of parameters sharing a type and
+     * device, when every member has a gradient and all have taken the same number of steps (the usual case), the
+     * update runs once over the group's flat buffers: the gradients are concatenated into one vector, the rule runs
+     * on that vector and the flat state, and each parameter subtracts its slice of the result. Otherwise each member
+     * with a gradient is updated on its own over its views of the flat state. Both give bit-identical values: every
+     * rule is element-wise, and each element sees the same operations on the same operands.
+     */
     public void step() {
         boolean gradMode = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
-            for (int i = 0; i < slots.size(); i++) {
-                NDArray param = slots.get(i).array().get();
+            ensureGroups();
+            for (Group group : groups) {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
-                    NDArray grad = definedGradient(param);
-                    if (grad == null) {
-                        continue;
-                    }
-                    steps[i]++;
-                    update(param, grad, steps[i], stateOf(i, param));
+                    stepGroup(group);
                 }
             }
         } finally {
             JniUtils.setGradMode(gradMode);
         }
+    }
+
+    private void stepGroup(Group group) {
+        int n = group.members.length;
+        NDArray[] params = new NDArray[n];
+        NDArray[] grads = new NDArray[n];
+        boolean flat = true;
+        for (int k = 0; k < n; k++) {
+            int i = group.members[k];
+            params[k] = slots.get(i).array().get();
+            grads[k] = definedGradient(params[k]);
+            flat &= grads[k] != null && steps[i] == steps[group.members[0]];
+        }
+        if (!flat) {
+            for (int k = 0; k < n; k++) {
+                int i = group.members[k];
+                if (grads[k] != null) {
+                    steps[i]++;
+                    materialized[i] = true;
+                    params[k].subi(direction(params[k], grads[k], steps[i], group.views.get(k)));
+                }
+            }
+            return;
+        }
+        long step = 0;
+        for (int i : group.members) {
+            step = ++steps[i];
+            materialized[i] = true;
+        }
+        NDArray flatGrad = flatten(grads);
+        NDArray flatParam = usesParameterValues() ? flatten(params) : null;
+        NDArray delta = direction(flatParam, flatGrad, step, group.flat);
+        if (n == 1) {
+            params[0].subi(delta.reshape(params[0].getShape()));
+            return;
+        }
+        NDList parts = delta.split(group.splitPoints);
+        for (int k = 0; k < n; k++) {
+            params[k].subi(parts.get(k).reshape(params[k].getShape()));
+        }
+    }
+
+    /** The arrays' values as one vector, in order (one concatenation; views where the arrays are contiguous). */
+    private static NDArray flatten(NDArray[] arrays) {
+        if (arrays.length == 1) {
+            return arrays[0].reshape(-1);
+        }
+        NDList flat = new NDList(arrays.length);
+        for (NDArray a : arrays) {
+            flat.add(a.reshape(-1));
+        }
+        return NDArrays.concat(flat);
     }
 
     /** Sets every parameter's gradient to zeros in place. */
@@ -183,16 +275,57 @@ public abstract class Optimizer implements AutoCloseable {
         return param.hasGradient() ? param.getGradient() : null;
     }
 
-    private Map<String, NDArray> stateOf(int i, NDArray param) {
-        Map<String, NDArray> state = slotState.get(i);
-        if (state.isEmpty()) {
-            for (String k : stateKinds()) {
-                NDArray z = stateManager.zeros(param.getShape(), param.getDataType(), param.getDevice());
-                NDScope.unregister(z); // lives as long as the optimizer, not the step's scope
-                state.put(k, z);
-            }
+    private void ensureGroups() {
+        if (groups != null) {
+            return;
         }
-        return state;
+        Map<String, List<Integer>> byTypeDevice = new LinkedHashMap<>();
+        for (int i = 0; i < slots.size(); i++) {
+            NDArray p = slots.get(i).array().get();
+            byTypeDevice.computeIfAbsent(p.getDataType() + "@" + p.getDevice(), k -> new ArrayList<>()).add(i);
+        }
+        List<Group> built = new ArrayList<>();
+        for (List<Integer> members : byTypeDevice.values()) {
+            long[] points = new long[members.size() - 1];
+            long offset = 0;
+            for (int k = 0; k < members.size(); k++) {
+                if (k > 0) {
+                    points[k - 1] = offset;
+                }
+                offset += slots.get(members.get(k)).array().get().getShape().size();
+            }
+            Group g = new Group(members.stream().mapToInt(Integer::intValue).toArray(), points);
+            for (int k = 0; k < members.size(); k++) {
+                g.views.add(new LinkedHashMap<>());
+            }
+            NDArray first = slots.get(members.get(0)).array().get();
+            for (String kind : stateKinds()) {
+                NDArray flat = stateManager.zeros(new Shape(offset), first.getDataType(), first.getDevice());
+                setFlat(g, kind, flat);
+            }
+            built.add(g);
+        }
+        groups = built;
+    }
+
+    /** Makes {@code flat} the group's state of {@code kind} (closing the previous one) with views per member. */
+    private void setFlat(Group g, String kind, NDArray flat) {
+        NDScope.unregister(flat); // lives as long as the optimizer, not a step's scope
+        NDArray old = g.flat.put(kind, flat);
+        long offset = 0;
+        for (int k = 0; k < g.members.length; k++) {
+            Shape shape = slots.get(g.members[k]).array().get().getShape();
+            NDArray view = flat.get(new NDIndex().addSliceDim(offset, offset + shape.size())).reshape(shape);
+            NDScope.unregister(view);
+            NDArray oldView = g.views.get(k).put(kind, view);
+            if (oldView != null) {
+                oldView.close();
+            }
+            offset += shape.size();
+        }
+        if (old != null) {
+            old.close();
+        }
     }
 
     /** A copy of the state: per-parameter steps, and each state tensor as float32 values. */
@@ -201,23 +334,45 @@ public abstract class Optimizer implements AutoCloseable {
         Map<String, float[]> arrays = new LinkedHashMap<>();
         Map<String, long[]> shapes = new LinkedHashMap<>();
         for (int i = 0; i < slots.size(); i++) {
-            String name = slots.get(i).name();
-            stepMap.put(name, steps[i]);
-            for (var e : slotState.get(i).entrySet()) {
-                NDArray a = e.getValue();
-                float[] values;
-                if (a.getDataType() == DataType.FLOAT32) {
-                    values = a.toFloatArray();
-                } else {
-                    try (NDArray f = a.toType(DataType.FLOAT32, true)) {
-                        values = f.toFloatArray();
+            stepMap.put(slots.get(i).name(), steps[i]);
+        }
+        if (groups != null) {
+            for (Group g : groups) {
+                for (int k = 0; k < g.members.length; k++) {
+                    int i = g.members[k];
+                    if (!materialized[i]) {
+                        continue;
+                    }
+                    String name = slots.get(i).name();
+                    for (var e : g.views.get(k).entrySet()) {
+                        NDArray a = e.getValue();
+                        float[] values;
+                        if (a.getDataType() == DataType.FLOAT32) {
+                            values = a.toFloatArray();
+                        } else {
+                            try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+                                values = f.toFloatArray();
+                            }
+                        }
+                        arrays.put(e.getKey() + "/" + name, values);
+                        shapes.put(e.getKey() + "/" + name, a.getShape().getShape());
                     }
                 }
-                arrays.put(e.getKey() + "/" + name, values);
-                shapes.put(e.getKey() + "/" + name, a.getShape().getShape());
             }
         }
-        return new OptimizerState(kind(), learningRate, stepMap, arrays, shapes);
+        // In slot order, as before flat buffers: the checkpoint's layout does not depend on the grouping.
+        Map<String, float[]> orderedArrays = new LinkedHashMap<>();
+        Map<String, long[]> orderedShapes = new LinkedHashMap<>();
+        for (Slot s : slots) {
+            for (String k : stateKinds()) {
+                String key = k + "/" + s.name();
+                if (arrays.containsKey(key)) {
+                    orderedArrays.put(key, arrays.get(key));
+                    orderedShapes.put(key, shapes.get(key));
+                }
+            }
+        }
+        return new OptimizerState(kind(), learningRate, stepMap, orderedArrays, orderedShapes);
     }
 
     /**
@@ -249,25 +404,28 @@ public abstract class Optimizer implements AutoCloseable {
             }
         }
         setLearningRate(s.learningRate());
-        for (int i = 0; i < slots.size(); i++) {
-            String name = slots.get(i).name();
-            NDArray param = slots.get(i).array().get();
-            steps[i] = s.steps().get(name);
-            Map<String, NDArray> state = slotState.get(i);
-            state.values().forEach(NDArray::close);
-            state.clear();
+        ensureGroups();
+        for (Group g : groups) {
             for (String k : stateKinds()) {
-                float[] v = s.arrays().get(k + "/" + name);
-                NDArray a;
-                if (v == null) {
-                    a = stateManager.zeros(param.getShape(), param.getDataType(), param.getDevice());
-                } else {
-                    NDArray f = stateManager.create(v, new Shape(s.shapes().get(k + "/" + name)));
-                    a = param.getDataType() == DataType.FLOAT32 ? f : f.toType(param.getDataType(), false);
-                    a = a.toDevice(param.getDevice(), false);
+                try (NDManager temp = stateManager.newSubManager()) {
+                    NDList parts = new NDList(g.members.length);
+                    for (int i : g.members) {
+                        NDArray param = slots.get(i).array().get();
+                        float[] v = s.arrays().get(k + "/" + slots.get(i).name());
+                        NDArray part = v == null
+                                ? temp.zeros(new Shape(param.getShape().size()), param.getDataType(), param.getDevice())
+                                : temp.create(v).toType(param.getDataType(), false).toDevice(param.getDevice(), false);
+                        parts.add(part);
+                    }
+                    NDArray flat = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts);
+                    flat.attach(stateManager);
+                    setFlat(g, k, flat);
                 }
-                state.put(k, a);
             }
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            steps[i] = s.steps().get(slots.get(i).name());
+            materialized[i] = true;
         }
     }
 

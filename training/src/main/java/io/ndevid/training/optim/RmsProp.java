@@ -119,25 +119,29 @@ public final class RmsProp extends Optimizer {
     }
 
     @Override
-    protected void update(NDArray param, NDArray grad, long step, Map<String, NDArray> state) {
-        NDArray g = weightDecay == 0 ? grad : grad.add(param.mul(constant(param, weightDecay)));
+    protected boolean usesParameterValues() {
+        return weightDecay != 0;
+    }
+
+    @Override
+    protected NDArray direction(NDArray param, NDArray grad, long step, Map<String, NDArray> state) {
+        NDArray g = weightDecay == 0 ? grad : grad.add(param.mul(fixed(param, weightDecay)));
         NDArray s = state.get("square_avg");
-        s.muli(constant(s, alpha)).addi(g.mul(g).muli(constant(g, 1 - alpha)));
+        s.muli(fixed(s, alpha)).addi(g.mul(g).muli(fixed(g, 1 - alpha)));
         NDArray d;
         if (centered) {
             NDArray a = state.get("grad_avg");
-            a.muli(constant(a, alpha)).addi(g.mul(constant(g, 1 - alpha)));
-            d = s.sub(a.mul(a)).sqrt().addi(constant(s, eps));
+            a.muli(fixed(a, alpha)).addi(g.mul(fixed(g, 1 - alpha)));
+            d = s.sub(a.mul(a)).sqrt().addi(fixed(s, eps));
         } else {
-            d = s.sqrt().addi(constant(s, eps));
+            d = s.sqrt().addi(fixed(s, eps));
         }
-        NDArray lr = constant(param, learningRate());
+        NDArray lr = constant(grad, learningRate());
         if (momentum > 0) {
             NDArray b = state.get("momentum_buffer");
-            b.muli(constant(b, momentum)).addi(g.div(d));
-            param.subi(b.mul(lr));
-        } else {
-            param.subi(g.div(d).muli(lr));
+            b.muli(fixed(b, momentum)).addi(g.div(d));
+            return b.mul(lr);
         }
+        return g.div(d).muli(lr);
     }
 }
