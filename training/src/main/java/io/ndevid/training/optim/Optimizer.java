@@ -26,7 +26,12 @@ import java.util.function.Supplier;
 
 /**
  * A first-order optimizer over named tensors, with state we can checkpoint ({@link #state()} /
- * {@link #loadState}). DJL's own optimizers keep their state private and were slow here (STACK.md).
+ * {@link #loadState}). DJL's own optimizers keep their state private and were slow here.
+ *
+ * <p>The state lives in flat buffers, one vector per state kind for all parameters of a data type and device, and a
+ * step updates such a group with one pass of the rule over the concatenated gradients (see {@link #step()} and
+ * docs/ENGINE.md: DJL's parameters cannot themselves be views of a flat buffer). Checkpoints keep the per-parameter
+ * layout.
  *
  * <p>{@link #step()} updates every trainable parameter in place from its {@code .grad}, with libtorch's grad mode
  * switched off for the duration (grad mode is per thread, and on by default in threads DJL did not start: an in-place
