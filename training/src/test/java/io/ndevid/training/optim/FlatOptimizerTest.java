@@ -247,6 +247,23 @@ class FlatOptimizerTest {
         }
     }
 
+    /** One training step of both: the optimizer under test on {@code mine}, the per-parameter form on {@code theirs}. */
+    static void stepBoth(Optimizer opt, List<NDArray> mine, Legacy legacy, List<NDArray> theirs, int t, boolean skipLast,
+                         NDManager m) {
+        opt.zeroGradients();
+        backward(mine, t, skipLast);
+        opt.step();
+        legacyStep(legacy, theirs, t, skipLast, m);
+    }
+
+    static void legacyStep(Legacy legacy, List<NDArray> params, int t, boolean skipLast, NDManager m) {
+        for (NDArray p : params) {
+            JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
+        }
+        backward(params, t, skipLast);
+        legacy.step(params, m);
+    }
+
     @Test
     void flatUpdatesAreBitIdenticalToPerParameterOnesOverManyStepsInFloat32AndFloat64() {
         for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT64}) {
@@ -258,15 +275,7 @@ class FlatOptimizerTest {
                         List<NDArray> theirs = params(m, type, 7);
                         try (Optimizer opt = c.make().apply(named(mine))) {
                             for (int t = 0; t < 60; t++) {
-                                boolean skip = lateParameter && t < 10;
-                                opt.zeroGradients();
-                                backward(mine, t, skip);
-                                opt.step();
-                                for (NDArray p : theirs) {
-                                    JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
-                                }
-                                backward(theirs, t, skip);
-                                c.legacy().step(theirs, m);
+                                stepBoth(opt, mine, c.legacy(), theirs, t, lateParameter && t < 10, m);
                             }
                             assertSame(theirs, mine, what);
                             List<NDArray> start = params(m, type, 7);
@@ -288,11 +297,7 @@ class FlatOptimizerTest {
                 try (NDManager m = manager.newSubManager()) {
                     List<NDArray> theirs = params(m, DataType.FLOAT32, 3);
                     for (int t = 0; t < 5; t++) {
-                        for (NDArray p : theirs) {
-                            JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
-                        }
-                        backward(theirs, t, lateParameter);
-                        c.legacy().step(theirs, m);
+                        legacyStep(c.legacy(), theirs, t, lateParameter, m);
                     }
                     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                     List<String> names = new ArrayList<>(named(theirs).keySet());
@@ -308,14 +313,7 @@ class FlatOptimizerTest {
                     try (Optimizer opt = c.make().apply(named(mine))) {
                         opt.loadState(written);
                         for (int t = 5; t < 25; t++) {
-                            opt.zeroGradients();
-                            backward(mine, t, false);
-                            opt.step();
-                            for (NDArray p : theirs) {
-                                JniUtils.zeroGrad((ai.djl.pytorch.engine.PtNDArray) p);
-                            }
-                            backward(theirs, t, false);
-                            c.legacy().step(theirs, m);
+                            stepBoth(opt, mine, c.legacy(), theirs, t, false, m);
                         }
                         assertSame(theirs, mine, c.what() + " resumed" + (lateParameter ? " (one never reached)" : ""));
                     }
