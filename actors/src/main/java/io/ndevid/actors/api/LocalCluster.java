@@ -14,8 +14,8 @@ import io.ndevid.actors.experiment.SlotInfo;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.node.NodeSettings;
 import io.ndevid.actors.node.TrainerProcessLauncher;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.trainer.TrainerSettings;
-import io.ndevid.actors.trainer.TrialExecutor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -10,16 +10,17 @@ import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.checkpoint.CheckpointShipper;
-import io.ndevid.actors.transport.AeronNode;
-import io.ndevid.actors.transport.TransportSettings;
-import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.data.LoaderProcesses;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.EvaluationProcesses;
 import io.ndevid.actors.node.NodeAgent;
-import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.node.TrainerProcessLauncher;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrainerProtocol;
+import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.actors.transport.AeronNode;
+import io.ndevid.actors.transport.TransportSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,7 +56,8 @@ public final class NodeGuardian {
 
     public static Behavior<Void> create(NodePlan plan) {
         return Behaviors.setup(ctx -> {
-            ActorRef<Coordinator.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(), plan.coordinator());
+            ActorRef<CoordinatorProtocol.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(),
+                    plan.coordinator());
             Config config = ctx.getSystem().settings().config();
             CheckpointShipper.Mode transfer = CheckpointShipper.Mode.parse(config.hasPath("ndevid.store.transfer")
                     ? config.getString("ndevid.store.transfer") : "auto");
@@ -114,11 +116,11 @@ public final class NodeGuardian {
                 ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> s.close());
             }
             for (NodePlan.Trainer t : plan.trainers()) {
-                ActorRef<TrainerActor.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(), t.executor(),
+                ActorRef<TrainerProtocol.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(), t.executor(),
                         coordinator, plan.trainerSettings(), shipper), "trainer-" + t.slot().slot());
                 CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem())).addTask(
                         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-trainer-" + t.slot().slot(),
-                        () -> AskPattern.<TrainerActor.Command, Done>ask(trainer, TrainerActor.Drain::new,
+                        () -> AskPattern.<TrainerProtocol.Command, Done>ask(trainer, TrainerProtocol.Drain::new,
                                         DRAIN_TIMEOUT, ctx.getSystem().scheduler())
                                 .exceptionally(e -> Done.getInstance()));
             }

@@ -6,7 +6,7 @@ import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.training.spec.TrialSpec;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;

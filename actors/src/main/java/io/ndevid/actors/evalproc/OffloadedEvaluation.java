@@ -1,7 +1,7 @@
 package io.ndevid.actors.evalproc;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.metrics.protocol.EvaluationProtocol;
 import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.checkpoint.CheckpointIO;

@@ -3,6 +3,8 @@ package io.ndevid.actors.trainer;
 import io.ndevid.actors.data.RemoteData;
 import io.ndevid.actors.evalproc.EvaluationOffload;
 import io.ndevid.actors.evalproc.OffloadedEvaluation;
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.TrialEvaluation;
@@ -75,7 +77,8 @@ public final class ProductionTrialExecutor implements TrialExecutor {
                         listener.onMessage(text);
                     }
                 }) : null;
-        List<TrainerLoop.Hook> hooks = evaluation == null ? List.of() : List.of(reporting(evaluation.protocol(), listener));
+        List<TrainerLoop.Hook> hooks = evaluation == null ? List.of() : List.of(reporting(evaluation.protocol(),
+                listener));
         try (TrialEvaluation closeEvaluation = evaluation;
              Trials.Prepared prepared = Trials.prepare(spec, runDir, hooks, listener, batches)) {
             stop.onStop(prepared.loop()::requestStop);

@@ -1,4 +1,4 @@
-package io.ndevid.actors.trainer;
+package io.ndevid.actors.protocol;
 
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;

@@ -1,4 +1,4 @@
-package io.ndevid.actors.trainer;
+package io.ndevid.actors.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
