@@ -2,9 +2,9 @@ package io.ndevid.actors.api;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentStatus;
 
 import java.net.URI;
 import java.nio.file.Path;

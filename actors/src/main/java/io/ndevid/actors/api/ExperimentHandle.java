@@ -1,7 +1,7 @@
 package io.ndevid.actors.api;
 
-import io.ndevid.actors.experiment.ExperimentStatus;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.experiment.ExperimentStatus;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;

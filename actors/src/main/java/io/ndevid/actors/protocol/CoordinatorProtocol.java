@@ -2,12 +2,12 @@ package io.ndevid.actors.protocol;
 
 import akka.actor.typed.ActorRef;
 import io.ndevid.actors.CborSerializable;
-import io.ndevid.actors.experiment.BestMetrics;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
-import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.BestMetrics;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
 
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import akka.Done;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.ndevid.actors.CborSerializable;
-import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.study.experiment.SlotInfo;
 import io.ndevid.training.spec.TrialSpec;
 
 /**

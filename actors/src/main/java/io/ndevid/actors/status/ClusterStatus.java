@@ -4,10 +4,10 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.TrialStatus;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -120,7 +120,7 @@ public final class ClusterStatus {
         // configId is "model / temporal / f" (TrialSpec.configId)
         String[] c = t.configId() == null ? new String[0] : t.configId().split(" / ");
         Double is = t.bestMetrics().containsKey("is") ? t.bestMetrics().get("is") : t.bestMetrics().get("is_mean");
-        boolean running = t.state() == io.ndevid.actors.experiment.TrialState.RUNNING;
+        boolean running = t.state() == io.ndevid.study.experiment.TrialState.RUNNING;
         return new ClusterSnapshot.TrialRow(e.id(), t.name(), t.state().name(), t.slot(), null,
                 c.length > 0 ? c[0] : null, c.length > 1 ? c[1] : null, c.length > 2 ? c[2] : null, t.iteration(),
                 t.totalIterations(), t.itPerSec(), is, t.bestMetrics().get("fid"),

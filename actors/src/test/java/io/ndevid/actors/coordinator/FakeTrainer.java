@@ -4,11 +4,11 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
 import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
 
 import java.time.Duration;
 import java.util.Map;
