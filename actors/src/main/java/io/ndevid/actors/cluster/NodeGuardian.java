@@ -15,11 +15,14 @@ import io.ndevid.actors.transport.TransportSettings;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.data.LoaderProcesses;
 import io.ndevid.actors.eval.Evaluator;
+import io.ndevid.actors.data.RemoteData;
 import io.ndevid.actors.evalproc.EvaluationProcesses;
+import io.ndevid.actors.evalproc.EvaluatorClient;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.node.TrainerProcessLauncher;
 import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.actors.trainer.TrialExecutor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -97,14 +100,19 @@ public final class NodeGuardian {
             // a trainer process moves tensors through one media driver: remote data, solver worker, shipping
             java.util.function.Supplier<AeronNode> trainerAeron = AeronNode.lazyEmbedded(transportSettings(config),
                     ctx.getSystem());
+            // what a trainer's executor is handed: remote data and remote scoring, when its agent runs those processes
+            RemoteData remoteData = null;
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)) {
-                LoaderProcesses.startRemoteData(ctx, config, trainerAeron);
+                remoteData = LoaderProcesses.startRemoteData(ctx, config, trainerAeron);
             }
+            EvaluatorClient evaluators = null;
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.OFFLOAD_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.OFFLOAD_PROPERTY)) {
-                EvaluationProcesses.startSolverWorker(ctx, config, trainerAeron);
+                evaluators = EvaluationProcesses.startRenderers(ctx, config, trainerAeron);
             }
+            TrialExecutor.Services services = new TrialExecutor.Services(
+                    evaluators == null ? null : evaluators::scorer, remoteData == null ? null : remoteData.opener());
             CheckpointShipper shipper = null;
             if (!plan.trainers().isEmpty() && transfer != CheckpointShipper.Mode.SHARED_FS) {
                 Duration timeout = config.hasPath("ndevid.store.transfer-timeout")
@@ -114,8 +122,9 @@ public final class NodeGuardian {
                 ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> s.close());
             }
             for (NodePlan.Trainer t : plan.trainers()) {
-                ActorRef<TrainerActor.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(), t.executor(),
-                        coordinator, plan.trainerSettings(), shipper), "trainer-" + t.slot().slot());
+                ActorRef<TrainerActor.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(),
+                        t.executor().with(services), coordinator, plan.trainerSettings(), shipper),
+                        "trainer-" + t.slot().slot());
                 CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem())).addTask(
                         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-trainer-" + t.slot().slot(),
                         () -> AskPattern.<TrainerActor.Command, Done>ask(trainer, TrainerActor.Drain::new,

@@ -4,7 +4,6 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ndevid.actors.evalproc.OffloadedEvaluation;
 import io.ndevid.actors.evalproc.SampleEvaluator;
 import io.ndevid.actors.experiment.ExperimentState;
 import io.ndevid.actors.experiment.ExperimentStatus;
@@ -14,6 +13,7 @@ import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.testing.ProcessLogs;
 import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.metrics.protocol.EvaluationProtocol;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
@@ -119,7 +119,7 @@ class EvaluatorProcessClusterTest {
                 assertEquals(5, fin.get("is_per_batch").size(), fin.toString());
                 long best = CheckpointIO.read(run.resolve("checkpoints/best.bin")).iteration();
                 assertEquals(best, fin.get("best_iteration").asLong());
-                List<JsonNode> evals = lines(run.resolve(OffloadedEvaluation.EVALUATIONS_FILE));
+                List<JsonNode> evals = lines(run.resolve(EvaluationProtocol.EVALUATIONS_FILE));
                 assertEquals(2 + 5, evals.size(), evals.toString());
                 for (JsonNode e : evals) {
                     routes.merge(e.get("route").asText(), 1, Integer::sum);
