@@ -1,10 +1,10 @@
 package io.ndevid.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ndevid.metrics.evaluator.SyntheticEvaluator;
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.trainer.ProductionTrialExecutor;
-import io.ndevid.actors.trainer.StopHandle;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.protocol.EvaluationProtocol;
 import io.ndevid.metrics.protocol.FinalMetrics;
 import io.ndevid.metrics.protocol.TrialEvaluation;

@@ -1,16 +1,16 @@
 package io.ndevid.cli;
 
 import io.ndevid.actors.api.LocalCluster;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.http.ClusterRoutes;
 import io.ndevid.actors.http.HttpApi;
 import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.status.ClusterSnapshot;
-import io.ndevid.actors.testing.TestSpecs;
 import io.ndevid.actors.testing.TinyGanExecutor;
 import io.ndevid.cli.console.SnapshotClient;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.testing.TestSpecs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -10,12 +10,12 @@ import io.ndevid.actors.cluster.ClusterNode;
 import io.ndevid.actors.cluster.NodePlan;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
 import io.ndevid.actors.eval.EvaluationService;
-import io.ndevid.actors.experiment.SlotInfo;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.node.NodeSettings;
 import io.ndevid.actors.node.TrainerProcessLauncher;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.trainer.TrainerSettings;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.study.experiment.SlotInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

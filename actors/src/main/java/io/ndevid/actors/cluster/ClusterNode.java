@@ -10,6 +10,7 @@ import akka.cluster.typed.SingletonActor;
 import com.typesafe.config.Config;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
 
 import java.time.Duration;
 
@@ -26,13 +27,14 @@ public final class ClusterNode {
      * The coordinator singleton's proxy (it runs on the oldest {@code coordinator} node; messages sent while it
      * moves are buffered). Any node may call this; only coordinator nodes ever run {@code settings}.
      */
-    public static ActorRef<Coordinator.Command> coordinator(ActorSystem<?> system, CoordinatorSettings settings) {
+    public static ActorRef<CoordinatorProtocol.Command> coordinator(ActorSystem<?> system,
+            CoordinatorSettings settings) {
         return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.create(settings), "coordinator")
                 .withSettings(ClusterSingletonSettings.create(system).withRole(ClusterConfig.COORDINATOR)));
     }
 
     /** The proxy with this node's own coordinator settings (from its config). */
-    public static ActorRef<Coordinator.Command> coordinator(ActorSystem<?> system) {
+    public static ActorRef<CoordinatorProtocol.Command> coordinator(ActorSystem<?> system) {
         return coordinator(system, CoordinatorSettings.fromConfig(system.settings().config()));
     }
 

@@ -10,19 +10,20 @@ import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.checkpoint.CheckpointShipper;
-import io.ndevid.actors.transport.AeronNode;
-import io.ndevid.actors.transport.TransportSettings;
-import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.data.LoaderProcesses;
-import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.data.RemoteData;
+import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.EvaluationProcesses;
 import io.ndevid.actors.evalproc.EvaluatorClient;
 import io.ndevid.actors.node.NodeAgent;
-import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.node.TrainerProcessLauncher;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrialExecutor;
+import io.ndevid.actors.protocol.TrainerProtocol;
+import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.trainer.TrainerActor;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.actors.transport.AeronNode;
+import io.ndevid.actors.transport.TransportSettings;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,7 +59,8 @@ public final class NodeGuardian {
 
     public static Behavior<Void> create(NodePlan plan) {
         return Behaviors.setup(ctx -> {
-            ActorRef<Coordinator.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(), plan.coordinator());
+            ActorRef<CoordinatorProtocol.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(),
+                    plan.coordinator());
             Config config = ctx.getSystem().settings().config();
             CheckpointShipper.Mode transfer = CheckpointShipper.Mode.parse(config.hasPath("ndevid.store.transfer")
                     ? config.getString("ndevid.store.transfer") : "auto");
@@ -97,7 +99,7 @@ public final class NodeGuardian {
             if (plan.roles().contains(ClusterConfig.LOADER)) {
                 LoaderProcesses.startLoader(ctx, transportSettings(config));
             }
-            // a trainer process moves tensors through one media driver: remote data, solver worker, shipping
+            // a trainer process moves tensors through one media driver: remote data, sample renderers, shipping
             java.util.function.Supplier<AeronNode> trainerAeron = AeronNode.lazyEmbedded(transportSettings(config),
                     ctx.getSystem());
             // what a trainer's executor is handed: remote data and remote scoring, when its agent runs those processes
@@ -122,12 +124,12 @@ public final class NodeGuardian {
                 ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> s.close());
             }
             for (NodePlan.Trainer t : plan.trainers()) {
-                ActorRef<TrainerActor.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(),
+                ActorRef<TrainerProtocol.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(),
                         t.executor().with(services), coordinator, plan.trainerSettings(), shipper),
                         "trainer-" + t.slot().slot());
                 CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem())).addTask(
                         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-trainer-" + t.slot().slot(),
-                        () -> AskPattern.<TrainerActor.Command, Done>ask(trainer, TrainerActor.Drain::new,
+                        () -> AskPattern.<TrainerProtocol.Command, Done>ask(trainer, TrainerProtocol.Drain::new,
                                         DRAIN_TIMEOUT, ctx.getSystem().scheduler())
                                 .exceptionally(e -> Done.getInstance()));
             }

@@ -2,10 +2,10 @@ package io.ndevid.actors.cluster;
 
 import io.ndevid.actors.coordinator.CoordinatorSettings;
 import io.ndevid.actors.eval.EvaluationService;
-import io.ndevid.actors.experiment.SlotInfo;
 import io.ndevid.actors.node.NodeSettings;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.trainer.TrainerSettings;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.study.experiment.SlotInfo;
 
 import java.util.List;
 

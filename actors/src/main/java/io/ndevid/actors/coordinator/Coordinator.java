@@ -11,23 +11,39 @@ import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.eval.Evaluator;
-import io.ndevid.actors.experiment.Attempt;
-import io.ndevid.actors.experiment.BestMetrics;
-import io.ndevid.actors.experiment.ExperimentJournal;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.JournalEvent;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
-import io.ndevid.actors.experiment.TrialRecord;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Accepted;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Ack;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Cancel;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Command;
+import io.ndevid.actors.protocol.CoordinatorProtocol.ExperimentList;
+import io.ndevid.actors.protocol.CoordinatorProtocol.GetStatus;
+import io.ndevid.actors.protocol.CoordinatorProtocol.ListExperiments;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Pause;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Rejected;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Resume;
+import io.ndevid.actors.protocol.CoordinatorProtocol.StatusReply;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Submit;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialAccepted;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialEnded;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialProgress;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialRejected;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.status.ActorStatus;
-import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.Attempt;
+import io.ndevid.study.experiment.BestMetrics;
+import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.JournalEvent;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
+import io.ndevid.study.experiment.TrialRecord;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
 import io.ndevid.training.spec.TrialSpec;
 
 import java.io.IOException;
@@ -54,90 +70,16 @@ import java.util.stream.Stream;
  * {@code progressTimeout}) is retried from its last checkpoint until it has failed more than {@code maxFailures}
  * times, then it is ERROR.
  */
-public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
-
-    public sealed interface Command {}
-
-    // ---- client protocol ----
-
-    /** Start an experiment (resubmitting the same grid is a no-op that answers Accepted again). */
-    public record Submit(GridSpec grid, ActorRef<SubmitReply> replyTo) implements Command, CborSerializable {}
-
-    public sealed interface SubmitReply extends CborSerializable {}
-
-    public record Accepted(String experimentId, List<String> trials, boolean alreadyKnown) implements SubmitReply {}
-
-    public record Rejected(String experimentId, String reason) implements SubmitReply {}
-
-    public record Cancel(String experimentId, String reason, ActorRef<Ack> replyTo)
-            implements Command, CborSerializable {}
-
-    public record Pause(String experimentId, String trial, ActorRef<Ack> replyTo) implements Command, CborSerializable {}
-
-    public record Resume(String experimentId, String trial, ActorRef<Ack> replyTo)
-            implements Command, CborSerializable {}
-
-    public record Ack(boolean ok, String message) implements CborSerializable {}
-
-    public record GetStatus(String experimentId, ActorRef<StatusReply> replyTo) implements Command, CborSerializable {}
-
-    /** {@code status} is null (and {@code error} says why) for an unknown or unreadable experiment. */
-    public record StatusReply(ExperimentStatus status, String error) implements CborSerializable {}
-
-    public record ListExperiments(ActorRef<ExperimentList> replyTo) implements Command, CborSerializable {}
-
-    /** Known experiments with their phase, and journals that could not be read. */
-    public record ExperimentList(Map<String, ExperimentState.Phase> experiments, Map<String, String> unreadable,
-                                 List<SlotInfo> slots) implements CborSerializable {}
-
-    // ---- trainer protocol ----
-
-    public record TrialAccepted(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
-                                SlotInfo slot) implements Command, CborSerializable {}
-
-    public record TrialRejected(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
-                                String reason) implements Command, CborSerializable {}
-
-    /** Throttled progress and heartbeat; {@code iteration} is −1 before the first iteration finished. */
-    public record TrialProgress(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
-                                SlotInfo slot, long startIteration, long iteration, long total, double itPerSec,
-                                double etaSeconds, Map<String, Double> losses, Map<String, Double> metrics,
-                                String message) implements Command, CborSerializable {
-        public TrialProgress {
-            losses = BestMetrics.clean(losses);
-            metrics = BestMetrics.clean(metrics);
-        }
-    }
-
-    /**
-     * An attempt ended; re-sent until {@link TrainerActor.ResultAcked}. {@code storedCheckpoint} is the store's path
-     * of the final checkpoint when the trainer shipped it over Aeron (the store has the bytes), else null (the
-     * coordinator copies it from the shared run folder).
-     */
-    public record TrialEnded(String experimentId, String trial, int attempt, Outcome outcome, long iterations,
-                             String message, Map<String, Double> losses, Map<String, Double> metrics, String runDir,
-                             ActorRef<TrainerActor.Command> trainer, String storedCheckpoint)
-            implements Command, CborSerializable {
-        public TrialEnded {
-            losses = BestMetrics.clean(losses);
-            metrics = BestMetrics.clean(metrics);
-        }
-
-        public TrialEnded(String experimentId, String trial, int attempt, Outcome outcome, long iterations,
-                          String message, Map<String, Double> losses, Map<String, Double> metrics, String runDir,
-                          ActorRef<TrainerActor.Command> trainer) {
-            this(experimentId, trial, attempt, outcome, iterations, message, losses, metrics, runDir, trainer, null);
-        }
-    }
+public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Command> {
 
     // ---- internal ----
 
     /** One adapter for every Listing (message adapters are per class): trainers and checkpoint stores. */
     private record Listed(Receptionist.Listing listing) implements Command {}
 
-    private record TrainerDescribed(TrainerActor.Status status) implements Command {}
+    private record TrainerDescribed(TrainerProtocol.Status status) implements Command {}
 
-    private record TrainerGone(ActorRef<TrainerActor.Command> trainer) implements Command {}
+    private record TrainerGone(ActorRef<TrainerProtocol.Command> trainer) implements Command {}
 
     private record CheckpointReply(CheckpointActor.Reply reply) implements Command {}
 
@@ -151,13 +93,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** A trainer slot as the coordinator sees it. */
     private static final class Slot {
-        final ActorRef<TrainerActor.Command> ref;
+        final ActorRef<TrainerProtocol.Command> ref;
         SlotInfo info;
         SlotState state = SlotState.UNKNOWN;
         boolean listed = true;
         long describedAt;
 
-        Slot(ActorRef<TrainerActor.Command> ref) {
+        Slot(ActorRef<TrainerProtocol.Command> ref) {
             this.ref = ref;
         }
     }
@@ -166,7 +108,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     /** What is known, beyond the journal, about a RUNNING trial. */
     private static final class Live {
-        ActorRef<TrainerActor.Command> trainer; // null: orphaned by a restart, waiting to be reclaimed
+        ActorRef<TrainerProtocol.Command> trainer; // null: orphaned by a restart, waiting to be reclaimed
         SlotInfo slot;
         boolean accepted;
         long since;          // assignment time, or reclaim deadline start for orphans
@@ -185,9 +127,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private final CoordinatorSettings settings;
     private final Map<String, ExperimentJournal> experiments = new LinkedHashMap<>();
     private final Map<String, String> unreadable = new LinkedHashMap<>();
-    private final Map<ActorRef<TrainerActor.Command>, Slot> slots = new LinkedHashMap<>();
+    private final Map<ActorRef<TrainerProtocol.Command>, Slot> slots = new LinkedHashMap<>();
     private final Map<TrialKey, Live> live = new HashMap<>();
-    private final ActorRef<TrainerActor.Status> describedAdapter;
+    private final ActorRef<TrainerProtocol.Status> describedAdapter;
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
     private final ActorRef<Evaluator.Reply> evaluationAdapter;
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
@@ -203,12 +145,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         super(context);
         this.context = context;
         this.settings = settings;
-        this.describedAdapter = context.messageAdapter(TrainerActor.Status.class, TrainerDescribed::new);
+        this.describedAdapter = context.messageAdapter(TrainerProtocol.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
         this.evaluationAdapter = context.messageAdapter(Evaluator.Reply.class, EvaluationReply::new);
         recover();
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
-        context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerActor.SERVICE_KEY, listings));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerProtocol.SERVICE_KEY, listings));
         context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY, listings));
         context.getSystem().receptionist().tell(Receptionist.subscribe(Evaluator.SERVICE_KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
@@ -397,7 +339,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         TrialKey key = new TrialKey(experimentId, t.name());
         Live l = live.get(key);
         if (l != null && l.trainer != null) {
-            l.trainer.tell(new TrainerActor.StopTrial(experimentId, t.name(), t.attempt(), reason));
+            l.trainer.tell(new TrainerProtocol.StopTrial(experimentId, t.name(), t.attempt(), reason));
         } else {
             end(experimentId, t, Outcome.ORPHANED, reason + " (no trainer held it)", null);
         }
@@ -502,8 +444,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             evaluators = List.copyOf(m.listing().getServiceInstances(Evaluator.SERVICE_KEY));
             return this;
         }
-        Set<ActorRef<TrainerActor.Command>> now = m.listing().getServiceInstances(TrainerActor.SERVICE_KEY);
-        for (ActorRef<TrainerActor.Command> ref : now) {
+        Set<ActorRef<TrainerProtocol.Command>> now = m.listing().getServiceInstances(TrainerProtocol.SERVICE_KEY);
+        for (ActorRef<TrainerProtocol.Command> ref : now) {
             Slot s = slots.get(ref);
             if (s == null) {
                 s = new Slot(ref);
@@ -529,42 +471,42 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private void describe(Slot s) {
         s.describedAt = System.nanoTime();
-        s.ref.tell(new TrainerActor.Describe(describedAdapter));
+        s.ref.tell(new TrainerProtocol.Describe(describedAdapter));
     }
 
     private Behavior<Command> onDescribed(TrainerDescribed d) {
-        TrainerActor.Status st = d.status();
+        TrainerProtocol.Status st = d.status();
         Slot s = slots.get(st.trainer());
         if (s == null) {
             return this; // gone meanwhile
         }
         s.info = st.slot();
-        TrainerActor.TrialRef running = st.running();
+        TrainerProtocol.TrialRef running = st.running();
         if (running == null) {
             if (s.state == SlotState.UNKNOWN) {
                 s.state = SlotState.IDLE;
             }
         } else if (st.ending() && !isRunning(running)) {
             // its end crossed this answer (or reached a coordinator before a restart): acknowledge it again
-            st.trainer().tell(new TrainerActor.ResultAcked(running.experimentId(), running.trial(),
+            st.trainer().tell(new TrainerProtocol.ResultAcked(running.experimentId(), running.trial(),
                     running.attempt()));
             s.state = SlotState.UNKNOWN;
         } else if (!reclaim(running, s)) {
             s.state = SlotState.UNKNOWN; // asked to stop; described again later
-            st.trainer().tell(new TrainerActor.StopTrial(running.experimentId(), running.trial(), running.attempt(),
+            st.trainer().tell(new TrainerProtocol.StopTrial(running.experimentId(), running.trial(), running.attempt(),
                     "the coordinator does not know this attempt"));
         }
         dispatch();
         return this;
     }
 
-    private boolean isRunning(TrainerActor.TrialRef r) {
+    private boolean isRunning(TrainerProtocol.TrialRef r) {
         TrialRecord t = record(r.experimentId(), r.trial());
         return t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt();
     }
 
     /** A trainer runs {@code r}: adopt it if it is the attempt the journal has running and nobody else holds it. */
-    private boolean reclaim(TrainerActor.TrialRef r, Slot s) {
+    private boolean reclaim(TrainerProtocol.TrialRef r, Slot s) {
         ExperimentJournal j = experiments.get(r.experimentId());
         TrialRecord t = j == null ? null : j.state().trial(r.trial());
         Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
@@ -623,7 +565,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             Slot s = slots.get(p.trainer());
             if (s != null) {
                 s.info = p.slot();
-                current = reclaim(new TrainerActor.TrialRef(p.experimentId(), p.trial(), p.attempt()), s);
+                current = reclaim(new TrainerProtocol.TrialRef(p.experimentId(), p.trial(), p.attempt()), s);
             } else {
                 current = false; // not discovered yet: wait for the listing, then describe
             }
@@ -631,7 +573,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (!current || !p.trainer().equals(l.trainer)) {
             if (t == null || t.state() != TrialState.RUNNING || t.attempt() != p.attempt()) {
                 // an attempt the coordinator gave up on (timed out, or decided before a restart): stop it
-                p.trainer().tell(new TrainerActor.StopTrial(p.experimentId(), p.trial(), p.attempt(),
+                p.trainer().tell(new TrainerProtocol.StopTrial(p.experimentId(), p.trial(), p.attempt(),
                         "this attempt is no longer current"));
             }
             return this;
@@ -666,7 +608,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             }
             end(e.experimentId(), t, e.outcome(), e.message(), e);
         }
-        e.trainer().tell(new TrainerActor.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
+        e.trainer().tell(new TrainerProtocol.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
         Slot s = slots.get(e.trainer());
         if (s != null && s.state == SlotState.BUSY && !busyElsewhere(s.ref)) {
             s.state = s.listed ? SlotState.IDLE : SlotState.UNKNOWN;
@@ -675,7 +617,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return this;
     }
 
-    private boolean busyElsewhere(ActorRef<TrainerActor.Command> ref) {
+    private boolean busyElsewhere(ActorRef<TrainerProtocol.Command> ref) {
         return live.values().stream().anyMatch(l -> ref.equals(l.trainer));
     }
 
@@ -717,10 +659,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     s.state = SlotState.UNKNOWN;
                 }
             } else if (l.accepted && now - l.lastHeard > settings.progressTimeout().toNanos()) {
-                ActorRef<TrainerActor.Command> trainer = l.trainer;
+                ActorRef<TrainerProtocol.Command> trainer = l.trainer;
                 end(e.getKey().experimentId(), t, Outcome.LOST, "no progress or heartbeat for "
                         + settings.progressTimeout().toSeconds() + " s", null);
-                trainer.tell(new TrainerActor.StopTrial(e.getKey().experimentId(), t.name(), t.attempt(),
+                trainer.tell(new TrainerProtocol.StopTrial(e.getKey().experimentId(), t.name(), t.attempt(),
                         "the coordinator gave up on it (silent)"));
                 Slot s = slots.get(trainer);
                 if (s != null) {
@@ -774,7 +716,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             s.state = SlotState.BUSY;
             Path dir = runDir(experimentId, next.name());
             context.getLog().info("{} / {} attempt {} → {}", experimentId, next.name(), attempt, s.info.id());
-            s.ref.tell(new TrainerActor.StartTrial(experimentId, next.spec(), attempt, dir.toString()));
+            s.ref.tell(new TrainerProtocol.StartTrial(experimentId, next.spec(), attempt, dir.toString()));
         }
     }
 

@@ -10,8 +10,8 @@ import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.receptionist.Receptionist;
 import akka.actor.typed.receptionist.ServiceKey;
 import io.ndevid.actors.CborSerializable;
-import io.ndevid.actors.experiment.BestMetrics;
 import io.ndevid.actors.status.ActorStatus;
+import io.ndevid.study.experiment.BestMetrics;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.spec.TrialSpec;
 

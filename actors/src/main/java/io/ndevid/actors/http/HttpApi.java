@@ -13,7 +13,7 @@ import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.settings.ServerSettings;
 import io.ndevid.actors.cluster.ClusterNode;
-import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,12 +95,12 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The whole route, sealed: JSON errors for rejections, exceptions and request timeouts. */
-    static Route route(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
+    static Route route(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator, HttpSettings settings,
                        ApiToken token, List<Route> extra) {
         return route(system, coordinator, settings, token, extra, ASK_TIMEOUT, READY_TIMEOUT);
     }
 
-    static Route route(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
+    static Route route(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator, HttpSettings settings,
                        ApiToken token, List<Route> extra, Duration askTimeout, Duration readyTimeout) {
         List<Route> all = new ArrayList<>();
         all.add(new HealthRoutes(system, coordinator, readyTimeout).route());

@@ -1,5 +1,7 @@
 package io.ndevid.actors.trainer;
 
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
 import io.ndevid.metrics.protocol.EvaluationProtocol;

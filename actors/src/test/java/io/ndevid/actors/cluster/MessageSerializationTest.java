@@ -9,29 +9,29 @@ import akka.serialization.Serializer;
 import akka.serialization.Serializers;
 import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
-import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.data.DataLoaderActor;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.SampleEvaluator;
 import io.ndevid.actors.evalproc.SampleRenderer;
-import io.ndevid.metrics.protocol.Score;
-import io.ndevid.actors.experiment.Attempt;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
-import io.ndevid.actors.experiment.TrialResult;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.node.NodeAgent;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.status.ClusterSnapshot;
 import io.ndevid.actors.status.LatencySummary;
 import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.status.StatusReport;
-import io.ndevid.actors.trainer.TrainerActor;
 import io.ndevid.actors.transport.TensorDescriptor;
+import io.ndevid.metrics.protocol.Score;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.Attempt;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
+import io.ndevid.study.experiment.TrialResult;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.testing.TestSpecs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +75,7 @@ class MessageSerializationTest {
     void protocolMessagesRoundTripAsSmallCbor() {
         ActorRef<Object> ref = testKit.createTestProbe().getRef();
         @SuppressWarnings("unchecked")
-        ActorRef<TrainerActor.Command> trainer = (ActorRef<TrainerActor.Command>) (ActorRef<?>) ref;
+        ActorRef<TrainerProtocol.Command> trainer = (ActorRef<TrainerProtocol.Command>) (ActorRef<?>) ref;
         SlotInfo slot = new SlotInfo("node-a", 1, 4242, "gpu:1");
         GridSpec grid = GridSpec.parse("""
                 {"name": "ablation", "preset": "cpu-tiny", "models": ["tgan", "mocogan"],
@@ -93,31 +93,31 @@ class MessageSerializationTest {
         Map<TrialState, Integer> counts = new java.util.EnumMap<>(TrialState.class);
         counts.put(TrialState.RUNNING, 1);
 
-        int submit = roundTrip(new Coordinator.Submit(grid, ref.unsafeUpcast()));
+        int submit = roundTrip(new CoordinatorProtocol.Submit(grid, ref.unsafeUpcast()));
         assertTrue(submit < 2048, "a grid is a few hundred bytes: " + submit);
-        roundTrip(new Coordinator.Accepted("ablation", List.of("a", "b"), false));
-        roundTrip(new Coordinator.Rejected("ablation", "bad"));
-        roundTrip(new Coordinator.Cancel("ablation", "enough", ref.unsafeUpcast()));
-        roundTrip(new Coordinator.Pause("ablation", "a", ref.unsafeUpcast()));
-        roundTrip(new Coordinator.GetStatus("ablation", ref.unsafeUpcast()));
-        roundTrip(new Coordinator.StatusReply(new ExperimentStatus("ablation", ExperimentState.Phase.RUNNING, counts,
-                List.of(row), "/data/ablation"), null));
-        roundTrip(new Coordinator.ExperimentList(Map.of("ablation", ExperimentState.Phase.FINISHED),
+        roundTrip(new CoordinatorProtocol.Accepted("ablation", List.of("a", "b"), false));
+        roundTrip(new CoordinatorProtocol.Rejected("ablation", "bad"));
+        roundTrip(new CoordinatorProtocol.Cancel("ablation", "enough", ref.unsafeUpcast()));
+        roundTrip(new CoordinatorProtocol.Pause("ablation", "a", ref.unsafeUpcast()));
+        roundTrip(new CoordinatorProtocol.GetStatus("ablation", ref.unsafeUpcast()));
+        roundTrip(new CoordinatorProtocol.StatusReply(new ExperimentStatus("ablation", ExperimentState.Phase.RUNNING,
+                counts, List.of(row), "/data/ablation"), null));
+        roundTrip(new CoordinatorProtocol.ExperimentList(Map.of("ablation", ExperimentState.Phase.FINISHED),
                 Map.of("broken", "why"), List.of(slot)));
-        roundTrip(new Coordinator.TrialAccepted("ablation", "a", 1, trainer, slot));
-        roundTrip(new Coordinator.TrialRejected("ablation", "a", 1, trainer, "busy"));
-        int progress = roundTrip(new Coordinator.TrialProgress("ablation", "a", 1, trainer, slot, 0, 10, 100, 3.5, 25,
-                losses, Map.of("is", 2.0), "resuming"));
+        roundTrip(new CoordinatorProtocol.TrialAccepted("ablation", "a", 1, trainer, slot));
+        roundTrip(new CoordinatorProtocol.TrialRejected("ablation", "a", 1, trainer, "busy"));
+        int progress = roundTrip(new CoordinatorProtocol.TrialProgress("ablation", "a", 1, trainer, slot, 0, 10, 100,
+                3.5, 25, losses, Map.of("is", 2.0), "resuming"));
         assertTrue(progress < 1024, "progress is small: " + progress);
-        roundTrip(new Coordinator.TrialEnded("ablation", "a", 1, Outcome.DIVERGED, 10, "diverged", losses,
+        roundTrip(new CoordinatorProtocol.TrialEnded("ablation", "a", 1, Outcome.DIVERGED, 10, "diverged", losses,
                 Map.of(), "/x", trainer));
-        roundTrip(new TrainerActor.Describe(ref.unsafeUpcast()));
-        int start = roundTrip(new TrainerActor.StartTrial("ablation", spec, 3, "/data/ablation/trials/a"));
+        roundTrip(new TrainerProtocol.Describe(ref.unsafeUpcast()));
+        int start = roundTrip(new TrainerProtocol.StartTrial("ablation", spec, 3, "/data/ablation/trials/a"));
         assertTrue(start < 2048, "an assignment carries the spec only: " + start);
-        roundTrip(new TrainerActor.StopTrial("ablation", "a", 3, "cancel"));
-        roundTrip(new TrainerActor.ResultAcked("ablation", "a", 3));
-        roundTrip(new TrainerActor.Status(trainer, slot, new TrainerActor.TrialRef("ablation", "a", 3), true));
-        roundTrip(new TrainerActor.Status(trainer, slot, null, false));
+        roundTrip(new TrainerProtocol.StopTrial("ablation", "a", 3, "cancel"));
+        roundTrip(new TrainerProtocol.ResultAcked("ablation", "a", 3));
+        roundTrip(new TrainerProtocol.Status(trainer, slot, new TrainerProtocol.TrialRef("ablation", "a", 3), true));
+        roundTrip(new TrainerProtocol.Status(trainer, slot, null, false));
         roundTrip(new NodeAgent.GetSlots(ref.unsafeUpcast()));
         roundTrip(new NodeAgent.Slots("node-a", List.of(new NodeAgent.SlotProcess(0, "cpu", 77, 25600, true, 1,
                 "/logs/trainer-0.log"))));
@@ -131,7 +131,7 @@ class MessageSerializationTest {
         roundTrip(new CheckpointActor.StoreTransfer("ablation", "a", CheckpointActor.BEST, new TensorDescriptor(7,
                 "ckpt", new long[] {9}, "uint8", 9, 1234, "aeron:ipc", 10), ref.unsafeUpcast(), ref.unsafeUpcast()));
         roundTrip(new CheckpointActor.ResendRequest(7, new int[] {1, 3}));
-        roundTrip(new Coordinator.TrialEnded("ablation", "a", 1, Outcome.COMPLETED, 10, "done", losses,
+        roundTrip(new CoordinatorProtocol.TrialEnded("ablation", "a", 1, Outcome.COMPLETED, 10, "done", losses,
                 Map.of(), "/x", trainer, "/data/ablation/checkpoints/a.ckpt"));
         roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
         roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));

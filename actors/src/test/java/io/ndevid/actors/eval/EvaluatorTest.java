@@ -3,7 +3,7 @@ package io.ndevid.actors.eval;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.study.testing.TestSpecs;
 import io.ndevid.training.checkpoint.Checkpoint;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import org.junit.jupiter.api.AfterAll;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.study.testing.TestSpecs;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.ChunkFilter;
 import io.ndevid.actors.transport.ChunkFilters;

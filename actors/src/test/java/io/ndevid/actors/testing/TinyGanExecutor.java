@@ -1,7 +1,7 @@
 package io.ndevid.actors.testing;
 
-import io.ndevid.actors.trainer.StopHandle;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.training.run.RunFolder;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;
