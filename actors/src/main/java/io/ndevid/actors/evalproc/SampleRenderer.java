@@ -1,6 +1,5 @@
 package io.ndevid.actors.evalproc;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
@@ -22,10 +21,10 @@ import io.ndevid.metrics.protocol.InProcessScorer;
 import io.ndevid.metrics.protocol.Score;
 import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.gan.VideoGan;
+import io.ndevid.training.run.ContinuousRenders;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.run.Trials;
 import io.ndevid.training.spec.TrialSpec;
-import io.ndevid.training.viz.VideoGrids;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,8 +82,8 @@ public final class SampleRenderer extends AbstractBehavior<SampleRenderer.Comman
 
     /**
      * A continuous-time render of a snapshot: {@code samples} videos at the latent {@code times} (a higher frame rate,
-     * before frame 0; {@link VideoGan#render}), written as a GIF grid to {@code gif}. Served on the worker's thread
-     * like evaluation renders, so it never blocks training either.
+     * before frame 0), written as a GIF grid to {@code gif} on this node ({@link ContinuousRenders#writeGif}). Served
+     * on the worker's thread like evaluation renders, so it never blocks training either.
      */
     public record RenderVideo(TrialSpec spec, String snapshot, int samples, long seed, double[] times, String gif,
                               ActorRef<RenderReply> replyTo) implements Command, CborSerializable {}
@@ -269,14 +268,11 @@ public final class SampleRenderer extends AbstractBehavior<SampleRenderer.Comman
         CompletableFuture<RenderReply> work = CompletableFuture.supplyAsync(() -> {
             long t0 = System.nanoTime();
             VideoGan g = load(r.spec(), Path.of(r.snapshot()));
-            try (NDManager scope = NDManager.newBaseManager()) {
-                NDArray rendered = g.render(scope, r.samples(), r.seed(), r.times());
-                int scale = Math.max(1, 64 / r.spec().frameSize());
-                VideoGrids.writeGif(rendered, Path.of(r.gif()), VideoGrids.Options.cols(
-                        (int) Math.ceil(Math.sqrt(r.samples()))).withScale(scale));
+            try {
+                long[] shape = ContinuousRenders.writeGif(g, r.samples(), r.seed(), r.times(), Path.of(r.gif()));
                 videos.incrementAndGet();
                 renderNanos.addAndGet(System.nanoTime() - t0);
-                return new Rendered(r.gif(), rendered.getShape().getShape(), (System.nanoTime() - t0) / 1_000_000);
+                return new Rendered(r.gif(), shape, (System.nanoTime() - t0) / 1_000_000);
             } catch (java.io.IOException e) {
                 throw new CompletionException(e);
             }

@@ -158,8 +158,7 @@ class SampleEvaluatorTest {
         Path expected = dir.resolve("expected.gif");
         try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
             CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, 3));
-            io.ndevid.training.viz.VideoGrids.writeGif(gan.render(m, 4, 99, times), expected,
-                    io.ndevid.training.viz.VideoGrids.Options.cols(2).withScale(64 / spec.frameSize()));
+            io.ndevid.training.run.ContinuousRenders.writeGif(gan, 4, 99, times, expected);
         }
         // as a node starts it: a pool of two, registered with the Receptionist, found by whoever renders
         ActorRef<SampleRenderer.Command> pool = pool(2, null);
@@ -192,12 +191,25 @@ class SampleEvaluatorTest {
     }
 
     @Test
-    void withoutARegisteredPoolARenderFailsSayingSo() {
+    void withoutARegisteredPoolTheReportRendersInItsOwnProcess() throws Exception {
         var f = SampleRenderers.renderVideo(testKit.system(), spec(), dir.resolve("none.bin"), 1, 1, new double[] {0},
                 dir.resolve("none.gif"), Duration.ofSeconds(5)).toCompletableFuture();
         var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> f.get(10, java.util.concurrent.TimeUnit.SECONDS));
         assertTrue(e.getCause().getMessage().contains("no sample renderers"), e.getCause().toString());
+
+        TrialSpec spec = spec();
+        Path snapshot = dir.resolve("snap.bin");
+        double[] times = {-0.5, 0, 0.5, 1};
+        Path expected = dir.resolve("expected.gif");
+        try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+            CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, 3));
+            io.ndevid.training.run.ContinuousRenders.writeGif(gan, 2, 5, times, expected);
+        }
+        Path gif = dir.resolve("fallback.gif");
+        SampleRenderers.renderGif(testKit.system(), snapshot, 2, 5, times, gif, Duration.ofSeconds(30));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(expected),
+                java.nio.file.Files.readAllBytes(gif), "rendered here, from the checkpoint's weights");
     }
 
     @Test
