@@ -30,20 +30,20 @@ public record ProtocolSettings(long interval, int samples, int finalBatches, int
     /** The paper's IS splits per batch. */
     public static final int SPLITS = 1;
     /** Samples generated and classified at a time. */
-    public static final int BATCH_SIZE = 64;
+    public static final int BATCH = 64;
 
     /**
      * A trial's protocol: its {@code evalInterval} and {@code evalSamples} (periodic and per final batch),
-     * K = {@value #FINAL_BATCHES}, {@value #SPLITS} IS split, chunks of {@value #BATCH_SIZE}. The one place a trial's
+     * K = {@value #FINAL_BATCHES}, {@value #SPLITS} IS split, chunks of {@value #BATCH}. The one place a trial's
      * settings are made, whichever scorer runs them.
      */
     public static ProtocolSettings forTrial(TrialSpec spec) {
         return new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES, spec.evalSamples(),
-                SPLITS, BATCH_SIZE);
+                SPLITS, BATCH);
     }
 
     /** The paper: 2048 samples every 2000 iterations, then 5 × 2048. */
     public static ProtocolSettings paper() {
-        return new ProtocolSettings(2000, 2048, FINAL_BATCHES, 2048, SPLITS, BATCH_SIZE);
+        return new ProtocolSettings(2000, 2048, FINAL_BATCHES, 2048, SPLITS, BATCH);
     }
 }
