@@ -9,6 +9,7 @@ import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.node.SlotDetection;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.TrainingProgress;
+import io.ndevid.metrics.protocol.InProcessScorer;
 import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.study.GridSpec;
 import io.ndevid.study.StudyGrid;
@@ -31,7 +32,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -235,8 +235,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             w.println("  no IS/FID: " + first.data() + " needs a C3D trained on it (--evaluator c3d=FILE)");
             return;
         }
-        Path scratch = Files.createTempDirectory("ndevid-grid-eval");
-        try (TrialEvaluation ignored = TrialEvaluation.forTrial(first, scratch, cache, new TrainingProgress() {
+        try (InProcessScorer ignored = TrialEvaluation.scorer(first, cache, new TrainingProgress() {
             @Override
             public void iteration(int i, int total, double loss, double elapsed) {
                 if (i == total || i % Math.max(1, total / 5) == 0) {
@@ -252,10 +251,6 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             }
         })) {
             w.println("  evaluator ready (" + cache + ")");
-        } finally {
-            try (Stream<Path> s = Files.walk(scratch)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
         w.flush();
     }

@@ -11,11 +11,14 @@ import com.typesafe.config.Config;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.checkpoint.CheckpointShipper;
 import io.ndevid.actors.data.LoaderProcesses;
+import io.ndevid.actors.data.RemoteData;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.EvaluationProcesses;
+import io.ndevid.actors.evalproc.EvaluatorClient;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.node.TrainerProcessLauncher;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.trainer.TrainerActor;
@@ -96,17 +99,22 @@ public final class NodeGuardian {
             if (plan.roles().contains(ClusterConfig.LOADER)) {
                 LoaderProcesses.startLoader(ctx, transportSettings(config));
             }
-            // a trainer process moves tensors through one media driver: remote data, solver worker, shipping
+            // a trainer process moves tensors through one media driver: remote data, sample renderers, shipping
             java.util.function.Supplier<AeronNode> trainerAeron = AeronNode.lazyEmbedded(transportSettings(config),
                     ctx.getSystem());
+            // what a trainer's executor is handed: remote data and remote scoring, when its agent runs those processes
+            RemoteData remoteData = null;
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)) {
-                LoaderProcesses.startRemoteData(ctx, config, trainerAeron);
+                remoteData = LoaderProcesses.startRemoteData(ctx, config, trainerAeron);
             }
+            EvaluatorClient evaluators = null;
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.OFFLOAD_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.OFFLOAD_PROPERTY)) {
-                EvaluationProcesses.startSolverWorker(ctx, config, trainerAeron);
+                evaluators = EvaluationProcesses.startRenderers(ctx, config, trainerAeron);
             }
+            TrialExecutor.Services services = new TrialExecutor.Services(
+                    evaluators == null ? null : evaluators::scorer, remoteData == null ? null : remoteData.opener());
             CheckpointShipper shipper = null;
             if (!plan.trainers().isEmpty() && transfer != CheckpointShipper.Mode.SHARED_FS) {
                 Duration timeout = config.hasPath("ndevid.store.transfer-timeout")
@@ -116,8 +124,9 @@ public final class NodeGuardian {
                 ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> s.close());
             }
             for (NodePlan.Trainer t : plan.trainers()) {
-                ActorRef<TrainerProtocol.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(), t.executor(),
-                        coordinator, plan.trainerSettings(), shipper), "trainer-" + t.slot().slot());
+                ActorRef<TrainerProtocol.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(),
+                        t.executor().with(services), coordinator, plan.trainerSettings(), shipper),
+                        "trainer-" + t.slot().slot());
                 CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem())).addTask(
                         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-trainer-" + t.slot().slot(),
                         () -> AskPattern.<TrainerProtocol.Command, Done>ask(trainer, TrainerProtocol.Drain::new,

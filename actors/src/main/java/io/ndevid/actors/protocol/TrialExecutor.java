@@ -1,10 +1,13 @@
 package io.ndevid.actors.protocol;
 
+import io.ndevid.metrics.protocol.Scorer;
+import io.ndevid.training.data.TrainingBatchSource;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Runs one trial to its end in the calling thread — the seam between the actors (which only schedule) and the
@@ -20,6 +23,26 @@ import java.util.Map;
 public interface TrialExecutor {
 
     TrainerLoop.Result execute(TrialSpec spec, Path runDir, Listener listener, StopHandle stop) throws Exception;
+
+    /**
+     * This executor with the trainer process's collaborators (default: itself — test executors need none). The
+     * node's guardian hands them in when it starts the trainer.
+     */
+    default TrialExecutor with(Services services) {
+        return this;
+    }
+
+    /**
+     * What a trainer process may have besides the models, handed in by whoever starts it (never looked up).
+     *
+     * @param remoteScorers a trial's scorer through evaluator processes ({@code ndevid.node.evaluators > 0}), or
+     *                      null: the protocol scores in-process
+     * @param batches       a trial's training batches from a data-loader process ({@code ndevid.node.data-loaders
+     *                      = 1}), or null: read in-process
+     */
+    record Services(Function<TrialSpec, Scorer> remoteScorers, TrainingBatchSource.Opener batches) {
+        public static final Services NONE = new Services(null, null);
+    }
 
     /** Progress out of a running trial; called from the trial's thread. */
     interface Listener extends TrainerLoop.Listener {

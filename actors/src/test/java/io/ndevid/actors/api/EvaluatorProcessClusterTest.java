@@ -4,7 +4,6 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ndevid.actors.evalproc.OffloadedEvaluation;
 import io.ndevid.actors.evalproc.SampleEvaluator;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.testing.ProcessLogs;
@@ -15,6 +14,7 @@ import io.ndevid.study.experiment.TrialState;
 import io.ndevid.study.experiment.TrialStatus;
 import io.ndevid.study.testing.TestSpecs;
 import io.ndevid.training.checkpoint.CheckpointIO;
+import io.ndevid.metrics.protocol.EvaluationProtocol;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -119,7 +119,7 @@ class EvaluatorProcessClusterTest {
                 assertEquals(5, fin.get("is_per_batch").size(), fin.toString());
                 long best = CheckpointIO.read(run.resolve("checkpoints/best.bin")).iteration();
                 assertEquals(best, fin.get("best_iteration").asLong());
-                List<JsonNode> evals = lines(run.resolve(OffloadedEvaluation.EVALUATIONS_FILE));
+                List<JsonNode> evals = lines(run.resolve(EvaluationProtocol.EVALUATIONS_FILE));
                 assertEquals(2 + 5, evals.size(), evals.toString());
                 for (JsonNode e : evals) {
                     routes.merge(e.get("route").asText(), 1, Integer::sum);

@@ -12,6 +12,7 @@ import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.data.DataLoaderActor;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.SampleEvaluator;
+import io.ndevid.actors.evalproc.SampleRenderer;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
 import io.ndevid.actors.protocol.TrainerProtocol;
@@ -20,6 +21,7 @@ import io.ndevid.actors.status.LatencySummary;
 import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.status.StatusReport;
 import io.ndevid.actors.transport.TensorDescriptor;
+import io.ndevid.metrics.protocol.Score;
 import io.ndevid.study.GridSpec;
 import io.ndevid.study.experiment.Attempt;
 import io.ndevid.study.experiment.ExperimentState;
@@ -37,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,14 +56,19 @@ class MessageSerializationTest {
     }
 
     private static int roundTrip(CborSerializable m) {
+        assertEquals(m, through(m), m.getClass().getSimpleName());
+        return SerializationExtension.get(Adapter.toClassic(testKit.system())).serialize(m).get().length;
+    }
+
+    /** {@code m} serialized as between members and read back. */
+    @SuppressWarnings("unchecked")
+    private static <T extends CborSerializable> T through(T m) {
         Serialization s = SerializationExtension.get(Adapter.toClassic(testKit.system()));
         Serializer serializer = s.findSerializerFor(m);
         assertEquals("akka.serialization.jackson.JacksonCborSerializer", serializer.getClass().getName(),
                 m.getClass().getName());
         byte[] bytes = s.serialize(m).get();
-        Object back = s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, m)).get();
-        assertEquals(m, back, m.getClass().getSimpleName());
-        return bytes.length;
+        return (T) s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, m)).get();
     }
 
     @Test
@@ -161,10 +169,26 @@ class MessageSerializationTest {
                 ref.unsafeUpcast()));
         assertTrue(sample < 512, "a 1 MiB sample batch is a " + sample + "-byte message");
         roundTrip(new SampleEvaluator.ResendRequest("r1", 9, new int[] {0, 2}));
-        roundTrip(new SampleEvaluator.Scored("r1", "a", 300, "final-2", 1.5, 0.0, 210.25, "exact", 2048, "c3d",
-                "tgan", "real stats", 1 << 25));
+        roundTrip(new SampleEvaluator.Scored("r1", "a", 300, "final-2", new Score(1.5, 0.0, 210.25, "exact", 2048,
+                "c3d", "tgan", "real stats"), 1 << 25));
         roundTrip(new SampleEvaluator.ScoreFailed("r1", "a", "batch(es) [3] of 32 did not arrive"));
         roundTrip(new SampleEvaluator.GetStats(ref.unsafeUpcast()));
         roundTrip(new SampleEvaluator.Stats(14, 0, 14, 1 << 20, "aeron:udp?endpoint=127.0.0.1:4000"));
+        // a continuous-time render asked of a node's sample renderers by another member (records with arrays:
+        // compared field by field)
+        SampleRenderer.RenderVideo video = new SampleRenderer.RenderVideo(spec, "/data/e/checkpoints/a.best.bin", 4,
+                99, new double[] {-0.5, 0, 0.25}, "/data/e/report/render-ode.gif", ref.unsafeUpcast());
+        SampleRenderer.RenderVideo videoBack = through(video);
+        assertEquals(video.spec(), videoBack.spec());
+        assertEquals(video.snapshot() + video.gif() + video.samples() + video.seed(), videoBack.snapshot()
+                + videoBack.gif() + videoBack.samples() + videoBack.seed());
+        assertArrayEquals(video.times(), videoBack.times());
+        assertEquals(video.replyTo(), videoBack.replyTo());
+        SampleRenderer.Rendered rendered = new SampleRenderer.Rendered("/data/r.gif", new long[] {4, 3, 12, 16, 16},
+                1234);
+        SampleRenderer.Rendered renderedBack = through(rendered);
+        assertArrayEquals(rendered.shape(), renderedBack.shape());
+        assertEquals(rendered.gif() + rendered.millis(), renderedBack.gif() + renderedBack.millis());
+        roundTrip(new SampleRenderer.RenderFailed("/data/r.gif", "checkpoint missing"));
     }
 }

@@ -1,11 +1,15 @@
 package io.ndevid.metrics.protocol;
 
+import io.ndevid.training.spec.TrialSpec;
+
 /**
  * The evaluation protocol of the seed paper as named settings: IS (and FID) on {@code samples} generated videos
  * every {@code interval} iterations, the best-IS checkpoint kept, then {@code finalBatches} batches of
  * {@code finalSamples} videos at that checkpoint → IS and FID mean ± std.
  *
- * @param splits IS splits within one batch (the paper's protocol: 1 — the spread comes from the K batches)
+ * @param splits    IS splits within one batch (the paper's protocol: 1 — the spread comes from the K batches)
+ * @param batchSize samples generated and classified at a time; it fixes the chunking of the sample seeds
+ *                  ({@link EvaluationSamples}), so every scorer of a trial draws with the same one
  */
 public record ProtocolSettings(long interval, int samples, int finalBatches, int finalSamples, int splits,
                                int batchSize) {
@@ -21,8 +25,25 @@ public record ProtocolSettings(long interval, int samples, int finalBatches, int
         }
     }
 
+    /** The paper's K: final batches at the best-IS checkpoint. */
+    public static final int FINAL_BATCHES = 5;
+    /** The paper's IS splits per batch. */
+    public static final int SPLITS = 1;
+    /** Samples generated and classified at a time. */
+    public static final int BATCH = 64;
+
+    /**
+     * A trial's protocol: its {@code evalInterval} and {@code evalSamples} (periodic and per final batch),
+     * K = {@value #FINAL_BATCHES}, {@value #SPLITS} IS split, chunks of {@value #BATCH}. The one place a trial's
+     * settings are made, whichever scorer runs them.
+     */
+    public static ProtocolSettings forTrial(TrialSpec spec) {
+        return new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES, spec.evalSamples(),
+                SPLITS, BATCH);
+    }
+
     /** The paper: 2048 samples every 2000 iterations, then 5 × 2048. */
     public static ProtocolSettings paper() {
-        return new ProtocolSettings(2000, 2048, 5, 2048, 1, 64);
+        return new ProtocolSettings(2000, 2048, FINAL_BATCHES, 2048, SPLITS, BATCH);
     }
 }

@@ -1,10 +1,6 @@
 package io.ndevid.study.report;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import io.ndevid.training.gan.VideoGan;
-import io.ndevid.training.run.Trials;
-import io.ndevid.training.viz.VideoGrids;
+import io.ndevid.training.run.ContinuousRenders;
 
 import java.nio.file.Path;
 
@@ -21,13 +17,8 @@ public interface Renderer {
      */
     void renderGif(Path checkpoint, int videos, long seed, double[] times, Path gif) throws Exception;
 
-    /** Loads the checkpoint in this process, on the CPU. */
+    /** Loads the checkpoint in this process, on the CPU ({@link ContinuousRenders#render}). */
     static Renderer inProcess() {
-        return (checkpoint, videos, seed, times, gif) -> {
-            try (NDManager m = NDManager.newBaseManager(); VideoGan gan = Trials.load(checkpoint, m, "cpu")) {
-                NDArray rendered = gan.render(m, videos, seed, times);
-                VideoGrids.writeGif(rendered, gif, VideoGrids.Options.cols(4).withScale(4).withDelayMs(50));
-            }
-        };
+        return (checkpoint, videos, seed, times, gif) -> ContinuousRenders.render(checkpoint, videos, seed, times, gif);
     }
 }

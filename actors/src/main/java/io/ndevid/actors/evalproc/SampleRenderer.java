@@ -1,6 +1,5 @@
 package io.ndevid.actors.evalproc;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
@@ -15,13 +14,17 @@ import io.ndevid.actors.transport.ChunkFilter;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorSender;
 import io.ndevid.actors.transport.TransferException;
+import io.ndevid.actors.CborSerializable;
 import io.ndevid.metrics.protocol.EvaluationProtocol;
+import io.ndevid.metrics.protocol.EvaluationSamples;
+import io.ndevid.metrics.protocol.InProcessScorer;
+import io.ndevid.metrics.protocol.Score;
+import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.gan.VideoGan;
+import io.ndevid.training.run.ContinuousRenders;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.run.Trials;
 import io.ndevid.training.spec.TrialSpec;
-import io.ndevid.training.util.Randomness;
-import io.ndevid.training.viz.VideoGrids;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -43,18 +45,22 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Samples a generator snapshot for evaluation, off the training step (one per trainer process). Its numerics run on
- * its own thread with its own NDManager and its own inference-only copy of the generator (built from the trial's
- * spec, loaded from the snapshot the training thread wrote): for a {@link Render} it integrates the latent ODE/SDE
- * paths of N samples in batches — exactly the draws {@link EvaluationProtocol#score(VideoGan, int, long)} makes
- * in-process (same seeds, same chunks) — and streams each batch over Aeron to the {@link SampleEvaluator} named in
- * the request, announcing it with a {@link SampleEvaluator.Batch} descriptor. The evaluator answers the request's
- * {@code replyTo}; resends it asks for are served from the payloads of the last two requests.
- *
- * <p>{@link ScoreLocally} is the fallback when no evaluator can score a request: the same samples scored in this
- * process by an {@link EvaluationProtocol} the {@code localScorers} factory builds.
+ * Renders samples of a generator snapshot off the training step: one worker of a node's {@link SampleRenderers}
+ * pool. Its numerics run on its own thread with its own NDManager and its own inference-only copy of the generator
+ * (built from the trial's spec, loaded from the snapshot the protocol wrote). It serves
+ * <ul>
+ *   <li>evaluation sampling ({@link Render}): the N samples of one score, drawn by the protocol's sampling loop
+ *       ({@link EvaluationSamples}, the same videos as in-process), each chunk streamed over Aeron to the
+ *       {@link SampleEvaluator} named in the request and announced with a {@link SampleEvaluator.Batch} descriptor;
+ *       the evaluator answers the request's {@code replyTo}; resends it asks for are served from the payloads of
+ *       the last two requests;</li>
+ *   <li>the in-process fallback ({@link ScoreLocally}) when no evaluator can score a request: the same samples
+ *       scored here by an {@link InProcessScorer};</li>
+ *   <li>continuous-time renders ({@link RenderVideo}: a higher frame rate, before frame 0) written as a GIF grid,
+ *       e.g. for the report — also from other cluster members, which find the pool with the Receptionist.</li>
+ * </ul>
  */
-public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
+public final class SampleRenderer extends AbstractBehavior<SampleRenderer.Command> {
 
     public sealed interface Command {}
 
@@ -66,21 +72,23 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
                          int samples, int batchSize, ActorRef<SampleEvaluator.Command> evaluator,
                          ActorRef<SampleEvaluator.Reply> replyTo) implements Command {}
 
-    /** The same samples, scored in this process (no evaluator could). */
+    /** The same samples ({@code batchSize} at a time), scored in this process (no evaluator could). */
     public record ScoreLocally(String requestId, TrialSpec spec, String snapshot, long iteration, String kind,
-                               long seed, int samples, ActorRef<SampleEvaluator.Reply> replyTo) implements Command {}
+                               long seed, int samples, int batchSize, ActorRef<SampleEvaluator.Reply> replyTo)
+            implements Command {}
 
+    /** Each worker of a pool answers (the pool broadcasts it). */
     public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
     /**
      * A continuous-time render of a snapshot: {@code samples} videos at the latent {@code times} (a higher frame rate,
-     * before frame 0; {@link VideoGan#render}), written as a GIF grid to {@code gif}. Served on the worker's thread
-     * like evaluation renders, so it never blocks training either.
+     * before frame 0), written as a GIF grid to {@code gif} on this node ({@link ContinuousRenders#writeGif}). Served
+     * on the worker's thread like evaluation renders, so it never blocks training either.
      */
     public record RenderVideo(TrialSpec spec, String snapshot, int samples, long seed, double[] times, String gif,
-                              ActorRef<RenderReply> replyTo) implements Command {}
+                              ActorRef<RenderReply> replyTo) implements Command, CborSerializable {}
 
-    public sealed interface RenderReply {}
+    public sealed interface RenderReply extends CborSerializable {}
 
     /** The GIF is written; {@code shape} is the rendered tensor's [n, C, len(times), H, W]. */
     public record Rendered(String gif, long[] shape, long millis) implements RenderReply {}
@@ -93,8 +101,11 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
      */
     public record Cancel(String requestId) implements Command {}
 
-    /** Requests rendered, batches and bytes sent, render time in total (ms). */
-    public record Stats(long requests, long batches, long bytes, long renderMillis) {}
+    /**
+     * Evaluation requests rendered, batches and bytes sent, continuous-time videos rendered, render time in total
+     * (ms) — of one worker.
+     */
+    public record Stats(long requests, long batches, long bytes, long videos, long renderMillis) {}
 
     private record Resend(SampleEvaluator.ResendRequest request) implements Command {}
 
@@ -104,20 +115,14 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
     /** A payload kept for resends. */
     private record Pending(String requestId, TensorSender sender, TensorDescriptor descriptor, ByteBuffer payload) {}
 
-    /** Builds the in-process scorer of a trial for {@link ScoreLocally}. */
-    @FunctionalInterface
-    public interface LocalScorers {
-        EvaluationProtocol open(TrialSpec spec) throws Exception;
-    }
-
-    private static final Logger LOG = LoggerFactory.getLogger(SolverWorker.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SampleRenderer.class);
 
     private final ActorContext<Command> context;
     /** For the numerics thread, which must not touch the context. */
     private final akka.actor.typed.Scheduler scheduler;
     private final Supplier<AeronNode> aeron;
     private final ChunkFilter filter;
-    private final LocalScorers localScorers;
+    private final InProcessScorer.Factory localScorers;
     private final Duration askTimeout;
     private final ExecutorService numerics;
     private final ExecutorService resender;
@@ -125,15 +130,18 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
     private final ArrayDeque<String> recentRequests = new ArrayDeque<>();
+    /** Ids of the renders this worker took lately (queued or done), so that it keeps only its own cancels. */
+    private final java.util.LinkedHashSet<String> accepted = new java.util.LinkedHashSet<>();
     // numerics thread only
     private final Map<String, TensorSender> senders = new HashMap<>();
     private NDManager ganManager;
     private VideoGan gan;
-    private EvaluationProtocol local;
+    private InProcessScorer local;
     private String localKey;
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong videos = new AtomicLong();
     private final AtomicLong renderNanos = new AtomicLong();
 
     /**
@@ -141,19 +149,19 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
      * @param localScorers for {@link ScoreLocally}, or null (then it fails)
      * @param askTimeout   how long the evaluator may take to open a request
      */
-    public static Behavior<Command> create(String name, Supplier<AeronNode> aeron, LocalScorers localScorers,
+    public static Behavior<Command> create(String name, Supplier<AeronNode> aeron, InProcessScorer.Factory localScorers,
                                            Duration askTimeout) {
         return create(name, aeron, localScorers, askTimeout, null);
     }
 
     /** With fault injection on the sent chunks (tests). */
-    public static Behavior<Command> create(String name, Supplier<AeronNode> aeron, LocalScorers localScorers,
+    public static Behavior<Command> create(String name, Supplier<AeronNode> aeron, InProcessScorer.Factory localScorers,
                                            Duration askTimeout, ChunkFilter filter) {
-        return Behaviors.setup(ctx -> new SolverWorker(ctx, name, aeron, localScorers, askTimeout, filter));
+        return Behaviors.setup(ctx -> new SampleRenderer(ctx, name, aeron, localScorers, askTimeout, filter));
     }
 
-    private SolverWorker(ActorContext<Command> context, String name, Supplier<AeronNode> aeron,
-                         LocalScorers localScorers, Duration askTimeout, ChunkFilter filter) {
+    private SampleRenderer(ActorContext<Command> context, String name, Supplier<AeronNode> aeron,
+                         InProcessScorer.Factory localScorers, Duration askTimeout, ChunkFilter filter) {
         super(context);
         this.filter = filter;
         this.scheduler = context.getSystem().scheduler();
@@ -162,12 +170,12 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         this.localScorers = localScorers;
         this.askTimeout = askTimeout;
         this.numerics = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "solver-worker-" + name);
+            Thread t = new Thread(r, "sample-renderer-" + name);
             t.setDaemon(true);
             return t;
         });
         this.resender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "solver-worker-resend-" + name);
+            Thread t = new Thread(r, "sample-renderer-resend-" + name);
             t.setDaemon(true);
             return t;
         });
@@ -181,7 +189,9 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
                 .onMessage(ScoreLocally.class, this::onScoreLocally)
                 .onMessage(RenderVideo.class, this::onRenderVideo)
                 .onMessage(Cancel.class, c -> {
-                    cancelled.add(c.requestId());
+                    if (accepted.contains(c.requestId())) { // a pool broadcasts cancels: only the worker's own
+                        cancelled.add(c.requestId());
+                    }
                     return this;
                 })
                 .onMessage(Resend.class, r -> {
@@ -197,12 +207,17 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
                     return this;
                 })
                 .onMessage(GetStats.class, g -> {
-                    g.replyTo().tell(new Stats(requests.get(), batches.get(), bytes.get(),
+                    g.replyTo().tell(new Stats(requests.get(), batches.get(), bytes.get(), videos.get(),
                             renderNanos.get() / 1_000_000));
                     return this;
                 })
                 .onSignal(PostStop.class, s -> {
                     numerics.execute(this::closeNumerics);
+                    numerics.execute(() -> {
+                        if (local != null) {
+                            local.close();
+                        }
+                    });
                     numerics.shutdown();
                     resender.shutdownNow();
                     return this;
@@ -224,22 +239,22 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
             }
             long t0 = System.nanoTime();
             VideoGan g = load(s.spec(), Path.of(s.snapshot()));
-            String key = s.spec().data() + "/" + s.spec().preset() + "/" + s.spec().dataClasses() + "/"
-                    + s.spec().frames() + "/" + s.spec().frameSize() + "/" + s.spec().channels() + "/"
-                    + s.spec().evalSamples();
+            String key = TrialEvaluation.evaluatorKey(s.spec());
             if (local == null || !key.equals(localKey)) {
                 try {
+                    if (local != null) {
+                        local.close();
+                        local = null;
+                    }
                     local = localScorers.open(s.spec());
                     localKey = key;
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }
             }
-            EvaluationProtocol.Score sc = local.score(g, s.samples(), s.seed());
+            Score sc = local.score(g, s.samples(), s.seed(), s.batchSize());
             renderNanos.addAndGet(System.nanoTime() - t0);
-            return new SampleEvaluator.Scored(s.requestId(), s.spec().name(), s.iteration(), s.kind(), sc.is(),
-                    sc.isStd(), sc.fid().fid(), sc.fid().method(), sc.n(), local.evaluator().id(),
-                    local.evaluator().preprocessing(), local.real().provenance(), 0);
+            return new SampleEvaluator.Scored(s.requestId(), s.spec().name(), s.iteration(), s.kind(), sc, 0);
         }, numerics);
         context.pipeToSelf(work, (ok, failure) -> {
             s.replyTo().tell(ok != null ? ok : new SampleEvaluator.ScoreFailed(s.requestId(), s.spec().name(),
@@ -253,12 +268,11 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         CompletableFuture<RenderReply> work = CompletableFuture.supplyAsync(() -> {
             long t0 = System.nanoTime();
             VideoGan g = load(r.spec(), Path.of(r.snapshot()));
-            try (NDManager scope = NDManager.newBaseManager()) {
-                NDArray videos = g.render(scope, r.samples(), r.seed(), r.times());
-                int scale = Math.max(1, 64 / r.spec().frameSize());
-                VideoGrids.writeGif(videos, Path.of(r.gif()), VideoGrids.Options.cols(
-                        (int) Math.ceil(Math.sqrt(r.samples()))).withScale(scale));
-                return new Rendered(r.gif(), videos.getShape().getShape(), (System.nanoTime() - t0) / 1_000_000);
+            try {
+                long[] shape = ContinuousRenders.writeGif(g, r.samples(), r.seed(), r.times(), Path.of(r.gif()));
+                videos.incrementAndGet();
+                renderNanos.addAndGet(System.nanoTime() - t0);
+                return new Rendered(r.gif(), shape, (System.nanoTime() - t0) / 1_000_000);
             } catch (java.io.IOException e) {
                 throw new CompletionException(e);
             }
@@ -272,6 +286,10 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
 
     /** Keeps resend payloads of the last two requests only. */
     private void remember(String requestId) {
+        accepted.add(requestId);
+        while (accepted.size() > 64) {
+            accepted.remove(accepted.iterator().next());
+        }
         recentRequests.addLast(requestId);
         while (recentRequests.size() > 2) {
             String old = recentRequests.removeFirst();
@@ -288,24 +306,18 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
         try {
             opened = AskPattern.<SampleEvaluator.Command, SampleEvaluator.Opened>ask(r.evaluator(),
                     to -> new SampleEvaluator.Open(r.requestId(), r.spec(), r.iteration(), r.kind(), r.samples(),
-                            (r.samples() + r.batchSize() - 1) / r.batchSize(), r.replyTo(), to),
+                            EvaluationSamples.chunks(r.samples(), r.batchSize()), r.replyTo(), to),
                     askTimeout, scheduler).toCompletableFuture().get();
         } catch (Exception e) {
             throw new CompletionException(new IllegalStateException("the evaluator did not open the request within "
                     + askTimeout.toSeconds() + " s: " + message(e), e));
         }
         TensorSender sender = sender(opened.channel(), opened.streamId());
-        for (int from = 0, k = 0; from < r.samples(); from += r.batchSize(), k++) {
-            int m = Math.min(r.batchSize(), r.samples() - from);
+        // the protocol's sampling loop: chunk k of the request's seed, as in-process scoring draws it
+        EvaluationSamples.draw(g, r.samples(), r.seed(), r.batchSize(), (k, videos) -> {
             checkCancelled(r.requestId());
-            ByteBuffer payload;
-            long[] shape;
-            try (NDManager scope = NDManager.newBaseManager()) {
-                // the draws of EvaluationProtocol.score: chunk k of the request's seed
-                NDArray videos = g.sample(scope, m, Randomness.derive(r.seed(), k, "chunk"));
-                shape = videos.getShape().getShape();
-                payload = SampleCodec.encode(videos);
-            }
+            long[] shape = videos.getShape().getShape();
+            ByteBuffer payload = SampleCodec.encode(videos);
             String name = r.spec().name() + "/" + r.kind() + "/" + r.iteration() + "/" + k;
             TensorDescriptor d = sender.describe(name, shape, SampleCodec.DTYPE, payload.duplicate());
             pending.put(d.transferId(), new Pending(r.requestId(), sender, d, payload));
@@ -321,7 +333,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
             r.evaluator().tell(new SampleEvaluator.Batch(r.requestId(), k, d, resendRef));
             batches.incrementAndGet();
             bytes.addAndGet(d.byteLength());
-        }
+        });
         requests.incrementAndGet();
         renderNanos.addAndGet(System.nanoTime() - t0);
         cancelled.remove(r.requestId());
@@ -396,12 +408,7 @@ public final class SolverWorker extends AbstractBehavior<SolverWorker.Command> {
     }
 
     static String message(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
-                && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+        return EvaluationProtocol.message(t);
     }
 
 }

@@ -6,7 +6,8 @@ import akka.actor.typed.Props;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.receptionist.Receptionist;
-import io.ndevid.actors.protocol.TrialExecutor;
+import io.ndevid.metrics.protocol.InProcessScorer;
+import io.ndevid.metrics.protocol.Scorer;
 import io.ndevid.training.spec.TrialSpec;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -26,70 +26,62 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A trainer process's link to the evaluator processes: hands evaluation requests to its {@link SolverWorker} and
- * brings the {@link SampleEvaluator}'s answer back as a future. One per trainer process, installed by the node's
- * guardian when its agent runs evaluator processes ({@code ndevid.node.evaluators > 0}); {@link #current()} is what
- * the production executor asks. Failure handling per request: the evaluator is watched (its process dying fails the
- * attempt at once) and each attempt has a timeout; a failed attempt is re-sent once to whichever evaluator is
- * registered then (a restarted one), and if that fails too the samples are scored in-process by the worker
- * ({@link SolverWorker.ScoreLocally}) — never a score of other samples.
+ * A trainer process's client of the evaluator processes: hands a score request to its node's
+ * {@link SampleRenderers} pool, which renders the samples and streams them to a {@link SampleEvaluator}, and brings
+ * the evaluator's answer back as a future. Made by the node's guardian when its agent runs evaluator processes
+ * ({@code ndevid.node.evaluators > 0}) and handed to the trainer's executor, which makes a {@link RemoteScorer} per
+ * trial ({@link #scorer}). Failure handling per request: the evaluator is watched (its process dying fails the
+ * attempt at once) and each attempt has a timeout; a failed attempt is re-sent to whichever evaluator is registered
+ * then (a restarted one), and when every attempt failed the samples are scored in-process by a renderer
+ * ({@link SampleRenderer.ScoreLocally}, if {@code local-fallback} is on) — never a score of other samples.
  */
-public final class EvaluationOffload {
+public final class EvaluatorClient {
 
-    private static final Logger LOG = LoggerFactory.getLogger(EvaluationOffload.class);
-    private static volatile EvaluationOffload current;
-
+    private static final Logger LOG = LoggerFactory.getLogger(EvaluatorClient.class);
+    /** The route of a score from an evaluator process, as {@code evaluations.jsonl} names it. */
+    public static final String ROUTE = "evaluator";
     /**
-     * @param attemptTimeout  one attempt (render + transfer + scoring) may take this long
-     * @param findTimeout     how long to wait for an evaluator to be registered (a restarting one)
-     * @param attempts        attempts on evaluators before the in-process fallback (≥ 1)
-     * @param localFallback   score in-process when every attempt failed
-     * @param batchSize       samples per batch sent
+     * {@code ndevid.evaluation.*}, read once by {@link EvaluationProcesses#settings}.
+     *
+     * @param attemptTimeout one attempt (render + transfer + scoring) may take this long
+     * @param findTimeout    how long to wait for an evaluator to be registered (a restarting one)
+     * @param attempts       attempts on evaluators before the in-process fallback (≥ 1)
+     * @param localFallback  score in-process when every attempt failed
+     * @param renderers      sample renderers in a trainer process's pool (≥ 1)
+     * @param streamId       an evaluator's Aeron stream for the batches it receives
+     * @param requestTimeout how long an evaluator waits for a request's batches
      */
     public record Settings(Duration attemptTimeout, Duration findTimeout, int attempts, boolean localFallback,
-                           int batchSize) {
+                           int renderers, int streamId, Duration requestTimeout) {
         public Settings {
-            if (attempts < 1 || batchSize < 1) {
-                throw new IllegalArgumentException("evaluation offload needs attempts ≥ 1 and batch ≥ 1");
+            if (attempts < 1 || renderers < 1) {
+                throw new IllegalArgumentException("ndevid.evaluation needs attempts ≥ 1 and renderers ≥ 1, got "
+                        + attempts + " / " + renderers);
             }
-        }
-
-        public static Settings defaults() {
-            return new Settings(Duration.ofMinutes(10), Duration.ofSeconds(60), 2, true, 64);
         }
     }
 
-    /** A scored request: the reply and the route ({@code evaluator}, {@code in-process}) and its latency. */
-    public record Result(SampleEvaluator.Scored scored, String route, long nanos, int attempts) {}
 
     private final ActorSystem<?> system;
-    private final ActorRef<SolverWorker.Command> worker;
+    private final ActorRef<SampleRenderer.Command> renderers;
     private final Settings settings;
     private final Recorder latency = new Recorder(1_000, TimeUnit.HOURS.toNanos(1), 3);
     private final Histogram cumulative = new Histogram(1_000, TimeUnit.HOURS.toNanos(1), 3);
 
-    public EvaluationOffload(ActorSystem<?> system, ActorRef<SolverWorker.Command> worker, Settings settings) {
+    /** @param renderers the process's sample-renderer pool (or one renderer) */
+    public EvaluatorClient(ActorSystem<?> system, ActorRef<SampleRenderer.Command> renderers, Settings settings) {
         this.system = system;
-        this.worker = worker;
+        this.renderers = renderers;
         this.settings = settings;
-    }
-
-    /** Makes {@code o} this process's offload (null: evaluate in the trainer). */
-    public static void install(EvaluationOffload o) {
-        current = o;
-    }
-
-    public static Optional<EvaluationOffload> current() {
-        return Optional.ofNullable(current);
     }
 
     public Settings settings() {
         return settings;
     }
 
-    /** The trainer-side hook of a trial: periodic IS/FID, best.bin and the final K × N through this offload. */
-    public OffloadedEvaluation forTrial(TrialSpec spec, Path runDir, TrialExecutor.Listener listener) {
-        return new OffloadedEvaluation(this, spec, runDir, listener);
+    /** The scorer of one trial's protocol through this client. */
+    public RemoteScorer scorer(TrialSpec spec) {
+        return new RemoteScorer(this, spec);
     }
 
     /** Request → score latencies so far (a copy). */
@@ -99,47 +91,49 @@ public final class EvaluationOffload {
     }
 
     /**
-     * Scores {@code samples} videos of the snapshot drawn with the protocol's seeds for {@code seed}. Never blocks;
-     * the future fails only when the evaluators and the fallback all failed.
+     * Scores {@code samples} videos of the snapshot drawn, {@code chunk} at a time, with the protocol's seeds for
+     * {@code seed}. Never blocks; the future fails only when the evaluators and the fallback all failed.
      */
-    public CompletableFuture<Result> score(TrialSpec spec, Path snapshot, long iteration, String kind, long seed,
-                                           int samples) {
+    public CompletableFuture<Scorer.Scored> score(TrialSpec spec, Path snapshot, long iteration, String kind,
+                                                  long seed, int samples, int chunk) {
         long t0 = System.nanoTime();
         List<String> failures = new ArrayList<>();
-        CompletableFuture<Result> out = new CompletableFuture<>();
-        attempt(spec, snapshot, iteration, kind, seed, samples, 1, failures, t0, out);
+        CompletableFuture<Scorer.Scored> out = new CompletableFuture<>();
+        attempt(spec, snapshot, iteration, kind, seed, samples, chunk, 1, failures, t0, out);
         return out;
     }
 
-    private void attempt(TrialSpec spec, Path snapshot, long iteration, String kind, long seed, int samples, int n,
-                         List<String> failures, long t0, CompletableFuture<Result> out) {
+    private void attempt(TrialSpec spec, Path snapshot, long iteration, String kind, long seed, int samples,
+                         int chunk, int n, List<String> failures, long t0, CompletableFuture<Scorer.Scored> out) {
         String requestId = spec.name() + "-" + kind + "-" + iteration + "-" + UUID.randomUUID().toString()
                 .substring(0, 8);
-        findEvaluator().thenCompose(evaluator -> ask(evaluator, requestId, reply -> new SolverWorker.Render(
-                        requestId, spec, snapshot.toString(), iteration, kind, seed, samples, settings.batchSize(),
-                        evaluator, reply)))
+        findEvaluator().thenCompose(evaluator -> ask(evaluator, requestId, reply -> new SampleRenderer.Render(
+                        requestId, spec, snapshot.toString(), iteration, kind, seed, samples, chunk, evaluator,
+                        reply)))
                 .whenComplete((scored, failure) -> {
                     if (failure == null) {
-                        done(out, new Result(scored, "evaluator", System.nanoTime() - t0, n));
+                        done(out, new Scorer.Scored(scored.score(), ROUTE, n, System.nanoTime() - t0,
+                                scored.bytes()));
                         return;
                     }
-                    worker.tell(new SolverWorker.Cancel(requestId)); // if it still waits for the worker
-                    String why = SolverWorker.message(failure);
+                    renderers.tell(new SampleRenderer.Cancel(requestId)); // if it still waits for a renderer
+                    String why = SampleRenderer.message(failure);
                     failures.add("attempt " + n + ": " + why);
                     LOG.warn("evaluation of {} {} at iteration {} (attempt {}): {}", spec.name(), kind, iteration, n,
                             why);
                     if (n < settings.attempts()) {
-                        attempt(spec, snapshot, iteration, kind, seed, samples, n + 1, failures, t0, out);
+                        attempt(spec, snapshot, iteration, kind, seed, samples, chunk, n + 1, failures, t0, out);
                     } else if (settings.localFallback()) {
                         LOG.warn("scoring {} {} at iteration {} in the trainer process (no evaluator could)",
                                 spec.name(), kind, iteration);
-                        ask(null, requestId + "-local", reply -> new SolverWorker.ScoreLocally(requestId + "-local",
-                                spec, snapshot.toString(), iteration, kind, seed, samples, reply))
+                        ask(null, requestId + "-local", reply -> new SampleRenderer.ScoreLocally(requestId + "-local",
+                                spec, snapshot.toString(), iteration, kind, seed, samples, chunk, reply))
                                 .whenComplete((s, f) -> {
                                     if (f == null) {
-                                        done(out, new Result(s, "in-process", System.nanoTime() - t0, n));
+                                        done(out, new Scorer.Scored(s.score(), InProcessScorer.ROUTE, n,
+                                                System.nanoTime() - t0, 0));
                                     } else {
-                                        failures.add("in-process: " + SolverWorker.message(f));
+                                        failures.add("in-process: " + SampleRenderer.message(f));
                                         out.completeExceptionally(new IllegalStateException(String.join("; ",
                                                 failures)));
                                     }
@@ -150,16 +144,16 @@ public final class EvaluationOffload {
                 });
     }
 
-    private void done(CompletableFuture<Result> out, Result r) {
+    private void done(CompletableFuture<Scorer.Scored> out, Scorer.Scored r) {
         latency.recordValue(Math.max(1_000, Math.min(r.nanos(), TimeUnit.HOURS.toNanos(1))));
         out.complete(r);
     }
 
-    /** Sends the worker a request whose reply comes to a one-shot actor that watches the evaluator. */
+    /** Sends the renderers a request whose reply comes to a one-shot actor that watches the evaluator. */
     private CompletableFuture<SampleEvaluator.Scored> ask(ActorRef<SampleEvaluator.Command> evaluator,
                                                           String requestId,
                                                           java.util.function.Function<ActorRef<SampleEvaluator.Reply>,
-                                                                  SolverWorker.Command> request) {
+                                                                  SampleRenderer.Command> request) {
         CompletableFuture<SampleEvaluator.Scored> f = new CompletableFuture<>();
         String gone = "evaluator-gone";
         system.systemActorOf(Behaviors.<Object>setup(ctx -> {
@@ -167,7 +161,7 @@ public final class EvaluationOffload {
                 ctx.watchWith(evaluator, gone);
             }
             ctx.setReceiveTimeout(settings.attemptTimeout().plusSeconds(5), "expired"); // the future timed out
-            worker.tell(request.apply(ctx.getSelf().narrow()));
+            renderers.tell(request.apply(ctx.getSelf().narrow()));
             return Behaviors.receive(Object.class)
                     .onMessage(SampleEvaluator.Scored.class, s -> {
                         f.complete(s);

@@ -6,19 +6,25 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ndevid.study.testing.TestSpecs;
+import io.ndevid.actors.trainer.ProductionTrialExecutor;
+import io.ndevid.actors.protocol.StopHandle;
 import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TransportSettings;
 import io.ndevid.metrics.protocol.EvaluationProtocol;
-import io.ndevid.study.testing.TestSpecs;
+import io.ndevid.metrics.protocol.FinalMetrics;
+import io.ndevid.metrics.protocol.InProcessScorer;
+import io.ndevid.metrics.protocol.ProtocolSettings;
+import io.ndevid.metrics.protocol.Score;
+import io.ndevid.metrics.protocol.Scorer;
+import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.run.TrainerLoop;
-import io.ndevid.training.run.Trials;
 import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
-import io.ndevid.training.util.Randomness;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,14 +48,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The trainer side: a real cpu-tiny trial ({@link Trials}, the real TrainerLoop) with {@link OffloadedEvaluation} as
- * its evaluation hook, the {@link SolverWorker} and a {@link SampleEvaluator} in this JVM. The training thread goes
- * on while a slow evaluation is in flight; the run folder ends with the protocol's files (metric lines, best.bin =
- * the best-scored snapshot, final-metrics.json with K batches). An evaluator that dies mid-request is noticed and
- * the samples are scored in-process instead — the same score.
+ * The trainer side: a real cpu-tiny trial run by the production executor, handed a {@link RemoteScorer} per trial
+ * ({@link EvaluatorClient}), with a {@link SampleRenderers} pool and a {@link SampleEvaluator} in this JVM. The
+ * training thread goes on while a slow evaluation is in flight; the run folder ends with the protocol's files
+ * (metric lines, best.bin = the best-scored snapshot, final-metrics.json with K batches) — the same files as the
+ * same trial scored in-process. An evaluator that dies mid-request is noticed and the samples are scored in-process
+ * instead — the same score.
  */
 @Timeout(180)
-class OffloadedEvaluationTest {
+class RemoteScorerTest {
 
     private static final ActorTestKit testKit = ActorTestKit.create();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,11 +93,11 @@ class OffloadedEvaluationTest {
         spawned.forEach(a -> testKit.stop(a, Duration.ofSeconds(10)));
     }
 
-    /** A new evaluator, once it is the only one the Receptionist lists (the offload picks among those). */
+    /** A new evaluator, once it is the only one the Receptionist lists (the client picks among those). */
     private ActorRef<SampleEvaluator.Command> evaluator(java.util.function.IntConsumer beforeBatch) {
         ActorRef<SampleEvaluator.Command> e = testKit.spawn(SampleEvaluator.create(aeron.newReceiver(
                 "aeron:udp?endpoint=127.0.0.1:0", streams.incrementAndGet()),
-                ToyScorers.factory(dir.resolve("scratch"), 16, 8, beforeBatch), Duration.ofSeconds(60)));
+                ToyScorers.factory(16, 8, beforeBatch), Duration.ofSeconds(60)));
         spawned.add(e);
         var probe = testKit.<akka.actor.typed.receptionist.Receptionist.Listing>createTestProbe();
         probe.awaitAssert(Duration.ofSeconds(10), () -> {
@@ -102,13 +109,26 @@ class OffloadedEvaluationTest {
         return e;
     }
 
-    private EvaluationOffload offload(int attempts) {
-        SolverWorker.LocalScorers local = s -> ToyScorers.protocol(dir.resolve("local"), s.frames(), 16, 8, m -> {});
-        ActorRef<SolverWorker.Command> worker = testKit.spawn(SolverWorker.create("w", () -> aeron, local,
-                Duration.ofSeconds(10)));
-        spawned.add(worker);
-        return new EvaluationOffload(testKit.system(), worker, new EvaluationOffload.Settings(Duration.ofSeconds(60),
-                Duration.ofSeconds(2), attempts, true, 8));
+    private static EvaluatorClient.Settings settings(Duration attemptTimeout, Duration findTimeout, int attempts,
+                                                     boolean localFallback) {
+        return new EvaluatorClient.Settings(attemptTimeout, findTimeout, attempts, localFallback, 1, 7401,
+                Duration.ofSeconds(60));
+    }
+
+    private EvaluatorClient client(int attempts) {
+        InProcessScorer.Factory local = s -> ToyScorers.scorer(s.frames(), 16, 8, m -> {});
+        ActorRef<SampleRenderer.Command> pool = testKit.spawn(SampleRenderers.pool(2, SampleRenderer.create("w",
+                () -> aeron, local, Duration.ofSeconds(10))));
+        spawned.add(pool);
+        return new EvaluatorClient(testKit.system(), pool, settings(Duration.ofSeconds(60), Duration.ofSeconds(2),
+                attempts, true));
+    }
+
+    /** The production executor, handed {@code scorers} as a trainer process is by its node. */
+    private static TrainerLoop.Result train(java.util.function.Function<TrialSpec, Scorer> scorers, TrialSpec spec,
+                                            Path runDir, TrialExecutor.Listener listener) throws Exception {
+        return new ProductionTrialExecutor(Path.of("unused-evaluator-cache"), true)
+                .with(new TrialExecutor.Services(scorers, null)).execute(spec, runDir, listener, new StopHandle());
     }
 
     @Test
@@ -121,7 +141,7 @@ class OffloadedEvaluationTest {
                 slowEnded.set(System.nanoTime());
             }
         });
-        EvaluationOffload offload = offload(1);
+        EvaluatorClient client = client(1);
         TrialSpec spec = spec("tgan-ode1-linear-s0", 9, 3);
         Path runDir = dir.resolve("run");
         Map<Long, Long> progressAt = new ConcurrentHashMap<>();
@@ -139,11 +159,7 @@ class OffloadedEvaluationTest {
                 metrics.incrementAndGet();
             }
         };
-        TrainerLoop.Result result;
-        try (Trials.Prepared p = Trials.prepare(spec, runDir, List.of(offload.forTrial(spec, runDir, listener)),
-                listener)) {
-            result = p.run();
-        }
+        TrainerLoop.Result result = train(client::scorer, spec, runDir, listener);
         assertEquals(TrainerLoop.Status.COMPLETED, result.status(), result.message());
         // iterations 4..6 ran while the evaluation requested at iteration 3 was still being scored
         assertTrue(progressAt.get(6L) < slowEnded.get() && progressAt.get(6L) < firstMetricsAt.get(),
@@ -168,7 +184,7 @@ class OffloadedEvaluationTest {
         assertEquals(best.get("iteration").asLong(), fin.get("best_iteration").asLong());
         assertEquals("toy-evaluator", fin.get("evaluator").asText());
         assertTrue(fin.get("is_mean").asDouble() >= 1.0, fin.toString());
-        List<JsonNode> evals = lines(runDir.resolve(OffloadedEvaluation.EVALUATIONS_FILE));
+        List<JsonNode> evals = lines(runDir.resolve(EvaluationProtocol.EVALUATIONS_FILE));
         assertEquals(is.size() + 5, evals.size());
         assertTrue(evals.stream().allMatch(l -> l.get("route").asText().equals("evaluator")), evals.toString());
     }
@@ -181,24 +197,25 @@ class OffloadedEvaluationTest {
             inFlight.countDown();
             await(release);
         });
-        EvaluationOffload offload = offload(1);
+        EvaluatorClient client = client(1);
         TrialSpec spec = spec("tgan-ode2-linear-s0", 6, 3);
         Path snapshot = dir.resolve("eval-3.bin");
-        long seed = Randomness.derive(spec.seed(), 2, "eval");
-        EvaluationProtocol.Score expected;
+        long seed = EvaluationProtocol.periodicSeed(spec, 2);
+        int chunk = 8;
+        Score expected;
         try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
             CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, 3));
-            expected = ToyScorers.protocol(dir.resolve("ref"), spec.frames(), 16, 8, x -> {}).score(gan, 16, seed);
+            expected = ToyScorers.scorer(spec.frames(), 16, 8, x -> {}).score(gan, 16, seed, chunk);
         }
-        var future = offload.score(spec, snapshot, 3, "periodic", seed, 16);
+        var future = client.score(spec, snapshot, 3, "periodic", seed, 16, chunk);
         try {
             assertTrue(inFlight.await(60, TimeUnit.SECONDS), "a batch reached the evaluator");
             long t0 = System.nanoTime();
             testKit.stop(evaluator); // as its process dying: the watch fires
-            EvaluationOffload.Result r = future.get(60, TimeUnit.SECONDS);
-            assertEquals("in-process", r.route());
-            assertEquals(expected.is(), r.scored().is(), 1e-9 * expected.is());
-            assertEquals(expected.fid().fid(), r.scored().fid(), 1e-9 * expected.fid().fid());
+            Scorer.Scored r = future.get(60, TimeUnit.SECONDS);
+            assertEquals(InProcessScorer.ROUTE, r.route());
+            assertEquals(expected.is(), r.score().is(), 1e-9 * expected.is());
+            assertEquals(expected.fid(), r.score().fid(), 1e-9 * expected.fid());
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30),
                     "noticed by the watch, not by the 60 s attempt timeout");
         } finally {
@@ -216,11 +233,11 @@ class OffloadedEvaluationTest {
             assertTrue(probe.receiveMessage().getServiceInstances(SampleEvaluator.SERVICE_KEY).isEmpty());
             return null;
         });
-        ActorRef<SolverWorker.Command> worker = testKit.spawn(SolverWorker.create("w", () -> aeron, null,
-                Duration.ofSeconds(5)));
-        spawned.add(worker);
-        EvaluationOffload offload = new EvaluationOffload(testKit.system(), worker, new EvaluationOffload.Settings(
-                Duration.ofSeconds(10), Duration.ofSeconds(1), 1, false, 8));
+        ActorRef<SampleRenderer.Command> pool = testKit.spawn(SampleRenderers.pool(1, SampleRenderer.create("w",
+                () -> aeron, null, Duration.ofSeconds(5))));
+        spawned.add(pool);
+        EvaluatorClient client = new EvaluatorClient(testKit.system(), pool, settings(Duration.ofSeconds(10),
+                Duration.ofSeconds(1), 1, false));
         TrialSpec spec = spec("mocogan-ode1-linear-s0", 3, 3);
         Path runDir = dir.resolve("run-failing");
         List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -233,11 +250,7 @@ class OffloadedEvaluationTest {
                 messages.add(message);
             }
         };
-        TrainerLoop.Result result;
-        try (Trials.Prepared p = Trials.prepare(spec, runDir, List.of(offload.forTrial(spec, runDir, listener)),
-                listener)) {
-            result = p.run();
-        }
+        TrainerLoop.Result result = train(client::scorer, spec, runDir, listener);
         assertEquals(TrainerLoop.Status.FAILED, result.status(), result.message());
         assertTrue(result.message().contains("no evaluation of mocogan-ode1-linear-s0 succeeded"), result.message());
         assertTrue(messages.stream().anyMatch(m -> m.contains("evaluation at iteration 3 failed: attempt 1: no "
@@ -254,13 +267,11 @@ class OffloadedEvaluationTest {
             inFlight.countDown();
             await(release);
         });
-        EvaluationOffload offload = offload(1);
+        EvaluatorClient client = client(1);
         TrialSpec spec = spec("tgan-ode1-deep-s0", 6, 3);
         Path runDir = dir.resolve("run-stopped");
-        OffloadedEvaluation hook = offload.forTrial(spec, runDir, new TrialExecutor.Listener() {
-            @Override
-            public void onProgress(TrainerLoop.Progress p) {}
-        });
+        EvaluationProtocol hook = TrialEvaluation.protocol(spec, runDir, client.scorer(spec),
+                EvaluationProtocol.SILENT);
         try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
             hook.run(gan, 2);
         }
@@ -281,6 +292,61 @@ class OffloadedEvaluationTest {
         assertFalse(Files.exists(snapshot), "the late score's snapshot is deleted");
         assertFalse(Files.exists(runDir.resolve("metric-is.jsonl")), "no line from an ended attempt");
         assertFalse(Files.exists(runDir.resolve("checkpoints/best.bin")), "no best.bin from an ended attempt");
+    }
+
+    @Test
+    void remoteAndInProcessScorersWriteTheSameFiles() throws Exception {
+        evaluator(m -> {});
+        EvaluatorClient client = client(1);
+        // 2 evaluation points: never more than the 2 outstanding the protocol allows, so none is skipped
+        TrialSpec spec = spec("mocogan-ode2-linear-s0", 6, 3);
+        TrialExecutor.Listener quiet = p -> {};
+        Path remote = dir.resolve("remote");
+        Path local = dir.resolve("local");
+        assertEquals(TrainerLoop.Status.COMPLETED, train(client::scorer, spec, remote, quiet).status());
+        assertEquals(TrainerLoop.Status.COMPLETED, train(s -> ToyScorers.scorer(s.frames(), 16, 8, m -> {}), spec,
+                local, quiet).status());
+        for (String f : List.of(EvaluationProtocol.IS_FILE, EvaluationProtocol.FID_FILE)) {
+            List<JsonNode> r = lines(remote.resolve(f));
+            List<JsonNode> l = lines(local.resolve(f));
+            assertEquals(2, l.size(), f);
+            assertEquals(l.size(), r.size(), f);
+            for (int i = 0; i < l.size(); i++) {
+                assertSameLine(l.get(i), r.get(i));
+            }
+        }
+        FinalMetrics fl = FinalMetrics.read(FinalMetrics.in(local));
+        FinalMetrics fr = FinalMetrics.read(FinalMetrics.in(remote));
+        assertEquals(fl.bestIteration(), fr.bestIteration());
+        assertEquals(ProtocolSettings.FINAL_BATCHES, fr.isPerBatch().size());
+        assertEquals(ProtocolSettings.SPLITS, fr.isSplits(), "the settings' splits, not a literal");
+        for (int b = 0; b < fl.isPerBatch().size(); b++) {
+            assertEquals(fl.isPerBatch().get(b), fr.isPerBatch().get(b), 1e-6 * fl.isPerBatch().get(b));
+            assertEquals(fl.fidPerBatch().get(b), fr.fidPerBatch().get(b), 1e-6 * Math.abs(fl.fidPerBatch().get(b)));
+        }
+        assertEquals(fl.evaluator() + fl.preprocessing() + fl.realStatistics() + fl.samplesPerBatch(),
+                fr.evaluator() + fr.preprocessing() + fr.realStatistics() + fr.samplesPerBatch());
+        assertEquals(List.of(EvaluatorClient.ROUTE), lines(remote.resolve(EvaluationProtocol.EVALUATIONS_FILE))
+                .stream().map(l -> l.get("route").asText()).distinct().toList());
+        assertEquals(List.of(InProcessScorer.ROUTE), lines(local.resolve(EvaluationProtocol.EVALUATIONS_FILE))
+                .stream().map(l -> l.get("route").asText()).distinct().toList());
+    }
+
+    /** The same fields; numbers equal up to float rounding of two trainings of the same seed. */
+    private static void assertSameLine(JsonNode expected, JsonNode actual) {
+        List<String> names = new java.util.ArrayList<>();
+        expected.fieldNames().forEachRemaining(names::add);
+        List<String> actualNames = new java.util.ArrayList<>();
+        actual.fieldNames().forEachRemaining(actualNames::add);
+        assertEquals(names, actualNames);
+        for (String n : names) {
+            if (expected.get(n).isFloatingPointNumber()) {
+                assertEquals(expected.get(n).asDouble(), actual.get(n).asDouble(),
+                        1e-6 * Math.abs(expected.get(n).asDouble()), n);
+            } else {
+                assertEquals(expected.get(n), actual.get(n), n);
+            }
+        }
     }
 
     private static List<JsonNode> lines(Path f) throws Exception {
