@@ -1,5 +1,6 @@
 package io.ndevid.study.report;
 
+import io.ndevid.metrics.protocol.FinalMetrics;
 import io.ndevid.study.StudyGrid;
 import io.ndevid.study.experiment.ExperimentJournal;
 import io.ndevid.study.experiment.ExperimentState;
@@ -11,6 +12,9 @@ import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +31,7 @@ import java.util.function.BiFunction;
 /**
  * The paper's two tables from an experiment folder — a pure function of its files: {@code journal.jsonl} (the
  * trials, each attempt's start and end, and — once the experiment finished — each trial's final state, read as typed
- * {@link JournalEvent}s) and each run folder's {@code trials/<name>/final-metrics.json}. Rows are named by
+ * {@link JournalEvent}s) and each run folder's {@code trials/<name>/final-metrics.json} ({@link FinalMetrics}). Rows are named by
  * {@link TrialPoint#label()}. (a) the f(x) ablation: TGAN and MoCoGAN with ode1 ×
  * {linear, deep, matched}; (b) family × order: each base model × {original, ode1, ode2, ode3, sde} with f = linear.
  * A trial without final metrics says why in its status column (ERROR, DIVERGED, PENDING, …), never a blank.
@@ -85,7 +89,7 @@ public final class ResultsTables {
             models.add(spec.model());
             byPoint.putIfAbsent(spec.point().id(), spec);
         }
-        TrialMetrics[] first = {null};
+        FinalMetrics[] first = {null};
         BiFunction<String, TrialPoint, Row> row = (table, point) -> {
             TrialSpec spec = byPoint.get(point.id());
             FVariant f = point.hasF() ? point.f() : null;
@@ -93,7 +97,7 @@ public final class ResultsTables {
                 return new Row(table, point.label(), point.model(), point.temporal(), f, "", "not in this grid",
                         Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN, -1);
             }
-            TrialMetrics m = TrialMetrics.readIn(experimentDir.resolve("trials").resolve(spec.name()));
+            FinalMetrics m = finalMetrics(experimentDir.resolve("trials").resolve(spec.name()));
             if (m != null && first[0] == null) {
                 first[0] = m;
             }
@@ -104,8 +108,8 @@ public final class ResultsTables {
                         Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, -1, w, -1);
             }
             return new Row(table, point.label(), point.model(), point.temporal(), f, spec.name(), status,
-                    m.isMean(), m.isStd(), m.fidMean(), m.fidStd(), m.temporalParams(), m.originalTemporalParams(), w,
-                    m.bestIteration());
+                    m.isMean(), m.isStd(), m.fidMean(), m.fidStd(), m.temporalParameters(),
+                    m.originalTemporalParameters(), w, m.bestIteration());
         };
         List<Row> fRows = new ArrayList<>();
         for (ModelFamily m : StudyGrid.F_MODELS) {
@@ -158,7 +162,20 @@ public final class ResultsTables {
         return lastEnd != null ? lastEnd + " (no final-metrics.json)" : "not finished";
     }
 
-    private static List<String> header(String experiment, TrialMetrics m) {
+    /** A trial's final metrics, or null when it has none (yet). */
+    private static FinalMetrics finalMetrics(Path runDir) {
+        Path file = FinalMetrics.in(runDir);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return FinalMetrics.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    private static List<String> header(String experiment, FinalMetrics m) {
         List<String> h = new ArrayList<>();
         h.add("experiment: " + experiment);
         if (m == null) {
