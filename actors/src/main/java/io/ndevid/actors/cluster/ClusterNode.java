@@ -10,7 +10,9 @@ import akka.cluster.typed.SingletonActor;
 import com.typesafe.config.Config;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
+import io.ndevid.actors.evalproc.SampleRenderers;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.report.Renderer;
 
 import java.time.Duration;
 
@@ -29,7 +31,10 @@ public final class ClusterNode {
      */
     public static ActorRef<CoordinatorProtocol.Command> coordinator(ActorSystem<?> system,
             CoordinatorSettings settings) {
-        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.create(settings), "coordinator")
+        // the report's continuous-time renders go to the cluster's sample renderers (or this process without any)
+        Renderer renders = (checkpoint, videos, seed, times, gif) -> SampleRenderers.renderGif(system, checkpoint,
+                videos, seed, times, gif, settings.renderTimeout());
+        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.create(settings, renders), "coordinator")
                 .withSettings(ClusterSingletonSettings.create(system).withRole(ClusterConfig.COORDINATOR)));
     }
 

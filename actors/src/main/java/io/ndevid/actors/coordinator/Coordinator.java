@@ -9,9 +9,11 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ndevid.actors.checkpoint.CheckpointActor;
+import io.ndevid.actors.coordinator.Scheduling.Live;
+import io.ndevid.actors.coordinator.Scheduling.Slot;
+import io.ndevid.actors.coordinator.Scheduling.SlotState;
+import io.ndevid.actors.coordinator.Scheduling.TrialKey;
 import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.protocol.CoordinatorProtocol.Accepted;
 import io.ndevid.actors.protocol.CoordinatorProtocol.Ack;
@@ -44,20 +46,17 @@ import io.ndevid.study.experiment.SlotInfo;
 import io.ndevid.study.experiment.TrialRecord;
 import io.ndevid.study.experiment.TrialState;
 import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.report.Renderer;
+import io.ndevid.study.report.StudyReport;
 import io.ndevid.training.spec.TrialSpec;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The experiment coordinator (a cluster singleton on role {@code coordinator}): accepts experiments, expands their
@@ -89,46 +88,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
 
     private enum StatusTick implements Command { INSTANCE }
 
-    private enum SlotState { UNKNOWN, IDLE, BUSY }
-
-    /** A trainer slot as the coordinator sees it. */
-    private static final class Slot {
-        final ActorRef<TrainerProtocol.Command> ref;
-        SlotInfo info;
-        SlotState state = SlotState.UNKNOWN;
-        boolean listed = true;
-        long describedAt;
-
-        Slot(ActorRef<TrainerProtocol.Command> ref) {
-            this.ref = ref;
-        }
-    }
-
-    private record TrialKey(String experimentId, String trial) {}
-
-    /** What is known, beyond the journal, about a RUNNING trial. */
-    private static final class Live {
-        ActorRef<TrainerProtocol.Command> trainer; // null: orphaned by a restart, waiting to be reclaimed
-        SlotInfo slot;
-        boolean accepted;
-        long since;          // assignment time, or reclaim deadline start for orphans
-        long lastHeard;
-        long iteration = -1;
-        double itPerSec;
-        double eta;
-        Map<String, Double> losses = Map.of();
-        Map<String, Double> metrics = Map.of();
-        String message = "";
-    }
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private final ActorContext<Command> context;
     private final CoordinatorSettings settings;
     private final Map<String, ExperimentJournal> experiments = new LinkedHashMap<>();
     private final Map<String, String> unreadable = new LinkedHashMap<>();
-    private final Map<ActorRef<TrainerProtocol.Command>, Slot> slots = new LinkedHashMap<>();
-    private final Map<TrialKey, Live> live = new HashMap<>();
+    private final Scheduling<ActorRef<TrainerProtocol.Command>> scheduling;
+    private final Map<ActorRef<TrainerProtocol.Command>, Slot<ActorRef<TrainerProtocol.Command>>> slots;
+    private final Map<TrialKey, Live<ActorRef<TrainerProtocol.Command>>> live;
+    private final ResultsPublisher results;
     private final ActorRef<TrainerProtocol.Status> describedAdapter;
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
     private final ActorRef<Evaluator.Reply> evaluationAdapter;
@@ -137,14 +104,26 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private int nextEvaluator;
     private final ActorStatus status;
 
+    /** A coordinator that renders the reports' continuous-time figures in its own process. */
     public static Behavior<Command> create(CoordinatorSettings settings) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings)));
+        return create(settings, Renderer.inProcess());
     }
 
-    private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, CoordinatorSettings settings) {
+    /** @param renderer renders the continuous-time figures of the reports written when an experiment finishes */
+    public static Behavior<Command> create(CoordinatorSettings settings, Renderer renderer) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings,
+                renderer)));
+    }
+
+    private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, CoordinatorSettings settings,
+                        Renderer renderer) {
         super(context);
         this.context = context;
         this.settings = settings;
+        this.scheduling = new Scheduling<>(settings, experiments);
+        this.slots = scheduling.slots;
+        this.live = scheduling.live;
+        this.results = new ResultsPublisher(renderer);
         this.describedAdapter = context.messageAdapter(TrainerProtocol.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
         this.evaluationAdapter = context.messageAdapter(Evaluator.Reply.class, EvaluationReply::new);
@@ -157,42 +136,25 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "coordinator");
     }
 
-    /** Replays every journal under the data directory. */
+    /** Adopts what {@link Recovery} finds in the data directory; finished experiments get a missing report. */
     private void recover() {
-        Path root = settings.dataDir();
-        if (!Files.isDirectory(root)) {
-            return;
-        }
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(root)) {
-            dirs = s.filter(d -> Files.isRegularFile(ExperimentJournal.fileIn(d))).sorted().toList();
-        } catch (IOException e) {
-            context.getLog().error("cannot list experiments in {}: {}", root, e.getMessage());
-            return;
-        }
+        Recovery.Recovered r = Recovery.recover(settings.dataDir());
+        experiments.putAll(r.experiments());
+        unreadable.putAll(r.unreadable());
         long now = System.nanoTime();
-        for (Path dir : dirs) {
-            String id = dir.getFileName().toString();
-            try {
-                ExperimentJournal j = ExperimentJournal.open(dir);
-                experiments.put(id, j);
-                int running = 0;
-                for (TrialRecord t : j.state().trials().values()) {
-                    if (t.state() == TrialState.RUNNING) {
-                        Live l = new Live();
-                        l.slot = t.current().slot();
-                        l.since = now;
-                        live.put(new TrialKey(id, t.name()), l);
-                        running++;
-                    }
-                }
-                context.getLog().info("recovered experiment {} from {} journal events: {} ({} to reclaim)", id,
-                        j.replayed(), j.state().counts(), running);
-            } catch (RuntimeException e) {
-                unreadable.put(id, e.getMessage());
-                context.getLog().error("experiment {} cannot be recovered: {}", id, e.getMessage());
-            }
+        for (Recovery.Running t : r.running()) {
+            Live<ActorRef<TrainerProtocol.Command>> l = new Live<>();
+            l.slot = t.slot();
+            l.since = now;
+            live.put(new TrialKey(t.experimentId(), t.trial()), l);
         }
+        r.recovered().forEach(line -> context.getLog().info(line));
+        r.errors().forEach(line -> context.getLog().error(line));
+        experiments.forEach((id, j) -> {
+            if (j.state().phase() != ExperimentState.Phase.RUNNING && !StudyReport.current(dirOf(id))) {
+                results.report(dirOf(id));
+            }
+        });
     }
 
     @Override
@@ -217,6 +179,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onSignal(PostStop.class, s -> {
                     experiments.values().forEach(ExperimentJournal::close);
+                    results.close();
                     return this;
                 })
                 .build();
@@ -337,7 +300,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     /** Stops a running attempt: asks its trainer, or — for an orphan nobody runs — ends it at once. */
     private void stopOrDrop(String experimentId, TrialRecord t, String reason) {
         TrialKey key = new TrialKey(experimentId, t.name());
-        Live l = live.get(key);
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(key);
         if (l != null && l.trainer != null) {
             l.trainer.tell(new TrainerProtocol.StopTrial(experimentId, t.name(), t.attempt(), reason));
         } else {
@@ -370,7 +333,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private ExperimentStatus status(ExperimentState state) {
         List<TrialStatus> rows = new ArrayList<>();
         for (TrialRecord t : state.trials().values()) {
-            Live l = live.get(new TrialKey(state.id(), t.name()));
+            Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(state.id(), t.name()));
             Attempt a = t.current();
             var r = t.result();
             boolean running = t.state() == TrialState.RUNNING && l != null;
@@ -386,17 +349,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                     running ? l.itPerSec : 0, running ? l.eta : 0,
                     running ? l.losses : r == null ? Map.of() : r.losses(), best,
                     running ? l.message : r == null ? "" : r.message(),
-                    runDir(state.id(), t.name()).toString(), t.attempts(), r, storedCheckpoint(state.id(), t)));
+                    runDir(state.id(), t.name()).toString(), t.attempts(), r,
+                    StoreHandoff.storedCheckpoint(settings.dataDir(), state.id(), t)));
         }
         return new ExperimentStatus(state.id(), state.phase(), state.counts(), rows, dirOf(state.id()).toString());
-    }
-
-    private String storedCheckpoint(String experimentId, TrialRecord t) {
-        if (t.state() != TrialState.TERMINATED) {
-            return null;
-        }
-        Path p = CheckpointActor.storedPath(settings.dataDir(), experimentId, t.name());
-        return Files.isRegularFile(p) ? p.toString() : null;
     }
 
     private Behavior<Command> onCheckpointReply(CheckpointReply m) {
@@ -444,39 +400,21 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
             evaluators = List.copyOf(m.listing().getServiceInstances(Evaluator.SERVICE_KEY));
             return this;
         }
-        Set<ActorRef<TrainerProtocol.Command>> now = m.listing().getServiceInstances(TrainerProtocol.SERVICE_KEY);
-        for (ActorRef<TrainerProtocol.Command> ref : now) {
-            Slot s = slots.get(ref);
-            if (s == null) {
-                s = new Slot(ref);
-                slots.put(ref, s);
-                context.watchWith(ref, new TrainerGone(ref));
-                describe(s);
-            } else if (!s.listed) {
-                s.listed = true;
-                describe(s);
-            }
-        }
-        for (Slot s : slots.values()) {
-            if (!now.contains(s.ref) && s.listed) {
-                // unreachable or deregistering: assign nothing to it; the watch decides whether it is gone
-                s.listed = false;
-                if (s.state == SlotState.IDLE) {
-                    s.state = SlotState.UNKNOWN;
-                }
-            }
-        }
+        Scheduling.ListingChange<ActorRef<TrainerProtocol.Command>> change = scheduling.listed(
+                m.listing().getServiceInstances(TrainerProtocol.SERVICE_KEY), System.nanoTime());
+        change.added().forEach(s -> context.watchWith(s.ref, new TrainerGone(s.ref)));
+        change.describe().forEach(s -> s.ref.tell(new TrainerProtocol.Describe(describedAdapter)));
         return this;
     }
 
-    private void describe(Slot s) {
+    private void describe(Slot<ActorRef<TrainerProtocol.Command>> s) {
         s.describedAt = System.nanoTime();
         s.ref.tell(new TrainerProtocol.Describe(describedAdapter));
     }
 
     private Behavior<Command> onDescribed(TrainerDescribed d) {
         TrainerProtocol.Status st = d.status();
-        Slot s = slots.get(st.trainer());
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(st.trainer());
         if (s == null) {
             return this; // gone meanwhile
         }
@@ -486,7 +424,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
             if (s.state == SlotState.UNKNOWN) {
                 s.state = SlotState.IDLE;
             }
-        } else if (st.ending() && !isRunning(running)) {
+        } else if (st.ending() && !scheduling.isRunning(running.experimentId(), running.trial(),
+                running.attempt())) {
             // its end crossed this answer (or reached a coordinator before a restart): acknowledge it again
             st.trainer().tell(new TrainerProtocol.ResultAcked(running.experimentId(), running.trial(),
                     running.attempt()));
@@ -500,36 +439,21 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         return this;
     }
 
-    private boolean isRunning(TrainerProtocol.TrialRef r) {
-        TrialRecord t = record(r.experimentId(), r.trial());
-        return t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt();
-    }
-
     /** A trainer runs {@code r}: adopt it if it is the attempt the journal has running and nobody else holds it. */
-    private boolean reclaim(TrainerProtocol.TrialRef r, Slot s) {
-        ExperimentJournal j = experiments.get(r.experimentId());
-        TrialRecord t = j == null ? null : j.state().trial(r.trial());
-        Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
-        if (t == null || t.state() != TrialState.RUNNING || t.attempt() != r.attempt() || l == null) {
-            return false;
-        }
-        if (l.trainer != null && !l.trainer.equals(s.ref)) {
-            return false;
-        }
-        if (l.trainer == null) {
+    private boolean reclaim(TrainerProtocol.TrialRef r, Slot<ActorRef<TrainerProtocol.Command>> s) {
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(r.experimentId(), r.trial()));
+        boolean orphan = l != null && l.trainer == null;
+        boolean adopted = scheduling.reclaim(r.experimentId(), r.trial(), r.attempt(), s, System.nanoTime());
+        if (adopted && orphan) {
             context.getLog().info("{} / {} attempt {} reclaimed by {}", r.experimentId(), r.trial(), r.attempt(),
                     s.info == null ? s.ref : s.info.id());
-            l.trainer = s.ref;
-            l.accepted = true;
-            l.lastHeard = System.nanoTime();
         }
-        s.state = SlotState.BUSY;
-        return true;
+        return adopted;
     }
 
     private Behavior<Command> onAccepted(TrialAccepted a) {
         status.touch();
-        Live l = live.get(new TrialKey(a.experimentId(), a.trial()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(a.experimentId(), a.trial()));
         TrialRecord t = record(a.experimentId(), a.trial());
         if (l != null && t != null && t.attempt() == a.attempt() && a.trainer().equals(l.trainer)) {
             l.accepted = true;
@@ -541,12 +465,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private Behavior<Command> onRejected(TrialRejected r) {
         status.touch();
         TrialRecord t = record(r.experimentId(), r.trial());
-        Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(r.experimentId(), r.trial()));
         if (t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt() && l != null
                 && r.trainer().equals(l.trainer)) {
             end(r.experimentId(), t, Outcome.REJECTED, r.reason(), null);
         }
-        Slot s = slots.get(r.trainer());
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(r.trainer());
         if (s != null) {
             s.state = SlotState.UNKNOWN;
             describe(s);
@@ -559,10 +483,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         status.touch();
         TrialKey key = new TrialKey(p.experimentId(), p.trial());
         TrialRecord t = record(p.experimentId(), p.trial());
-        Live l = live.get(key);
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(key);
         boolean current = t != null && t.state() == TrialState.RUNNING && t.attempt() == p.attempt() && l != null;
         if (current && l.trainer == null) {
-            Slot s = slots.get(p.trainer());
+            Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(p.trainer());
             if (s != null) {
                 s.info = p.slot();
                 current = reclaim(new TrainerProtocol.TrialRef(p.experimentId(), p.trial(), p.attempt()), s);
@@ -598,7 +522,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private Behavior<Command> onEnded(TrialEnded e) {
         status.touch();
         TrialRecord t = record(e.experimentId(), e.trial());
-        Live l = live.get(new TrialKey(e.experimentId(), e.trial()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(e.experimentId(), e.trial()));
         if (t != null && t.state() == TrialState.RUNNING && t.attempt() == e.attempt() && l != null
                 && (l.trainer == null || l.trainer.equals(e.trainer()))) {
             if (t.current().startIteration() < 0 && e.iterations() >= 0 && l.iteration < 0) {
@@ -609,23 +533,18 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
             end(e.experimentId(), t, e.outcome(), e.message(), e);
         }
         e.trainer().tell(new TrainerProtocol.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
-        Slot s = slots.get(e.trainer());
-        if (s != null && s.state == SlotState.BUSY && !busyElsewhere(s.ref)) {
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(e.trainer());
+        if (s != null && s.state == SlotState.BUSY && !scheduling.busy(s.ref)) {
             s.state = s.listed ? SlotState.IDLE : SlotState.UNKNOWN;
         }
         dispatch();
         return this;
     }
 
-    private boolean busyElsewhere(ActorRef<TrainerProtocol.Command> ref) {
-        return live.values().stream().anyMatch(l -> ref.equals(l.trainer));
-    }
-
     private Behavior<Command> onGone(TrainerGone g) {
-        Slot s = slots.remove(g.trainer());
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.remove(g.trainer());
         String name = s == null || s.info == null ? g.trainer().path().toString() : s.info.id();
-        List<TrialKey> lost = live.entrySet().stream().filter(e -> g.trainer().equals(e.getValue().trainer))
-                .map(Map.Entry::getKey).toList();
+        List<TrialKey> lost = scheduling.heldBy(g.trainer());
         for (TrialKey k : lost) {
             TrialRecord t = record(k.experimentId(), k.trial());
             context.getLog().warn("trainer {} is gone while running {} / {}", name, k.experimentId(), k.trial());
@@ -640,83 +559,28 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
 
     private Behavior<Command> onTick() {
         long now = System.nanoTime();
-        for (Map.Entry<TrialKey, Live> e : List.copyOf(live.entrySet())) {
-            Live l = e.getValue();
-            TrialRecord t = record(e.getKey().experimentId(), e.getKey().trial());
-            if (t == null) {
-                continue;
-            }
-            if (l.trainer == null) {
-                if (now - l.since > settings.reclaimTimeout().toNanos()) {
-                    end(e.getKey().experimentId(), t, Outcome.ORPHANED, "no trainer reclaimed it within "
-                            + settings.reclaimTimeout().toSeconds() + " s of a coordinator restart", null);
-                }
-            } else if (!l.accepted && now - l.since > settings.assignTimeout().toNanos()) {
-                Slot s = slots.get(l.trainer);
-                end(e.getKey().experimentId(), t, Outcome.REJECTED, "the trainer did not accept within "
-                        + settings.assignTimeout().toSeconds() + " s", null);
-                if (s != null) {
-                    s.state = SlotState.UNKNOWN;
-                }
-            } else if (l.accepted && now - l.lastHeard > settings.progressTimeout().toNanos()) {
-                ActorRef<TrainerProtocol.Command> trainer = l.trainer;
-                end(e.getKey().experimentId(), t, Outcome.LOST, "no progress or heartbeat for "
-                        + settings.progressTimeout().toSeconds() + " s", null);
-                trainer.tell(new TrainerProtocol.StopTrial(e.getKey().experimentId(), t.name(), t.attempt(),
+        for (Scheduling.Expired<ActorRef<TrainerProtocol.Command>> x : scheduling.expired(now)) {
+            TrialRecord t = record(x.key().experimentId(), x.key().trial());
+            end(x.key().experimentId(), t, x.outcome(), x.message(), null);
+            if (x.stop() != null) {
+                x.stop().tell(new TrainerProtocol.StopTrial(x.key().experimentId(), t.name(), t.attempt(),
                         "the coordinator gave up on it (silent)"));
-                Slot s = slots.get(trainer);
-                if (s != null) {
-                    s.state = SlotState.UNKNOWN;
-                }
             }
         }
-        for (Slot s : slots.values()) {
-            if (s.state == SlotState.UNKNOWN && s.listed
-                    && now - s.describedAt > settings.describeRetry().toNanos()) {
-                describe(s);
-            }
-        }
+        scheduling.describeDue(now).forEach(s -> s.ref.tell(new TrainerProtocol.Describe(describedAdapter)));
         dispatch();
         return this;
     }
 
     // ---- decisions ----
 
-    /** Gives PENDING trials (experiments in submission order, trials in grid order) to idle, listed slots. */
+    /** Starts what {@link Scheduling#dispatch} assigned (journaled already). */
     private void dispatch() {
-        for (Slot s : slots.values()) {
-            if (s.state != SlotState.IDLE || !s.listed || s.info == null) {
-                continue;
-            }
-            TrialRecord next = null;
-            String experimentId = null;
-            for (ExperimentJournal j : experiments.values()) {
-                if (j.state().cancelled()) {
-                    continue;
-                }
-                List<TrialRecord> pending = j.state().pending();
-                if (!pending.isEmpty()) {
-                    next = pending.get(0);
-                    experimentId = j.state().id();
-                    break;
-                }
-            }
-            if (next == null) {
-                return;
-            }
-            int attempt = next.attempt() + 1;
-            ExperimentJournal j = experiments.get(experimentId);
-            j.record(new JournalEvent.Assigned(next.name(), attempt, s.info, now()));
-            Live l = new Live();
-            l.trainer = s.ref;
-            l.slot = s.info;
-            l.since = System.nanoTime();
-            l.lastHeard = l.since;
-            live.put(new TrialKey(experimentId, next.name()), l);
-            s.state = SlotState.BUSY;
-            Path dir = runDir(experimentId, next.name());
-            context.getLog().info("{} / {} attempt {} → {}", experimentId, next.name(), attempt, s.info.id());
-            s.ref.tell(new TrainerProtocol.StartTrial(experimentId, next.spec(), attempt, dir.toString()));
+        for (Scheduling.Assignment<ActorRef<TrainerProtocol.Command>> a : scheduling.dispatch(System.nanoTime())) {
+            String name = a.trial().name();
+            context.getLog().info("{} / {} attempt {} → {}", a.experimentId(), name, a.attempt(), a.slot().info.id());
+            a.slot().ref.tell(new TrainerProtocol.StartTrial(a.experimentId(), a.trial().spec(), a.attempt(),
+                    runDir(a.experimentId(), name).toString()));
         }
     }
 
@@ -729,14 +593,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                 e == null ? runDir(experimentId, t.name()).toString() : e.runDir(), now()));
         live.remove(new TrialKey(experimentId, t.name()));
         TrialRecord after = j.state().trial(t.name());
-        if (outcome.isResult() && after.state() == TrialState.TERMINATED && e != null
-                && e.storedCheckpoint() != null) {
-            // the trainer shipped it over Aeron and the store acknowledged: evaluate the stored copy
-            onCheckpointReply(new CheckpointReply(new CheckpointActor.Stored(experimentId, t.name(),
-                    e.storedCheckpoint(), e.iterations(), -1)));
-        } else if (outcome == Outcome.COMPLETED && after.state() == TrialState.TERMINATED && !stores.isEmpty()) {
-            stores.iterator().next().tell(new CheckpointActor.Export(experimentId, t.name(),
-                    after.result().runDir(), checkpointAdapter));
+        StoreHandoff.Action handoff = StoreHandoff.afterEnd(outcome, after, e == null ? -1 : e.iterations(),
+                e == null ? null : e.storedCheckpoint(), !stores.isEmpty());
+        if (handoff instanceof StoreHandoff.AlreadyStored stored) {
+            onCheckpointReply(new CheckpointReply(new CheckpointActor.Stored(experimentId, t.name(), stored.path(),
+                    stored.iteration(), -1)));
+        } else if (handoff instanceof StoreHandoff.Export export) {
+            stores.iterator().next().tell(new CheckpointActor.Export(experimentId, t.name(), export.runDir(),
+                    checkpointAdapter));
         }
         context.getLog().info("{} / {} attempt {} ended {}: {} → {}", experimentId, t.name(), t.attempt(), outcome,
                 message, after.state());
@@ -744,36 +608,30 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     }
 
     private long lastIteration(String experimentId, TrialRecord t) {
-        Live l = live.get(new TrialKey(experimentId, t.name()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(experimentId, t.name()));
         return l != null && l.iteration >= 0 ? l.iteration : Math.max(0, t.current().startIteration());
     }
 
     private Map<String, Double> liveMetrics(String experimentId, TrialRecord t) {
-        Live l = live.get(new TrialKey(experimentId, t.name()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(experimentId, t.name()));
         return l == null ? Map.of() : l.metrics;
     }
 
-    /** When an experiment has finished, writes {@code results.json} (the final status) next to its journal. */
+    /**
+     * When an experiment has finished: its final status ({@code results.json}) and — off this thread — its results
+     * tables and report (results.md, results.csv, report.html), written next to its journal.
+     */
     private void finishedCheck(String experimentId) {
         ExperimentState state = experiments.get(experimentId).state();
         if (state.phase() == ExperimentState.Phase.RUNNING) {
             return;
         }
-        Path dir = dirOf(experimentId);
-        try {
-            Path tmp = dir.resolve("results.json.tmp");
-            Files.writeString(tmp, JSON.writeValueAsString(status(state)));
-            Files.move(tmp, dir.resolve("results.json"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            context.getLog().warn("cannot write results of {}: {}", experimentId, e.getMessage());
-        }
+        results.finished(dirOf(experimentId), status(state));
         context.getLog().info("experiment {} {}: {}", experimentId, state.phase(), state.counts());
     }
 
     private TrialRecord record(String experimentId, String trial) {
-        ExperimentJournal j = experiments.get(experimentId);
-        return j == null ? null : j.state().trial(trial);
+        return scheduling.record(experimentId, trial);
     }
 
     private Path dirOf(String experimentId) {

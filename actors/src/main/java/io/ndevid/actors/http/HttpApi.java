@@ -30,7 +30,8 @@ import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
 /**
- * The HTTP JSON API of a coordinator-role node (Akka HTTP): experiments ({@link ExperimentRoutes}), health
+ * The HTTP JSON API of a coordinator-role node (Akka HTTP): experiments ({@link ExperimentRoutes}) and their
+ * results tables and report ({@link ResultsRoutes}), health
  * ({@code /alive}, {@code /ready}) and whatever {@code extra} routes the caller adds (e.g. {@code /api/cluster}).
  * Talks to the coordinator singleton through its proxy, so it keeps answering after a coordinator failover. Errors
  * are always {@code {"error": "…"}} JSON: unknown path 404, wrong method 405, no coordinator 503.
@@ -105,6 +106,7 @@ public final class HttpApi implements AutoCloseable {
         List<Route> all = new ArrayList<>();
         all.add(new HealthRoutes(system, coordinator, readyTimeout).route());
         all.add(new ExperimentRoutes(system, coordinator, settings, token, askTimeout, EVENT_POLL).route());
+        all.add(new ResultsRoutes(settings.dataDir()).route());
         all.addAll(extra);
         Route inner = withRequestTimeoutResponse(request -> ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE,
                 "the request took too long (is the coordinator up?)"), () -> concat(all.get(0),

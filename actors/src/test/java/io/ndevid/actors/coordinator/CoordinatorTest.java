@@ -50,7 +50,7 @@ class CoordinatorTest {
     private CoordinatorSettings settings() {
         // generous against a loaded machine, short enough to wait for in a test
         return new CoordinatorSettings(dir, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(3),
-                Duration.ofSeconds(3), Duration.ofMillis(500));
+                Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofMinutes(1));
     }
 
     private ActorRef<CoordinatorProtocol.Command> coordinator() {

@@ -278,6 +278,39 @@ class HttpApiTest {
     }
 
     @Test
+    void anExperimentSubmittedOverHttpHasItsResultsTablesAndReportServed() throws Exception {
+        Answer unknown = call("GET", "/api/experiments/http-results/results", null, null);
+        assertEquals(404, unknown.status(), unknown.body());
+        assertTrue(unknown.error().contains("unknown experiment"), unknown.body());
+        assertEquals(201, call("POST", "/api/experiments", gridJson("http-results", 1, 12), token).status());
+        ExperimentStatus done = cluster.client().awaitCompletion("http-results", Duration.ofMillis(200),
+                Duration.ofSeconds(45)).toCompletableFuture().get();
+        assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
+        // the coordinator writes them off its own thread once the experiment finished
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Answer report = call("GET", "/api/experiments/http-results/report", null, null);
+        while (report.status() == 404 && deadline - System.nanoTime() > 0) {
+            assertTrue(report.error().contains("has no report.html yet"), report.body());
+            Thread.sleep(200);
+            report = call("GET", "/api/experiments/http-results/report", null, null);
+        }
+        assertEquals(200, report.status(), report.body());
+        assertTrue(report.body().contains("<h1>ndevid grid report</h1>"), report.body());
+        Answer md = call("GET", "/api/experiments/http-results/results", null, null);
+        assertEquals(200, md.status(), md.body());
+        assertTrue(md.body().startsWith("# Results\n\n- experiment: http-results\n"), md.body());
+        assertTrue(md.body().contains("| tgan / ode1 / linear | TERMINATED: completed (no final-metrics.json) |"), md.body());
+        Answer csv = call("GET", "/api/experiments/http-results/results.csv", null, null);
+        assertEquals(200, csv.status(), csv.body());
+        assertTrue(csv.body().contains(",tgan-ode2-linear-s0,"), csv.body());
+        assertEquals(Files.readString(dir.resolve("http-results").resolve("results.csv")), csv.body());
+        Answer missing = call("GET", "/api/experiments/http-results/report/nothing.png", null, null);
+        assertEquals(404, missing.status(), missing.body());
+        assertEquals(404, call("GET", "/api/experiments/http-results/report/..%2Fjournal.jsonl", null, null)
+                .status());
+    }
+
+    @Test
     void remoteClientSubmitsAwaitsAndRoundTripsTheStatus() throws Exception {
         HttpExperimentClient remote = ExperimentClient.connect(URI.create(api.url()), dir.resolve("token"));
         GridSpec grid = TestSpecs.grid("http-remote", 1, 12, 4, 1);

@@ -75,54 +75,9 @@ public final class ExperimentJournal implements AutoCloseable {
         Path file = fileIn(experimentDir);
         try {
             byte[] all = Files.readAllBytes(file);
-            List<String> warnings = new ArrayList<>();
-            ExperimentState state = null;
-            int events = 0;
-            long good = 0; // bytes of complete, readable lines
-            int lineNo = 0;
-            int pos = 0;
-            while (pos < all.length) {
-                int nl = indexOf(all, (byte) '\n', pos);
-                boolean terminated = nl >= 0;
-                int end = terminated ? nl : all.length;
-                lineNo++;
-                String line = new String(all, pos, end - pos, StandardCharsets.UTF_8);
-                boolean last = !terminated || isBlank(all, end + 1);
-                if (line.isBlank()) {
-                    pos = end + 1;
-                    if (terminated) {
-                        good = pos;
-                    }
-                    continue;
-                }
-                JournalEvent e;
-                try {
-                    e = JSON.readValue(line, JournalEvent.class);
-                } catch (JsonProcessingException ex) {
-                    if (last) {
-                        warnings.add("journal " + file + ": dropped the unreadable last line " + lineNo + " ("
-                                + (terminated ? "" : "cut short, ") + ex.getOriginalMessage() + ")");
-                        break;
-                    }
-                    throw new IllegalStateException("journal " + file + " line " + lineNo + " is unreadable and is not "
-                            + "the last line: the file is damaged; refusing to guess (" + ex.getOriginalMessage()
-                            + ")");
-                }
-                if (state == null) {
-                    if (!(e instanceof JournalEvent.Submitted s)) {
-                        throw new IllegalStateException("journal " + file + " does not start with a submitted event");
-                    }
-                    state = ExperimentState.submitted(s);
-                } else {
-                    state.apply(e);
-                }
-                events++;
-                pos = terminated ? end + 1 : end;
-                good = pos;
-            }
-            if (state == null) {
-                throw new IllegalStateException("journal " + file + " holds no readable submitted event");
-            }
+            Parsed parsed = parse(file, all);
+            ExperimentState state = parsed.replay();
+            long good = parsed.goodBytes();
             FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
             if (good < all.length) {
                 ch.truncate(good);
@@ -134,11 +89,84 @@ public final class ExperimentJournal implements AutoCloseable {
                 ch.force(false);
             }
             ch.position(ch.size());
-            warnings.forEach(LOG::warn);
-            return new ExperimentJournal(file, ch, state, warnings, events);
+            parsed.warnings().forEach(LOG::warn);
+            return new ExperimentJournal(file, ch, state, parsed.warnings(), parsed.events().size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read journal " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The events of an experiment's journal, read without opening it for writing (the coordinator may be appending):
+     * the same rules as {@link #open} — a cut-off last line is left out, an unreadable line elsewhere is an error.
+     */
+    public static List<JournalEvent> read(Path experimentDir) {
+        Path file = fileIn(experimentDir);
+        try {
+            return parse(file, Files.readAllBytes(file)).events();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read journal " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The state the events define (the first must be {@link JournalEvent.Submitted}). */
+    public static ExperimentState replay(List<JournalEvent> events) {
+        ExperimentState state = ExperimentState.submitted((JournalEvent.Submitted) events.get(0));
+        events.subList(1, events.size()).forEach(state::apply);
+        return state;
+    }
+
+    /** A journal's readable events, what was dropped, and how many bytes of complete lines they took. */
+    private record Parsed(List<JournalEvent> events, List<String> warnings, long goodBytes) {
+        ExperimentState replay() {
+            return ExperimentJournal.replay(events);
+        }
+    }
+
+    private static Parsed parse(Path file, byte[] all) {
+        List<String> warnings = new ArrayList<>();
+        List<JournalEvent> events = new ArrayList<>();
+        long good = 0; // bytes of complete, readable lines
+        int lineNo = 0;
+        int pos = 0;
+        while (pos < all.length) {
+            int nl = indexOf(all, (byte) '\n', pos);
+            boolean terminated = nl >= 0;
+            int end = terminated ? nl : all.length;
+            lineNo++;
+            String line = new String(all, pos, end - pos, StandardCharsets.UTF_8);
+            boolean last = !terminated || isBlank(all, end + 1);
+            if (line.isBlank()) {
+                pos = end + 1;
+                if (terminated) {
+                    good = pos;
+                }
+                continue;
+            }
+            JournalEvent e;
+            try {
+                e = JSON.readValue(line, JournalEvent.class);
+            } catch (JsonProcessingException ex) {
+                if (last) {
+                    warnings.add("journal " + file + ": dropped the unreadable last line " + lineNo + " ("
+                            + (terminated ? "" : "cut short, ") + ex.getOriginalMessage() + ")");
+                    break;
+                }
+                throw new IllegalStateException("journal " + file + " line " + lineNo + " is unreadable and is not "
+                        + "the last line: the file is damaged; refusing to guess (" + ex.getOriginalMessage()
+                        + ")");
+            }
+            if (events.isEmpty() && !(e instanceof JournalEvent.Submitted)) {
+                throw new IllegalStateException("journal " + file + " does not start with a submitted event");
+            }
+            events.add(e);
+            pos = terminated ? end + 1 : end;
+            good = pos;
+        }
+        if (events.isEmpty()) {
+            throw new IllegalStateException("journal " + file + " holds no readable submitted event");
+        }
+        return new Parsed(List.copyOf(events), warnings, good);
     }
 
     public Path file() {

@@ -1,13 +1,10 @@
 package io.ndevid.study.report;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ndevid.training.data.Datasets;
 import io.ndevid.training.data.HostBatch;
-import io.ndevid.training.gan.VideoGan;
-import io.ndevid.training.run.Trials;
+import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.TemporalKind;
 import io.ndevid.training.viz.VideoGrids;
 
@@ -30,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -48,10 +46,13 @@ public final class GridReport {
 
     private GridReport() {}
 
-    /** Writes the report; problems with one part (a render) are noted in the page and on {@code log}. */
-    public static Path write(Path expDir, PrintWriter log) throws IOException {
-        ResultsTables.Tables tables = ResultsTables.build(expDir);
-        Path assets = expDir.resolve("report");
+    /**
+     * Writes the report of {@code tables} (the experiment's, see {@link StudyReport}); the continuous-time figures come
+     * from {@code renderer}. Problems with one part (a render) are noted in the page and on {@code log}.
+     */
+    static Path write(Path expDir, ResultsTables.Tables tables, Renderer renderer, PrintWriter log)
+            throws IOException {
+        Path assets = expDir.resolve(StudyReport.ASSETS);
         Files.createDirectories(assets);
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>ndevid grid report</title><style>")
@@ -109,7 +110,7 @@ public final class GridReport {
         for (String kind : List.of("ode", "sde")) {
             Optional<ResultsTables.Row> best = rows.stream()
                     .filter(r -> r.hasMetrics() && (kind.equals("sde") ? r.temporal() == TemporalKind.SDE
-                            : java.util.Set.of(TemporalKind.ODE1, TemporalKind.ODE2, TemporalKind.ODE3).contains(r.temporal())))
+                            : Set.of(TemporalKind.ODE1, TemporalKind.ODE2, TemporalKind.ODE3).contains(r.temporal())))
                     .max(Comparator.comparingDouble(ResultsTables.Row::isMean));
             if (best.isEmpty()) {
                 h.append("<p>No ").append(kind.toUpperCase(Locale.ROOT)).append(" trial with final metrics.</p>\n");
@@ -117,23 +118,23 @@ public final class GridReport {
             }
             ResultsTables.Row r = best.get();
             Path ckpts = expDir.resolve("trials").resolve(r.trial()).resolve("checkpoints");
-            Path ckpt = Files.isRegularFile(ckpts.resolve("best.bin")) ? ckpts.resolve("best.bin") : newest(ckpts);
             String name = "render-" + kind + ".gif";
-            try (NDManager m = NDManager.newBaseManager(); VideoGan gan = Trials.load(ckpt, m, "cpu")) {
-                int k = 2 * (gan.spec().frames() - 1);
+            TrialSpec spec = tables.specs().get(r.trial());
+            try {
+                Path ckpt = Files.isRegularFile(ckpts.resolve("best.bin")) ? ckpts.resolve("best.bin")
+                        : newest(ckpts);
+                int k = 2 * (spec.frames() - 1);
                 double[] times = new double[(int) Math.round(1.5 * k) + 1];
                 for (int i = 0; i < times.length; i++) {
                     times[i] = -0.5 + (double) i / k;
                 }
-                NDArray videos = gan.render(m, RENDER_VIDEOS, RENDER_SEED, times);
-                VideoGrids.writeGif(videos, assets.resolve(name), VideoGrids.Options.cols(4).withScale(4)
-                        .withDelayMs(50));
-                frames = gan.spec().frames();
-                shape = new int[] {gan.spec().dataClasses(), gan.spec().frameSize(), gan.spec().channels()};
+                renderer.renderGif(ckpt, RENDER_VIDEOS, RENDER_SEED, times, assets.resolve(name));
+                frames = spec.frames();
+                shape = new int[] {spec.dataClasses(), spec.frameSize(), spec.channels()};
                 h.append("<figure><img src=\"report/").append(name).append("\" alt=\"render ").append(kind)
                         .append("\"><figcaption>").append(esc(r.config())).append(String.format(Locale.ROOT,
                                 ": %d frames on t ∈ [−0.5, 1] (trained: %d on [0, 1]), %s</figcaption></figure>\n",
-                                times.length, gan.spec().frames(), esc(ckpt.getFileName().toString())));
+                                times.length, spec.frames(), esc(ckpt.getFileName().toString())));
             } catch (Exception e) {
                 log.println("  report: cannot render " + r.trial() + ": " + e.getMessage());
                 h.append("<p>").append(esc(r.config())).append(": render failed: ").append(esc(String.valueOf(
@@ -153,8 +154,8 @@ public final class GridReport {
                     + "(held-out), ").append(frames).append(" frames</figcaption></figure>\n");
         }
         h.append("</body></html>\n");
-        Path html = expDir.resolve("report.html");
-        Files.writeString(html, h.toString());
+        Path html = expDir.resolve(StudyReport.HTML);
+        StudyReport.replace(html, h.toString());
         return html;
     }
 
@@ -272,6 +273,9 @@ public final class GridReport {
     }
 
     private static Path newest(Path checkpoints) throws IOException {
+        if (!Files.isDirectory(checkpoints)) {
+            throw new IOException("no checkpoint folder " + checkpoints);
+        }
         try (Stream<Path> s = Files.list(checkpoints)) {
             return s.filter(p -> p.getFileName().toString().endsWith(".bin")).max(Comparator.naturalOrder())
                     .orElseThrow(() -> new IOException("no checkpoint in " + checkpoints));

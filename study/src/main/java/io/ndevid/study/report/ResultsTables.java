@@ -1,14 +1,17 @@
 package io.ndevid.study.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ndevid.metrics.protocol.FinalMetrics;
 import io.ndevid.study.StudyGrid;
 import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.JournalEvent;
+import io.ndevid.study.experiment.TrialRecord;
 import io.ndevid.training.spec.ModelFamily;
+import io.ndevid.training.spec.TrialPoint;
+import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,17 +26,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * The paper's two tables from an experiment folder — a pure function of its files: {@code journal.jsonl} (the
- * trials, each attempt's start and end), {@code results.json} (final states, when the experiment finished) and each
- * run folder's {@code trials/<name>/final-metrics.json}. (a) the f(x) ablation: TGAN and MoCoGAN with ode1 ×
+ * trials, each attempt's start and end, and — once the experiment finished — each trial's final state, read as typed
+ * {@link JournalEvent}s) and each run folder's {@code trials/<name>/final-metrics.json} ({@link FinalMetrics}). Rows are named by
+ * {@link TrialPoint#label()}. (a) the f(x) ablation: TGAN and MoCoGAN with ode1 ×
  * {linear, deep, matched}; (b) family × order: each base model × {original, ode1, ode2, ode3, sde} with f = linear.
  * A trial without final metrics says why in its status column (ERROR, DIVERGED, PENDING, …), never a blank.
  */
 public final class ResultsTables {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * One row.
@@ -49,114 +52,64 @@ public final class ResultsTables {
         }
     }
 
-    /** The rows and their renderings; {@code header} names evaluator, preprocessing, FID method and K × N. */
-    public record Tables(List<Row> fAblation, List<Row> orders, List<String> header, String markdown, String csv) {}
+    /**
+     * The rows and their renderings; {@code header} names evaluator, preprocessing, FID method and K × N;
+     * {@code specs} are the specs of the trials the rows name, by trial name.
+     */
+    public record Tables(List<Row> fAblation, List<Row> orders, List<String> header, String markdown, String csv,
+                         Map<String, TrialSpec> specs) {}
 
     private ResultsTables() {}
 
-    /** Builds the tables and writes {@code results.md} and {@code results.csv} into {@code experimentDir}. */
-    public static Tables write(Path experimentDir) throws IOException {
-        Tables t = build(experimentDir);
-        Files.writeString(experimentDir.resolve("results.md"), t.markdown());
-        Files.writeString(experimentDir.resolve("results.csv"), t.csv());
-        return t;
-    }
 
-    public static Tables build(Path experimentDir) throws IOException {
-        Path journal = ExperimentJournal.fileIn(experimentDir);
-        Map<String, JsonNode> specs = new LinkedHashMap<>();
+    /** The tables of the experiment in {@code experimentDir}, from its journal and its trials' final metrics. */
+    public static Tables build(Path experimentDir) {
+        List<JournalEvent> events = ExperimentJournal.read(experimentDir);
+        JournalEvent.Submitted submitted = (JournalEvent.Submitted) events.get(0);
+        ExperimentState state = ExperimentJournal.replay(events);
         Map<String, Double> wall = new HashMap<>();
         Map<String, Instant> started = new HashMap<>();
         Map<String, String> lastEnd = new HashMap<>();
-        String experiment = experimentDir.getFileName().toString();
-        try (BufferedReader r = Files.newBufferedReader(journal)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.isBlank()) {
-                    continue;
+        for (JournalEvent e : events) {
+            if (e instanceof JournalEvent.Started s) {
+                started.put(s.trial(), Instant.parse(s.time()));
+            } else if (e instanceof JournalEvent.Ended end) {
+                Instant s = started.remove(end.trial());
+                if (s != null) {
+                    wall.merge(end.trial(), Duration.between(s, Instant.parse(end.time())).toMillis() / 1e3,
+                            Double::sum);
                 }
-                JsonNode e;
-                try {
-                    e = JSON.readTree(line);
-                } catch (IOException cutOff) {
-                    continue; // a cut-off last line: the coordinator drops it too
-                }
-                String type = e.path("type").asText();
-                String trial = e.path("trial").asText();
-                switch (type) {
-                    case "submitted" -> {
-                        experiment = e.path("experimentId").asText(experiment);
-                        for (JsonNode s : e.path("trials")) {
-                            specs.put(s.path("name").asText(), s);
-                        }
-                    }
-                    case "started" -> started.put(trial, Instant.parse(e.path("time").asText()));
-                    case "ended" -> {
-                        Instant s = started.remove(trial);
-                        if (s != null) {
-                            double secs = Duration.between(s, Instant.parse(e.path("time").asText())).toMillis() / 1e3;
-                            wall.merge(trial, secs, Double::sum);
-                        }
-                        lastEnd.put(trial, e.path("outcome").asText() + message(e.path("message").asText("")));
-                    }
-                    default -> { }
-                }
-            }
-        }
-        Map<String, String> finalState = new HashMap<>();
-        Path results = experimentDir.resolve("results.json");
-        if (Files.isRegularFile(results)) {
-            for (JsonNode t : JSON.readTree(results.toFile()).path("trials")) {
-                finalState.put(t.path("name").asText(), t.path("state").asText() + message(t.path("message").asText("")));
+                lastEnd.put(end.trial(), end.outcome() + message(end.message()));
             }
         }
         // first seed of each point (model, G_t, f)
-        Map<String, String> byPoint = new LinkedHashMap<>();
+        Map<String, TrialSpec> byPoint = new LinkedHashMap<>();
         Set<ModelFamily> models = new LinkedHashSet<>();
-        for (var e : specs.entrySet()) {
-            ModelFamily m = ModelFamily.parse(e.getValue().path("model").asText());
-            TemporalKind t = TemporalKind.parse(e.getValue().path("temporal").asText());
-            FVariant f = t == TemporalKind.ORIGINAL ? null : FVariant.parse(e.getValue().path("f").asText());
-            models.add(m);
-            byPoint.putIfAbsent(point(m, t, f), e.getKey());
+        for (TrialSpec spec : submitted.trials()) {
+            models.add(spec.model());
+            byPoint.putIfAbsent(spec.point().id(), spec);
         }
-        JsonNode[] firstMetrics = {null};
-        java.util.function.Function<Object[], Row> row = a -> {
-            String table = (String) a[0];
-            ModelFamily m = (ModelFamily) a[1];
-            TemporalKind t = (TemporalKind) a[2];
-            FVariant f = (FVariant) a[3];
-            String config = m.id() + " / " + t.id() + " / " + (t == TemporalKind.ORIGINAL ? FVariant.LINEAR.id() + " (none)" : f.id());
-            if (t == TemporalKind.ORIGINAL) {
-                config = m.id() + " / original / linear";
+        FinalMetrics[] first = {null};
+        BiFunction<String, TrialPoint, Row> row = (table, point) -> {
+            TrialSpec spec = byPoint.get(point.id());
+            FVariant f = point.hasF() ? point.f() : null;
+            if (spec == null) {
+                return new Row(table, point.label(), point.model(), point.temporal(), f, "", "not in this grid",
+                        Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN, -1);
             }
-            String trial = byPoint.get(point(m, t, t == TemporalKind.ORIGINAL ? null : f));
-            if (trial == null) {
-                return new Row(table, config, m, t, f, "", "not in this grid", Double.NaN, Double.NaN, Double.NaN,
-                        Double.NaN, -1, -1, Double.NaN, -1);
+            FinalMetrics m = finalMetrics(experimentDir.resolve("trials").resolve(spec.name()));
+            if (m != null && first[0] == null) {
+                first[0] = m;
             }
-            Path fm = experimentDir.resolve("trials").resolve(trial).resolve("final-metrics.json");
-            JsonNode metrics = null;
-            if (Files.isRegularFile(fm)) {
-                try {
-                    metrics = JSON.readTree(fm.toFile());
-                } catch (IOException ex) {
-                    throw new UncheckedIOException("cannot read " + fm + ": " + ex.getMessage(), ex);
-                }
-                if (firstMetrics[0] == null) {
-                    firstMetrics[0] = metrics;
-                }
+            String status = status(finalState(state, spec.name()), lastEnd.get(spec.name()), m != null);
+            double w = wall.getOrDefault(spec.name(), Double.NaN);
+            if (m == null) {
+                return new Row(table, point.label(), point.model(), point.temporal(), f, spec.name(), status,
+                        Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, -1, w, -1);
             }
-            String status = status(finalState.get(trial), lastEnd.get(trial), metrics != null);
-            double w = wall.getOrDefault(trial, Double.NaN);
-            if (metrics == null) {
-                return new Row(table, config, m, t, f, trial, status, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                        -1, -1, w, -1);
-            }
-            return new Row(table, config, m, t, f, trial, status, metrics.path("is_mean").asDouble(Double.NaN),
-                    metrics.path("is_std").asDouble(Double.NaN), metrics.path("fid_mean").asDouble(Double.NaN),
-                    metrics.path("fid_std").asDouble(Double.NaN), metrics.path("temporal_parameters").asLong(-1),
-                    metrics.path("original_temporal_parameters").asLong(-1), w,
-                    metrics.path("best_iteration").asLong(-1));
+            return new Row(table, point.label(), point.model(), point.temporal(), f, spec.name(), status,
+                    m.isMean(), m.isStd(), m.fidMean(), m.fidStd(), m.temporalParameters(),
+                    m.originalTemporalParameters(), w, m.bestIteration());
         };
         List<Row> fRows = new ArrayList<>();
         for (ModelFamily m : StudyGrid.F_MODELS) {
@@ -164,21 +117,28 @@ public final class ResultsTables {
                 continue;
             }
             for (FVariant f : StudyGrid.F_VARIANTS) {
-                fRows.add(row.apply(new Object[] {"f(x) ablation", m, TemporalKind.ODE1, f}));
+                fRows.add(row.apply("f(x) ablation", new TrialPoint(m, TemporalKind.ODE1, f)));
             }
         }
         List<Row> oRows = new ArrayList<>();
         for (ModelFamily m : models) {
             for (TemporalKind t : StudyGrid.ORDERS) {
-                oRows.add(row.apply(new Object[] {"family x order", m, t, FVariant.LINEAR}));
+                oRows.add(row.apply("family x order", new TrialPoint(m, t, FVariant.LINEAR)));
             }
         }
-        List<String> header = header(experiment, firstMetrics[0]);
-        return new Tables(fRows, oRows, header, markdown(header, fRows, oRows), csv(fRows, oRows));
+        List<String> header = header(submitted.experimentId(), first[0]);
+        Map<String, TrialSpec> specs = new LinkedHashMap<>();
+        byPoint.values().forEach(s -> specs.put(s.name(), s));
+        return new Tables(fRows, oRows, header, markdown(header, fRows, oRows), csv(fRows, oRows), specs);
     }
 
-    private static String point(ModelFamily m, TemporalKind t, FVariant f) {
-        return m.id() + "/" + t.id() + "/" + (f == null ? "-" : f.id());
+    /** A finished experiment's final state of a trial ({@code ERROR: why}, {@code TERMINATED}), else null. */
+    private static String finalState(ExperimentState state, String trial) {
+        if (state.phase() == ExperimentState.Phase.RUNNING) {
+            return null;
+        }
+        TrialRecord t = state.trial(trial);
+        return t.state() + message(t.result() == null ? "" : t.result().message());
     }
 
     private static String message(String m) {
@@ -202,18 +162,31 @@ public final class ResultsTables {
         return lastEnd != null ? lastEnd + " (no final-metrics.json)" : "not finished";
     }
 
-    private static List<String> header(String experiment, JsonNode m) {
+    /** A trial's final metrics, or null when it has none (yet). */
+    private static FinalMetrics finalMetrics(Path runDir) {
+        Path file = FinalMetrics.in(runDir);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return FinalMetrics.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    private static List<String> header(String experiment, FinalMetrics m) {
         List<String> h = new ArrayList<>();
         h.add("experiment: " + experiment);
         if (m == null) {
             h.add("evaluator: none (no trial has final metrics)");
             return h;
         }
-        h.add("evaluator: " + m.path("evaluator").asText("?"));
-        h.add("preprocessing: " + m.path("preprocessing").asText("?"));
-        h.add("FID method: " + m.path("fid_method").asText("?"));
+        h.add("evaluator: " + m.evaluator());
+        h.add("preprocessing: " + m.preprocessing());
+        h.add("FID method: " + m.fidMethod());
         h.add(String.format(Locale.ROOT, "IS and FID: mean ± std over K × N = %d × %d samples at the best-IS checkpoint",
-                m.path("batches").asInt(), m.path("samples_per_batch").asInt()));
+                m.batches(), m.samplesPerBatch()));
         return h;
     }
 
