@@ -22,7 +22,7 @@ import java.util.function.Supplier;
 
 /**
  * A first-order optimizer over named tensors, with state we can checkpoint ({@link #state()} /
- * {@link #loadState}). DJL's own optimizers keep their state private and were slow here (STACK.md).
+ * {@link #loadState}). DJL's own optimizers keep their state private and were slow here (docs/ENGINE.md).
  *
  * <p>{@link #step()} updates every trainable parameter in place from its {@code .grad}, with libtorch's grad mode
  * switched off for the duration (grad mode is per thread, and on by default in threads DJL did not start: an in-place
