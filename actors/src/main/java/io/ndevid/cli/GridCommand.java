@@ -174,11 +174,11 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         List<String> jvm = new java.util.ArrayList<>(options.trainerJvmOptions());
         jvm.add("-D" + SyntheticEvaluator.CACHE_PROPERTY + "=" + cache);
         try (LocalCluster cluster = LocalCluster.start(options.withTrainerJvmOptions(jvm));
-             HttpApi api = httpPort == null ? null : HttpApi.start(cluster.system(), new HttpSettings(
-                     HttpSettings.DEFAULT_HOST, httpPort, HttpSettings.DEFAULT_MAX_SPEC_BYTES, dataDir),
+             HttpApi api = httpPort == null ? null : HttpApi.start(cluster.system(),
+                     HttpSettings.fromConfig(cluster.system().settings().config()).withPort(httpPort),
                      List.of(ClusterRoutes.create(cluster.system(), null)))) {
             if (api != null) {
-                w.println("  " + api.banner() + "; live view: ndevid console --connect " + HttpSettings.DEFAULT_HOST
+                w.println("  " + api.banner() + "; live view: ndevid console --connect " + api.address().getHostString()
                         + ":" + api.port());
                 w.flush();
             }

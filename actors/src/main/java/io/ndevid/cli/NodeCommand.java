@@ -215,7 +215,7 @@ final class NodeCommand implements Callable<Integer> {
             trainers.add(new NodePlan.Trainer(new SlotInfo(id, slot, ProcessHandle.current().pid(), device), ex));
         }
         NodePlan plan = new NodePlan(roleList, CoordinatorSettings.fromConfig(c), worker, trainers,
-                TrainerSettings.fromConfig(c), null);
+                TrainerSettings.fromConfig(c));
 
         ActorSystem<Void> system = ClusterNode.start(c, plan);
         if (parentPid > 0) {

@@ -12,7 +12,6 @@ import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.checkpoint.CheckpointShipper;
 import io.ndevid.actors.data.LoaderProcesses;
 import io.ndevid.actors.data.RemoteData;
-import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.EvaluationProcesses;
 import io.ndevid.actors.evalproc.EvaluatorClient;
 import io.ndevid.actors.node.NodeAgent;
@@ -86,9 +85,6 @@ public final class NodeGuardian {
             if (plan.roles().contains(ClusterConfig.COORDINATOR)) {
                 // every coordinator node keeps a board: the console's view survives a coordinator fail-over
                 board = ctx.spawn(StatusBoard.create(), "status-board");
-            }
-            if (plan.evaluation() != null) {
-                ctx.spawn(Evaluator.create(plan.evaluation()), "evaluator");
             }
             if (plan.worker() != null) {
                 ctx.spawn(NodeAgent.create(plan.worker()), "node-agent");

@@ -14,7 +14,6 @@ import io.ndevid.actors.coordinator.Scheduling.Live;
 import io.ndevid.actors.coordinator.Scheduling.Slot;
 import io.ndevid.actors.coordinator.Scheduling.SlotState;
 import io.ndevid.actors.coordinator.Scheduling.TrialKey;
-import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.protocol.CoordinatorProtocol.Accepted;
 import io.ndevid.actors.protocol.CoordinatorProtocol.Ack;
 import io.ndevid.actors.protocol.CoordinatorProtocol.Cancel;
@@ -68,6 +67,11 @@ import java.util.Set;
  * <p>Failures: a trial that fails or whose trainer dies (watch) or goes silent (no progress within
  * {@code progressTimeout}) is retried from its last checkpoint until it has failed more than {@code maxFailures}
  * times, then it is ERROR.
+ *
+ * <p>This class is the wiring: its messages are {@link CoordinatorProtocol} (and {@link TrainerProtocol} towards the
+ * slots); the decisions are {@link Scheduling} (slots, dispatch, timeouts, reclaiming), {@link Recovery} (replaying
+ * the journals), {@link StoreHandoff} (final checkpoints to the store) and {@link ResultsPublisher} (results.json,
+ * the results tables and the report when an experiment finishes).
  */
 public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Command> {
 
@@ -81,8 +85,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private record TrainerGone(ActorRef<TrainerProtocol.Command> trainer) implements Command {}
 
     private record CheckpointReply(CheckpointActor.Reply reply) implements Command {}
-
-    private record EvaluationReply(Evaluator.Reply reply) implements Command {}
 
     private enum Tick implements Command { INSTANCE }
 
@@ -98,10 +100,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private final ResultsPublisher results;
     private final ActorRef<TrainerProtocol.Status> describedAdapter;
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
-    private final ActorRef<Evaluator.Reply> evaluationAdapter;
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
-    private List<ActorRef<Evaluator.Command>> evaluators = List.of();
-    private int nextEvaluator;
     private final ActorStatus status;
 
     /** A coordinator that renders the reports' continuous-time figures in its own process. */
@@ -126,12 +125,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         this.results = new ResultsPublisher(renderer);
         this.describedAdapter = context.messageAdapter(TrainerProtocol.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
-        this.evaluationAdapter = context.messageAdapter(Evaluator.Reply.class, EvaluationReply::new);
         recover();
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerProtocol.SERVICE_KEY, listings));
         context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY, listings));
-        context.getSystem().receptionist().tell(Receptionist.subscribe(Evaluator.SERVICE_KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
         this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "coordinator");
     }
@@ -174,7 +171,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                 .onMessage(TrainerDescribed.class, this::onDescribed)
                 .onMessage(TrainerGone.class, this::onGone)
                 .onMessage(CheckpointReply.class, this::onCheckpointReply)
-                .onMessage(EvaluationReply.class, this::onEvaluationReply)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onSignal(PostStop.class, s -> {
@@ -359,32 +355,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         if (m.reply() instanceof CheckpointActor.Stored s) {
             context.getLog().info("{} / {}: final checkpoint (iteration {}) stored in {}", s.experimentId(),
                     s.trial(), s.iteration(), s.path());
-            ExperimentJournal j = experiments.get(s.experimentId());
-            if (j != null) {
-                finishedCheck(s.experimentId());
-                TrialRecord t = j.state().trial(s.trial());
-                if (!evaluators.isEmpty() && t != null) {
-                    evaluators.get(nextEvaluator++ % evaluators.size()).tell(new Evaluator.Evaluate(s.experimentId(),
-                            s.trial(), t.spec(), s.path(), evaluationAdapter));
-                }
+            if (experiments.containsKey(s.experimentId())) {
+                finishedCheck(s.experimentId()); // the status names the stored checkpoint now
             }
         } else if (m.reply() instanceof CheckpointActor.Failed f) {
             context.getLog().warn("{} / {}: final checkpoint not stored: {}", f.experimentId(), f.trial(),
                     f.reason());
-        }
-        return this;
-    }
-
-    private Behavior<Command> onEvaluationReply(EvaluationReply m) {
-        if (m.reply() instanceof Evaluator.Evaluated v) {
-            ExperimentJournal j = experiments.get(v.experimentId());
-            if (j != null && j.record(new JournalEvent.Evaluated(v.trial(), v.iteration(), v.metrics(), now()))) {
-                context.getLog().info("{} / {} evaluated at iteration {}: {}", v.experimentId(), v.trial(),
-                        v.iteration(), v.metrics());
-                finishedCheck(v.experimentId());
-            }
-        } else if (m.reply() instanceof Evaluator.EvaluationFailed f) {
-            context.getLog().warn("{} / {}: evaluation failed: {}", f.experimentId(), f.trial(), f.reason());
         }
         return this;
     }
@@ -394,10 +370,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private Behavior<Command> onListing(Listed m) {
         if (m.listing().isForKey(CheckpointActor.SERVICE_KEY)) {
             stores = m.listing().getServiceInstances(CheckpointActor.SERVICE_KEY);
-            return this;
-        }
-        if (m.listing().isForKey(Evaluator.SERVICE_KEY)) {
-            evaluators = List.copyOf(m.listing().getServiceInstances(Evaluator.SERVICE_KEY));
             return this;
         }
         Scheduling.ListingChange<ActorRef<TrainerProtocol.Command>> change = scheduling.listed(

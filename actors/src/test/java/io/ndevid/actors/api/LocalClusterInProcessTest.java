@@ -39,8 +39,8 @@ class LocalClusterInProcessTest {
     void submitsAwaitsAndRecoversAnExperiment() throws Exception {
         GridSpec grid = TestSpecs.grid("inproc", 2, 12, 4, 2);
         ExperimentStatus done;
-        LocalCluster.Options options = LocalCluster.Options.inProcess(dir, 2, new TinyGanExecutor(5))
-                .withEvaluation((spec, checkpoint) -> java.util.Map.of("fid", 100.0 + spec.seed(), "is", 1.5));
+        LocalCluster.Options options = LocalCluster.Options.inProcess(dir, 2, new TinyGanExecutor(5,
+                spec -> java.util.Map.of("fid", 100.0 + spec.seed(), "is", 1.5)));
         try (LocalCluster cluster = LocalCluster.start(options)) {
             ExperimentClient client = cluster.client();
             var accepted = client.submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -62,7 +62,7 @@ class LocalClusterInProcessTest {
                 Thread.sleep(50);
             }
             assertEquals(12, CheckpointIO.read(stored).iteration());
-            // and the evaluator scores it; the metrics are journaled into the trial's best metrics
+            // and each trial's final scores are journaled into its best metrics
             ExperimentStatus scored = done;
             while (scored.trials().stream().anyMatch(t -> !t.bestMetrics().containsKey("fid"))
                     && deadline - System.nanoTime() > 0) {

@@ -10,7 +10,6 @@ import akka.serialization.Serializers;
 import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.data.DataLoaderActor;
-import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.SampleEvaluator;
 import io.ndevid.actors.evalproc.SampleRenderer;
 import io.ndevid.actors.node.NodeAgent;
@@ -133,9 +132,6 @@ class MessageSerializationTest {
         roundTrip(new CheckpointActor.ResendRequest(7, new int[] {1, 3}));
         roundTrip(new CoordinatorProtocol.TrialEnded("ablation", "a", 1, Outcome.COMPLETED, 10, "done", losses,
                 Map.of(), "/x", trainer, "/data/ablation/checkpoints/a.ckpt"));
-        roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
-        roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));
-        roundTrip(new Evaluator.EvaluationFailed("ablation", "a", "why"));
         roundTrip(new DataLoaderActor.NextBatch(
                 new DataLoaderActor.DataKey("ucf101=/data/ucf", 101, 16, 64, 3), 7, 3, 16, "aeron:udp?endpoint=10.0.0.2:40123", 11, ref.unsafeUpcast()));
         int batch = roundTrip(new DataLoaderActor.BatchSent(3, new TensorDescriptor(9, "batch-7-3",
