@@ -19,6 +19,7 @@ import io.ndevid.metrics.protocol.ProtocolSettings;
 import io.ndevid.metrics.protocol.Score;
 import io.ndevid.metrics.protocol.Scorer;
 import io.ndevid.metrics.protocol.TrialEvaluation;
+import io.ndevid.training.testing.JsonLines;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
@@ -173,11 +174,11 @@ class RemoteScorerTest {
         assertTrue(progressAt.get(6L) < slowEnded.get() && progressAt.get(6L) < firstMetricsAt.get(),
                 "iteration 6 finished before the first score: " + progressAt + " vs " + firstMetricsAt);
 
-        List<JsonNode> is = lines(runDir.resolve("metric-is.jsonl"));
-        List<JsonNode> stats = lines(runDir.resolve("stats.jsonl"));
+        List<JsonNode> is = JsonLines.read(runDir.resolve("metric-is.jsonl"));
+        List<JsonNode> stats = JsonLines.read(runDir.resolve("stats.jsonl"));
         long skipped = stats.stream().filter(l -> l.has("eval_skipped")).count();
         assertEquals(3, is.size() + skipped, "3 evaluation points, each scored or skipped: " + is + " / " + skipped);
-        assertEquals(is.size(), lines(runDir.resolve("metric-fid.jsonl")).size());
+        assertEquals(is.size(), JsonLines.read(runDir.resolve("metric-fid.jsonl")).size());
         assertEquals(is.size(), metrics.get(), "each score reported to the listener");
         JsonNode best = is.stream().max(java.util.Comparator.comparingDouble(l -> l.get("is").asDouble()))
                 .orElseThrow();
@@ -192,7 +193,7 @@ class RemoteScorerTest {
         assertEquals(best.get("iteration").asLong(), fin.get("best_iteration").asLong());
         assertEquals("toy-evaluator", fin.get("evaluator").asText());
         assertTrue(fin.get("is_mean").asDouble() >= 1.0, fin.toString());
-        List<JsonNode> evals = lines(runDir.resolve(EvaluationProtocol.EVALUATIONS_FILE));
+        List<JsonNode> evals = JsonLines.read(runDir.resolve(EvaluationProtocol.EVALUATIONS_FILE));
         assertEquals(is.size() + 5, evals.size());
         assertTrue(evals.stream().allMatch(l -> l.get("route").asText().equals("evaluator")), evals.toString());
     }
@@ -309,8 +310,8 @@ class RemoteScorerTest {
         assertEquals(TrainerLoop.Status.COMPLETED, train(s -> ToyScorers.scorer(s.frames(), 16, 8, m -> {}), spec,
                 local, quiet).status());
         for (String f : List.of(EvaluationProtocol.IS_FILE, EvaluationProtocol.FID_FILE)) {
-            List<JsonNode> r = lines(remote.resolve(f));
-            List<JsonNode> l = lines(local.resolve(f));
+            List<JsonNode> r = JsonLines.read(remote.resolve(f));
+            List<JsonNode> l = JsonLines.read(local.resolve(f));
             assertEquals(2, l.size(), f);
             assertEquals(l.size(), r.size(), f);
             for (int i = 0; i < l.size(); i++) {
@@ -328,9 +329,9 @@ class RemoteScorerTest {
         }
         assertEquals(fl.evaluator() + fl.preprocessing() + fl.realStatistics() + fl.samplesPerBatch(),
                 fr.evaluator() + fr.preprocessing() + fr.realStatistics() + fr.samplesPerBatch());
-        assertEquals(List.of(EvaluatorClient.ROUTE), lines(remote.resolve(EvaluationProtocol.EVALUATIONS_FILE))
+        assertEquals(List.of(EvaluatorClient.ROUTE), JsonLines.read(remote.resolve(EvaluationProtocol.EVALUATIONS_FILE))
                 .stream().map(l -> l.get("route").asText()).distinct().toList());
-        assertEquals(List.of(InProcessScorer.ROUTE), lines(local.resolve(EvaluationProtocol.EVALUATIONS_FILE))
+        assertEquals(List.of(InProcessScorer.ROUTE), JsonLines.read(local.resolve(EvaluationProtocol.EVALUATIONS_FILE))
                 .stream().map(l -> l.get("route").asText()).distinct().toList());
     }
 
@@ -349,19 +350,6 @@ class RemoteScorerTest {
                 assertEquals(expected.get(n), actual.get(n), n);
             }
         }
-    }
-
-    private static List<JsonNode> lines(Path f) throws Exception {
-        if (!Files.exists(f)) {
-            return List.of();
-        }
-        List<JsonNode> out = new java.util.ArrayList<>();
-        for (String l : Files.readAllLines(f)) {
-            if (!l.isBlank()) {
-                out.add(JSON.readTree(l));
-            }
-        }
-        return out;
     }
 
     private static void sleep(long ms) {

@@ -1,10 +1,10 @@
 package io.ndevid.metrics.protocol;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ndevid.metrics.fid.GaussianStats;
 import io.ndevid.metrics.linalg.DoubleMatrix;
 import io.ndevid.solvers.engine.TorchRuntime;
+import io.ndevid.training.testing.JsonLines;
 import io.ndevid.training.run.RunFolder;
 import io.ndevid.training.run.TrainerLoop;
 import org.junit.jupiter.api.Test;
@@ -13,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ScorerSeamTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final GaussianStats REAL = GaussianStats.of(new DoubleMatrix(3, 2, new double[] {0.5, 0.25,
             -0.5, 0.25, 0.4, 0.16})).withProvenance("three clips");
     private static final ProtocolSettings SETTINGS = new ProtocolSettings(1, 40, 3, 48, 1, 16);
@@ -42,7 +40,6 @@ class ScorerSeamTest {
         final ExecutorService thread = Executors.newSingleThreadExecutor();
         final InProcessScorer scores = new InProcessScorer(new EvaluationProtocolTest.SignEvaluator(), REAL,
                 SETTINGS, null);
-        final List<Long> liveModelUsed = new ArrayList<>();
 
         @Override
         public CompletableFuture<Scored> score(Request r) {
@@ -93,10 +90,10 @@ class ScorerSeamTest {
         Path a = train(dir.resolve("in-process"), new InProcessScorer(new EvaluationProtocolTest.SignEvaluator(),
                 REAL, SETTINGS, null));
         Path b = train(dir.resolve("remote"), new SnapshotScorer());
-        List<JsonNode> isA = lines(a.resolve(EvaluationProtocol.IS_FILE));
+        List<JsonNode> isA = JsonLines.read(a.resolve(EvaluationProtocol.IS_FILE));
         assertEquals(6, isA.size());
-        assertEquals(isA, lines(b.resolve(EvaluationProtocol.IS_FILE)));
-        assertEquals(lines(a.resolve(EvaluationProtocol.FID_FILE)), lines(b.resolve(EvaluationProtocol.FID_FILE)));
+        assertEquals(isA, JsonLines.read(b.resolve(EvaluationProtocol.IS_FILE)));
+        assertEquals(JsonLines.read(a.resolve(EvaluationProtocol.FID_FILE)), JsonLines.read(b.resolve(EvaluationProtocol.FID_FILE)));
         FinalMetrics fa = FinalMetrics.read(FinalMetrics.in(a));
         assertEquals(fa, FinalMetrics.read(FinalMetrics.in(b)));
         assertEquals(3, fa.bestIteration());
@@ -111,8 +108,8 @@ class ScorerSeamTest {
                         "every snapshot became best.bin or was deleted");
             }
         }
-        List<JsonNode> routeA = lines(a.resolve(EvaluationProtocol.EVALUATIONS_FILE));
-        List<JsonNode> routeB = lines(b.resolve(EvaluationProtocol.EVALUATIONS_FILE));
+        List<JsonNode> routeA = JsonLines.read(a.resolve(EvaluationProtocol.EVALUATIONS_FILE));
+        List<JsonNode> routeB = JsonLines.read(b.resolve(EvaluationProtocol.EVALUATIONS_FILE));
         assertEquals(6 + 3, routeA.size());
         assertEquals(routeA.size(), routeB.size());
         assertTrue(routeA.stream().allMatch(l -> l.get("route").asText().equals("in-process")));
@@ -142,19 +139,9 @@ class ScorerSeamTest {
 
     private static void awaitLines(Path f, int n) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while ((!Files.exists(f) || lines(f).size() < n) && System.nanoTime() < deadline) {
+        while ((!Files.exists(f) || JsonLines.read(f).size() < n) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-    }
-
-    private static List<JsonNode> lines(Path f) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (String l : Files.readAllLines(f)) {
-            if (!l.isBlank()) {
-                out.add(JSON.readTree(l));
-            }
-        }
-        return out;
     }
 
     private static void sleep(long ms) {
