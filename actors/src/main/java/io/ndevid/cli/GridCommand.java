@@ -6,34 +6,34 @@ import io.ndevid.actors.api.LocalCluster;
 import io.ndevid.actors.http.ClusterRoutes;
 import io.ndevid.actors.http.HttpApi;
 import io.ndevid.actors.http.HttpSettings;
-import io.ndevid.actors.experiment.ExperimentJournal;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
-import io.ndevid.actors.grid.StudyGrid;
 import io.ndevid.actors.node.SlotDetection;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.UserC3dSpec;
 import io.ndevid.metrics.evaluator.TrainingProgress;
+import io.ndevid.metrics.protocol.InProcessScorer;
 import io.ndevid.metrics.protocol.TrialEvaluation;
-import io.ndevid.report.GridReport;
-import io.ndevid.report.ResultsTables;
 import io.ndevid.training.spec.AuthorsRuns;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.StudyGrid;
+import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.JournalEvent;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.report.StudyReport;
 import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +52,9 @@ import java.util.stream.Stream;
         + "tables (results.md, results.csv) and report.html.",
     "Ctrl-C checkpoints the running trials; continue with --resume DIR."})
 final class GridCommand implements java.util.concurrent.Callable<Integer> {
+
+    /** How long the coordinator may take to write the tables and report once the grid finished. */
+    private static final Duration REPORT_TIMEOUT = Duration.ofMinutes(10);
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -181,11 +184,11 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         List<String> jvm = new java.util.ArrayList<>(options.trainerJvmOptions());
         jvm.add("-D" + SyntheticEvaluator.CACHE_PROPERTY + "=" + cache);
         try (LocalCluster cluster = LocalCluster.start(options.withTrainerJvmOptions(jvm));
-             HttpApi api = httpPort == null ? null : HttpApi.start(cluster.system(), new HttpSettings(
-                     HttpSettings.DEFAULT_HOST, httpPort, HttpSettings.DEFAULT_MAX_SPEC_BYTES, dataDir),
+             HttpApi api = httpPort == null ? null : HttpApi.start(cluster.system(),
+                     HttpSettings.fromConfig(cluster.system().settings().config()).withPort(httpPort),
                      List.of(ClusterRoutes.create(cluster.system(), null)))) {
             if (api != null) {
-                w.println("  " + api.banner() + "; live view: ndevid console --connect " + HttpSettings.DEFAULT_HOST
+                w.println("  " + api.banner() + "; live view: ndevid console --connect " + api.address().getHostString()
                         + ":" + api.port());
                 w.flush();
             }
@@ -196,6 +199,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             Thread onCtrlC = new Thread(cluster::close, "ndevid-grid-shutdown");
             Runtime.getRuntime().addShutdownHook(onCtrlC);
             done = follow(cluster, grid.name(), w, System.nanoTime() + timeout.toNanos());
+            awaitReport(expDir, w);
             try {
                 Runtime.getRuntime().removeShutdownHook(onCtrlC);
             } catch (IllegalStateException shuttingDown) {
@@ -204,12 +208,28 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         }
         w.printf("grid %s: %s %s in %.1f min%n", grid.name(), done.phase(), done.counts(),
                 (System.nanoTime() - t0) / 6e10);
-        ResultsTables.Tables tables = ResultsTables.write(expDir);
-        w.println(tables.markdown());
-        Path report = GridReport.write(expDir, w);
-        w.printf("wrote %s, %s, %s%n", expDir.resolve("results.md"), expDir.resolve("results.csv"), report);
+        w.println(Files.readString(expDir.resolve(StudyReport.MARKDOWN)));
+        w.printf("wrote %s, %s, %s%n", expDir.resolve(StudyReport.MARKDOWN), expDir.resolve(StudyReport.CSV),
+                expDir.resolve(StudyReport.HTML));
         w.flush();
         return done.count(TrialState.ERROR) > 0 ? 1 : 0;
+    }
+
+    /**
+     * Waits for the coordinator to write the finished experiment's results tables and report (it renders the
+     * continuous-time figures, which takes a while).
+     */
+    private static void awaitReport(Path expDir, PrintWriter w) throws InterruptedException {
+        w.println("  waiting for the coordinator's results tables and report ...");
+        w.flush();
+        long deadline = System.nanoTime() + REPORT_TIMEOUT.toNanos();
+        while (!StudyReport.current(expDir)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the coordinator did not write " + expDir.resolve(StudyReport.HTML)
+                        + " within " + REPORT_TIMEOUT.toMinutes() + " min; its log says why");
+            }
+            Thread.sleep(200);
+        }
     }
 
     /**
@@ -226,8 +246,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
                     + UserC3dSpec.FORMAT + ")");
             return;
         }
-        Path scratch = Files.createTempDirectory("ndevid-grid-eval");
-        try (TrialEvaluation ignored = TrialEvaluation.forTrial(first, scratch, cache, new TrainingProgress() {
+        try (InProcessScorer ignored = TrialEvaluation.scorer(first, cache, new TrainingProgress() {
             @Override
             public void iteration(int i, int total, double loss, double elapsed) {
                 if (i == total || i % Math.max(1, total / 5) == 0) {
@@ -243,10 +262,6 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             }
         })) {
             w.println("  evaluator ready (" + cache + ")");
-        } finally {
-            try (Stream<Path> s = Files.walk(scratch)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
         }
         w.flush();
     }
@@ -355,16 +370,12 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** The grid the journal's first event submitted. */
-    static GridSpec gridOf(Path expDir) throws IOException {
-        try (BufferedReader r = Files.newBufferedReader(ExperimentJournal.fileIn(expDir))) {
-            String first = r.readLine();
-            JsonNode grid = first == null ? null : SpecIO.json().readTree(first).get("grid");
-            if (grid == null) {
-                throw new IllegalArgumentException(ExperimentJournal.fileIn(expDir) + " does not start with a "
-                        + "submitted grid");
-            }
-            return GridSpec.parse(grid.toString());
+    /** The grid the journal's first event submitted; an unreadable journal is a bad {@code --resume}. */
+    static GridSpec gridOf(Path expDir) {
+        try {
+            return ((JournalEvent.Submitted) ExperimentJournal.read(expDir).get(0)).grid();
+        } catch (IllegalStateException | UncheckedIOException e) {
+            throw new IllegalArgumentException("--resume " + expDir + ": " + e.getMessage());
         }
     }
 }

@@ -6,14 +6,14 @@ import io.ndevid.actors.cluster.ClusterConfig;
 import io.ndevid.actors.cluster.ClusterNode;
 import io.ndevid.actors.cluster.NodePlan;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
-import io.ndevid.actors.experiment.SlotInfo;
 import io.ndevid.actors.http.ClusterRoutes;
 import io.ndevid.actors.http.HttpApi;
 import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.node.NodeSettings;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.trainer.TrainerSettings;
-import io.ndevid.actors.trainer.TrialExecutor;
 import io.ndevid.actors.trainer.TrialExecutors;
+import io.ndevid.study.experiment.SlotInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -215,7 +215,7 @@ final class NodeCommand implements Callable<Integer> {
             trainers.add(new NodePlan.Trainer(new SlotInfo(id, slot, ProcessHandle.current().pid(), device), ex));
         }
         NodePlan plan = new NodePlan(roleList, CoordinatorSettings.fromConfig(c), worker, trainers,
-                TrainerSettings.fromConfig(c), null);
+                TrainerSettings.fromConfig(c));
 
         ActorSystem<Void> system = ClusterNode.start(c, plan);
         if (parentPid > 0) {

@@ -3,11 +3,11 @@ package io.ndevid.cli;
 import io.ndevid.actors.api.ApiException;
 import io.ndevid.actors.api.ExperimentClient;
 import io.ndevid.actors.api.HttpExperimentClient;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.http.ApiToken;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -83,7 +83,7 @@ final class SubmitCommand implements Callable<Integer> {
         HttpExperimentClient client = ExperimentClient.connect(uri, token());
         String id;
         if (cancel != null) {
-            Coordinator.Ack ack = get(client.cancel(cancel, "cancelled with ndevid submit --cancel"));
+            CoordinatorProtocol.Ack ack = get(client.cancel(cancel, "cancelled with ndevid submit --cancel"));
             out.println("experiment " + cancel + ": " + ack.message());
             id = cancel;
         } else {
@@ -94,7 +94,7 @@ final class SubmitCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("cannot read grid file " + grid + " (" + e.getClass()
                         .getSimpleName() + ")");
             }
-            Coordinator.Accepted a;
+            CoordinatorProtocol.Accepted a;
             try {
                 a = get(client.submitJson(json));
             } catch (IllegalArgumentException e) {

@@ -1,11 +1,13 @@
 package io.ndevid.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrialExecutor;
+import io.ndevid.actors.trainer.ProductionTrialExecutor;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.UserC3dSpec;
-import io.ndevid.actors.trainer.ProductionTrialExecutor;
-import io.ndevid.actors.trainer.StopHandle;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.metrics.protocol.EvaluationProtocol;
+import io.ndevid.metrics.protocol.FinalMetrics;
 import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.SpecIO;
@@ -124,14 +126,14 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         w.printf("%s: %s after %d iterations in %.1f s — %s%n", trial.name(), r.status().name().toLowerCase(),
                 r.iterationsDone(), r.wallSeconds(), r.message());
         w.printf("run folder: %s (spec.json, stats.jsonl, samples/, checkpoints/%s)%n", dir.toAbsolutePath(),
-                evaluated ? ", metric-is.jsonl, metric-fid.jsonl, final-metrics.json" : "");
-        Path fin = dir.resolve("final-metrics.json");
+                evaluated ? ", " + EvaluationProtocol.IS_FILE + ", " + EvaluationProtocol.FID_FILE + ", "
+                        + FinalMetrics.FILE : "");
+        Path fin = FinalMetrics.in(dir);
         if (evaluated && java.nio.file.Files.exists(fin)) {
-            var m = io.ndevid.training.spec.SpecIO.json().readTree(fin.toFile());
+            FinalMetrics m = FinalMetrics.read(fin);
             w.printf("final (best-IS checkpoint, iteration %d, %d × %d samples): IS %.3f ± %.3f, FID %.3f ± %.3f%n",
-                    m.get("best_iteration").asLong(), m.get("batches").asInt(), m.get("samples_per_batch").asInt(),
-                    m.get("is_mean").asDouble(), m.get("is_std").asDouble(), m.get("fid_mean").asDouble(),
-                    m.get("fid_std").asDouble());
+                    m.bestIteration(), m.batches(), m.samplesPerBatch(), m.isMean(), m.isStd(), m.fidMean(),
+                    m.fidStd());
         }
         return switch (r.status()) {
             case COMPLETED, STOPPED -> 0;

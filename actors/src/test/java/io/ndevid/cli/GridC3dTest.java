@@ -142,10 +142,16 @@ class GridC3dTest {
         String evaluator = fin.get("evaluator").asText();
         assertTrue(evaluator.startsWith("c3d-test.npz@sha256:") && evaluator.contains("user C3D, 5 classes")
                 && evaluator.contains("route authors, mean sha256:"), evaluator);
-        // scored by an evaluator process: the full provenance travels in the preprocessing description
+        // scored by an evaluator process: the provenance object travels back in the score, and the preprocessing
+        // description still names the full hashes
         String prep = fin.get("preprocessing").asText();
         assertTrue(prep.startsWith("authors:") && prep.contains("; C3D dropout off; weights sha256:"
                 + io.ndevid.metrics.Sha256.of(npz) + "; mean sha256:" + io.ndevid.metrics.Sha256.of(mean)), prep);
+        JsonNode provenance = fin.get("provenance");
+        assertEquals("authors", provenance.path("route").asText(), fin.toString());
+        assertEquals(io.ndevid.metrics.Sha256.of(npz), provenance.path("weights_sha256").asText(), fin.toString());
+        assertEquals(io.ndevid.metrics.Sha256.of(mean), provenance.path("mean_sha256").asText(), fin.toString());
+        assertEquals("off", provenance.path("dropout").asText(), fin.toString());
         assertEquals("population", fin.get("std_convention").asText(), fin.toString());
         assertEquals(8, fin.get("samples_per_batch").asInt(), fin.toString());
         for (String k : List.of("is_mean", "is_std", "fid_mean", "fid_std")) {
@@ -154,7 +160,9 @@ class GridC3dTest {
         assertTrue(fin.get("is_mean").asDouble() >= 1.0 && fin.get("fid_mean").asDouble() > 0, fin.toString());
         for (String f : List.of("metric-is.jsonl", "metric-fid.jsonl")) {
             String lines = Files.readString(run.resolve(f));
-            assertTrue(lines.contains("c3d-test.npz@sha256:") && lines.contains("route authors"), f + ": " + lines);
+            assertTrue(lines.contains("c3d-test.npz@sha256:") && lines.contains("route authors")
+                    && lines.contains("\"provenance\":{\"route\":\"authors\",\"weights_sha256\":\""
+                    + io.ndevid.metrics.Sha256.of(npz)), f + ": " + lines);
         }
         String md = Files.readString(exp.resolve("results.md"));
         assertTrue(md.contains("evaluator: c3d-test.npz@sha256:"), md);

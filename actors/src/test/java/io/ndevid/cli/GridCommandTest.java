@@ -1,6 +1,6 @@
 package io.ndevid.cli;
 
-import io.ndevid.actors.grid.StudyGrid;
+import io.ndevid.study.StudyGrid;
 import io.ndevid.training.spec.TrialSpec;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;

@@ -9,8 +9,8 @@ import ai.djl.ndarray.types.Shape;
  * Tensor scalars that are safe inside an autograd graph.
  *
  * <p>DJL's {@code x.mul(Number)} builds the scalar over a Java buffer that can be collected while autograd still
- * holds it (gradients turn to garbage after a GC; STACK.md). A scalar made here is a native copy owned by the given
- * manager, so it lives exactly as long as the step that made it.
+ * holds it (gradients turn to garbage after a GC; docs/ENGINE.md). A scalar made here is a native copy owned by the
+ * given manager, so it lives exactly as long as the step that made it.
  */
 public final class Scalars {
 

@@ -12,7 +12,7 @@ import java.util.List;
  * leading axis of size k, and the field returns the highest derivative z^(k), shaped like {@code y[0]}.
  *
  * <p>Implementations must not call {@code mul/div/add(Number)} on tensors that take part in autograd (see
- * STACK.md: DJL frees the scalar too early); build scalars with {@link Scalars}.
+ * docs/ENGINE.md: DJL frees the scalar too early); build scalars with {@link Scalars}.
  */
 @FunctionalInterface
 public interface VectorField {

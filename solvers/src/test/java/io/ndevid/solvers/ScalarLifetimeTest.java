@@ -14,8 +14,8 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
- * Guards the STACK.md trap: a scalar whose memory the JVM can reclaim while autograd still holds it corrupts
- * gradients after a GC. The solver's scalars are native copies, so gradients computed with forced collections
+ * Guards the engine trap in docs/ENGINE.md: a scalar whose memory the JVM can reclaim while autograd still holds it
+ * corrupts gradients after a GC. The solver's scalars are native copies, so gradients computed with forced collections
  * between the forward and the backward pass equal those computed without.
  */
 class ScalarLifetimeTest {

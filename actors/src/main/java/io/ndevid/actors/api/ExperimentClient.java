@@ -2,9 +2,9 @@ package io.ndevid.actors.api;
 
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentStatus;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ public interface ExperimentClient {
         return new InProcessExperimentClient(system);
     }
 
-    static ExperimentClient inProcess(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+    static ExperimentClient inProcess(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator,
                                       Duration askTimeout) {
         return new InProcessExperimentClient(system, coordinator, askTimeout);
     }
@@ -62,19 +62,19 @@ public interface ExperimentClient {
      * an identical re-submit), or exceptionally with an {@link IllegalArgumentException} carrying the reason it was
      * rejected (a bad grid, a name taken by another grid).
      */
-    CompletionStage<Coordinator.Accepted> submit(GridSpec grid);
+    CompletionStage<CoordinatorProtocol.Accepted> submit(GridSpec grid);
 
     /** The experiment's status now; exceptionally with IllegalArgumentException for an unknown experiment. */
     CompletionStage<ExperimentStatus> status(String experimentId);
 
-    CompletionStage<Coordinator.Ack> cancel(String experimentId, String reason);
+    CompletionStage<CoordinatorProtocol.Ack> cancel(String experimentId, String reason);
 
-    CompletionStage<Coordinator.Ack> pause(String experimentId, String trial);
+    CompletionStage<CoordinatorProtocol.Ack> pause(String experimentId, String trial);
 
-    CompletionStage<Coordinator.Ack> resume(String experimentId, String trial);
+    CompletionStage<CoordinatorProtocol.Ack> resume(String experimentId, String trial);
 
     /** Known experiments and their phase, unreadable journals (and, in process, the trainer slots). */
-    CompletionStage<Coordinator.ExperimentList> experiments();
+    CompletionStage<CoordinatorProtocol.ExperimentList> experiments();
 
     /** A handle on one experiment: status, await, cancel. */
     default ExperimentHandle handle(String experimentId) {

@@ -1,7 +1,7 @@
 package io.ndevid.actors.api;
 
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.experiment.ExperimentStatus;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -17,7 +17,7 @@ public record ExperimentHandle(ExperimentClient client, String id) {
         return client.awaitCompletion(id, poll, timeout);
     }
 
-    public CompletionStage<Coordinator.Ack> cancel(String reason) {
+    public CompletionStage<CoordinatorProtocol.Ack> cancel(String reason) {
         return client.cancel(id, reason);
     }
 }

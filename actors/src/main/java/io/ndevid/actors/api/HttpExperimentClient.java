@@ -2,12 +2,12 @@ package io.ndevid.actors.api;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.http.ApiJson;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.TrialStatus;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -57,16 +57,16 @@ public final class HttpExperimentClient implements ExperimentClient {
     }
 
     @Override
-    public CompletionStage<Coordinator.Accepted> submit(GridSpec grid) {
+    public CompletionStage<CoordinatorProtocol.Accepted> submit(GridSpec grid) {
         return submitJson(grid.toJson());
     }
 
     /** Submits a grid as JSON text (the server parses and validates it: a bad one is an IllegalArgumentException). */
-    public CompletionStage<Coordinator.Accepted> submitJson(String gridJson) {
+    public CompletionStage<CoordinatorProtocol.Accepted> submitJson(String gridJson) {
         return retryingUnavailable(() -> send(write("POST", "api/experiments",
                 HttpRequest.BodyPublishers.ofString(gridJson, StandardCharsets.UTF_8))
                 .header("Content-Type", "application/json").build()), 3)
-                .thenApply(body -> read(body, Coordinator.Accepted.class));
+                .thenApply(body -> read(body, CoordinatorProtocol.Accepted.class));
     }
 
     @Override
@@ -81,36 +81,37 @@ public final class HttpExperimentClient implements ExperimentClient {
     }
 
     @Override
-    public CompletionStage<Coordinator.Ack> cancel(String experimentId, String reason) {
+    public CompletionStage<CoordinatorProtocol.Ack> cancel(String experimentId, String reason) {
         String q = reason == null ? "" : "?reason=" + URLEncoder.encode(reason, StandardCharsets.UTF_8);
         return send(write("DELETE", "api/experiments/" + segment(experimentId) + q,
-                HttpRequest.BodyPublishers.noBody()).build()).thenApply(b -> read(b, Coordinator.Ack.class));
+                HttpRequest.BodyPublishers.noBody()).build()).thenApply(b -> read(b, CoordinatorProtocol.Ack.class));
     }
 
     @Override
-    public CompletionStage<Coordinator.Ack> pause(String experimentId, String trial) {
+    public CompletionStage<CoordinatorProtocol.Ack> pause(String experimentId, String trial) {
         return trialAction(experimentId, trial, "pause");
     }
 
     @Override
-    public CompletionStage<Coordinator.Ack> resume(String experimentId, String trial) {
+    public CompletionStage<CoordinatorProtocol.Ack> resume(String experimentId, String trial) {
         return trialAction(experimentId, trial, "resume");
     }
 
-    private CompletionStage<Coordinator.Ack> trialAction(String experimentId, String trial, String action) {
+    private CompletionStage<CoordinatorProtocol.Ack> trialAction(String experimentId, String trial, String action) {
         return send(write("POST", "api/experiments/" + segment(experimentId) + "/trials/" + segment(trial) + "/"
-                + action, HttpRequest.BodyPublishers.noBody()).build()).thenApply(b -> read(b, Coordinator.Ack.class));
+                + action, HttpRequest.BodyPublishers.noBody()).build()).thenApply(b -> read(b,
+                CoordinatorProtocol.Ack.class));
     }
 
     @Override
-    public CompletionStage<Coordinator.ExperimentList> experiments() {
+    public CompletionStage<CoordinatorProtocol.ExperimentList> experiments() {
         return send(get("api/experiments")).thenApply(b -> {
             JsonNode n = read(b, JsonNode.class);
             Map<String, ExperimentState.Phase> exps = ApiJson.mapper().convertValue(n.path("experiments"),
                     new TypeReference<Map<String, ExperimentState.Phase>>() {});
             Map<String, String> unreadable = ApiJson.mapper().convertValue(n.path("unreadable"),
                     new TypeReference<Map<String, String>>() {});
-            return new Coordinator.ExperimentList(exps == null ? Map.of() : exps,
+            return new CoordinatorProtocol.ExperimentList(exps == null ? Map.of() : exps,
                     unreadable == null ? Map.of() : unreadable, List.of());
         });
     }

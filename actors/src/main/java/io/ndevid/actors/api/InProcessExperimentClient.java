@@ -4,9 +4,9 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import io.ndevid.actors.cluster.ClusterNode;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentStatus;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -20,14 +20,14 @@ import java.util.concurrent.TimeoutException;
 final class InProcessExperimentClient implements ExperimentClient {
 
     private final ActorSystem<?> system;
-    private final ActorRef<Coordinator.Command> coordinator;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final Duration askTimeout;
 
     InProcessExperimentClient(ActorSystem<?> system) {
         this(system, ClusterNode.coordinator(system), Duration.ofSeconds(10));
     }
 
-    InProcessExperimentClient(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator,
+    InProcessExperimentClient(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator,
                               Duration askTimeout) {
         this.system = system;
         this.coordinator = coordinator;
@@ -35,21 +35,22 @@ final class InProcessExperimentClient implements ExperimentClient {
     }
 
     @Override
-    public CompletionStage<Coordinator.Accepted> submit(GridSpec grid) {
-        return retrying(() -> AskPattern.<Coordinator.Command, Coordinator.SubmitReply>ask(coordinator,
-                        replyTo -> new Coordinator.Submit(grid, replyTo), askTimeout, system.scheduler()), 3)
+    public CompletionStage<CoordinatorProtocol.Accepted> submit(GridSpec grid) {
+        return retrying(() -> AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.SubmitReply>ask(coordinator,
+                        replyTo -> new CoordinatorProtocol.Submit(grid, replyTo), askTimeout, system.scheduler()), 3)
                 .thenApply(reply -> {
-                    if (reply instanceof Coordinator.Accepted a) {
+                    if (reply instanceof CoordinatorProtocol.Accepted a) {
                         return a;
                     }
-                    throw new IllegalArgumentException(((Coordinator.Rejected) reply).reason());
+                    throw new IllegalArgumentException(((CoordinatorProtocol.Rejected) reply).reason());
                 });
     }
 
     @Override
     public CompletionStage<ExperimentStatus> status(String experimentId) {
-        return AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
-                        replyTo -> new Coordinator.GetStatus(experimentId, replyTo), askTimeout, system.scheduler())
+        return AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.StatusReply>ask(coordinator,
+                        replyTo -> new CoordinatorProtocol.GetStatus(experimentId, replyTo), askTimeout,
+                        system.scheduler())
                 .thenApply(r -> {
                     if (r.status() == null) {
                         throw new IllegalArgumentException(r.error());
@@ -59,26 +60,26 @@ final class InProcessExperimentClient implements ExperimentClient {
     }
 
     @Override
-    public CompletionStage<Coordinator.Ack> cancel(String experimentId, String reason) {
-        return AskPattern.ask(coordinator, replyTo -> new Coordinator.Cancel(experimentId, reason, replyTo),
+    public CompletionStage<CoordinatorProtocol.Ack> cancel(String experimentId, String reason) {
+        return AskPattern.ask(coordinator, replyTo -> new CoordinatorProtocol.Cancel(experimentId, reason, replyTo),
                 askTimeout, system.scheduler());
     }
 
     @Override
-    public CompletionStage<Coordinator.Ack> pause(String experimentId, String trial) {
-        return AskPattern.ask(coordinator, replyTo -> new Coordinator.Pause(experimentId, trial, replyTo), askTimeout,
-                system.scheduler());
-    }
-
-    @Override
-    public CompletionStage<Coordinator.Ack> resume(String experimentId, String trial) {
-        return AskPattern.ask(coordinator, replyTo -> new Coordinator.Resume(experimentId, trial, replyTo),
+    public CompletionStage<CoordinatorProtocol.Ack> pause(String experimentId, String trial) {
+        return AskPattern.ask(coordinator, replyTo -> new CoordinatorProtocol.Pause(experimentId, trial, replyTo),
                 askTimeout, system.scheduler());
     }
 
     @Override
-    public CompletionStage<Coordinator.ExperimentList> experiments() {
-        return AskPattern.ask(coordinator, Coordinator.ListExperiments::new, askTimeout, system.scheduler());
+    public CompletionStage<CoordinatorProtocol.Ack> resume(String experimentId, String trial) {
+        return AskPattern.ask(coordinator, replyTo -> new CoordinatorProtocol.Resume(experimentId, trial, replyTo),
+                askTimeout, system.scheduler());
+    }
+
+    @Override
+    public CompletionStage<CoordinatorProtocol.ExperimentList> experiments() {
+        return AskPattern.ask(coordinator, CoordinatorProtocol.ListExperiments::new, askTimeout, system.scheduler());
     }
 
     private static <T> CompletionStage<T> retrying(java.util.function.Supplier<CompletionStage<T>> ask, int tries) {

@@ -9,13 +9,12 @@ import io.ndevid.actors.cluster.ClusterConfig;
 import io.ndevid.actors.cluster.ClusterNode;
 import io.ndevid.actors.cluster.NodePlan;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
-import io.ndevid.actors.eval.EvaluationService;
-import io.ndevid.actors.experiment.SlotInfo;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.node.NodeSettings;
 import io.ndevid.actors.node.TrainerProcessLauncher;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.trainer.TrainerSettings;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.study.experiment.SlotInfo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,11 +53,9 @@ public final class LocalCluster implements AutoCloseable {
      * @param classPath        the children's class path (null: this JVM's)
      * @param trainerJvmOptions the children's JVM options
      * @param settings         HOCON overrides (timeouts, …) of this node (children read the cluster-config files)
-     * @param evaluation       scores final checkpoints (an Evaluator on this node), or null for none
      */
     public record Options(Path dataDir, int slots, boolean inProcess, TrialExecutor executor, String executorName,
-                          String classPath, List<String> trainerJvmOptions, Map<String, Object> settings,
-                          EvaluationService evaluation) {
+                          String classPath, List<String> trainerJvmOptions, Map<String, Object> settings) {
 
         public Options {
             trainerJvmOptions = List.copyOf(trainerJvmOptions);
@@ -74,41 +71,31 @@ public final class LocalCluster implements AutoCloseable {
 
         /** The production layout: {@code slots} trainer processes running the real models. */
         public static Options processes(Path dataDir, int slots) {
-            return new Options(dataDir, slots, false, null, "production", null, List.of("-Xmx2g"), Map.of(), null);
+            return new Options(dataDir, slots, false, null, "production", null, List.of("-Xmx2g"), Map.of());
         }
 
         /** Trainers as actors in this JVM (executors that do not hold the engine's gradient collector). */
         public static Options inProcess(Path dataDir, int slots, TrialExecutor executor) {
-            return new Options(dataDir, slots, true, executor, null, null, List.of(), Map.of(), null);
+            return new Options(dataDir, slots, true, executor, null, null, List.of(), Map.of());
         }
 
         public Options withExecutorName(String name) {
-            return new Options(dataDir, slots, inProcess, executor, name, classPath, trainerJvmOptions, settings,
-                    evaluation);
+            return new Options(dataDir, slots, inProcess, executor, name, classPath, trainerJvmOptions, settings);
         }
 
         public Options withClassPath(String cp) {
-            return new Options(dataDir, slots, inProcess, executor, executorName, cp, trainerJvmOptions, settings,
-                    evaluation);
+            return new Options(dataDir, slots, inProcess, executor, executorName, cp, trainerJvmOptions, settings);
         }
 
         public Options withTrainerJvmOptions(List<String> opts) {
-            return new Options(dataDir, slots, inProcess, executor, executorName, classPath, opts, settings,
-                    evaluation);
+            return new Options(dataDir, slots, inProcess, executor, executorName, classPath, opts, settings);
         }
 
         /** Adds a HOCON setting, e.g. {@code ndevid.coordinator.progress-timeout = "20s"}. */
         public Options with(String path, Object value) {
             Map<String, Object> s = new HashMap<>(settings);
             s.put(path, value);
-            return new Options(dataDir, slots, inProcess, executor, executorName, classPath, trainerJvmOptions, s,
-                    evaluation);
-        }
-
-        /** Scores each trial's final checkpoint with {@code service} (an Evaluator on this node). */
-        public Options withEvaluation(EvaluationService service) {
-            return new Options(dataDir, slots, inProcess, executor, executorName, classPath, trainerJvmOptions,
-                    settings, service);
+            return new Options(dataDir, slots, inProcess, executor, executorName, classPath, trainerJvmOptions, s);
         }
     }
 
@@ -160,7 +147,7 @@ public final class LocalCluster implements AutoCloseable {
             worker = worker.withLaunch(launch);
         }
         ActorSystem<Void> system = ClusterNode.start(config, new NodePlan(roles, coordinator, worker, trainers,
-                TrainerSettings.fromConfig(config), o.evaluation()));
+                TrainerSettings.fromConfig(config)));
         try {
             if (!ClusterNode.awaitUp(system, Duration.ofSeconds(30))) {
                 system.terminate();

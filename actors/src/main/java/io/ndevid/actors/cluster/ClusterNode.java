@@ -10,6 +10,9 @@ import akka.cluster.typed.SingletonActor;
 import com.typesafe.config.Config;
 import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
+import io.ndevid.actors.evalproc.SampleRenderers;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.report.Renderer;
 
 import java.time.Duration;
 
@@ -26,13 +29,17 @@ public final class ClusterNode {
      * The coordinator singleton's proxy (it runs on the oldest {@code coordinator} node; messages sent while it
      * moves are buffered). Any node may call this; only coordinator nodes ever run {@code settings}.
      */
-    public static ActorRef<Coordinator.Command> coordinator(ActorSystem<?> system, CoordinatorSettings settings) {
-        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.create(settings), "coordinator")
+    public static ActorRef<CoordinatorProtocol.Command> coordinator(ActorSystem<?> system,
+            CoordinatorSettings settings) {
+        // the report's continuous-time renders go to the cluster's sample renderers (or this process without any)
+        Renderer renders = (checkpoint, videos, seed, times, gif) -> SampleRenderers.renderGif(system, checkpoint,
+                videos, seed, times, gif, settings.renderTimeout());
+        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.create(settings, renders), "coordinator")
                 .withSettings(ClusterSingletonSettings.create(system).withRole(ClusterConfig.COORDINATOR)));
     }
 
     /** The proxy with this node's own coordinator settings (from its config). */
-    public static ActorRef<Coordinator.Command> coordinator(ActorSystem<?> system) {
+    public static ActorRef<CoordinatorProtocol.Command> coordinator(ActorSystem<?> system) {
         return coordinator(system, CoordinatorSettings.fromConfig(system.settings().config()));
     }
 

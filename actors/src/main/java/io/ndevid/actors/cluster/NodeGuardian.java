@@ -10,16 +10,19 @@ import akka.actor.typed.javadsl.Behaviors;
 import com.typesafe.config.Config;
 import io.ndevid.actors.checkpoint.CheckpointActor;
 import io.ndevid.actors.checkpoint.CheckpointShipper;
+import io.ndevid.actors.data.LoaderProcesses;
+import io.ndevid.actors.data.RemoteData;
+import io.ndevid.actors.evalproc.EvaluationProcesses;
+import io.ndevid.actors.evalproc.EvaluatorClient;
+import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.actors.node.TrainerProcessLauncher;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrialExecutor;
+import io.ndevid.actors.protocol.TrainerProtocol;
+import io.ndevid.actors.status.StatusBoard;
+import io.ndevid.actors.trainer.TrainerActor;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TransportSettings;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.data.LoaderProcesses;
-import io.ndevid.actors.eval.Evaluator;
-import io.ndevid.actors.evalproc.EvaluationProcesses;
-import io.ndevid.actors.node.NodeAgent;
-import io.ndevid.actors.status.StatusBoard;
-import io.ndevid.actors.node.TrainerProcessLauncher;
-import io.ndevid.actors.trainer.TrainerActor;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,7 +58,8 @@ public final class NodeGuardian {
 
     public static Behavior<Void> create(NodePlan plan) {
         return Behaviors.setup(ctx -> {
-            ActorRef<Coordinator.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(), plan.coordinator());
+            ActorRef<CoordinatorProtocol.Command> coordinator = ClusterNode.coordinator(ctx.getSystem(),
+                    plan.coordinator());
             Config config = ctx.getSystem().settings().config();
             CheckpointShipper.Mode transfer = CheckpointShipper.Mode.parse(config.hasPath("ndevid.store.transfer")
                     ? config.getString("ndevid.store.transfer") : "auto");
@@ -82,9 +86,6 @@ public final class NodeGuardian {
                 // every coordinator node keeps a board: the console's view survives a coordinator fail-over
                 board = ctx.spawn(StatusBoard.create(), "status-board");
             }
-            if (plan.evaluation() != null) {
-                ctx.spawn(Evaluator.create(plan.evaluation()), "evaluator");
-            }
             if (plan.worker() != null) {
                 ctx.spawn(NodeAgent.create(plan.worker()), "node-agent");
             }
@@ -94,17 +95,22 @@ public final class NodeGuardian {
             if (plan.roles().contains(ClusterConfig.LOADER)) {
                 LoaderProcesses.startLoader(ctx, transportSettings(config));
             }
-            // a trainer process moves tensors through one media driver: remote data, solver worker, shipping
+            // a trainer process moves tensors through one media driver: remote data, sample renderers, shipping
             java.util.function.Supplier<AeronNode> trainerAeron = AeronNode.lazyEmbedded(transportSettings(config),
                     ctx.getSystem());
+            // what a trainer's executor is handed: remote data and remote scoring, when its agent runs those processes
+            RemoteData remoteData = null;
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.REMOTE_DATA_PROPERTY)) {
-                LoaderProcesses.startRemoteData(ctx, config, trainerAeron);
+                remoteData = LoaderProcesses.startRemoteData(ctx, config, trainerAeron);
             }
+            EvaluatorClient evaluators = null;
             if (!plan.trainers().isEmpty() && config.hasPath(TrainerProcessLauncher.OFFLOAD_PROPERTY)
                     && config.getBoolean(TrainerProcessLauncher.OFFLOAD_PROPERTY)) {
-                EvaluationProcesses.startSolverWorker(ctx, config, trainerAeron);
+                evaluators = EvaluationProcesses.startRenderers(ctx, config, trainerAeron);
             }
+            TrialExecutor.Services services = new TrialExecutor.Services(
+                    evaluators == null ? null : evaluators::scorer, remoteData == null ? null : remoteData.opener());
             CheckpointShipper shipper = null;
             if (!plan.trainers().isEmpty() && transfer != CheckpointShipper.Mode.SHARED_FS) {
                 Duration timeout = config.hasPath("ndevid.store.transfer-timeout")
@@ -114,11 +120,12 @@ public final class NodeGuardian {
                 ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> s.close());
             }
             for (NodePlan.Trainer t : plan.trainers()) {
-                ActorRef<TrainerActor.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(), t.executor(),
-                        coordinator, plan.trainerSettings(), shipper), "trainer-" + t.slot().slot());
+                ActorRef<TrainerProtocol.Command> trainer = ctx.spawn(TrainerActor.create(t.slot(),
+                        t.executor().with(services), coordinator, plan.trainerSettings(), shipper),
+                        "trainer-" + t.slot().slot());
                 CoordinatedShutdown.get(Adapter.toClassic(ctx.getSystem())).addTask(
                         CoordinatedShutdown.PhaseBeforeServiceUnbind(), "drain-trainer-" + t.slot().slot(),
-                        () -> AskPattern.<TrainerActor.Command, Done>ask(trainer, TrainerActor.Drain::new,
+                        () -> AskPattern.<TrainerProtocol.Command, Done>ask(trainer, TrainerProtocol.Drain::new,
                                         DRAIN_TIMEOUT, ctx.getSystem().scheduler())
                                 .exceptionally(e -> Done.getInstance()));
             }

@@ -1,11 +1,10 @@
 package io.ndevid.actors.cluster;
 
 import io.ndevid.actors.coordinator.CoordinatorSettings;
-import io.ndevid.actors.eval.EvaluationService;
-import io.ndevid.actors.experiment.SlotInfo;
 import io.ndevid.actors.node.NodeSettings;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.trainer.TrainerSettings;
-import io.ndevid.actors.trainer.TrialExecutor;
+import io.ndevid.study.experiment.SlotInfo;
 
 import java.util.List;
 
@@ -16,7 +15,7 @@ import java.util.List;
  * collector per JVM).
  */
 public record NodePlan(List<String> roles, CoordinatorSettings coordinator, NodeSettings worker,
-                       List<Trainer> trainers, TrainerSettings trainerSettings, EvaluationService evaluation) {
+                       List<Trainer> trainers, TrainerSettings trainerSettings) {
 
     /** A trainer slot hosted by this system. */
     public record Trainer(SlotInfo slot, TrialExecutor executor) {}

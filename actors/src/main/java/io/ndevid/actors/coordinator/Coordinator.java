@@ -9,39 +9,53 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
-import io.ndevid.actors.eval.Evaluator;
-import io.ndevid.actors.experiment.Attempt;
-import io.ndevid.actors.experiment.BestMetrics;
-import io.ndevid.actors.experiment.ExperimentJournal;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.JournalEvent;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
-import io.ndevid.actors.experiment.TrialRecord;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.coordinator.Scheduling.Live;
+import io.ndevid.actors.coordinator.Scheduling.Slot;
+import io.ndevid.actors.coordinator.Scheduling.SlotState;
+import io.ndevid.actors.coordinator.Scheduling.TrialKey;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Accepted;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Ack;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Cancel;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Command;
+import io.ndevid.actors.protocol.CoordinatorProtocol.ExperimentList;
+import io.ndevid.actors.protocol.CoordinatorProtocol.GetStatus;
+import io.ndevid.actors.protocol.CoordinatorProtocol.ListExperiments;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Pause;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Rejected;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Resume;
+import io.ndevid.actors.protocol.CoordinatorProtocol.StatusReply;
+import io.ndevid.actors.protocol.CoordinatorProtocol.Submit;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialAccepted;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialEnded;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialProgress;
+import io.ndevid.actors.protocol.CoordinatorProtocol.TrialRejected;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.status.ActorStatus;
-import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.Attempt;
+import io.ndevid.study.experiment.BestMetrics;
+import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.JournalEvent;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
+import io.ndevid.study.experiment.TrialRecord;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.report.Renderer;
+import io.ndevid.study.report.StudyReport;
 import io.ndevid.training.spec.TrialSpec;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * The experiment coordinator (a cluster singleton on role {@code coordinator}): accepts experiments, expands their
@@ -53,204 +67,91 @@ import java.util.stream.Stream;
  * <p>Failures: a trial that fails or whose trainer dies (watch) or goes silent (no progress within
  * {@code progressTimeout}) is retried from its last checkpoint until it has failed more than {@code maxFailures}
  * times, then it is ERROR.
+ *
+ * <p>This class is the wiring: its messages are {@link CoordinatorProtocol} (and {@link TrainerProtocol} towards the
+ * slots); the decisions are {@link Scheduling} (slots, dispatch, timeouts, reclaiming), {@link Recovery} (replaying
+ * the journals), {@link StoreHandoff} (final checkpoints to the store) and {@link ResultsPublisher} (results.json,
+ * the results tables and the report when an experiment finishes).
  */
-public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
-
-    public sealed interface Command {}
-
-    // ---- client protocol ----
-
-    /** Start an experiment (resubmitting the same grid is a no-op that answers Accepted again). */
-    public record Submit(GridSpec grid, ActorRef<SubmitReply> replyTo) implements Command, CborSerializable {}
-
-    public sealed interface SubmitReply extends CborSerializable {}
-
-    public record Accepted(String experimentId, List<String> trials, boolean alreadyKnown) implements SubmitReply {}
-
-    public record Rejected(String experimentId, String reason) implements SubmitReply {}
-
-    public record Cancel(String experimentId, String reason, ActorRef<Ack> replyTo)
-            implements Command, CborSerializable {}
-
-    public record Pause(String experimentId, String trial, ActorRef<Ack> replyTo) implements Command, CborSerializable {}
-
-    public record Resume(String experimentId, String trial, ActorRef<Ack> replyTo)
-            implements Command, CborSerializable {}
-
-    public record Ack(boolean ok, String message) implements CborSerializable {}
-
-    public record GetStatus(String experimentId, ActorRef<StatusReply> replyTo) implements Command, CborSerializable {}
-
-    /** {@code status} is null (and {@code error} says why) for an unknown or unreadable experiment. */
-    public record StatusReply(ExperimentStatus status, String error) implements CborSerializable {}
-
-    public record ListExperiments(ActorRef<ExperimentList> replyTo) implements Command, CborSerializable {}
-
-    /** Known experiments with their phase, and journals that could not be read. */
-    public record ExperimentList(Map<String, ExperimentState.Phase> experiments, Map<String, String> unreadable,
-                                 List<SlotInfo> slots) implements CborSerializable {}
-
-    // ---- trainer protocol ----
-
-    public record TrialAccepted(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
-                                SlotInfo slot) implements Command, CborSerializable {}
-
-    public record TrialRejected(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
-                                String reason) implements Command, CborSerializable {}
-
-    /** Throttled progress and heartbeat; {@code iteration} is −1 before the first iteration finished. */
-    public record TrialProgress(String experimentId, String trial, int attempt, ActorRef<TrainerActor.Command> trainer,
-                                SlotInfo slot, long startIteration, long iteration, long total, double itPerSec,
-                                double etaSeconds, Map<String, Double> losses, Map<String, Double> metrics,
-                                String message) implements Command, CborSerializable {
-        public TrialProgress {
-            losses = BestMetrics.clean(losses);
-            metrics = BestMetrics.clean(metrics);
-        }
-    }
-
-    /**
-     * An attempt ended; re-sent until {@link TrainerActor.ResultAcked}. {@code storedCheckpoint} is the store's path
-     * of the final checkpoint when the trainer shipped it over Aeron (the store has the bytes), else null (the
-     * coordinator copies it from the shared run folder).
-     */
-    public record TrialEnded(String experimentId, String trial, int attempt, Outcome outcome, long iterations,
-                             String message, Map<String, Double> losses, Map<String, Double> metrics, String runDir,
-                             ActorRef<TrainerActor.Command> trainer, String storedCheckpoint)
-            implements Command, CborSerializable {
-        public TrialEnded {
-            losses = BestMetrics.clean(losses);
-            metrics = BestMetrics.clean(metrics);
-        }
-
-        public TrialEnded(String experimentId, String trial, int attempt, Outcome outcome, long iterations,
-                          String message, Map<String, Double> losses, Map<String, Double> metrics, String runDir,
-                          ActorRef<TrainerActor.Command> trainer) {
-            this(experimentId, trial, attempt, outcome, iterations, message, losses, metrics, runDir, trainer, null);
-        }
-    }
+public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Command> {
 
     // ---- internal ----
 
     /** One adapter for every Listing (message adapters are per class): trainers and checkpoint stores. */
     private record Listed(Receptionist.Listing listing) implements Command {}
 
-    private record TrainerDescribed(TrainerActor.Status status) implements Command {}
+    private record TrainerDescribed(TrainerProtocol.Status status) implements Command {}
 
-    private record TrainerGone(ActorRef<TrainerActor.Command> trainer) implements Command {}
+    private record TrainerGone(ActorRef<TrainerProtocol.Command> trainer) implements Command {}
 
     private record CheckpointReply(CheckpointActor.Reply reply) implements Command {}
-
-    private record EvaluationReply(Evaluator.Reply reply) implements Command {}
 
     private enum Tick implements Command { INSTANCE }
 
     private enum StatusTick implements Command { INSTANCE }
 
-    private enum SlotState { UNKNOWN, IDLE, BUSY }
-
-    /** A trainer slot as the coordinator sees it. */
-    private static final class Slot {
-        final ActorRef<TrainerActor.Command> ref;
-        SlotInfo info;
-        SlotState state = SlotState.UNKNOWN;
-        boolean listed = true;
-        long describedAt;
-
-        Slot(ActorRef<TrainerActor.Command> ref) {
-            this.ref = ref;
-        }
-    }
-
-    private record TrialKey(String experimentId, String trial) {}
-
-    /** What is known, beyond the journal, about a RUNNING trial. */
-    private static final class Live {
-        ActorRef<TrainerActor.Command> trainer; // null: orphaned by a restart, waiting to be reclaimed
-        SlotInfo slot;
-        boolean accepted;
-        long since;          // assignment time, or reclaim deadline start for orphans
-        long lastHeard;
-        long iteration = -1;
-        double itPerSec;
-        double eta;
-        Map<String, Double> losses = Map.of();
-        Map<String, Double> metrics = Map.of();
-        String message = "";
-    }
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private final ActorContext<Command> context;
     private final CoordinatorSettings settings;
     private final Map<String, ExperimentJournal> experiments = new LinkedHashMap<>();
     private final Map<String, String> unreadable = new LinkedHashMap<>();
-    private final Map<ActorRef<TrainerActor.Command>, Slot> slots = new LinkedHashMap<>();
-    private final Map<TrialKey, Live> live = new HashMap<>();
-    private final ActorRef<TrainerActor.Status> describedAdapter;
+    private final Scheduling<ActorRef<TrainerProtocol.Command>> scheduling;
+    private final Map<ActorRef<TrainerProtocol.Command>, Slot<ActorRef<TrainerProtocol.Command>>> slots;
+    private final Map<TrialKey, Live<ActorRef<TrainerProtocol.Command>>> live;
+    private final ResultsPublisher results;
+    private final ActorRef<TrainerProtocol.Status> describedAdapter;
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
-    private final ActorRef<Evaluator.Reply> evaluationAdapter;
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
-    private List<ActorRef<Evaluator.Command>> evaluators = List.of();
-    private int nextEvaluator;
     private final ActorStatus status;
 
+    /** A coordinator that renders the reports' continuous-time figures in its own process. */
     public static Behavior<Command> create(CoordinatorSettings settings) {
-        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings)));
+        return create(settings, Renderer.inProcess());
     }
 
-    private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, CoordinatorSettings settings) {
+    /** @param renderer renders the continuous-time figures of the reports written when an experiment finishes */
+    public static Behavior<Command> create(CoordinatorSettings settings, Renderer renderer) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings,
+                renderer)));
+    }
+
+    private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, CoordinatorSettings settings,
+                        Renderer renderer) {
         super(context);
         this.context = context;
         this.settings = settings;
-        this.describedAdapter = context.messageAdapter(TrainerActor.Status.class, TrainerDescribed::new);
+        this.scheduling = new Scheduling<>(settings, experiments);
+        this.slots = scheduling.slots;
+        this.live = scheduling.live;
+        this.results = new ResultsPublisher(renderer);
+        this.describedAdapter = context.messageAdapter(TrainerProtocol.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
-        this.evaluationAdapter = context.messageAdapter(Evaluator.Reply.class, EvaluationReply::new);
         recover();
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
-        context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerActor.SERVICE_KEY, listings));
+        context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerProtocol.SERVICE_KEY, listings));
         context.getSystem().receptionist().tell(Receptionist.subscribe(CheckpointActor.SERVICE_KEY, listings));
-        context.getSystem().receptionist().tell(Receptionist.subscribe(Evaluator.SERVICE_KEY, listings));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.tick());
         this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "coordinator");
     }
 
-    /** Replays every journal under the data directory. */
+    /** Adopts what {@link Recovery} finds in the data directory; finished experiments get a missing report. */
     private void recover() {
-        Path root = settings.dataDir();
-        if (!Files.isDirectory(root)) {
-            return;
-        }
-        List<Path> dirs;
-        try (Stream<Path> s = Files.list(root)) {
-            dirs = s.filter(d -> Files.isRegularFile(ExperimentJournal.fileIn(d))).sorted().toList();
-        } catch (IOException e) {
-            context.getLog().error("cannot list experiments in {}: {}", root, e.getMessage());
-            return;
-        }
+        Recovery.Recovered r = Recovery.recover(settings.dataDir());
+        experiments.putAll(r.experiments());
+        unreadable.putAll(r.unreadable());
         long now = System.nanoTime();
-        for (Path dir : dirs) {
-            String id = dir.getFileName().toString();
-            try {
-                ExperimentJournal j = ExperimentJournal.open(dir);
-                experiments.put(id, j);
-                int running = 0;
-                for (TrialRecord t : j.state().trials().values()) {
-                    if (t.state() == TrialState.RUNNING) {
-                        Live l = new Live();
-                        l.slot = t.current().slot();
-                        l.since = now;
-                        live.put(new TrialKey(id, t.name()), l);
-                        running++;
-                    }
-                }
-                context.getLog().info("recovered experiment {} from {} journal events: {} ({} to reclaim)", id,
-                        j.replayed(), j.state().counts(), running);
-            } catch (RuntimeException e) {
-                unreadable.put(id, e.getMessage());
-                context.getLog().error("experiment {} cannot be recovered: {}", id, e.getMessage());
-            }
+        for (Recovery.Running t : r.running()) {
+            Live<ActorRef<TrainerProtocol.Command>> l = new Live<>();
+            l.slot = t.slot();
+            l.since = now;
+            live.put(new TrialKey(t.experimentId(), t.trial()), l);
         }
+        r.recovered().forEach(line -> context.getLog().info(line));
+        r.errors().forEach(line -> context.getLog().error(line));
+        experiments.forEach((id, j) -> {
+            if (j.state().phase() != ExperimentState.Phase.RUNNING && !StudyReport.current(dirOf(id))) {
+                results.report(dirOf(id));
+            }
+        });
     }
 
     @Override
@@ -270,11 +171,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .onMessage(TrainerDescribed.class, this::onDescribed)
                 .onMessage(TrainerGone.class, this::onGone)
                 .onMessage(CheckpointReply.class, this::onCheckpointReply)
-                .onMessage(EvaluationReply.class, this::onEvaluationReply)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onSignal(PostStop.class, s -> {
                     experiments.values().forEach(ExperimentJournal::close);
+                    results.close();
                     return this;
                 })
                 .build();
@@ -395,9 +296,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     /** Stops a running attempt: asks its trainer, or — for an orphan nobody runs — ends it at once. */
     private void stopOrDrop(String experimentId, TrialRecord t, String reason) {
         TrialKey key = new TrialKey(experimentId, t.name());
-        Live l = live.get(key);
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(key);
         if (l != null && l.trainer != null) {
-            l.trainer.tell(new TrainerActor.StopTrial(experimentId, t.name(), t.attempt(), reason));
+            l.trainer.tell(new TrainerProtocol.StopTrial(experimentId, t.name(), t.attempt(), reason));
         } else {
             end(experimentId, t, Outcome.ORPHANED, reason + " (no trainer held it)", null);
         }
@@ -428,7 +329,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private ExperimentStatus status(ExperimentState state) {
         List<TrialStatus> rows = new ArrayList<>();
         for (TrialRecord t : state.trials().values()) {
-            Live l = live.get(new TrialKey(state.id(), t.name()));
+            Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(state.id(), t.name()));
             Attempt a = t.current();
             var r = t.result();
             boolean running = t.state() == TrialState.RUNNING && l != null;
@@ -444,49 +345,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                     running ? l.itPerSec : 0, running ? l.eta : 0,
                     running ? l.losses : r == null ? Map.of() : r.losses(), best,
                     running ? l.message : r == null ? "" : r.message(),
-                    runDir(state.id(), t.name()).toString(), t.attempts(), r, storedCheckpoint(state.id(), t)));
+                    runDir(state.id(), t.name()).toString(), t.attempts(), r,
+                    StoreHandoff.storedCheckpoint(settings.dataDir(), state.id(), t)));
         }
         return new ExperimentStatus(state.id(), state.phase(), state.counts(), rows, dirOf(state.id()).toString());
-    }
-
-    private String storedCheckpoint(String experimentId, TrialRecord t) {
-        if (t.state() != TrialState.TERMINATED) {
-            return null;
-        }
-        Path p = CheckpointActor.storedPath(settings.dataDir(), experimentId, t.name());
-        return Files.isRegularFile(p) ? p.toString() : null;
     }
 
     private Behavior<Command> onCheckpointReply(CheckpointReply m) {
         if (m.reply() instanceof CheckpointActor.Stored s) {
             context.getLog().info("{} / {}: final checkpoint (iteration {}) stored in {}", s.experimentId(),
                     s.trial(), s.iteration(), s.path());
-            ExperimentJournal j = experiments.get(s.experimentId());
-            if (j != null) {
-                finishedCheck(s.experimentId());
-                TrialRecord t = j.state().trial(s.trial());
-                if (!evaluators.isEmpty() && t != null) {
-                    evaluators.get(nextEvaluator++ % evaluators.size()).tell(new Evaluator.Evaluate(s.experimentId(),
-                            s.trial(), t.spec(), s.path(), evaluationAdapter));
-                }
+            if (experiments.containsKey(s.experimentId())) {
+                finishedCheck(s.experimentId()); // the status names the stored checkpoint now
             }
         } else if (m.reply() instanceof CheckpointActor.Failed f) {
             context.getLog().warn("{} / {}: final checkpoint not stored: {}", f.experimentId(), f.trial(),
                     f.reason());
-        }
-        return this;
-    }
-
-    private Behavior<Command> onEvaluationReply(EvaluationReply m) {
-        if (m.reply() instanceof Evaluator.Evaluated v) {
-            ExperimentJournal j = experiments.get(v.experimentId());
-            if (j != null && j.record(new JournalEvent.Evaluated(v.trial(), v.iteration(), v.metrics(), now()))) {
-                context.getLog().info("{} / {} evaluated at iteration {}: {}", v.experimentId(), v.trial(),
-                        v.iteration(), v.metrics());
-                finishedCheck(v.experimentId());
-            }
-        } else if (m.reply() instanceof Evaluator.EvaluationFailed f) {
-            context.getLog().warn("{} / {}: evaluation failed: {}", f.experimentId(), f.trial(), f.reason());
         }
         return this;
     }
@@ -498,96 +372,60 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             stores = m.listing().getServiceInstances(CheckpointActor.SERVICE_KEY);
             return this;
         }
-        if (m.listing().isForKey(Evaluator.SERVICE_KEY)) {
-            evaluators = List.copyOf(m.listing().getServiceInstances(Evaluator.SERVICE_KEY));
-            return this;
-        }
-        Set<ActorRef<TrainerActor.Command>> now = m.listing().getServiceInstances(TrainerActor.SERVICE_KEY);
-        for (ActorRef<TrainerActor.Command> ref : now) {
-            Slot s = slots.get(ref);
-            if (s == null) {
-                s = new Slot(ref);
-                slots.put(ref, s);
-                context.watchWith(ref, new TrainerGone(ref));
-                describe(s);
-            } else if (!s.listed) {
-                s.listed = true;
-                describe(s);
-            }
-        }
-        for (Slot s : slots.values()) {
-            if (!now.contains(s.ref) && s.listed) {
-                // unreachable or deregistering: assign nothing to it; the watch decides whether it is gone
-                s.listed = false;
-                if (s.state == SlotState.IDLE) {
-                    s.state = SlotState.UNKNOWN;
-                }
-            }
-        }
+        Scheduling.ListingChange<ActorRef<TrainerProtocol.Command>> change = scheduling.listed(
+                m.listing().getServiceInstances(TrainerProtocol.SERVICE_KEY), System.nanoTime());
+        change.added().forEach(s -> context.watchWith(s.ref, new TrainerGone(s.ref)));
+        change.describe().forEach(s -> s.ref.tell(new TrainerProtocol.Describe(describedAdapter)));
         return this;
     }
 
-    private void describe(Slot s) {
+    private void describe(Slot<ActorRef<TrainerProtocol.Command>> s) {
         s.describedAt = System.nanoTime();
-        s.ref.tell(new TrainerActor.Describe(describedAdapter));
+        s.ref.tell(new TrainerProtocol.Describe(describedAdapter));
     }
 
     private Behavior<Command> onDescribed(TrainerDescribed d) {
-        TrainerActor.Status st = d.status();
-        Slot s = slots.get(st.trainer());
+        TrainerProtocol.Status st = d.status();
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(st.trainer());
         if (s == null) {
             return this; // gone meanwhile
         }
         s.info = st.slot();
-        TrainerActor.TrialRef running = st.running();
+        TrainerProtocol.TrialRef running = st.running();
         if (running == null) {
             if (s.state == SlotState.UNKNOWN) {
                 s.state = SlotState.IDLE;
             }
-        } else if (st.ending() && !isRunning(running)) {
+        } else if (st.ending() && !scheduling.isRunning(running.experimentId(), running.trial(),
+                running.attempt())) {
             // its end crossed this answer (or reached a coordinator before a restart): acknowledge it again
-            st.trainer().tell(new TrainerActor.ResultAcked(running.experimentId(), running.trial(),
+            st.trainer().tell(new TrainerProtocol.ResultAcked(running.experimentId(), running.trial(),
                     running.attempt()));
             s.state = SlotState.UNKNOWN;
         } else if (!reclaim(running, s)) {
             s.state = SlotState.UNKNOWN; // asked to stop; described again later
-            st.trainer().tell(new TrainerActor.StopTrial(running.experimentId(), running.trial(), running.attempt(),
+            st.trainer().tell(new TrainerProtocol.StopTrial(running.experimentId(), running.trial(), running.attempt(),
                     "the coordinator does not know this attempt"));
         }
         dispatch();
         return this;
     }
 
-    private boolean isRunning(TrainerActor.TrialRef r) {
-        TrialRecord t = record(r.experimentId(), r.trial());
-        return t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt();
-    }
-
     /** A trainer runs {@code r}: adopt it if it is the attempt the journal has running and nobody else holds it. */
-    private boolean reclaim(TrainerActor.TrialRef r, Slot s) {
-        ExperimentJournal j = experiments.get(r.experimentId());
-        TrialRecord t = j == null ? null : j.state().trial(r.trial());
-        Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
-        if (t == null || t.state() != TrialState.RUNNING || t.attempt() != r.attempt() || l == null) {
-            return false;
-        }
-        if (l.trainer != null && !l.trainer.equals(s.ref)) {
-            return false;
-        }
-        if (l.trainer == null) {
+    private boolean reclaim(TrainerProtocol.TrialRef r, Slot<ActorRef<TrainerProtocol.Command>> s) {
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(r.experimentId(), r.trial()));
+        boolean orphan = l != null && l.trainer == null;
+        boolean adopted = scheduling.reclaim(r.experimentId(), r.trial(), r.attempt(), s, System.nanoTime());
+        if (adopted && orphan) {
             context.getLog().info("{} / {} attempt {} reclaimed by {}", r.experimentId(), r.trial(), r.attempt(),
                     s.info == null ? s.ref : s.info.id());
-            l.trainer = s.ref;
-            l.accepted = true;
-            l.lastHeard = System.nanoTime();
         }
-        s.state = SlotState.BUSY;
-        return true;
+        return adopted;
     }
 
     private Behavior<Command> onAccepted(TrialAccepted a) {
         status.touch();
-        Live l = live.get(new TrialKey(a.experimentId(), a.trial()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(a.experimentId(), a.trial()));
         TrialRecord t = record(a.experimentId(), a.trial());
         if (l != null && t != null && t.attempt() == a.attempt() && a.trainer().equals(l.trainer)) {
             l.accepted = true;
@@ -599,12 +437,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onRejected(TrialRejected r) {
         status.touch();
         TrialRecord t = record(r.experimentId(), r.trial());
-        Live l = live.get(new TrialKey(r.experimentId(), r.trial()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(r.experimentId(), r.trial()));
         if (t != null && t.state() == TrialState.RUNNING && t.attempt() == r.attempt() && l != null
                 && r.trainer().equals(l.trainer)) {
             end(r.experimentId(), t, Outcome.REJECTED, r.reason(), null);
         }
-        Slot s = slots.get(r.trainer());
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(r.trainer());
         if (s != null) {
             s.state = SlotState.UNKNOWN;
             describe(s);
@@ -617,13 +455,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         status.touch();
         TrialKey key = new TrialKey(p.experimentId(), p.trial());
         TrialRecord t = record(p.experimentId(), p.trial());
-        Live l = live.get(key);
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(key);
         boolean current = t != null && t.state() == TrialState.RUNNING && t.attempt() == p.attempt() && l != null;
         if (current && l.trainer == null) {
-            Slot s = slots.get(p.trainer());
+            Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(p.trainer());
             if (s != null) {
                 s.info = p.slot();
-                current = reclaim(new TrainerActor.TrialRef(p.experimentId(), p.trial(), p.attempt()), s);
+                current = reclaim(new TrainerProtocol.TrialRef(p.experimentId(), p.trial(), p.attempt()), s);
             } else {
                 current = false; // not discovered yet: wait for the listing, then describe
             }
@@ -631,7 +469,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         if (!current || !p.trainer().equals(l.trainer)) {
             if (t == null || t.state() != TrialState.RUNNING || t.attempt() != p.attempt()) {
                 // an attempt the coordinator gave up on (timed out, or decided before a restart): stop it
-                p.trainer().tell(new TrainerActor.StopTrial(p.experimentId(), p.trial(), p.attempt(),
+                p.trainer().tell(new TrainerProtocol.StopTrial(p.experimentId(), p.trial(), p.attempt(),
                         "this attempt is no longer current"));
             }
             return this;
@@ -656,7 +494,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     private Behavior<Command> onEnded(TrialEnded e) {
         status.touch();
         TrialRecord t = record(e.experimentId(), e.trial());
-        Live l = live.get(new TrialKey(e.experimentId(), e.trial()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(e.experimentId(), e.trial()));
         if (t != null && t.state() == TrialState.RUNNING && t.attempt() == e.attempt() && l != null
                 && (l.trainer == null || l.trainer.equals(e.trainer()))) {
             if (t.current().startIteration() < 0 && e.iterations() >= 0 && l.iteration < 0) {
@@ -666,24 +504,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             }
             end(e.experimentId(), t, e.outcome(), e.message(), e);
         }
-        e.trainer().tell(new TrainerActor.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
-        Slot s = slots.get(e.trainer());
-        if (s != null && s.state == SlotState.BUSY && !busyElsewhere(s.ref)) {
+        e.trainer().tell(new TrainerProtocol.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(e.trainer());
+        if (s != null && s.state == SlotState.BUSY && !scheduling.busy(s.ref)) {
             s.state = s.listed ? SlotState.IDLE : SlotState.UNKNOWN;
         }
         dispatch();
         return this;
     }
 
-    private boolean busyElsewhere(ActorRef<TrainerActor.Command> ref) {
-        return live.values().stream().anyMatch(l -> ref.equals(l.trainer));
-    }
-
     private Behavior<Command> onGone(TrainerGone g) {
-        Slot s = slots.remove(g.trainer());
+        Slot<ActorRef<TrainerProtocol.Command>> s = slots.remove(g.trainer());
         String name = s == null || s.info == null ? g.trainer().path().toString() : s.info.id();
-        List<TrialKey> lost = live.entrySet().stream().filter(e -> g.trainer().equals(e.getValue().trainer))
-                .map(Map.Entry::getKey).toList();
+        List<TrialKey> lost = scheduling.heldBy(g.trainer());
         for (TrialKey k : lost) {
             TrialRecord t = record(k.experimentId(), k.trial());
             context.getLog().warn("trainer {} is gone while running {} / {}", name, k.experimentId(), k.trial());
@@ -698,83 +531,28 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     private Behavior<Command> onTick() {
         long now = System.nanoTime();
-        for (Map.Entry<TrialKey, Live> e : List.copyOf(live.entrySet())) {
-            Live l = e.getValue();
-            TrialRecord t = record(e.getKey().experimentId(), e.getKey().trial());
-            if (t == null) {
-                continue;
-            }
-            if (l.trainer == null) {
-                if (now - l.since > settings.reclaimTimeout().toNanos()) {
-                    end(e.getKey().experimentId(), t, Outcome.ORPHANED, "no trainer reclaimed it within "
-                            + settings.reclaimTimeout().toSeconds() + " s of a coordinator restart", null);
-                }
-            } else if (!l.accepted && now - l.since > settings.assignTimeout().toNanos()) {
-                Slot s = slots.get(l.trainer);
-                end(e.getKey().experimentId(), t, Outcome.REJECTED, "the trainer did not accept within "
-                        + settings.assignTimeout().toSeconds() + " s", null);
-                if (s != null) {
-                    s.state = SlotState.UNKNOWN;
-                }
-            } else if (l.accepted && now - l.lastHeard > settings.progressTimeout().toNanos()) {
-                ActorRef<TrainerActor.Command> trainer = l.trainer;
-                end(e.getKey().experimentId(), t, Outcome.LOST, "no progress or heartbeat for "
-                        + settings.progressTimeout().toSeconds() + " s", null);
-                trainer.tell(new TrainerActor.StopTrial(e.getKey().experimentId(), t.name(), t.attempt(),
+        for (Scheduling.Expired<ActorRef<TrainerProtocol.Command>> x : scheduling.expired(now)) {
+            TrialRecord t = record(x.key().experimentId(), x.key().trial());
+            end(x.key().experimentId(), t, x.outcome(), x.message(), null);
+            if (x.stop() != null) {
+                x.stop().tell(new TrainerProtocol.StopTrial(x.key().experimentId(), t.name(), t.attempt(),
                         "the coordinator gave up on it (silent)"));
-                Slot s = slots.get(trainer);
-                if (s != null) {
-                    s.state = SlotState.UNKNOWN;
-                }
             }
         }
-        for (Slot s : slots.values()) {
-            if (s.state == SlotState.UNKNOWN && s.listed
-                    && now - s.describedAt > settings.describeRetry().toNanos()) {
-                describe(s);
-            }
-        }
+        scheduling.describeDue(now).forEach(s -> s.ref.tell(new TrainerProtocol.Describe(describedAdapter)));
         dispatch();
         return this;
     }
 
     // ---- decisions ----
 
-    /** Gives PENDING trials (experiments in submission order, trials in grid order) to idle, listed slots. */
+    /** Starts what {@link Scheduling#dispatch} assigned (journaled already). */
     private void dispatch() {
-        for (Slot s : slots.values()) {
-            if (s.state != SlotState.IDLE || !s.listed || s.info == null) {
-                continue;
-            }
-            TrialRecord next = null;
-            String experimentId = null;
-            for (ExperimentJournal j : experiments.values()) {
-                if (j.state().cancelled()) {
-                    continue;
-                }
-                List<TrialRecord> pending = j.state().pending();
-                if (!pending.isEmpty()) {
-                    next = pending.get(0);
-                    experimentId = j.state().id();
-                    break;
-                }
-            }
-            if (next == null) {
-                return;
-            }
-            int attempt = next.attempt() + 1;
-            ExperimentJournal j = experiments.get(experimentId);
-            j.record(new JournalEvent.Assigned(next.name(), attempt, s.info, now()));
-            Live l = new Live();
-            l.trainer = s.ref;
-            l.slot = s.info;
-            l.since = System.nanoTime();
-            l.lastHeard = l.since;
-            live.put(new TrialKey(experimentId, next.name()), l);
-            s.state = SlotState.BUSY;
-            Path dir = runDir(experimentId, next.name());
-            context.getLog().info("{} / {} attempt {} → {}", experimentId, next.name(), attempt, s.info.id());
-            s.ref.tell(new TrainerActor.StartTrial(experimentId, next.spec(), attempt, dir.toString()));
+        for (Scheduling.Assignment<ActorRef<TrainerProtocol.Command>> a : scheduling.dispatch(System.nanoTime())) {
+            String name = a.trial().name();
+            context.getLog().info("{} / {} attempt {} → {}", a.experimentId(), name, a.attempt(), a.slot().info.id());
+            a.slot().ref.tell(new TrainerProtocol.StartTrial(a.experimentId(), a.trial().spec(), a.attempt(),
+                    runDir(a.experimentId(), name).toString()));
         }
     }
 
@@ -787,14 +565,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 e == null ? runDir(experimentId, t.name()).toString() : e.runDir(), now()));
         live.remove(new TrialKey(experimentId, t.name()));
         TrialRecord after = j.state().trial(t.name());
-        if (outcome.isResult() && after.state() == TrialState.TERMINATED && e != null
-                && e.storedCheckpoint() != null) {
-            // the trainer shipped it over Aeron and the store acknowledged: evaluate the stored copy
-            onCheckpointReply(new CheckpointReply(new CheckpointActor.Stored(experimentId, t.name(),
-                    e.storedCheckpoint(), e.iterations(), -1)));
-        } else if (outcome == Outcome.COMPLETED && after.state() == TrialState.TERMINATED && !stores.isEmpty()) {
-            stores.iterator().next().tell(new CheckpointActor.Export(experimentId, t.name(),
-                    after.result().runDir(), checkpointAdapter));
+        StoreHandoff.Action handoff = StoreHandoff.afterEnd(outcome, after, e == null ? -1 : e.iterations(),
+                e == null ? null : e.storedCheckpoint(), !stores.isEmpty());
+        if (handoff instanceof StoreHandoff.AlreadyStored stored) {
+            onCheckpointReply(new CheckpointReply(new CheckpointActor.Stored(experimentId, t.name(), stored.path(),
+                    stored.iteration(), -1)));
+        } else if (handoff instanceof StoreHandoff.Export export) {
+            stores.iterator().next().tell(new CheckpointActor.Export(experimentId, t.name(), export.runDir(),
+                    checkpointAdapter));
         }
         context.getLog().info("{} / {} attempt {} ended {}: {} → {}", experimentId, t.name(), t.attempt(), outcome,
                 message, after.state());
@@ -802,36 +580,30 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
 
     private long lastIteration(String experimentId, TrialRecord t) {
-        Live l = live.get(new TrialKey(experimentId, t.name()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(experimentId, t.name()));
         return l != null && l.iteration >= 0 ? l.iteration : Math.max(0, t.current().startIteration());
     }
 
     private Map<String, Double> liveMetrics(String experimentId, TrialRecord t) {
-        Live l = live.get(new TrialKey(experimentId, t.name()));
+        Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(experimentId, t.name()));
         return l == null ? Map.of() : l.metrics;
     }
 
-    /** When an experiment has finished, writes {@code results.json} (the final status) next to its journal. */
+    /**
+     * When an experiment has finished: its final status ({@code results.json}) and — off this thread — its results
+     * tables and report (results.md, results.csv, report.html), written next to its journal.
+     */
     private void finishedCheck(String experimentId) {
         ExperimentState state = experiments.get(experimentId).state();
         if (state.phase() == ExperimentState.Phase.RUNNING) {
             return;
         }
-        Path dir = dirOf(experimentId);
-        try {
-            Path tmp = dir.resolve("results.json.tmp");
-            Files.writeString(tmp, JSON.writeValueAsString(status(state)));
-            Files.move(tmp, dir.resolve("results.json"), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            context.getLog().warn("cannot write results of {}: {}", experimentId, e.getMessage());
-        }
+        results.finished(dirOf(experimentId), status(state));
         context.getLog().info("experiment {} {}: {}", experimentId, state.phase(), state.counts());
     }
 
     private TrialRecord record(String experimentId, String trial) {
-        ExperimentJournal j = experiments.get(experimentId);
-        return j == null ? null : j.state().trial(trial);
+        return scheduling.record(experimentId, trial);
     }
 
     private Path dirOf(String experimentId) {

@@ -16,28 +16,24 @@ import java.time.Duration;
  * @param reclaimTimeout after a restart, trials the journal shows RUNNING wait this long for their trainer to claim
  *                       them before they are re-queued (so a live trainer is not doubled)
  * @param describeRetry  how often a trainer that has not answered "describe" is asked again
+ * @param renderTimeout  how long one continuous-time render of a finished experiment's report may take
  */
 public record CoordinatorSettings(Path dataDir, Duration tick, Duration assignTimeout, Duration progressTimeout,
-                                  Duration reclaimTimeout, Duration describeRetry) {
-
-    public static CoordinatorSettings defaults(Path dataDir) {
-        return new CoordinatorSettings(dataDir, Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(5));
-    }
+                                  Duration reclaimTimeout, Duration describeRetry, Duration renderTimeout) {
 
     public static CoordinatorSettings fromConfig(Config c) {
         Config k = c.getConfig("ndevid.coordinator");
         return new CoordinatorSettings(Path.of(c.getString("ndevid.data-dir")).toAbsolutePath(),
                 k.getDuration("tick"), k.getDuration("assign-timeout"), k.getDuration("progress-timeout"),
-                k.getDuration("reclaim-timeout"), k.getDuration("describe-retry"));
+                k.getDuration("reclaim-timeout"), k.getDuration("describe-retry"), k.getDuration("render-timeout"));
     }
 
     public CoordinatorSettings withDataDir(Path dir) {
         return new CoordinatorSettings(dir.toAbsolutePath(), tick, assignTimeout, progressTimeout, reclaimTimeout,
-                describeRetry);
+                describeRetry, renderTimeout);
     }
 
     public CoordinatorSettings withTimeouts(Duration assign, Duration progress, Duration reclaim) {
-        return new CoordinatorSettings(dataDir, tick, assign, progress, reclaim, describeRetry);
+        return new CoordinatorSettings(dataDir, tick, assign, progress, reclaim, describeRetry, renderTimeout);
     }
 }

@@ -26,18 +26,14 @@ public final class LoaderProcesses {
     }
 
     /**
-     * In a trainer process: installs the {@link RemoteData} the production executor uses, receiving on the process's
-     * shared Aeron node ({@link AeronNode#lazyEmbedded}).
+     * In a trainer process: the {@link RemoteData} the production executor is handed, receiving on the process's
+     * shared Aeron node ({@link AeronNode#lazyEmbedded}); its receivers close with the actor system.
      */
     public static RemoteData startRemoteData(ActorContext<?> ctx, Config config, Supplier<AeronNode> aeron) {
         String host = config.getString("akka.remote.artery.canonical.hostname");
         RemoteData remote = new RemoteData(ctx.getSystem(), aeron, "aeron:udp?endpoint=" + host + ":0",
                 RemoteData.settings(config), TrainingBatchSource.inProcess());
-        RemoteData.install(remote);
-        ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> {
-            RemoteData.install(null);
-            remote.close();
-        });
+        ctx.getSystem().getWhenTerminated().whenComplete((d, t) -> remote.close());
         ctx.getLog().info("trainer reads its training batches from the node's data loader over Aeron ({})",
                 RemoteData.settings(config));
         return remote;

@@ -9,7 +9,6 @@ import io.ndevid.training.spec.TrialSpec;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
-import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,16 +16,14 @@ import java.util.function.Supplier;
 
 /**
  * A trainer process's link to the data-loader processes: opens a {@link RemoteBatchSource} per trial, each on a
- * receiver of its own (receivers are pooled: a finished trial's stream serves the next trial). Installed by the
- * node's guardian when the trainer's agent runs a loader ({@code ndevid.node.data-loaders > 0}, passed to the trainer
- * as {@code -Dndevid.trainer.remote-data=true}); {@link #current()} is what the production executor asks.
+ * receiver of its own (receivers are pooled: a finished trial's stream serves the next trial). Made by the node's
+ * guardian when the trainer's agent runs a loader ({@code ndevid.node.data-loaders > 0}, passed to the trainer as
+ * {@code -Dndevid.trainer.remote-data=true}) and handed to the trainer's executor as its {@link #opener()}.
  */
 public final class RemoteData {
 
     /** Stream ids of trainers' batch receivers: FIRST_STREAM, FIRST_STREAM + 1, … */
     public static final int FIRST_STREAM = 7601;
-
-    private static volatile RemoteData current;
 
     private final ActorSystem<?> system;
     private final Supplier<AeronNode> aeron;
@@ -62,15 +59,6 @@ public final class RemoteData {
                 c.hasPath("find-timeout") ? c.getDuration("find-timeout") : d.findTimeout(),
                 c.hasPath("attempts") ? c.getInt("attempts") : d.attempts(),
                 c.hasPath("local-fallback") ? c.getBoolean("local-fallback") : d.localFallback());
-    }
-
-    /** Makes {@code r} this process's remote data (null: trainers read in-process). */
-    public static void install(RemoteData r) {
-        current = r;
-    }
-
-    public static Optional<RemoteData> current() {
-        return Optional.ofNullable(current);
     }
 
     /** What {@link io.ndevid.training.run.Trials#prepare} takes. */

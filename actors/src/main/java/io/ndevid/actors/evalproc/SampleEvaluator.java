@@ -20,10 +20,12 @@ import io.ndevid.actors.transport.TensorReceiver;
 import io.ndevid.actors.transport.TransferRetry;
 import io.ndevid.metrics.c3d.C3dEvaluator;
 import io.ndevid.metrics.protocol.EvaluationProtocol;
+import io.ndevid.metrics.protocol.InProcessScorer;
+import io.ndevid.metrics.protocol.Score;
+import io.ndevid.metrics.protocol.TrialEvaluation;
 import io.ndevid.training.spec.TrialSpec;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -36,11 +38,11 @@ import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
 
 /**
- * The evaluator process's actor (registered under {@link #SERVICE_KEY}): a trainer's {@link SolverWorker} opens a
+ * The evaluator process's actor (registered under {@link #SERVICE_KEY}): a trainer's {@link SampleRenderer} opens a
  * request ({@link Open}: trial, iteration, N samples in B batches), streams the batches over Aeron to this actor's
  * {@link TensorReceiver} and announces each with a {@link Batch} descriptor. Each verified batch (CRC32C per chunk,
  * resends asked from the worker) is classified on this actor's numerics thread as it arrives; when all B are in,
- * IS and FID are computed as {@link EvaluationProtocol} computes them in-process and {@link Scored} goes to the
+ * IS and FID are computed by the trial's {@link InProcessScorer} (as in-process) and {@link Scored} goes to the
  * request's {@code replyTo}. A batch that cannot be received, or does not arrive within {@code requestTimeout},
  * fails the request ({@link ScoreFailed}, naming the batch) — never a score from fewer samples.
  */
@@ -97,10 +99,9 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
         String requestId();
     }
 
-    /** IS and FID of a request's N samples, with what produced them. */
-    public record Scored(String requestId, String trial, long iteration, String kind, double is, double isStd,
-                         double fid, String fidMethod, int n, String evaluator, String preprocessing,
-                         String realStatistics, long bytes) implements Reply {}
+    /** IS and FID of a request's N samples, with what produced them; {@code bytes} came over Aeron. */
+    public record Scored(String requestId, String trial, long iteration, String kind, Score score, long bytes)
+            implements Reply {}
 
     public record ScoreFailed(String requestId, String trial, String reason) implements Reply {}
 
@@ -131,11 +132,11 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
     private final TensorReceiver receiver;
-    private final SampleScorer.Factory scorers;
+    private final InProcessScorer.Factory scorers;
     private final Duration requestTimeout;
     private final Map<String, Request> requests = new HashMap<>();
-    /** Scorers by {@link SampleScorer.Factory#key}, touched on the numerics thread only; the two newest kept. */
-    private final LinkedHashMap<String, SampleScorer> cache = new LinkedHashMap<>(4, 0.75f, true);
+    /** Scorers by {@link TrialEvaluation#evaluatorKey}, touched on the numerics thread only; the two newest kept. */
+    private final LinkedHashMap<String, InProcessScorer> cache = new LinkedHashMap<>(4, 0.75f, true);
     private final ExecutorService numerics = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "sample-evaluator");
         t.setDaemon(true);
@@ -157,14 +158,14 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
      * @param receiver       where batches arrive (its channel is what {@link Opened} names); closed with the actor
      * @param requestTimeout a request whose batches are not all in after this fails
      */
-    public static Behavior<Command> create(TensorReceiver receiver, SampleScorer.Factory scorers,
+    public static Behavior<Command> create(TensorReceiver receiver, InProcessScorer.Factory scorers,
                                            Duration requestTimeout) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new SampleEvaluator(ctx, timers, receiver, scorers, requestTimeout)));
     }
 
     private SampleEvaluator(ActorContext<Command> context, TimerScheduler<Command> timers, TensorReceiver receiver,
-                            SampleScorer.Factory scorers, Duration requestTimeout) {
+                            InProcessScorer.Factory scorers, Duration requestTimeout) {
         super(context);
         this.context = context;
         this.timers = timers;
@@ -172,7 +173,7 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
         this.scorers = scorers;
         this.requestTimeout = requestTimeout;
         this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "evaluator");
-        status.bytesFrom(() -> 0L); // bytes are counted where they are sent (SolverWorker's trainer), once
+        status.bytesFrom(() -> 0L); // bytes are counted where they are sent (SampleRenderer's trainer), once
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
         context.getLog().info("sample evaluator receives batches on {} stream {}", receiver.channel(),
                 receiver.streamId());
@@ -196,7 +197,7 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
                     return this;
                 })
                 .onSignal(PostStop.class, s -> {
-                    numerics.execute(() -> cache.values().forEach(SampleScorer::close));
+                    numerics.execute(() -> cache.values().forEach(InProcessScorer::close));
                     numerics.shutdown();
                     resends.shutdownNow();
                     receiver.close();
@@ -239,7 +240,7 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
         CompletableFuture<C3dEvaluator.Outputs> classified = arrived.thenApplyAsync(t -> {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray videos = SampleCodec.decode(m, t.payload(), t.descriptor().shape());
-                return scorer(spec).evaluate(videos);
+                return scorer(spec).classify(videos);
             }
         }, numerics);
         long size = b.descriptor().byteLength();
@@ -274,11 +275,8 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
                     return new ScoreFailed(o.requestId(), o.spec().name(), "the batches hold " + n + " samples, "
                             + "the request announced " + o.samples());
                 }
-                SampleScorer s = scorer(o.spec());
-                EvaluationProtocol.Score sc = s.score(parts, n);
-                return new Scored(o.requestId(), o.spec().name(), o.iteration(), o.kind(), sc.is(), sc.isStd(),
-                        sc.fid().fid(), sc.fid().method(), n, s.evaluatorId(), s.preprocessing(),
-                        s.realProvenance(), r.bytes);
+                Score sc = scorer(o.spec()).score(parts, n);
+                return new Scored(o.requestId(), o.spec().name(), o.iteration(), o.kind(), sc, r.bytes);
             }, numerics);
             context.pipeToSelf(score, (ok, failure) -> new Finished(o.requestId(), ok != null ? ok
                     : new ScoreFailed(o.requestId(), o.spec().name(), "scoring failed: " + message(failure))));
@@ -296,8 +294,9 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
             scored++;
             status.latency("eval").record(System.nanoTime() - r.startNanos);
             context.getLog().info("scored {} {} at iteration {}: {} samples in {} batches ({} bytes over Aeron {}) "
-                            + "in {} ms: IS {}, FID {}", s.trial(), s.kind(), s.iteration(), s.n(), r.parts.length,
-                    r.bytes, receiver.channel(), (System.nanoTime() - r.startNanos) / 1_000_000, s.is(), s.fid());
+                            + "in {} ms: IS {}, FID {}", s.trial(), s.kind(), s.iteration(), s.score().n(),
+                    r.parts.length, r.bytes, receiver.channel(), (System.nanoTime() - r.startNanos) / 1_000_000, s.score().is(),
+                    s.score().fid());
         } else if (f.reply() instanceof ScoreFailed sf) {
             failed++;
             context.getLog().warn("request {} of {} failed: {}", sf.requestId(), sf.trial(), sf.reason());
@@ -327,9 +326,9 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
     }
 
     /** The trial's scorer, built on first use; runs on the numerics thread. */
-    private SampleScorer scorer(TrialSpec spec) {
-        String key = scorers.key(spec);
-        SampleScorer s = cache.get(key);
+    private InProcessScorer scorer(TrialSpec spec) {
+        String key = TrialEvaluation.evaluatorKey(spec);
+        InProcessScorer s = cache.get(key);
         if (s == null) {
             try {
                 s = scorers.open(spec);
@@ -348,12 +347,7 @@ public final class SampleEvaluator extends AbstractBehavior<SampleEvaluator.Comm
     }
 
     private static String message(Throwable t) {
-        Throwable c = t;
-        while ((c instanceof CompletionException || c instanceof java.util.concurrent.ExecutionException)
-                && c.getCause() != null) {
-            c = c.getCause();
-        }
-        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+        return EvaluationProtocol.message(t);
     }
 
 }

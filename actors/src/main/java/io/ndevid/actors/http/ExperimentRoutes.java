@@ -11,9 +11,9 @@ import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.stream.Materializer;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,8 +28,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
-import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.completeWithFuture;
+import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
 import static akka.http.javadsl.server.Directives.extractClientIP;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
@@ -51,14 +51,14 @@ public final class ExperimentRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRoutes.class);
 
     private final ActorSystem<?> system;
-    private final ActorRef<Coordinator.Command> coordinator;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final HttpSettings settings;
     private final ApiToken token;
     private final Duration askTimeout;
     private final ExperimentEvents events;
 
-    public ExperimentRoutes(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
-                            ApiToken token, Duration askTimeout, Duration eventPoll) {
+    public ExperimentRoutes(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator,
+                            HttpSettings settings, ApiToken token, Duration askTimeout, Duration eventPoll) {
         this.system = system;
         this.coordinator = coordinator;
         this.settings = settings;
@@ -128,14 +128,14 @@ public final class ExperimentRoutes {
             } catch (IllegalArgumentException e) {
                 return CompletableFuture.completedFuture(ApiJson.error(StatusCodes.BAD_REQUEST, e.getMessage()));
             }
-            return ask(() -> AskPattern.<Coordinator.Command, Coordinator.SubmitReply>ask(coordinator,
-                    r -> new Coordinator.Submit(grid, r), askTimeout, system.scheduler()), reply -> {
-                if (reply instanceof Coordinator.Accepted a) {
+            return ask(() -> AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.SubmitReply>ask(coordinator,
+                    r -> new CoordinatorProtocol.Submit(grid, r), askTimeout, system.scheduler()), reply -> {
+                if (reply instanceof CoordinatorProtocol.Accepted a) {
                     LOG.info("HTTP API: {} submitted experiment {} ({} trials{})", who, a.experimentId(),
                             a.trials().size(), a.alreadyKnown() ? ", already known" : "");
                     return ApiJson.response(a.alreadyKnown() ? StatusCodes.OK : StatusCodes.CREATED, a);
                 }
-                Coordinator.Rejected r = (Coordinator.Rejected) reply;
+                CoordinatorProtocol.Rejected r = (CoordinatorProtocol.Rejected) reply;
                 LOG.info("HTTP API: {} submitted experiment {}: rejected: {}", who, r.experimentId(), r.reason());
                 return ApiJson.error(StatusCodes.CONFLICT, r.reason());
             }).toCompletableFuture();
@@ -148,8 +148,8 @@ public final class ExperimentRoutes {
     }
 
     private CompletionStage<HttpResponse> list() {
-        return ask(() -> AskPattern.<Coordinator.Command, Coordinator.ExperimentList>ask(coordinator,
-                Coordinator.ListExperiments::new, askTimeout, system.scheduler()), l -> {
+        return ask(() -> AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.ExperimentList>ask(coordinator,
+                CoordinatorProtocol.ListExperiments::new, askTimeout, system.scheduler()), l -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("experiments", l.experiments());
             body.put("unreadable", l.unreadable());
@@ -159,8 +159,8 @@ public final class ExperimentRoutes {
 
     /** The status, or empty with the coordinator's reason (unknown / unreadable). */
     CompletionStage<StatusOrError> status(String id) {
-        return AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
-                        r -> new Coordinator.GetStatus(id, r), askTimeout, system.scheduler())
+        return AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.StatusReply>ask(coordinator,
+                        r -> new CoordinatorProtocol.GetStatus(id, r), askTimeout, system.scheduler())
                 .thenApply(r -> new StatusOrError(r.status(), r.error()));
     }
 
@@ -185,8 +185,8 @@ public final class ExperimentRoutes {
 
     private CompletionStage<HttpResponse> cancel(String id, Optional<String> reason, String who) {
         String why = reason.orElse("cancelled through the HTTP API by " + who);
-        return ask(() -> AskPattern.<Coordinator.Command, Coordinator.Ack>ask(coordinator,
-                r -> new Coordinator.Cancel(id, why, r), askTimeout, system.scheduler()), ack -> {
+        return ask(() -> AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.Ack>ask(coordinator,
+                r -> new CoordinatorProtocol.Cancel(id, why, r), askTimeout, system.scheduler()), ack -> {
             LOG.info("HTTP API: {} cancelled experiment {} ({}): {}", who, id, why, ack.message());
             if (!ack.ok()) {
                 return ApiJson.error(ack.message().startsWith("unknown experiment") ? StatusCodes.NOT_FOUND
@@ -197,9 +197,9 @@ public final class ExperimentRoutes {
     }
 
     private CompletionStage<HttpResponse> pauseOrResume(String id, String trial, boolean pause, String who) {
-        return ask(() -> AskPattern.<Coordinator.Command, Coordinator.Ack>ask(coordinator,
-                r -> pause ? new Coordinator.Pause(id, trial, r) : new Coordinator.Resume(id, trial, r), askTimeout,
-                system.scheduler()), ack -> {
+        return ask(() -> AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.Ack>ask(coordinator,
+                r -> pause ? new CoordinatorProtocol.Pause(id, trial, r)
+                        : new CoordinatorProtocol.Resume(id, trial, r), askTimeout, system.scheduler()), ack -> {
             LOG.info("HTTP API: {} {} {} / {}: {}", who, pause ? "paused" : "resumed", id, trial, ack.message());
             if (!ack.ok()) {
                 return ApiJson.error(ack.message().startsWith("unknown trial") ? StatusCodes.NOT_FOUND

@@ -8,7 +8,7 @@ import akka.cluster.typed.Cluster;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.Route;
-import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
 
 import java.time.Duration;
 import java.util.Map;
@@ -27,10 +27,10 @@ import static akka.http.javadsl.server.Directives.path;
 final class HealthRoutes {
 
     private final ActorSystem<?> system;
-    private final ActorRef<Coordinator.Command> coordinator;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final Duration readyTimeout;
 
-    HealthRoutes(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, Duration readyTimeout) {
+    HealthRoutes(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator, Duration readyTimeout) {
         this.system = system;
         this.coordinator = coordinator;
         this.readyTimeout = readyTimeout;
@@ -49,8 +49,8 @@ final class HealthRoutes {
             return CompletableFuture.completedFuture(ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE,
                     "this node is " + s + " in the cluster, not Up"));
         }
-        return AskPattern.<Coordinator.Command, Coordinator.ExperimentList>ask(coordinator,
-                Coordinator.ListExperiments::new, readyTimeout, system.scheduler()).handle((l, e) -> e == null
+        return AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.ExperimentList>ask(coordinator,
+                CoordinatorProtocol.ListExperiments::new, readyTimeout, system.scheduler()).handle((l, e) -> e == null
                 ? ApiJson.ok(Map.of("ready", true))
                 : ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE, "the coordinator did not answer within "
                 + readyTimeout.toSeconds() + " s"));

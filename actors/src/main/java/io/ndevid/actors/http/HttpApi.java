@@ -13,7 +13,7 @@ import akka.http.javadsl.server.RejectionHandler;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.settings.ServerSettings;
 import io.ndevid.actors.cluster.ClusterNode;
-import io.ndevid.actors.coordinator.Coordinator;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +30,8 @@ import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.withRequestTimeoutResponse;
 
 /**
- * The HTTP JSON API of a coordinator-role node (Akka HTTP): experiments ({@link ExperimentRoutes}), health
+ * The HTTP JSON API of a coordinator-role node (Akka HTTP): experiments ({@link ExperimentRoutes}) and their
+ * results tables and report ({@link ResultsRoutes}), health
  * ({@code /alive}, {@code /ready}) and whatever {@code extra} routes the caller adds (e.g. {@code /api/cluster}).
  * Talks to the coordinator singleton through its proxy, so it keeps answering after a coordinator failover. Errors
  * are always {@code {"error": "…"}} JSON: unknown path 404, wrong method 405, no coordinator 503.
@@ -95,16 +96,17 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** The whole route, sealed: JSON errors for rejections, exceptions and request timeouts. */
-    static Route route(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
+    static Route route(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator, HttpSettings settings,
                        ApiToken token, List<Route> extra) {
         return route(system, coordinator, settings, token, extra, ASK_TIMEOUT, READY_TIMEOUT);
     }
 
-    static Route route(ActorSystem<?> system, ActorRef<Coordinator.Command> coordinator, HttpSettings settings,
+    static Route route(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator, HttpSettings settings,
                        ApiToken token, List<Route> extra, Duration askTimeout, Duration readyTimeout) {
         List<Route> all = new ArrayList<>();
         all.add(new HealthRoutes(system, coordinator, readyTimeout).route());
         all.add(new ExperimentRoutes(system, coordinator, settings, token, askTimeout, EVENT_POLL).route());
+        all.add(new ResultsRoutes(settings.dataDir()).route());
         all.addAll(extra);
         Route inner = withRequestTimeoutResponse(request -> ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE,
                 "the request took too long (is the coordinator up?)"), () -> concat(all.get(0),

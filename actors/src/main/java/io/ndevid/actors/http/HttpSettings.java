@@ -15,10 +15,6 @@ import java.nio.file.Path;
  */
 public record HttpSettings(String host, int port, long maxSpecBytes, Path dataDir) {
 
-    public static final String DEFAULT_HOST = "127.0.0.1";
-    public static final int DEFAULT_PORT = 8787;
-    public static final long DEFAULT_MAX_SPEC_BYTES = 1L << 20;
-
     public HttpSettings {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("ndevid.http.host must not be empty");
@@ -32,14 +28,10 @@ public record HttpSettings(String host, int port, long maxSpecBytes, Path dataDi
         dataDir = dataDir.toAbsolutePath().normalize();
     }
 
-    /** {@code ndevid.http.*} and {@code ndevid.data-dir} of a node's config (defaults where a key is absent). */
+    /** {@code ndevid.http.*} and {@code ndevid.data-dir} of a node's config (defaults: cluster-config/base.conf). */
     public static HttpSettings fromConfig(Config c) {
-        String host = c.hasPath("ndevid.http.host") ? c.getString("ndevid.http.host") : DEFAULT_HOST;
-        int port = c.hasPath("ndevid.http.port") ? c.getInt("ndevid.http.port") : DEFAULT_PORT;
-        long max = c.hasPath("ndevid.http.max-spec-bytes") ? c.getBytes("ndevid.http.max-spec-bytes")
-                : DEFAULT_MAX_SPEC_BYTES;
-        Path dir = Path.of(c.hasPath("ndevid.data-dir") ? c.getString("ndevid.data-dir") : "experiments");
-        return new HttpSettings(host, port, max, dir);
+        return new HttpSettings(c.getString("ndevid.http.host"), c.getInt("ndevid.http.port"),
+                c.getBytes("ndevid.http.max-spec-bytes"), Path.of(c.getString("ndevid.data-dir")));
     }
 
     public HttpSettings withHost(String h) {

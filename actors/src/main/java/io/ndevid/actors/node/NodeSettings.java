@@ -83,8 +83,7 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
         return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s), launch,
                 new RestartBackoff(n.getDuration("restart-backoff-min"), n.getDuration("restart-backoff-max"),
                         n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs,
-                n.hasPath("evaluators") ? n.getInt("evaluators") : 0,
-                n.hasPath("data-loaders") ? n.getInt("data-loaders") : 0);
+                n.getInt("evaluators"), n.getInt("data-loaders"));
     }
 
     public NodeSettings withLaunch(TrainerProcessLauncher.Launch l) {

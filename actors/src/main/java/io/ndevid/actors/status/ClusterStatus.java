@@ -4,10 +4,10 @@ import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.TrialStatus;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.TrialStatus;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +31,7 @@ public final class ClusterStatus {
 
     private final ActorSystem<?> system;
     private final ActorRef<StatusBoard.Command> board;
-    private final ActorRef<Coordinator.Command> coordinator;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final Duration timeout;
 
     /**
@@ -40,7 +40,7 @@ public final class ClusterStatus {
      * @param coordinator the coordinator (singleton proxy)
      */
     public ClusterStatus(ActorSystem<?> system, ActorRef<StatusBoard.Command> board,
-                         ActorRef<Coordinator.Command> coordinator, Duration timeout) {
+                         ActorRef<CoordinatorProtocol.Command> coordinator, Duration timeout) {
         this.system = system;
         this.board = board;
         this.coordinator = coordinator;
@@ -80,8 +80,8 @@ public final class ClusterStatus {
     private record Trials(List<ClusterSnapshot.TrialRow> rows, List<String> problems) {}
 
     private CompletionStage<Trials> trials() {
-        return AskPattern.<Coordinator.Command, Coordinator.ExperimentList>ask(coordinator,
-                        Coordinator.ListExperiments::new, timeout, system.scheduler())
+        return AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.ExperimentList>ask(coordinator,
+                        CoordinatorProtocol.ListExperiments::new, timeout, system.scheduler())
                 .thenCompose(list -> {
                     List<String> ids = new ArrayList<>();
                     List<String> finished = new ArrayList<>();
@@ -91,18 +91,19 @@ public final class ClusterStatus {
                         // nothing runs: the newest finished (or cancelled) experiment
                         ids.addAll(finished.subList(Math.max(0, finished.size() - RECENT), finished.size()));
                     }
-                    List<CompletableFuture<Coordinator.StatusReply>> asks = ids.stream().map(id ->
-                            AskPattern.<Coordinator.Command, Coordinator.StatusReply>ask(coordinator,
-                                    r -> new Coordinator.GetStatus(id, r), timeout, system.scheduler())
+                    List<CompletableFuture<CoordinatorProtocol.StatusReply>> asks = ids.stream().map(id ->
+                            AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.StatusReply>ask(coordinator,
+                                    r -> new CoordinatorProtocol.GetStatus(id, r), timeout, system.scheduler())
                                     .toCompletableFuture()
-                                    .exceptionally(e -> new Coordinator.StatusReply(null, id + ": " + message(e))))
+                                    .exceptionally(e -> new CoordinatorProtocol.StatusReply(null,
+                                            id + ": " + message(e))))
                             .toList();
                     return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(v -> {
                         List<ClusterSnapshot.TrialRow> rows = new ArrayList<>();
                         List<String> problems = new ArrayList<>();
                         list.unreadable().forEach((id, why) -> problems.add("experiment " + id + ": " + why));
-                        for (CompletableFuture<Coordinator.StatusReply> a : asks) {
-                            Coordinator.StatusReply reply = a.join();
+                        for (CompletableFuture<CoordinatorProtocol.StatusReply> a : asks) {
+                            CoordinatorProtocol.StatusReply reply = a.join();
                             if (reply.status() == null) {
                                 problems.add("status of " + reply.error());
                             } else {
@@ -119,7 +120,7 @@ public final class ClusterStatus {
         // configId is "model / temporal / f" (TrialSpec.configId)
         String[] c = t.configId() == null ? new String[0] : t.configId().split(" / ");
         Double is = t.bestMetrics().containsKey("is") ? t.bestMetrics().get("is") : t.bestMetrics().get("is_mean");
-        boolean running = t.state() == io.ndevid.actors.experiment.TrialState.RUNNING;
+        boolean running = t.state() == io.ndevid.study.experiment.TrialState.RUNNING;
         return new ClusterSnapshot.TrialRow(e.id(), t.name(), t.state().name(), t.slot(), null,
                 c.length > 0 ? c[0] : null, c.length > 1 ? c[1] : null, c.length > 2 ? c[2] : null, t.iteration(),
                 t.totalIterations(), t.itPerSec(), is, t.bestMetrics().get("fid"),

@@ -10,15 +10,24 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
 import akka.actor.typed.javadsl.TimerScheduler;
 import akka.actor.typed.receptionist.Receptionist;
-import akka.actor.typed.receptionist.ServiceKey;
-import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointShipper;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.BestMetrics;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrainerProtocol.Command;
+import io.ndevid.actors.protocol.TrainerProtocol.Describe;
+import io.ndevid.actors.protocol.TrainerProtocol.Drain;
+import io.ndevid.actors.protocol.TrainerProtocol.ResultAcked;
+import io.ndevid.actors.protocol.TrainerProtocol.StartTrial;
+import io.ndevid.actors.protocol.TrainerProtocol.Status;
+import io.ndevid.actors.protocol.TrainerProtocol.StopTrial;
+import io.ndevid.actors.protocol.TrainerProtocol.TrialRef;
+import io.ndevid.actors.protocol.TrainerProtocol;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.status.ActorStatus;
 import io.ndevid.actors.transport.LatencyStats;
+import io.ndevid.study.experiment.BestMetrics;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;
 
@@ -39,42 +48,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * coordinator at most once per {@code progressInterval} — and at least once per {@code heartbeatInterval} — and
  * re-sends the trial's end until the coordinator acknowledges it, so a result survives a coordinator fail-over.
  */
-public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
-
-    public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "ndevid-trainer");
-
-    public sealed interface Command {}
-
-    /** Asks what the slot is and what it runs (the coordinator asks every trainer it discovers). */
-    public record Describe(ActorRef<Status> replyTo) implements Command, CborSerializable {}
-
-    /** Run attempt {@code attempt} of a trial in {@code runDir} (resuming from its newest checkpoint, if any). */
-    public record StartTrial(String experimentId, TrialSpec spec, int attempt, String runDir)
-            implements Command, CborSerializable {}
-
-    /** Stop an attempt (cancel, pause, or the coordinator gave up on it): it checkpoints and ends STOPPED. */
-    public record StopTrial(String experimentId, String trial, int attempt, String reason)
-            implements Command, CborSerializable {}
-
-    /** The coordinator journaled the attempt's end: the slot is free. */
-    public record ResultAcked(String experimentId, String trial, int attempt) implements Command, CborSerializable {}
-
-    /** Stop the running trial (with a checkpoint) and answer once its end was acknowledged or it is idle. */
-    public record Drain(ActorRef<Done> replyTo) implements Command {}
-
-    /**
-     * The answer to {@link Describe}: {@code running} is null when the slot is free; {@code ending} says the attempt
-     * is over and its end waits for {@link ResultAcked}.
-     */
-    public record Status(ActorRef<Command> trainer, SlotInfo slot, TrialRef running, boolean ending)
-            implements CborSerializable {}
-
-    /** An attempt of a trial of an experiment. */
-    public record TrialRef(String experimentId, String trial, int attempt) implements CborSerializable {
-        boolean is(String e, String t, int a) {
-            return experimentId.equals(e) && trial.equals(t) && attempt == a;
-        }
-    }
+public final class TrainerActor extends AbstractBehavior<TrainerProtocol.Command> {
 
     private record ExecutorDone(TrainerLoop.Result result, Throwable failure, String stored) implements Command {}
 
@@ -101,7 +75,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         long lastProgressIteration = -1;
         TrainerLoop.Progress sent;
         long sentAt;
-        Coordinator.TrialEnded ended;
+        CoordinatorProtocol.TrialEnded ended;
         long endedSentAt;
 
         Running(TrialRef ref, TrialSpec spec, String runDir) {
@@ -114,7 +88,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     private final ActorContext<Command> context;
     private final SlotInfo slot;
     private final TrialExecutor executor;
-    private final ActorRef<Coordinator.Command> coordinator;
+    private final ActorRef<CoordinatorProtocol.Command> coordinator;
     private final TrainerSettings settings;
     private final CheckpointShipper shipper;
     private final ExecutorService trialThread;
@@ -124,7 +98,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
     private TrialRef last;
 
     public static Behavior<Command> create(SlotInfo slot, TrialExecutor executor,
-                                           ActorRef<Coordinator.Command> coordinator, TrainerSettings settings) {
+                                           ActorRef<CoordinatorProtocol.Command> coordinator,
+                                           TrainerSettings settings) {
         return create(slot, executor, coordinator, settings, null);
     }
 
@@ -133,15 +108,15 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
      *                the data directory is shared)
      */
     public static Behavior<Command> create(SlotInfo slot, TrialExecutor executor,
-                                           ActorRef<Coordinator.Command> coordinator, TrainerSettings settings,
+                                           ActorRef<CoordinatorProtocol.Command> coordinator, TrainerSettings settings,
                                            CheckpointShipper shipper) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
                 new TrainerActor(ctx, timers, slot, executor, coordinator, settings, shipper)));
     }
 
     private TrainerActor(ActorContext<Command> context, TimerScheduler<Command> timers, SlotInfo slot,
-                         TrialExecutor executor, ActorRef<Coordinator.Command> coordinator, TrainerSettings settings,
-                         CheckpointShipper shipper) {
+                         TrialExecutor executor, ActorRef<CoordinatorProtocol.Command> coordinator,
+                         TrainerSettings settings, CheckpointShipper shipper) {
         super(context);
         this.shipper = shipper;
         this.context = context;
@@ -155,7 +130,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
             t.setDaemon(true);
             return t;
         });
-        context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+        context.getSystem().receptionist().tell(Receptionist.register(TrainerProtocol.SERVICE_KEY, context.getSelf()));
         timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.progressInterval());
         this.status = ActorStatus.start(context, timers, StatusTick.INSTANCE, "trainer");
         if (shipper != null) {
@@ -191,16 +166,16 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         if (current != null) {
             if (current.ref.is(s.experimentId(), s.spec().name(), s.attempt())) {
                 // a duplicate (the coordinator re-sent it): confirm again
-                coordinator.tell(new Coordinator.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(),
+                coordinator.tell(new CoordinatorProtocol.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(),
                         context.getSelf(), slot));
             } else {
-                coordinator.tell(new Coordinator.TrialRejected(s.experimentId(), s.spec().name(), s.attempt(),
+                coordinator.tell(new CoordinatorProtocol.TrialRejected(s.experimentId(), s.spec().name(), s.attempt(),
                         context.getSelf(), "slot " + slot.id() + " is busy with " + current.ref.trial()));
             }
             return this;
         }
         if (!drainers.isEmpty()) {
-            coordinator.tell(new Coordinator.TrialRejected(s.experimentId(), s.spec().name(), s.attempt(),
+            coordinator.tell(new CoordinatorProtocol.TrialRejected(s.experimentId(), s.spec().name(), s.attempt(),
                     context.getSelf(), "slot " + slot.id() + " is shutting down"));
             return this;
         }
@@ -210,7 +185,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         status.latency("step", r.steps);
         context.getLog().info("slot {} starts {} / {} attempt {} in {}", slot.id(), s.experimentId(),
                 s.spec().name(), s.attempt(), s.runDir());
-        coordinator.tell(new Coordinator.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(),
+        coordinator.tell(new CoordinatorProtocol.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(),
                 context.getSelf(), slot));
         TrialExecutor.Listener listener = new TrialExecutor.Listener() {
             @Override
@@ -322,7 +297,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
             losses = res.lastLosses();
         }
         sendProgress(r, true);
-        r.ended = new Coordinator.TrialEnded(r.ref.experimentId(), r.ref.trial(), r.ref.attempt(), outcome,
+        r.ended = new CoordinatorProtocol.TrialEnded(r.ref.experimentId(), r.ref.trial(), r.ref.attempt(), outcome,
                 iterations, message, losses, r.metrics.get(), r.runDir, context.getSelf(), done.stored());
         context.getLog().info("slot {}: {} attempt {} ended {} at iteration {}", slot.id(), r.ref.trial(),
                 r.ref.attempt(), outcome, iterations);
@@ -370,7 +345,7 @@ public final class TrainerActor extends AbstractBehavior<TrainerActor.Command> {
         }
         r.sent = p;
         r.sentAt = now;
-        coordinator.tell(new Coordinator.TrialProgress(r.ref.experimentId(), r.ref.trial(), r.ref.attempt(),
+        coordinator.tell(new CoordinatorProtocol.TrialProgress(r.ref.experimentId(), r.ref.trial(), r.ref.attempt(),
                 context.getSelf(), slot, r.startIteration.get(), p == null ? -1 : p.iteration(),
                 r.spec.iterations(), p == null ? 0 : p.itPerSec(), p == null ? 0 : p.etaSeconds(),
                 p == null ? Map.of() : p.losses(), r.metrics.get(), r.message.get()));

@@ -1,5 +1,7 @@
 package io.ndevid.actors.trainer;
 
+import io.ndevid.actors.protocol.TrialExecutor;
+
 import java.util.List;
 import java.util.ServiceLoader;
 

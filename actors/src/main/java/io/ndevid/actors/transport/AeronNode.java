@@ -62,7 +62,7 @@ public final class AeronNode implements AutoCloseable {
 
     /**
      * One embedded node shared by everything in a process that sends or receives tensors (a trainer's checkpoint
-     * shipping, solver worker and remote data), launched on first use — a process that never moves a tensor starts
+     * shipping, sample renderers and remote data), launched on first use — a process that never moves a tensor starts
      * no media driver — and closed with {@code system} ({@link #closeWith}).
      */
     public static Supplier<AeronNode> lazyEmbedded(TransportSettings settings,

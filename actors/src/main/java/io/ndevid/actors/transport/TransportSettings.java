@@ -63,7 +63,7 @@ public record TransportSettings(
         long maxTransferBytes,
         long maxPendingBytes) {
 
-    /** Largest UDP payload Aeron accepts as MTU (and the one measured at ≈ 0.9 GB/s on loopback, STACK.md). */
+    /** Largest UDP payload Aeron accepts as MTU (≈ 0.9 GB/s on loopback with it: BENCHMARKS.md, Aeron section). */
     public static final int MAX_MTU = 65504;
 
     public TransportSettings {
@@ -267,20 +267,20 @@ public record TransportSettings(
         private Path aeronDir;
         // /dev/shm when present (Aeron's own Linux default), else java.io.tmpdir. Log buffers are memory-mapped files:
         // on a disk-backed tmpdir the kernel keeps writing dirty term pages back to disk during hours of training.
-        // (A 20 s benchmark shows no difference: bench/AERON_RESULTS.md.)
+        // (40-round benchmarks show no difference: BENCHMARKS.md, "actors: tensor transfer over Aeron".)
         private Path baseDir = defaultBaseDir();
         private boolean deleteDirOnClose = true;
         private ThreadingMode threadingMode = ThreadingMode.SHARED;
         // IPC: 64 MiB terms, so the publication window (term/2 = 32 MiB) holds a whole 24 MiB tensor and the sender
-        // never waits for the driver to move its limit (27-30 % faster than 16 MiB terms in 2 of 3 loaded runs,
-        // bench/AERON_RESULTS.md). Costs a 192 MiB log buffer per IPC sender in /dev/shm.
+        // never waits for the driver to move its limit (faster than 16 MiB terms: BENCHMARKS.md, "actors: tensor
+        // transfer over Aeron"). Costs a 192 MiB log buffer per IPC sender in /dev/shm.
         private int ipcTermLength = 64 * 1024 * 1024;
         // UDP: 16 MiB terms (cluster-config/base.conf); the receiver window, not the term, limits UDP.
         private int udpTermLength = 16 * 1024 * 1024;
         // Large frames: one 64 KiB chunk per frame instead of 47 frames of 1408 bytes.
         private int ipcMtu = MAX_MTU;
         private int udpMtu = MAX_MTU;
-        // 4 MiB socket buffers + mtu 65504 gave ≈ 0.9 GB/s on loopback (STACK.md); rmem_max here is 4 MiB.
+        // 4 MiB socket buffers + mtu 65504: ≈ 0.9 GB/s on loopback (BENCHMARKS.md); rmem_max here is 4 MiB.
         private int socketBufferLength = 4 * 1024 * 1024;
         private int receiverWindowLength = 4 * 1024 * 1024;
         private int chunkSize = 0;

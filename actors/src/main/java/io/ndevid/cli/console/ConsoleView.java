@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@code ndevid console} shows, as plain lines: a pure function of a {@link ClusterSnapshot} and the screen's
@@ -28,8 +29,15 @@ public final class ConsoleView {
             .withZone(ZoneOffset.UTC);
 
     private static final List<String> ORDER = List.of("RUNNING", "PENDING", "TERMINATED", "ERROR");
+    /** Trial states after which nothing runs again: an experiment whose trials are all in one has its results. */
+    private static final Set<String> FINISHED = Set.of("TERMINATED", "ERROR", "CANCELLED");
 
     private ConsoleView() {}
+
+    /** Where the HTTP API serves an experiment's results tables ({@code …/report}: its report). */
+    public static String resultsPath(String experiment) {
+        return "/api/experiments/" + experiment + "/results";
+    }
 
     /**
      * @param status an extra line at the top (connection lost, retrying …), or null
@@ -49,6 +57,10 @@ public final class ConsoleView {
         for (String p : s.problems()) {
             head.add("! " + p);
         }
+        s.trials().stream().map(ClusterSnapshot.TrialRow::experiment).distinct().sorted()
+                .filter(e -> s.trials().stream().filter(t -> t.experiment().equals(e))
+                        .allMatch(t -> FINISHED.contains(t.status())))
+                .forEach(e -> head.add("results of " + e + ": GET " + resultsPath(e) + " (and …/report)"));
 
         TextTable members = new TextTable(List.of(
                 TextTable.Column.left("MEMBER", 9, 28, 0),

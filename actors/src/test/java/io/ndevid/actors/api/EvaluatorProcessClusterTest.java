@@ -4,27 +4,26 @@ import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ndevid.actors.evalproc.OffloadedEvaluation;
 import io.ndevid.actors.evalproc.SampleEvaluator;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.testing.ProcessLogs;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.testing.TestSpecs;
+import io.ndevid.training.testing.JsonLines;
 import io.ndevid.training.checkpoint.CheckpointIO;
+import io.ndevid.metrics.protocol.EvaluationProtocol;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -111,15 +110,15 @@ class EvaluatorProcessClusterTest {
                 assertEquals(Outcome.COMPLETED, t.result().outcome(), t.name());
                 assertTrue(t.result().metrics().containsKey("is"), "the coordinator got its IS: " + t.result());
                 Path run = Path.of(t.runDir());
-                List<JsonNode> is = lines(run.resolve("metric-is.jsonl"));
+                List<JsonNode> is = JsonLines.read(run.resolve("metric-is.jsonl"));
                 assertEquals(List.of(3L, 6L), is.stream().map(l -> l.get("iteration").asLong()).toList(), t.name());
                 assertTrue(is.get(0).get("evaluator").asText().startsWith("c3d-synthetic-"), is.toString());
-                assertEquals(2, lines(run.resolve("metric-fid.jsonl")).size(), t.name());
+                assertEquals(2, JsonLines.read(run.resolve("metric-fid.jsonl")).size(), t.name());
                 JsonNode fin = JSON.readTree(run.resolve("final-metrics.json").toFile());
                 assertEquals(5, fin.get("is_per_batch").size(), fin.toString());
                 long best = CheckpointIO.read(run.resolve("checkpoints/best.bin")).iteration();
                 assertEquals(best, fin.get("best_iteration").asLong());
-                List<JsonNode> evals = lines(run.resolve(OffloadedEvaluation.EVALUATIONS_FILE));
+                List<JsonNode> evals = JsonLines.read(run.resolve(EvaluationProtocol.EVALUATIONS_FILE));
                 assertEquals(2 + 5, evals.size(), evals.toString());
                 for (JsonNode e : evals) {
                     routes.merge(e.get("route").asText(), 1, Integer::sum);
@@ -183,18 +182,6 @@ class EvaluatorProcessClusterTest {
         } catch (Exception e) {
             return null;
         }
-    }
-
-    private static List<JsonNode> lines(Path f) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        if (Files.exists(f)) {
-            for (String l : Files.readAllLines(f)) {
-                if (!l.isBlank()) {
-                    out.add(JSON.readTree(l));
-                }
-            }
-        }
-        return out;
     }
 
     private String logs() {

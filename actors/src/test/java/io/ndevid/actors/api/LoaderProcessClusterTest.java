@@ -1,18 +1,18 @@
 package io.ndevid.actors.api;
 
-import io.ndevid.actors.testing.ProcessLogs;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
 import com.fasterxml.jackson.databind.node.IntNode;
 import io.ndevid.actors.data.DataLoaderActor;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.node.NodeAgent;
+import io.ndevid.actors.testing.ProcessLogs;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;

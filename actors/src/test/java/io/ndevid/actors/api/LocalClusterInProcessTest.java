@@ -1,14 +1,14 @@
 package io.ndevid.actors.api;
 
 import io.ndevid.actors.checkpoint.CheckpointActor;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
-import io.ndevid.actors.testing.TestSpecs;
 import io.ndevid.actors.testing.TinyGanExecutor;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.testing.TestSpecs;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +39,8 @@ class LocalClusterInProcessTest {
     void submitsAwaitsAndRecoversAnExperiment() throws Exception {
         GridSpec grid = TestSpecs.grid("inproc", 2, 12, 4, 2);
         ExperimentStatus done;
-        LocalCluster.Options options = LocalCluster.Options.inProcess(dir, 2, new TinyGanExecutor(5))
-                .withEvaluation((spec, checkpoint) -> java.util.Map.of("fid", 100.0 + spec.seed(), "is", 1.5));
+        LocalCluster.Options options = LocalCluster.Options.inProcess(dir, 2, new TinyGanExecutor(5,
+                spec -> java.util.Map.of("fid", 100.0 + spec.seed(), "is", 1.5)));
         try (LocalCluster cluster = LocalCluster.start(options)) {
             ExperimentClient client = cluster.client();
             var accepted = client.submit(grid).toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -62,7 +62,7 @@ class LocalClusterInProcessTest {
                 Thread.sleep(50);
             }
             assertEquals(12, CheckpointIO.read(stored).iteration());
-            // and the evaluator scores it; the metrics are journaled into the trial's best metrics
+            // and each trial's final scores are journaled into its best metrics
             ExperimentStatus scored = done;
             while (scored.trials().stream().anyMatch(t -> !t.bestMetrics().containsKey("fid"))
                     && deadline - System.nanoTime() > 0) {

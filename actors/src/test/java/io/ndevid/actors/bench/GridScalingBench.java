@@ -6,12 +6,12 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import io.ndevid.actors.api.ExperimentClient;
 import io.ndevid.actors.api.LocalCluster;
 import io.ndevid.actors.checkpoint.CheckpointShipper;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
-import io.ndevid.training.temporal.FVariant;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
 import io.ndevid.training.spec.ModelFamily;
+import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
 import org.HdrHistogram.Histogram;
 

@@ -1,9 +1,9 @@
 package io.ndevid.actors.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.grid.GridSpec;
 import io.ndevid.actors.http.ApiJson;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentStatus;
 
 import java.io.IOException;
 import java.net.URI;

@@ -9,27 +9,29 @@ import akka.serialization.Serializer;
 import akka.serialization.Serializers;
 import io.ndevid.actors.CborSerializable;
 import io.ndevid.actors.checkpoint.CheckpointActor;
-import io.ndevid.actors.coordinator.Coordinator;
 import io.ndevid.actors.data.DataLoaderActor;
-import io.ndevid.actors.eval.Evaluator;
 import io.ndevid.actors.evalproc.SampleEvaluator;
-import io.ndevid.actors.experiment.Attempt;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
-import io.ndevid.actors.experiment.TrialResult;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
+import io.ndevid.actors.evalproc.SampleRenderer;
 import io.ndevid.actors.node.NodeAgent;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.status.ClusterSnapshot;
 import io.ndevid.actors.status.LatencySummary;
 import io.ndevid.actors.status.StatusBoard;
 import io.ndevid.actors.status.StatusReport;
-import io.ndevid.actors.trainer.TrainerActor;
 import io.ndevid.actors.transport.TensorDescriptor;
+import io.ndevid.metrics.evaluator.EvaluatorProvenance;
+import io.ndevid.metrics.protocol.Score;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.Attempt;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
+import io.ndevid.study.experiment.TrialResult;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.testing.TestSpecs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,21 +56,26 @@ class MessageSerializationTest {
     }
 
     private static int roundTrip(CborSerializable m) {
+        assertEquals(m, through(m), m.getClass().getSimpleName());
+        return SerializationExtension.get(Adapter.toClassic(testKit.system())).serialize(m).get().length;
+    }
+
+    /** {@code m} serialized as between members and read back. */
+    @SuppressWarnings("unchecked")
+    private static <T extends CborSerializable> T through(T m) {
         Serialization s = SerializationExtension.get(Adapter.toClassic(testKit.system()));
         Serializer serializer = s.findSerializerFor(m);
         assertEquals("akka.serialization.jackson.JacksonCborSerializer", serializer.getClass().getName(),
                 m.getClass().getName());
         byte[] bytes = s.serialize(m).get();
-        Object back = s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, m)).get();
-        assertEquals(m, back, m.getClass().getSimpleName());
-        return bytes.length;
+        return (T) s.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, m)).get();
     }
 
     @Test
     void protocolMessagesRoundTripAsSmallCbor() {
         ActorRef<Object> ref = testKit.createTestProbe().getRef();
         @SuppressWarnings("unchecked")
-        ActorRef<TrainerActor.Command> trainer = (ActorRef<TrainerActor.Command>) (ActorRef<?>) ref;
+        ActorRef<TrainerProtocol.Command> trainer = (ActorRef<TrainerProtocol.Command>) (ActorRef<?>) ref;
         SlotInfo slot = new SlotInfo("node-a", 1, 4242, "gpu:1");
         GridSpec grid = GridSpec.parse("""
                 {"name": "ablation", "preset": "cpu-tiny", "models": ["tgan", "mocogan"],
@@ -85,31 +93,31 @@ class MessageSerializationTest {
         Map<TrialState, Integer> counts = new java.util.EnumMap<>(TrialState.class);
         counts.put(TrialState.RUNNING, 1);
 
-        int submit = roundTrip(new Coordinator.Submit(grid, ref.unsafeUpcast()));
+        int submit = roundTrip(new CoordinatorProtocol.Submit(grid, ref.unsafeUpcast()));
         assertTrue(submit < 2048, "a grid is a few hundred bytes: " + submit);
-        roundTrip(new Coordinator.Accepted("ablation", List.of("a", "b"), false));
-        roundTrip(new Coordinator.Rejected("ablation", "bad"));
-        roundTrip(new Coordinator.Cancel("ablation", "enough", ref.unsafeUpcast()));
-        roundTrip(new Coordinator.Pause("ablation", "a", ref.unsafeUpcast()));
-        roundTrip(new Coordinator.GetStatus("ablation", ref.unsafeUpcast()));
-        roundTrip(new Coordinator.StatusReply(new ExperimentStatus("ablation", ExperimentState.Phase.RUNNING, counts,
-                List.of(row), "/data/ablation"), null));
-        roundTrip(new Coordinator.ExperimentList(Map.of("ablation", ExperimentState.Phase.FINISHED),
+        roundTrip(new CoordinatorProtocol.Accepted("ablation", List.of("a", "b"), false));
+        roundTrip(new CoordinatorProtocol.Rejected("ablation", "bad"));
+        roundTrip(new CoordinatorProtocol.Cancel("ablation", "enough", ref.unsafeUpcast()));
+        roundTrip(new CoordinatorProtocol.Pause("ablation", "a", ref.unsafeUpcast()));
+        roundTrip(new CoordinatorProtocol.GetStatus("ablation", ref.unsafeUpcast()));
+        roundTrip(new CoordinatorProtocol.StatusReply(new ExperimentStatus("ablation", ExperimentState.Phase.RUNNING,
+                counts, List.of(row), "/data/ablation"), null));
+        roundTrip(new CoordinatorProtocol.ExperimentList(Map.of("ablation", ExperimentState.Phase.FINISHED),
                 Map.of("broken", "why"), List.of(slot)));
-        roundTrip(new Coordinator.TrialAccepted("ablation", "a", 1, trainer, slot));
-        roundTrip(new Coordinator.TrialRejected("ablation", "a", 1, trainer, "busy"));
-        int progress = roundTrip(new Coordinator.TrialProgress("ablation", "a", 1, trainer, slot, 0, 10, 100, 3.5, 25,
-                losses, Map.of("is", 2.0), "resuming"));
+        roundTrip(new CoordinatorProtocol.TrialAccepted("ablation", "a", 1, trainer, slot));
+        roundTrip(new CoordinatorProtocol.TrialRejected("ablation", "a", 1, trainer, "busy"));
+        int progress = roundTrip(new CoordinatorProtocol.TrialProgress("ablation", "a", 1, trainer, slot, 0, 10, 100,
+                3.5, 25, losses, Map.of("is", 2.0), "resuming"));
         assertTrue(progress < 1024, "progress is small: " + progress);
-        roundTrip(new Coordinator.TrialEnded("ablation", "a", 1, Outcome.DIVERGED, 10, "diverged", losses,
+        roundTrip(new CoordinatorProtocol.TrialEnded("ablation", "a", 1, Outcome.DIVERGED, 10, "diverged", losses,
                 Map.of(), "/x", trainer));
-        roundTrip(new TrainerActor.Describe(ref.unsafeUpcast()));
-        int start = roundTrip(new TrainerActor.StartTrial("ablation", spec, 3, "/data/ablation/trials/a"));
+        roundTrip(new TrainerProtocol.Describe(ref.unsafeUpcast()));
+        int start = roundTrip(new TrainerProtocol.StartTrial("ablation", spec, 3, "/data/ablation/trials/a"));
         assertTrue(start < 2048, "an assignment carries the spec only: " + start);
-        roundTrip(new TrainerActor.StopTrial("ablation", "a", 3, "cancel"));
-        roundTrip(new TrainerActor.ResultAcked("ablation", "a", 3));
-        roundTrip(new TrainerActor.Status(trainer, slot, new TrainerActor.TrialRef("ablation", "a", 3), true));
-        roundTrip(new TrainerActor.Status(trainer, slot, null, false));
+        roundTrip(new TrainerProtocol.StopTrial("ablation", "a", 3, "cancel"));
+        roundTrip(new TrainerProtocol.ResultAcked("ablation", "a", 3));
+        roundTrip(new TrainerProtocol.Status(trainer, slot, new TrainerProtocol.TrialRef("ablation", "a", 3), true));
+        roundTrip(new TrainerProtocol.Status(trainer, slot, null, false));
         roundTrip(new NodeAgent.GetSlots(ref.unsafeUpcast()));
         roundTrip(new NodeAgent.Slots("node-a", List.of(new NodeAgent.SlotProcess(0, "cpu", 77, 25600, true, 1,
                 "/logs/trainer-0.log"))));
@@ -123,11 +131,8 @@ class MessageSerializationTest {
         roundTrip(new CheckpointActor.StoreTransfer("ablation", "a", CheckpointActor.BEST, new TensorDescriptor(7,
                 "ckpt", new long[] {9}, "uint8", 9, 1234, "aeron:ipc", 10), ref.unsafeUpcast(), ref.unsafeUpcast()));
         roundTrip(new CheckpointActor.ResendRequest(7, new int[] {1, 3}));
-        roundTrip(new Coordinator.TrialEnded("ablation", "a", 1, Outcome.COMPLETED, 10, "done", losses,
+        roundTrip(new CoordinatorProtocol.TrialEnded("ablation", "a", 1, Outcome.COMPLETED, 10, "done", losses,
                 Map.of(), "/x", trainer, "/data/ablation/checkpoints/a.ckpt"));
-        roundTrip(new Evaluator.Evaluate("ablation", "a", spec, "/s/a.ckpt", ref.unsafeUpcast()));
-        roundTrip(new Evaluator.Evaluated("ablation", "a", 100, Map.of("is", 3.1, "fid", 210.5)));
-        roundTrip(new Evaluator.EvaluationFailed("ablation", "a", "why"));
         roundTrip(new DataLoaderActor.NextBatch(
                 new DataLoaderActor.DataKey("ucf101=/data/ucf", 101, 16, 64, 3), 7, 3, 16, "aeron:udp?endpoint=10.0.0.2:40123", 11, ref.unsafeUpcast()));
         int batch = roundTrip(new DataLoaderActor.BatchSent(3, new TensorDescriptor(9, "batch-7-3",
@@ -161,10 +166,28 @@ class MessageSerializationTest {
                 ref.unsafeUpcast()));
         assertTrue(sample < 512, "a 1 MiB sample batch is a " + sample + "-byte message");
         roundTrip(new SampleEvaluator.ResendRequest("r1", 9, new int[] {0, 2}));
-        roundTrip(new SampleEvaluator.Scored("r1", "a", 300, "final-2", 1.5, 0.0, 210.25, "exact", 2048, "c3d",
-                "tgan", "real stats", 1 << 25));
+        // the score carries the evaluator's provenance back to the trainer's protocol
+        roundTrip(new SampleEvaluator.Scored("r1", "a", 300, "final-2", new Score(1.5, 0.0, 210.25, "exact", 2048,
+                "c3d", "tgan2", new EvaluatorProvenance("tgan2", "ab12", "cd34", "authors(p=0.5, seed=7)"),
+                "real stats"), 1 << 25));
         roundTrip(new SampleEvaluator.ScoreFailed("r1", "a", "batch(es) [3] of 32 did not arrive"));
         roundTrip(new SampleEvaluator.GetStats(ref.unsafeUpcast()));
         roundTrip(new SampleEvaluator.Stats(14, 0, 14, 1 << 20, "aeron:udp?endpoint=127.0.0.1:4000"));
+        // a continuous-time render asked of a node's sample renderers by another member (records with arrays:
+        // compared field by field)
+        SampleRenderer.RenderVideo video = new SampleRenderer.RenderVideo(spec, "/data/e/checkpoints/a.best.bin", 4,
+                99, new double[] {-0.5, 0, 0.25}, "/data/e/report/render-ode.gif", ref.unsafeUpcast());
+        SampleRenderer.RenderVideo videoBack = through(video);
+        assertEquals(video.spec(), videoBack.spec());
+        assertEquals(video.snapshot() + video.gif() + video.samples() + video.seed(), videoBack.snapshot()
+                + videoBack.gif() + videoBack.samples() + videoBack.seed());
+        assertArrayEquals(video.times(), videoBack.times());
+        assertEquals(video.replyTo(), videoBack.replyTo());
+        SampleRenderer.Rendered rendered = new SampleRenderer.Rendered("/data/r.gif", new long[] {4, 3, 12, 16, 16},
+                1234);
+        SampleRenderer.Rendered renderedBack = through(rendered);
+        assertArrayEquals(rendered.shape(), renderedBack.shape());
+        assertEquals(rendered.gif() + rendered.millis(), renderedBack.gif() + renderedBack.millis());
+        roundTrip(new SampleRenderer.RenderFailed("/data/r.gif", "checkpoint missing"));
     }
 }

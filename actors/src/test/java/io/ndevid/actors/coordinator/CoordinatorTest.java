@@ -3,15 +3,16 @@ package io.ndevid.actors.coordinator;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import io.ndevid.actors.experiment.ExperimentJournal;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
-import io.ndevid.actors.testing.TestSpecs;
-import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrainerProtocol;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.testing.TestSpecs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,48 +50,49 @@ class CoordinatorTest {
     private CoordinatorSettings settings() {
         // generous against a loaded machine, short enough to wait for in a test
         return new CoordinatorSettings(dir, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(3),
-                Duration.ofSeconds(3), Duration.ofMillis(500));
+                Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofMinutes(1));
     }
 
-    private ActorRef<Coordinator.Command> coordinator() {
+    private ActorRef<CoordinatorProtocol.Command> coordinator() {
         return testKit.spawn(Coordinator.create(settings()));
     }
 
-    private static Coordinator.SubmitReply submit(ActorRef<Coordinator.Command> c, GridSpec g) {
-        TestProbe<Coordinator.SubmitReply> reply = testKit.createTestProbe();
-        c.tell(new Coordinator.Submit(g, reply.getRef()));
+    private static CoordinatorProtocol.SubmitReply submit(ActorRef<CoordinatorProtocol.Command> c, GridSpec g) {
+        TestProbe<CoordinatorProtocol.SubmitReply> reply = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.Submit(g, reply.getRef()));
         return reply.receiveMessage();
     }
 
-    private static ExperimentStatus status(ActorRef<Coordinator.Command> c, String id) {
-        TestProbe<Coordinator.StatusReply> reply = testKit.createTestProbe();
-        c.tell(new Coordinator.GetStatus(id, reply.getRef()));
-        Coordinator.StatusReply r = reply.receiveMessage();
+    private static ExperimentStatus status(ActorRef<CoordinatorProtocol.Command> c, String id) {
+        TestProbe<CoordinatorProtocol.StatusReply> reply = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.GetStatus(id, reply.getRef()));
+        CoordinatorProtocol.StatusReply r = reply.receiveMessage();
         assertNull(r.error());
         return r.status();
     }
 
-    private static Coordinator.Ack ask(ActorRef<Coordinator.Command> c,
-                                       java.util.function.Function<ActorRef<Coordinator.Ack>, Coordinator.Command> m) {
-        TestProbe<Coordinator.Ack> reply = testKit.createTestProbe();
+    private static CoordinatorProtocol.Ack ask(ActorRef<CoordinatorProtocol.Command> c,
+                                       java.util.function.Function<ActorRef<CoordinatorProtocol.Ack>,
+                                               CoordinatorProtocol.Command> m) {
+        TestProbe<CoordinatorProtocol.Ack> reply = testKit.createTestProbe();
         c.tell(m.apply(reply.getRef()));
         return reply.receiveMessage();
     }
 
     @Test
     void runsAGridToCompletionOnTheFreeSlotsAndJournalsIt() throws Exception {
-        ActorRef<Coordinator.Command> c = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
         FakeTrainer a = new FakeTrainer(testKit, "n1", 0, c);
         FakeTrainer b = new FakeTrainer(testKit, "n1", 1, c);
         GridSpec grid = TestSpecs.grid("run", 2, 20, 5, 2);
-        Coordinator.Accepted acc = (Coordinator.Accepted) submit(c, grid);
+        CoordinatorProtocol.Accepted acc = (CoordinatorProtocol.Accepted) submit(c, grid);
         assertEquals(List.of(T0, T1, T2, T3), acc.trials());
         assertFalse(acc.alreadyKnown());
 
         Set<String> ran = new HashSet<>();
         for (int round = 0; round < 2; round++) {
-            TrainerActor.StartTrial sa = a.expectStart();
-            TrainerActor.StartTrial sb = b.expectStart();
+            TrainerProtocol.StartTrial sa = a.expectStart();
+            TrainerProtocol.StartTrial sb = b.expectStart();
             assertEquals(1, sa.attempt());
             assertEquals(dir.resolve("run").resolve("trials").resolve(sa.spec().name()).toString(), sa.runDir());
             a.accept(sa);
@@ -129,22 +131,22 @@ class CoordinatorTest {
 
     @Test
     void failedTrialsAreRetriedUpToMaxFailuresThenError() {
-        ActorRef<Coordinator.Command> c = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
         FakeTrainer a = new FakeTrainer(testKit, "n2", 0, c);
         submit(c, TestSpecs.grid("retry", 2, 20, 5, 1));
-        TrainerActor.StartTrial s1 = a.expectStart();
+        TrainerProtocol.StartTrial s1 = a.expectStart();
         assertEquals(T0, s1.spec().name());
         a.accept(s1);
         a.progress(s1, 0, 7);
         a.end(s1, Outcome.FAILED, 7);
-        TrainerActor.StartTrial s2 = a.expectStart();
+        TrainerProtocol.StartTrial s2 = a.expectStart();
         assertEquals(T0, s2.spec().name(), "retried first: it is first in grid order");
         assertEquals(2, s2.attempt());
         assertEquals(s1.runDir(), s2.runDir(), "same run folder: it resumes from its checkpoint");
         a.accept(s2);
         a.progress(s2, 5, 8);
         a.end(s2, Outcome.FAILED, 8);
-        TrainerActor.StartTrial s3 = a.expectStart();
+        TrainerProtocol.StartTrial s3 = a.expectStart();
         assertEquals(T1, s3.spec().name(), "T0 failed twice with maxFailures 1: no third attempt");
         TrialStatus t0 = status(c, "retry").trial(T0).orElseThrow();
         assertEquals(TrialState.ERROR, t0.state());
@@ -156,18 +158,18 @@ class CoordinatorTest {
 
     @Test
     void aTrainerThatDiesLosesItsTrialWhichRunsAgainElsewhere() {
-        ActorRef<Coordinator.Command> c = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
         FakeTrainer a = new FakeTrainer(testKit, "n3", 0, c);
         FakeTrainer b = new FakeTrainer(testKit, "n3", 1, c);
         submit(c, TestSpecs.grid("lost", 1, 20, 5, 3));
-        TrainerActor.StartTrial sa = a.expectStart();
-        TrainerActor.StartTrial sb = b.expectStart();
+        TrainerProtocol.StartTrial sa = a.expectStart();
+        TrainerProtocol.StartTrial sb = b.expectStart();
         a.accept(sa);
         b.accept(sb);
         a.progress(sa, 0, 12);
         a.probe.stop(); // the trainer process died
         b.end(sb, Outcome.COMPLETED, 20);
-        TrainerActor.StartTrial again = b.expectStart();
+        TrainerProtocol.StartTrial again = b.expectStart();
         assertEquals(sa.spec().name(), again.spec().name());
         assertEquals(2, again.attempt());
         TrialStatus t = status(c, "lost").trial(sa.spec().name()).orElseThrow();
@@ -180,21 +182,21 @@ class CoordinatorTest {
 
     @Test
     void aSilentTrainerIsGivenUpOnAndAnUnansweredAssignmentIsRequeued() {
-        ActorRef<Coordinator.Command> c = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
         FakeTrainer a = new FakeTrainer(testKit, "n4", 0, c);
         submit(c, TestSpecs.grid("silent", 1, 20, 5, 3));
-        TrainerActor.StartTrial s1 = a.expectStart();
+        TrainerProtocol.StartTrial s1 = a.expectStart();
         // never accepted: after assign-timeout (2 s) it is re-queued without counting as a failure
-        TrainerActor.StartTrial s2 = a.expectStart();
+        TrainerProtocol.StartTrial s2 = a.expectStart();
         assertEquals(s1.spec().name(), s2.spec().name());
         assertEquals(2, s2.attempt());
         a.accept(s2);
         a.progress(s2, 0, 3);
         // then silence: after progress-timeout (3 s) the trainer is told to stop and the trial is LOST
-        TrainerActor.StopTrial stop = a.expect(TrainerActor.StopTrial.class, Duration.ofSeconds(6));
+        TrainerProtocol.StopTrial stop = a.expect(TrainerProtocol.StopTrial.class, Duration.ofSeconds(6));
         assertEquals(2, stop.attempt());
         a.running = null;
-        TrainerActor.StartTrial s3 = a.expectStart();
+        TrainerProtocol.StartTrial s3 = a.expectStart();
         assertEquals(3, s3.attempt());
         TrialStatus t = status(c, "silent").trial(s1.spec().name()).orElseThrow();
         assertEquals(List.of(Outcome.REJECTED, Outcome.LOST), t.attempts().subList(0, 2).stream()
@@ -202,19 +204,19 @@ class CoordinatorTest {
         assertEquals(1, t.failures());
         // progress from the abandoned attempt makes the coordinator stop it again
         a.progress(s2, 0, 4);
-        assertEquals(2, a.expect(TrainerActor.StopTrial.class, Duration.ofSeconds(2)).attempt());
+        assertEquals(2, a.expect(TrainerProtocol.StopTrial.class, Duration.ofSeconds(2)).attempt());
         testKit.stop(c);
     }
 
     @Test
     void cancelStopsRunningTrialsAndDropsPendingOnes() {
-        ActorRef<Coordinator.Command> c = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
         FakeTrainer a = new FakeTrainer(testKit, "n5", 0, c);
         submit(c, TestSpecs.grid("cancel", 2, 20, 5, 3));
-        TrainerActor.StartTrial s = a.expectStart();
+        TrainerProtocol.StartTrial s = a.expectStart();
         a.accept(s);
-        assertTrue(ask(c, r -> new Coordinator.Cancel("cancel", "enough", r)).ok());
-        TrainerActor.StopTrial stop = a.expect(TrainerActor.StopTrial.class, Duration.ofSeconds(2));
+        assertTrue(ask(c, r -> new CoordinatorProtocol.Cancel("cancel", "enough", r)).ok());
+        TrainerProtocol.StopTrial stop = a.expect(TrainerProtocol.StopTrial.class, Duration.ofSeconds(2));
         assertEquals(s.spec().name(), stop.trial());
         assertEquals(ExperimentState.Phase.RUNNING, status(c, "cancel").phase(), "until the running one stops");
         a.end(s, Outcome.STOPPED, 6);
@@ -222,26 +224,26 @@ class CoordinatorTest {
         assertEquals(ExperimentState.Phase.CANCELLED, st.phase());
         assertEquals(4, st.count(TrialState.CANCELLED));
         a.expectNothingBut(Duration.ofMillis(500));
-        assertFalse(ask(c, r -> new Coordinator.Cancel("nope", "", r)).ok());
+        assertFalse(ask(c, r -> new CoordinatorProtocol.Cancel("nope", "", r)).ok());
         testKit.stop(c);
     }
 
     @Test
     void pauseAndResume() {
-        ActorRef<Coordinator.Command> c = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
         FakeTrainer a = new FakeTrainer(testKit, "n6", 0, c);
         submit(c, TestSpecs.grid("pause", 1, 20, 5, 3));
-        TrainerActor.StartTrial s = a.expectStart();
+        TrainerProtocol.StartTrial s = a.expectStart();
         a.accept(s);
-        assertTrue(ask(c, r -> new Coordinator.Pause("pause", s.spec().name(), r)).ok());
-        a.expect(TrainerActor.StopTrial.class, Duration.ofSeconds(2));
+        assertTrue(ask(c, r -> new CoordinatorProtocol.Pause("pause", s.spec().name(), r)).ok());
+        a.expect(TrainerProtocol.StopTrial.class, Duration.ofSeconds(2));
         a.end(s, Outcome.STOPPED, 5);
-        TrainerActor.StartTrial other = a.expectStart();
+        TrainerProtocol.StartTrial other = a.expectStart();
         assertNotEquals(s.spec().name(), other.spec().name(), "a paused trial waits");
         assertEquals(TrialState.PAUSED, status(c, "pause").trial(s.spec().name()).orElseThrow().state());
-        assertTrue(ask(c, r -> new Coordinator.Resume("pause", s.spec().name(), r)).ok());
+        assertTrue(ask(c, r -> new CoordinatorProtocol.Resume("pause", s.spec().name(), r)).ok());
         a.complete(other);
-        TrainerActor.StartTrial resumed = a.expectStart();
+        TrainerProtocol.StartTrial resumed = a.expectStart();
         assertEquals(s.spec().name(), resumed.spec().name());
         assertEquals(2, resumed.attempt());
         assertEquals(0, status(c, "pause").trial(s.spec().name()).orElseThrow().failures());
@@ -254,7 +256,7 @@ class CoordinatorTest {
         while (deadline - System.nanoTime() > 0) {
             for (FakeTrainer t : List.of(a, b)) {
                 try {
-                    return new Object[] {t, t.expect(TrainerActor.StartTrial.class, Duration.ofMillis(100))};
+                    return new Object[] {t, t.expect(TrainerProtocol.StartTrial.class, Duration.ofMillis(100))};
                 } catch (AssertionError e) {
                     if (!e.getMessage().contains("got no StartTrial") && !e.getMessage().startsWith("Timeout")) {
                         throw e;
@@ -267,22 +269,22 @@ class CoordinatorTest {
 
     @Test
     void aRestartedCoordinatorReplaysItsJournalsAndLetsTheRunningTrainerReclaimItsTrial() {
-        ActorRef<Coordinator.Command> c1 = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c1 = coordinator();
         FakeTrainer a = new FakeTrainer(testKit, "n7", 0, c1);
         FakeTrainer b = new FakeTrainer(testKit, "n7", 1, c1);
         submit(c1, TestSpecs.grid("restart", 2, 20, 5, 3));
-        TrainerActor.StartTrial sa = a.expectStart();
-        TrainerActor.StartTrial sb = b.expectStart();
+        TrainerProtocol.StartTrial sa = a.expectStart();
+        TrainerProtocol.StartTrial sb = b.expectStart();
         b.complete(sb);
         a.accept(sa);
         a.progress(sa, 0, 9);
-        TrainerActor.StartTrial sb2 = b.expectStart();
+        TrainerProtocol.StartTrial sb2 = b.expectStart();
         b.accept(sb2);
         ExperimentStatus before = status(c1, "restart");
         testKit.stop(c1);
         b.running = null; // b's process went down with the coordinator's node; a's kept running
 
-        ActorRef<Coordinator.Command> c2 = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c2 = coordinator();
         a.coordinator = c2;
         b.coordinator = c2;
         ExperimentStatus after = status(c2, "restart");
@@ -293,7 +295,7 @@ class CoordinatorTest {
             assertEquals(t.result(), u.result(), t.name());
         }
         // b is idle: it gets the trial that was still pending
-        TrainerActor.StartTrial fourth = b.expectStart();
+        TrainerProtocol.StartTrial fourth = b.expectStart();
         assertEquals(T3, fourth.spec().name());
         assertEquals(1, fourth.attempt());
         // a answered "describe" with its running attempt: reclaimed, not re-run, and it finishes it
@@ -302,7 +304,7 @@ class CoordinatorTest {
         b.complete(fourth);
         // nobody reclaimed sb2: after reclaim-timeout it is re-queued (not a failure) and runs again
         Object[] next = startOnEither(a, b);
-        TrainerActor.StartTrial again = (TrainerActor.StartTrial) next[1];
+        TrainerProtocol.StartTrial again = (TrainerProtocol.StartTrial) next[1];
         assertEquals(sb2.spec().name(), again.spec().name());
         assertEquals(2, again.attempt());
         ((FakeTrainer) next[0]).complete(again);
@@ -322,25 +324,26 @@ class CoordinatorTest {
 
     @Test
     void submissionsAreValidatedAndIdempotent() {
-        ActorRef<Coordinator.Command> c = coordinator();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
         GridSpec g = TestSpecs.grid("sub", 1, 20, 5, 3);
-        assertTrue(submit(c, g) instanceof Coordinator.Accepted);
-        Coordinator.Accepted again = (Coordinator.Accepted) submit(c, g);
+        assertTrue(submit(c, g) instanceof CoordinatorProtocol.Accepted);
+        CoordinatorProtocol.Accepted again = (CoordinatorProtocol.Accepted) submit(c, g);
         assertTrue(again.alreadyKnown());
-        Coordinator.Rejected clash = (Coordinator.Rejected) submit(c, TestSpecs.grid("sub", 2, 20, 5, 3));
+        CoordinatorProtocol.Rejected clash
+                = (CoordinatorProtocol.Rejected) submit(c, TestSpecs.grid("sub", 2, 20, 5, 3));
         assertTrue(clash.reason().contains("already exists with a different grid"), clash.reason());
         GridSpec big = new GridSpec("big", "cpu-tiny", g.models(), g.temporal(), g.f(),
                 java.util.stream.LongStream.range(0, 10).boxed().toList(), g.overrides(), java.util.Map.of(), 5, 3);
-        Coordinator.Rejected tooBig = (Coordinator.Rejected) submit(c, big);
+        CoordinatorProtocol.Rejected tooBig = (CoordinatorProtocol.Rejected) submit(c, big);
         assertTrue(tooBig.reason().contains("expands to 20 trials, more than maxTrials 5"), tooBig.reason());
         assertFalse(Files.exists(dir.resolve("big")), "a rejected grid leaves no folder");
-        TestProbe<Coordinator.StatusReply> reply = testKit.createTestProbe();
-        c.tell(new Coordinator.GetStatus("nope", reply.getRef()));
-        Coordinator.StatusReply r = reply.receiveMessage();
+        TestProbe<CoordinatorProtocol.StatusReply> reply = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.GetStatus("nope", reply.getRef()));
+        CoordinatorProtocol.StatusReply r = reply.receiveMessage();
         assertNull(r.status());
         assertTrue(r.error().contains("unknown experiment 'nope'"));
-        TestProbe<Coordinator.ExperimentList> list = testKit.createTestProbe();
-        c.tell(new Coordinator.ListExperiments(list.getRef()));
+        TestProbe<CoordinatorProtocol.ExperimentList> list = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.ListExperiments(list.getRef()));
         assertEquals(ExperimentState.Phase.RUNNING, list.receiveMessage().experiments().get("sub"));
         testKit.stop(c);
     }
@@ -350,12 +353,13 @@ class CoordinatorTest {
         Path broken = dir.resolve("broken");
         Files.createDirectories(broken);
         Files.writeString(ExperimentJournal.fileIn(broken), "{\"type\":\"assigned\"}\n{}\n");
-        ActorRef<Coordinator.Command> c = coordinator();
-        TestProbe<Coordinator.ExperimentList> list = testKit.createTestProbe();
-        c.tell(new Coordinator.ListExperiments(list.getRef()));
-        Coordinator.ExperimentList l = list.receiveMessage();
+        ActorRef<CoordinatorProtocol.Command> c = coordinator();
+        TestProbe<CoordinatorProtocol.ExperimentList> list = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.ListExperiments(list.getRef()));
+        CoordinatorProtocol.ExperimentList l = list.receiveMessage();
         assertNotNull(l.unreadable().get("broken"));
-        Coordinator.Rejected r = (Coordinator.Rejected) submit(c, TestSpecs.grid("broken", 1, 20, 5, 3));
+        CoordinatorProtocol.Rejected r
+                = (CoordinatorProtocol.Rejected) submit(c, TestSpecs.grid("broken", 1, 20, 5, 3));
         assertTrue(r.reason().contains("cannot be read"), r.reason());
         testKit.stop(c);
     }

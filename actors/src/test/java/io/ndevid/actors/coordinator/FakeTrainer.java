@@ -4,9 +4,11 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.receptionist.Receptionist;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.trainer.TrainerActor;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
 
 import java.time.Duration;
 import java.util.Map;
@@ -16,37 +18,37 @@ import static org.junit.jupiter.api.Assertions.fail;
 /** A trainer slot played by a test probe: registers like a TrainerActor, answers "describe", scripts the rest. */
 final class FakeTrainer {
 
-    final TestProbe<TrainerActor.Command> probe;
+    final TestProbe<TrainerProtocol.Command> probe;
     final SlotInfo slot;
-    ActorRef<Coordinator.Command> coordinator;
-    TrainerActor.TrialRef running;
+    ActorRef<CoordinatorProtocol.Command> coordinator;
+    TrainerProtocol.TrialRef running;
     boolean ending;
 
-    FakeTrainer(ActorTestKit kit, String node, int slot, ActorRef<Coordinator.Command> coordinator) {
+    FakeTrainer(ActorTestKit kit, String node, int slot, ActorRef<CoordinatorProtocol.Command> coordinator) {
         this.probe = kit.createTestProbe("trainer-" + node + "-" + slot);
         this.slot = new SlotInfo(node, slot, 1000 + slot, "cpu");
         this.coordinator = coordinator;
-        kit.system().receptionist().tell(Receptionist.register(TrainerActor.SERVICE_KEY, probe.getRef()));
+        kit.system().receptionist().tell(Receptionist.register(TrainerProtocol.SERVICE_KEY, probe.getRef()));
     }
 
-    ActorRef<TrainerActor.Command> ref() {
+    ActorRef<TrainerProtocol.Command> ref() {
         return probe.getRef();
     }
 
     /** The next message of type {@code type}, answering any "describe" on the way; fails on anything else. */
-    <T extends TrainerActor.Command> T expect(Class<T> type, Duration max) {
+    <T extends TrainerProtocol.Command> T expect(Class<T> type, Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 fail(slot.id() + " got no " + type.getSimpleName() + " within " + max);
             }
-            TrainerActor.Command m = probe.receiveMessage(Duration.ofNanos(left));
-            if (m instanceof TrainerActor.Describe d) {
-                d.replyTo().tell(new TrainerActor.Status(probe.getRef(), slot, running, ending));
+            TrainerProtocol.Command m = probe.receiveMessage(Duration.ofNanos(left));
+            if (m instanceof TrainerProtocol.Describe d) {
+                d.replyTo().tell(new TrainerProtocol.Status(probe.getRef(), slot, running, ending));
             } else if (type.isInstance(m)) {
                 return type.cast(m);
-            } else if (m instanceof TrainerActor.ResultAcked) {
+            } else if (m instanceof TrainerProtocol.ResultAcked) {
                 continue; // a repeated acknowledgement (its end crossed a describe): a trainer ignores it
             } else {
                 fail(slot.id() + " expected " + type.getSimpleName() + " but got " + m);
@@ -54,8 +56,8 @@ final class FakeTrainer {
         }
     }
 
-    TrainerActor.StartTrial expectStart() {
-        return expect(TrainerActor.StartTrial.class, Duration.ofSeconds(5));
+    TrainerProtocol.StartTrial expectStart() {
+        return expect(TrainerProtocol.StartTrial.class, Duration.ofSeconds(5));
     }
 
     /** Answers describes for {@code d}, failing on any other message. */
@@ -63,10 +65,10 @@ final class FakeTrainer {
         long deadline = System.nanoTime() + d.toNanos();
         while (deadline - System.nanoTime() > 0) {
             try {
-                TrainerActor.Command m = probe.receiveMessage(Duration.ofNanos(deadline - System.nanoTime()));
-                if (m instanceof TrainerActor.Describe desc) {
-                    desc.replyTo().tell(new TrainerActor.Status(probe.getRef(), slot, running, ending));
-                } else if (!(m instanceof TrainerActor.ResultAcked)) {
+                TrainerProtocol.Command m = probe.receiveMessage(Duration.ofNanos(deadline - System.nanoTime()));
+                if (m instanceof TrainerProtocol.Describe desc) {
+                    desc.replyTo().tell(new TrainerProtocol.Status(probe.getRef(), slot, running, ending));
+                } else if (!(m instanceof TrainerProtocol.ResultAcked)) {
                     fail(slot.id() + " expected nothing but got " + m);
                 }
             } catch (AssertionError e) {
@@ -78,23 +80,24 @@ final class FakeTrainer {
         }
     }
 
-    void accept(TrainerActor.StartTrial s) {
-        running = new TrainerActor.TrialRef(s.experimentId(), s.spec().name(), s.attempt());
-        coordinator.tell(new Coordinator.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(), ref(), slot));
+    void accept(TrainerProtocol.StartTrial s) {
+        running = new TrainerProtocol.TrialRef(s.experimentId(), s.spec().name(), s.attempt());
+        coordinator.tell(new CoordinatorProtocol.TrialAccepted(s.experimentId(), s.spec().name(), s.attempt(), ref(),
+                slot));
     }
 
-    void progress(TrainerActor.StartTrial s, long startIteration, long iteration) {
-        coordinator.tell(new Coordinator.TrialProgress(s.experimentId(), s.spec().name(), s.attempt(), ref(), slot,
-                startIteration, iteration, s.spec().iterations(), 12.5, 1.0, Map.of("d_loss", 0.7, "g_loss", 1.1),
+    void progress(TrainerProtocol.StartTrial s, long startIteration, long iteration) {
+        coordinator.tell(new CoordinatorProtocol.TrialProgress(s.experimentId(), s.spec().name(), s.attempt(), ref(),
+                slot, startIteration, iteration, s.spec().iterations(), 12.5, 1.0, Map.of("d_loss", 0.7, "g_loss", 1.1),
                 Map.of(), ""));
     }
 
     /** Ends the attempt and waits for the acknowledgement. */
-    void end(TrainerActor.StartTrial s, Outcome o, long iterations) {
+    void end(TrainerProtocol.StartTrial s, Outcome o, long iterations) {
         ending = true;
-        coordinator.tell(new Coordinator.TrialEnded(s.experimentId(), s.spec().name(), s.attempt(), o, iterations,
-                o.name().toLowerCase(), Map.of("d_loss", 0.25), Map.of("is", 2.0), s.runDir(), ref()));
-        TrainerActor.ResultAcked ack = expect(TrainerActor.ResultAcked.class, Duration.ofSeconds(5));
+        coordinator.tell(new CoordinatorProtocol.TrialEnded(s.experimentId(), s.spec().name(), s.attempt(), o,
+                iterations, o.name().toLowerCase(), Map.of("d_loss", 0.25), Map.of("is", 2.0), s.runDir(), ref()));
+        TrainerProtocol.ResultAcked ack = expect(TrainerProtocol.ResultAcked.class, Duration.ofSeconds(5));
         if (!ack.trial().equals(s.spec().name()) || ack.attempt() != s.attempt()) {
             fail("ack for the wrong attempt: " + ack);
         }
@@ -103,7 +106,7 @@ final class FakeTrainer {
     }
 
     /** Accept, report, complete. */
-    void complete(TrainerActor.StartTrial s) {
+    void complete(TrainerProtocol.StartTrial s) {
         accept(s);
         progress(s, 0, s.spec().iterations() / 2);
         end(s, Outcome.COMPLETED, s.spec().iterations());

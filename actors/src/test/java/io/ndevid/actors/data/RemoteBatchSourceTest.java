@@ -2,9 +2,9 @@ package io.ndevid.actors.data;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.typed.ActorRef;
-import io.ndevid.actors.testing.TestSpecs;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.TransportSettings;
+import io.ndevid.study.testing.TestSpecs;
 import io.ndevid.training.data.TrainingBatchSource;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.run.Trials;

@@ -5,14 +5,15 @@ import ai.djl.ndarray.NDManager;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.study.testing.TestSpecs;
 import io.ndevid.actors.transport.AeronNode;
 import io.ndevid.actors.transport.ChunkFilter;
 import io.ndevid.actors.transport.ChunkFilters;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorSender;
 import io.ndevid.actors.transport.TransportSettings;
-import io.ndevid.metrics.protocol.EvaluationProtocol;
+import io.ndevid.metrics.protocol.InProcessScorer;
+import io.ndevid.metrics.protocol.Score;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
@@ -34,11 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The evaluator actor and the solver worker together, in one JVM over Aeron UDP on loopback: a real cpu-tiny
- * generator's snapshot is rendered in batches by the {@link SolverWorker}, streamed to the {@link SampleEvaluator},
- * and the score equals what {@link EvaluationProtocol#score(VideoGan, int, long)} gives in-process on the same
- * model and seed; a corrupted chunk is resent and the score is still the same; a batch that never comes fails the
- * request, naming it.
+ * The evaluator actor and a sample-renderer pool together, in one JVM over Aeron UDP on loopback: a real cpu-tiny
+ * generator's snapshot is rendered in batches by the {@link SampleRenderers} pool, streamed to the
+ * {@link SampleEvaluator}, and the score equals what the {@link InProcessScorer} gives on the same model and seed; a
+ * corrupted chunk is resent and the score is still the same; a batch that never comes fails the request, naming it.
+ * The same pool serves continuous-time renders, spread over its workers, found through the Receptionist.
  */
 @Timeout(120)
 class SampleEvaluatorTest {
@@ -67,12 +68,14 @@ class SampleEvaluatorTest {
 
     private ActorRef<SampleEvaluator.Command> evaluator(int samples, int batch, Duration timeout) {
         return testKit.spawn(SampleEvaluator.create(aeron.newReceiver("aeron:udp?endpoint=127.0.0.1:0",
-                streams.incrementAndGet()), ToyScorers.factory(dir.resolve("scratch"), samples, batch, m -> {}),
+                streams.incrementAndGet()), ToyScorers.factory(samples, batch, m -> {}),
                 timeout));
     }
 
-    private ActorRef<SolverWorker.Command> worker(ChunkFilter filter) {
-        return testKit.spawn(SolverWorker.create("t", () -> aeron, null, Duration.ofSeconds(10), filter));
+    /** A pool of {@code size} renderers. */
+    private ActorRef<SampleRenderer.Command> pool(int size, ChunkFilter filter) {
+        return testKit.spawn(SampleRenderers.pool(size, SampleRenderer.create("t", () -> aeron, null,
+                Duration.ofSeconds(10), filter)));
     }
 
     private void checkRemoteEqualsInProcess(ChunkFilter filter) throws Exception {
@@ -81,29 +84,32 @@ class SampleEvaluatorTest {
         int batch = 8;
         long seed = Randomness.derive(spec.seed(), 2, "eval");
         Path snapshot = dir.resolve("eval-3.bin");
-        EvaluationProtocol.Score expected;
+        Score expected;
         try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
             CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, 3));
-            expected = ToyScorers.protocol(dir.resolve("local"), spec.frames(), n, batch, x -> {}).score(gan, n, seed);
+            expected = ToyScorers.scorer(spec.frames(), n, batch, x -> {}).score(gan, n, seed, batch);
         }
         ActorRef<SampleEvaluator.Command> evaluator = evaluator(n, batch, Duration.ofSeconds(30));
-        ActorRef<SolverWorker.Command> worker = worker(filter);
+        ActorRef<SampleRenderer.Command> worker = pool(1, filter);
         TestProbe<SampleEvaluator.Reply> replies = testKit.createTestProbe();
-        worker.tell(new SolverWorker.Render("r1", spec, snapshot.toString(), 3, "periodic", seed, n, batch,
+        worker.tell(new SampleRenderer.Render("r1", spec, snapshot.toString(), 3, "periodic", seed, n, batch,
                 evaluator, replies.getRef()));
         SampleEvaluator.Reply reply = replies.receiveMessage(Duration.ofSeconds(60));
-        SampleEvaluator.Scored s = assertInstanceOf(SampleEvaluator.Scored.class, reply, reply.toString());
+        SampleEvaluator.Scored scored = assertInstanceOf(SampleEvaluator.Scored.class, reply, reply.toString());
+        Score s = scored.score();
         assertEquals(n, s.n());
         assertEquals(expected.is(), s.is(), 1e-9 * Math.abs(expected.is()), "IS as in-process");
         assertEquals(expected.isStd(), s.isStd(), 1e-9);
-        assertEquals(expected.fid().fid(), s.fid(), 1e-9 * Math.abs(expected.fid().fid()), "FID as in-process");
+        assertEquals(expected.fid(), s.fid(), 1e-9 * Math.abs(expected.fid()), "FID as in-process");
+        assertEquals(expected.evaluator(), s.evaluator());
         assertEquals("toy-evaluator", s.evaluator());
+        assertEquals(expected.realStatistics(), s.realStatistics());
         long bytesPerSample = (long) spec.channels() * spec.frames() * spec.frameSize() * spec.frameSize() * 4;
-        assertEquals(n * bytesPerSample, s.bytes(), "every sample came over Aeron");
+        assertEquals(n * bytesPerSample, scored.bytes(), "every sample came over Aeron");
 
-        TestProbe<SolverWorker.Stats> ws = testKit.createTestProbe();
-        worker.tell(new SolverWorker.GetStats(ws.getRef()));
-        SolverWorker.Stats w = ws.receiveMessage();
+        TestProbe<SampleRenderer.Stats> ws = testKit.createTestProbe();
+        worker.tell(new SampleRenderer.GetStats(ws.getRef()));
+        SampleRenderer.Stats w = ws.receiveMessage();
         assertEquals(3, w.batches(), "20 samples in batches of 8: " + w);
         TestProbe<SampleEvaluator.Stats> es = testKit.createTestProbe();
         evaluator.tell(new SampleEvaluator.GetStats(es.getRef()));
@@ -142,7 +148,7 @@ class SampleEvaluatorTest {
     }
 
     @Test
-    void theWorkerServesContinuousTimeRendersOfASnapshot() throws Exception {
+    void thePoolServesContinuousTimeRendersOnEveryWorker() throws Exception {
         TrialSpec spec = spec();
         Path snapshot = dir.resolve("snap.bin");
         double[] times = new double[12];
@@ -152,20 +158,58 @@ class SampleEvaluatorTest {
         Path expected = dir.resolve("expected.gif");
         try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
             CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, 3));
-            io.ndevid.training.viz.VideoGrids.writeGif(gan.render(m, 4, 99, times), expected,
-                    io.ndevid.training.viz.VideoGrids.Options.cols(2).withScale(64 / spec.frameSize()));
+            io.ndevid.training.run.ContinuousRenders.writeGif(gan, 4, 99, times, expected);
         }
-        ActorRef<SolverWorker.Command> worker = worker(null);
-        TestProbe<SolverWorker.RenderReply> replies = testKit.createTestProbe();
-        Path gif = dir.resolve("render.gif");
-        worker.tell(new SolverWorker.RenderVideo(spec, snapshot.toString(), 4, 99, times, gif.toString(),
-                replies.getRef()));
-        SolverWorker.RenderReply reply = replies.receiveMessage(Duration.ofSeconds(60));
-        SolverWorker.Rendered r = assertInstanceOf(SolverWorker.Rendered.class, reply, reply.toString());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {4, spec.channels(), 12, spec.frameSize(),
-                spec.frameSize()}, r.shape());
+        // as a node starts it: a pool of two, registered with the Receptionist, found by whoever renders
+        ActorRef<SampleRenderer.Command> pool = pool(2, null);
+        testKit.system().receptionist().tell(akka.actor.typed.receptionist.Receptionist.register(
+                SampleRenderers.SERVICE_KEY, pool));
+        try {
+            var first = SampleRenderers.renderVideo(testKit.system(), spec, snapshot, 4, 99, times,
+                    dir.resolve("render-a.gif"), Duration.ofSeconds(60)).toCompletableFuture();
+            var second = SampleRenderers.renderVideo(testKit.system(), spec, snapshot, 4, 99, times,
+                    dir.resolve("render-b.gif"), Duration.ofSeconds(60)).toCompletableFuture();
+            for (var f : java.util.List.of(first, second)) {
+                SampleRenderer.RenderReply reply = f.get(90, java.util.concurrent.TimeUnit.SECONDS);
+                SampleRenderer.Rendered r = assertInstanceOf(SampleRenderer.Rendered.class, reply, reply.toString());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {4, spec.channels(), 12,
+                        spec.frameSize(), spec.frameSize()}, r.shape());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(expected),
+                        java.nio.file.Files.readAllBytes(Path.of(r.gif())),
+                        "the same render as in-process from the same weights");
+            }
+            // GetStats goes to every worker: round robin gave each one of the two renders
+            TestProbe<SampleRenderer.Stats> stats = testKit.createTestProbe();
+            pool.tell(new SampleRenderer.GetStats(stats.getRef()));
+            java.util.List<SampleRenderer.Stats> each = stats.receiveSeveralMessages(2, Duration.ofSeconds(10));
+            assertEquals(java.util.List.of(1L, 1L), each.stream().map(SampleRenderer.Stats::videos).toList(),
+                    each.toString());
+        } finally {
+            testKit.system().receptionist().tell(akka.actor.typed.receptionist.Receptionist.deregister(
+                    SampleRenderers.SERVICE_KEY, pool));
+        }
+    }
+
+    @Test
+    void withoutARegisteredPoolTheReportRendersInItsOwnProcess() throws Exception {
+        var f = SampleRenderers.renderVideo(testKit.system(), spec(), dir.resolve("none.bin"), 1, 1, new double[] {0},
+                dir.resolve("none.gif"), Duration.ofSeconds(5)).toCompletableFuture();
+        var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> f.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("no sample renderers"), e.getCause().toString());
+
+        TrialSpec spec = spec();
+        Path snapshot = dir.resolve("snap.bin");
+        double[] times = {-0.5, 0, 0.5, 1};
+        Path expected = dir.resolve("expected.gif");
+        try (NDManager m = NDManager.newBaseManager(); VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+            CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, 3));
+            io.ndevid.training.run.ContinuousRenders.writeGif(gan, 2, 5, times, expected);
+        }
+        Path gif = dir.resolve("fallback.gif");
+        SampleRenderers.renderGif(testKit.system(), snapshot, 2, 5, times, gif, Duration.ofSeconds(30));
         org.junit.jupiter.api.Assertions.assertArrayEquals(java.nio.file.Files.readAllBytes(expected),
-                java.nio.file.Files.readAllBytes(gif), "the same render as in-process from the same weights");
+                java.nio.file.Files.readAllBytes(gif), "rendered here, from the checkpoint's weights");
     }
 
     @Test

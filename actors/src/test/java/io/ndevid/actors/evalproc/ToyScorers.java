@@ -8,12 +8,10 @@ import io.ndevid.metrics.c3d.C3dEvaluator;
 import io.ndevid.metrics.evaluator.EvaluatorProvenance;
 import io.ndevid.metrics.fid.GaussianStats;
 import io.ndevid.metrics.linalg.DoubleMatrix;
-import io.ndevid.metrics.protocol.EvaluationProtocol;
+import io.ndevid.metrics.protocol.InProcessScorer;
 import io.ndevid.metrics.protocol.ProtocolSettings;
 import io.ndevid.metrics.protocol.VideoEvaluator;
-import io.ndevid.training.run.RunFolder;
 
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.function.IntConsumer;
 
@@ -77,12 +75,13 @@ final class ToyScorers {
         return GaussianStats.of(new DoubleMatrix(256, t, d)).withProvenance("toy real statistics");
     }
 
-    static EvaluationProtocol protocol(Path dir, int t, int samples, int batch, IntConsumer beforeBatch) {
-        return new EvaluationProtocol(new RunFolder(dir), evaluator(beforeBatch), real(t),
-                new ProtocolSettings(1, samples, 1, samples, 1, batch));
+    /** The toy scorer for clips of {@code t} frames, classifying {@code batch} at a time. */
+    static InProcessScorer scorer(int t, int samples, int batch, IntConsumer beforeBatch) {
+        return new InProcessScorer(evaluator(beforeBatch), real(t), new ProtocolSettings(1, samples, 1, samples, 1,
+                batch), null);
     }
 
-    static SampleScorer.Factory factory(Path dir, int samples, int batch, IntConsumer beforeBatch) {
-        return spec -> SampleScorer.of(protocol(dir, spec.frames(), samples, batch, beforeBatch), null);
+    static InProcessScorer.Factory factory(int samples, int batch, IntConsumer beforeBatch) {
+        return spec -> scorer(spec.frames(), samples, batch, beforeBatch);
     }
 }

@@ -5,14 +5,14 @@ import io.ndevid.actors.api.ApiException;
 import io.ndevid.actors.api.ExperimentClient;
 import io.ndevid.actors.api.HttpExperimentClient;
 import io.ndevid.actors.api.LocalCluster;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.ExperimentState;
-import io.ndevid.actors.experiment.ExperimentStatus;
-import io.ndevid.actors.experiment.TrialState;
-import io.ndevid.actors.experiment.TrialStatus;
-import io.ndevid.actors.grid.GridSpec;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
 import io.ndevid.actors.testing.TinyGanExecutor;
+import io.ndevid.study.GridSpec;
+import io.ndevid.study.experiment.ExperimentState;
+import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.TrialState;
+import io.ndevid.study.experiment.TrialStatus;
+import io.ndevid.study.testing.TestSpecs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +31,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -217,8 +216,8 @@ class HttpApiTest {
         assertTrue(paused.json().path("ok").asBoolean(), paused.body());
         Answer noTrial = call("POST", "/api/experiments/http-cancel/trials/nope/pause", null, token);
         assertEquals(404, noTrial.status(), noTrial.body());
-        Coordinator.Ack resumed = ExperimentClient.connect(URI.create(api.url()), token).resume("http-cancel", last)
-                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        CoordinatorProtocol.Ack resumed = ExperimentClient.connect(URI.create(api.url()), token)
+                .resume("http-cancel", last).toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertTrue(resumed.ok(), resumed.message());
 
         Answer cancelled = call("DELETE", "/api/experiments/http-cancel?reason=test", null, token);
@@ -279,10 +278,43 @@ class HttpApiTest {
     }
 
     @Test
+    void anExperimentSubmittedOverHttpHasItsResultsTablesAndReportServed() throws Exception {
+        Answer unknown = call("GET", "/api/experiments/http-results/results", null, null);
+        assertEquals(404, unknown.status(), unknown.body());
+        assertTrue(unknown.error().contains("unknown experiment"), unknown.body());
+        assertEquals(201, call("POST", "/api/experiments", gridJson("http-results", 1, 12), token).status());
+        ExperimentStatus done = cluster.client().awaitCompletion("http-results", Duration.ofMillis(200),
+                Duration.ofSeconds(45)).toCompletableFuture().get();
+        assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
+        // the coordinator writes them off its own thread once the experiment finished
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Answer report = call("GET", "/api/experiments/http-results/report", null, null);
+        while (report.status() == 404 && deadline - System.nanoTime() > 0) {
+            assertTrue(report.error().contains("has no report.html yet"), report.body());
+            Thread.sleep(200);
+            report = call("GET", "/api/experiments/http-results/report", null, null);
+        }
+        assertEquals(200, report.status(), report.body());
+        assertTrue(report.body().contains("<h1>ndevid grid report</h1>"), report.body());
+        Answer md = call("GET", "/api/experiments/http-results/results", null, null);
+        assertEquals(200, md.status(), md.body());
+        assertTrue(md.body().startsWith("# Results\n\n- experiment: http-results\n"), md.body());
+        assertTrue(md.body().contains("| tgan / ode1 / linear | TERMINATED: completed (no final-metrics.json) |"), md.body());
+        Answer csv = call("GET", "/api/experiments/http-results/results.csv", null, null);
+        assertEquals(200, csv.status(), csv.body());
+        assertTrue(csv.body().contains(",tgan-ode2-linear-s0,"), csv.body());
+        assertEquals(Files.readString(dir.resolve("http-results").resolve("results.csv")), csv.body());
+        Answer missing = call("GET", "/api/experiments/http-results/report/nothing.png", null, null);
+        assertEquals(404, missing.status(), missing.body());
+        assertEquals(404, call("GET", "/api/experiments/http-results/report/..%2Fjournal.jsonl", null, null)
+                .status());
+    }
+
+    @Test
     void remoteClientSubmitsAwaitsAndRoundTripsTheStatus() throws Exception {
         HttpExperimentClient remote = ExperimentClient.connect(URI.create(api.url()), dir.resolve("token"));
         GridSpec grid = TestSpecs.grid("http-remote", 1, 12, 4, 1);
-        Coordinator.Accepted a = remote.submit(grid).toCompletableFuture().get(20, TimeUnit.SECONDS);
+        CoordinatorProtocol.Accepted a = remote.submit(grid).toCompletableFuture().get(20, TimeUnit.SECONDS);
         assertEquals(List.of("tgan-ode1-linear-s0", "tgan-ode2-linear-s0"), a.trials());
         ExperimentStatus done = remote.handle("http-remote").await(Duration.ofMillis(200), Duration.ofSeconds(45))
                 .toCompletableFuture().get();
@@ -425,7 +457,7 @@ class HttpApiTest {
     @Test
     void aCoordinatorThatDoesNotAnswerIs503() throws Exception {
         // the same routes in front of a "coordinator" that never answers (the singleton gone, nobody taken over)
-        akka.actor.testkit.typed.javadsl.TestProbe<io.ndevid.actors.coordinator.Coordinator.Command> silent =
+        akka.actor.testkit.typed.javadsl.TestProbe<io.ndevid.actors.protocol.CoordinatorProtocol.Command> silent =
                 akka.actor.testkit.typed.javadsl.TestProbe.create(cluster.system());
         akka.http.javadsl.server.Route route = HttpApi.route(cluster.system(), silent.ref(),
                 new HttpSettings("127.0.0.1", 0, MAX_SPEC, dir), ApiToken.loadOrCreate(dir.resolve("token")),

@@ -1,7 +1,7 @@
 package io.ndevid.actors.testing;
 
 import io.ndevid.actors.api.ExperimentClient;
-import io.ndevid.actors.experiment.ExperimentStatus;
+import io.ndevid.study.experiment.ExperimentStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -5,10 +5,13 @@ import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.FishingOutcomes;
 import akka.actor.testkit.typed.javadsl.TestProbe;
 import akka.actor.typed.ActorRef;
-import io.ndevid.actors.coordinator.Coordinator;
-import io.ndevid.actors.experiment.Outcome;
-import io.ndevid.actors.experiment.SlotInfo;
-import io.ndevid.actors.testing.TestSpecs;
+import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrainerProtocol;
+import io.ndevid.actors.protocol.TrialExecutor;
+import io.ndevid.study.experiment.Outcome;
+import io.ndevid.study.experiment.SlotInfo;
+import io.ndevid.study.testing.TestSpecs;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;
 import org.junit.jupiter.api.AfterAll;
@@ -61,16 +64,17 @@ class TrainerActorTest {
         }
     }
 
-    private static TrainerActor.StartTrial start(String trial, int iterations, int attempt) {
-        return new TrainerActor.StartTrial("exp", TestSpecs.trial(trial, iterations, 5), attempt, "/tmp/" + trial);
+    private static TrainerProtocol.StartTrial start(String trial, int iterations, int attempt) {
+        return new TrainerProtocol.StartTrial("exp", TestSpecs.trial(trial, iterations, 5), attempt, "/tmp/" + trial);
     }
 
     /** Messages to the coordinator until (and including) the first TrialEnded. */
-    private static List<Coordinator.Command> untilEnded(TestProbe<Coordinator.Command> probe, Duration max) {
-        List<Coordinator.Command> out = new ArrayList<>();
+    private static List<CoordinatorProtocol.Command> untilEnded(TestProbe<CoordinatorProtocol.Command> probe,
+            Duration max) {
+        List<CoordinatorProtocol.Command> out = new ArrayList<>();
         probe.fishForMessage(max, m -> {
             out.add(m);
-            return m instanceof Coordinator.TrialEnded ? FishingOutcomes.complete()
+            return m instanceof CoordinatorProtocol.TrialEnded ? FishingOutcomes.complete()
                     : FishingOutcomes.continueAndIgnore();
         });
         return out;
@@ -78,40 +82,43 @@ class TrainerActorTest {
 
     @Test
     void runsATrialReportsThrottledProgressAndResendsTheEndUntilAcknowledged() {
-        TestProbe<Coordinator.Command> coordinator = testKit.createTestProbe();
-        ActorRef<TrainerActor.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(20, -1),
+        TestProbe<CoordinatorProtocol.Command> coordinator = testKit.createTestProbe();
+        ActorRef<TrainerProtocol.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(20, -1),
                 coordinator.getRef(), FAST));
         trainer.tell(start("a", 40, 1));
-        Coordinator.TrialAccepted accepted = coordinator.expectMessageClass(Coordinator.TrialAccepted.class);
+        CoordinatorProtocol.TrialAccepted accepted = coordinator.expectMessageClass(
+                CoordinatorProtocol.TrialAccepted.class);
         assertEquals("a", accepted.trial());
         assertEquals(SLOT, accepted.slot());
 
         long t0 = System.nanoTime();
-        List<Coordinator.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(10));
+        List<CoordinatorProtocol.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(10));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        List<Coordinator.TrialProgress> progress = msgs.stream().filter(m -> m instanceof Coordinator.TrialProgress)
-                .map(m -> (Coordinator.TrialProgress) m).toList();
+        List<CoordinatorProtocol.TrialProgress> progress = msgs.stream().filter(
+                m -> m instanceof CoordinatorProtocol.TrialProgress)
+                .map(m -> (CoordinatorProtocol.TrialProgress) m).toList();
         // ≤ one per 200 ms (+ the final one); 40 iterations were reported by the executor
         assertTrue(progress.size() <= seconds / 0.2 + 2, progress.size() + " progress messages in " + seconds + " s");
         assertTrue(progress.size() >= 2, "progress arrived: " + progress.size());
-        Coordinator.TrialProgress last = progress.get(progress.size() - 1);
+        CoordinatorProtocol.TrialProgress last = progress.get(progress.size() - 1);
         assertEquals(40, last.iteration());
         assertEquals(0, last.startIteration(), "a fresh start");
         assertEquals(Map.of("is", 1.5, "fid", 300.0), last.metrics());
         assertTrue(progress.stream().allMatch(p -> p.iteration() >= 0 || p.iteration() == -1));
-        Coordinator.TrialEnded ended = (Coordinator.TrialEnded) msgs.get(msgs.size() - 1);
+        CoordinatorProtocol.TrialEnded ended = (CoordinatorProtocol.TrialEnded) msgs.get(msgs.size() - 1);
         assertEquals(Outcome.COMPLETED, ended.outcome());
         assertEquals(40, ended.iterations());
         assertEquals(Map.of("d_loss", 0.1), ended.losses());
 
         // not acknowledged: sent again; still busy with it
-        assertEquals(ended, coordinator.expectMessageClass(Coordinator.TrialEnded.class, Duration.ofSeconds(2)));
-        TestProbe<TrainerActor.Status> status = testKit.createTestProbe();
-        trainer.tell(new TrainerActor.Describe(status.getRef()));
-        assertEquals(new TrainerActor.TrialRef("exp", "a", 1), status.receiveMessage().running());
+        assertEquals(ended, coordinator.expectMessageClass(CoordinatorProtocol.TrialEnded.class, 
+                Duration.ofSeconds(2)));
+        TestProbe<TrainerProtocol.Status> status = testKit.createTestProbe();
+        trainer.tell(new TrainerProtocol.Describe(status.getRef()));
+        assertEquals(new TrainerProtocol.TrialRef("exp", "a", 1), status.receiveMessage().running());
 
-        trainer.tell(new TrainerActor.ResultAcked("exp", "a", 1));
-        trainer.tell(new TrainerActor.Describe(status.getRef()));
+        trainer.tell(new TrainerProtocol.ResultAcked("exp", "a", 1));
+        trainer.tell(new TrainerProtocol.Describe(status.getRef()));
         assertNull(status.receiveMessage().running());
         drain(coordinator); // a resend may have crossed the ack
         coordinator.expectNoMessage(Duration.ofMillis(700));
@@ -129,20 +136,21 @@ class TrainerActorTest {
 
     @Test
     void oneTrialAtATime() {
-        TestProbe<Coordinator.Command> coordinator = testKit.createTestProbe();
-        ActorRef<TrainerActor.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(50, -1),
+        TestProbe<CoordinatorProtocol.Command> coordinator = testKit.createTestProbe();
+        ActorRef<TrainerProtocol.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(50, -1),
                 coordinator.getRef(), FAST));
         trainer.tell(start("a", 100, 1));
-        coordinator.expectMessageClass(Coordinator.TrialAccepted.class);
+        coordinator.expectMessageClass(CoordinatorProtocol.TrialAccepted.class);
         trainer.tell(start("b", 10, 1));
-        Coordinator.TrialRejected r = (Coordinator.TrialRejected) coordinator.fishForMessage(Duration.ofSeconds(3),
-                m -> m instanceof Coordinator.TrialRejected ? FishingOutcomes.complete()
+        CoordinatorProtocol.TrialRejected r = (CoordinatorProtocol.TrialRejected) coordinator.fishForMessage(
+                Duration.ofSeconds(3),
+                m -> m instanceof CoordinatorProtocol.TrialRejected ? FishingOutcomes.complete()
                         : FishingOutcomes.continueAndIgnore()).get(0);
         assertEquals("b", r.trial());
         assertTrue(r.reason().contains("busy with a"), r.reason());
         // a duplicate of the running assignment is confirmed again, not rejected
         trainer.tell(start("a", 100, 1));
-        coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof Coordinator.TrialAccepted a
+        coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof CoordinatorProtocol.TrialAccepted a
                 && a.trial().equals("a") ? FishingOutcomes.complete()
                 : FishingOutcomes.continueAndIgnore());
         testKit.stop(trainer);
@@ -150,16 +158,16 @@ class TrainerActorTest {
 
     @Test
     void stopEndsTheAttemptStopped() {
-        TestProbe<Coordinator.Command> coordinator = testKit.createTestProbe();
-        ActorRef<TrainerActor.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(20, -1),
+        TestProbe<CoordinatorProtocol.Command> coordinator = testKit.createTestProbe();
+        ActorRef<TrainerProtocol.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(20, -1),
                 coordinator.getRef(), FAST));
         trainer.tell(start("a", 10_000, 3));
-        coordinator.expectMessageClass(Coordinator.TrialAccepted.class);
-        coordinator.expectMessageClass(Coordinator.TrialProgress.class, Duration.ofSeconds(2));
-        trainer.tell(new TrainerActor.StopTrial("exp", "a", 2, "wrong attempt: ignored"));
-        trainer.tell(new TrainerActor.StopTrial("exp", "a", 3, "cancelled"));
-        List<Coordinator.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(5));
-        Coordinator.TrialEnded ended = (Coordinator.TrialEnded) msgs.get(msgs.size() - 1);
+        coordinator.expectMessageClass(CoordinatorProtocol.TrialAccepted.class);
+        coordinator.expectMessageClass(CoordinatorProtocol.TrialProgress.class, Duration.ofSeconds(2));
+        trainer.tell(new TrainerProtocol.StopTrial("exp", "a", 2, "wrong attempt: ignored"));
+        trainer.tell(new TrainerProtocol.StopTrial("exp", "a", 3, "cancelled"));
+        List<CoordinatorProtocol.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(5));
+        CoordinatorProtocol.TrialEnded ended = (CoordinatorProtocol.TrialEnded) msgs.get(msgs.size() - 1);
         assertEquals(Outcome.STOPPED, ended.outcome());
         assertEquals(3, ended.attempt());
         assertTrue(ended.iterations() > 0 && ended.iterations() < 10_000, "stopped mid-way: " + ended.iterations());
@@ -167,40 +175,40 @@ class TrainerActorTest {
 
     @Test
     void anExecutorThatThrowsEndsTheAttemptFailed() {
-        TestProbe<Coordinator.Command> coordinator = testKit.createTestProbe();
-        ActorRef<TrainerActor.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(5, 7),
+        TestProbe<CoordinatorProtocol.Command> coordinator = testKit.createTestProbe();
+        ActorRef<TrainerProtocol.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(5, 7),
                 coordinator.getRef(), FAST));
         trainer.tell(start("a", 100, 1));
-        List<Coordinator.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(5));
-        Coordinator.TrialEnded ended = (Coordinator.TrialEnded) msgs.get(msgs.size() - 1);
+        List<CoordinatorProtocol.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(5));
+        CoordinatorProtocol.TrialEnded ended = (CoordinatorProtocol.TrialEnded) msgs.get(msgs.size() - 1);
         assertEquals(Outcome.FAILED, ended.outcome());
         assertEquals("failed: boom at 7", ended.message());
         assertEquals(7, ended.iterations());
-        trainer.tell(new TrainerActor.ResultAcked("exp", "a", 1));
+        trainer.tell(new TrainerProtocol.ResultAcked("exp", "a", 1));
         // free again
         trainer.tell(start("b", 3, 1));
-        coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof Coordinator.TrialAccepted a
+        coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof CoordinatorProtocol.TrialAccepted a
                 && a.trial().equals("b") ? FishingOutcomes.complete()
                 : FishingOutcomes.continueAndIgnore());
     }
 
     @Test
     void drainStopsTheTrialAndAnswersOnceItsEndIsAcknowledged() {
-        TestProbe<Coordinator.Command> coordinator = testKit.createTestProbe();
-        ActorRef<TrainerActor.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(20, -1),
+        TestProbe<CoordinatorProtocol.Command> coordinator = testKit.createTestProbe();
+        ActorRef<TrainerProtocol.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(20, -1),
                 coordinator.getRef(), FAST));
         trainer.tell(start("a", 10_000, 1));
-        coordinator.expectMessageClass(Coordinator.TrialAccepted.class);
+        coordinator.expectMessageClass(CoordinatorProtocol.TrialAccepted.class);
         TestProbe<Done> drained = testKit.createTestProbe();
-        trainer.tell(new TrainerActor.Drain(drained.getRef()));
-        List<Coordinator.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(5));
-        assertEquals(Outcome.STOPPED, ((Coordinator.TrialEnded) msgs.get(msgs.size() - 1)).outcome());
+        trainer.tell(new TrainerProtocol.Drain(drained.getRef()));
+        List<CoordinatorProtocol.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(5));
+        assertEquals(Outcome.STOPPED, ((CoordinatorProtocol.TrialEnded) msgs.get(msgs.size() - 1)).outcome());
         drained.expectNoMessage(Duration.ofMillis(200));
-        trainer.tell(new TrainerActor.StartTrial("exp", TestSpecs.trial("late", 5, 5), 1, "/tmp/late"));
-        coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof Coordinator.TrialRejected r
+        trainer.tell(new TrainerProtocol.StartTrial("exp", TestSpecs.trial("late", 5, 5), 1, "/tmp/late"));
+        coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof CoordinatorProtocol.TrialRejected r
                 && r.reason().contains("busy") ? FishingOutcomes.complete()
                 : FishingOutcomes.continueAndIgnore());
-        trainer.tell(new TrainerActor.ResultAcked("exp", "a", 1));
+        trainer.tell(new TrainerProtocol.ResultAcked("exp", "a", 1));
         drained.expectMessage(Done.getInstance());
     }
 }

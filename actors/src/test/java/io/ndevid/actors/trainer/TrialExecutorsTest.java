@@ -1,5 +1,7 @@
 package io.ndevid.actors.trainer;
 
+import io.ndevid.actors.protocol.StopHandle;
+import io.ndevid.actors.protocol.TrialExecutor;
 import io.ndevid.actors.testing.TinyGanExecutor;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.ModelFamily;

@@ -135,6 +135,19 @@ class ConsoleViewTest {
     }
 
     @Test
+    void finishedExperimentsLinkTheirResults() {
+        var done = trial("tgan-ode1-linear-s0", "TERMINATED", "cpu");
+        var failed = trial("tgan-ode2-linear-s0", "ERROR", "cpu");
+        var running = new ClusterSnapshot.TrialRow("second", done.name(), "RUNNING", null, null, "tgan", "ode1",
+                "linear", 0, 10, 0, null, null, null);
+        List<String> lines = ConsoleView.render(snapshot(List.of(done, failed, running)), 120, Integer.MAX_VALUE,
+                null);
+        String all = String.join("\n", lines);
+        assertTrue(lines.contains("results of ablation: GET /api/experiments/ablation/results (and …/report)"), all);
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("results of second")), all);
+    }
+
+    @Test
     void cellsAreCutVisibly() {
         assertEquals("abc~", TextTable.fit("abcdefgh", 4, TextTable.Cut.END));
         assertEquals("abc~gh", TextTable.fit("abcdefgh", 6, TextTable.Cut.MIDDLE));

@@ -9,7 +9,7 @@ import java.util.Arrays;
 
 /**
  * Pure-Java fallback on EJML (multithreaded products, symmetric QR eigen-solver). Exact to ≈ 1e-14 relative but slow
- * at FID sizes: measured ≈ 285 s at d = 4096 for the d×d route (see STACK.md), so it is only used when OpenBLAS
+ * at FID sizes: ≈ 285 s at d = 4096 for the d×d route (docs/ENGINE.md), so it is only used when OpenBLAS
  * cannot load or when asked for.
  */
 public final class EjmlBackend implements DenseBackend {

@@ -1,21 +1,19 @@
 package io.ndevid.metrics.protocol;
 
+import io.ndevid.training.spec.TrialSpec;
+
 /**
  * The evaluation protocol of the seed paper as named settings: IS (and FID) on {@code samples} generated videos
  * every {@code interval} iterations, the best-IS checkpoint kept, then {@code finalBatches} batches of
  * {@code finalSamples} videos at that checkpoint → IS and FID mean ± std.
  *
- * @param splits IS splits within one batch (the paper's protocol: 1 — the spread comes from the K batches)
- * @param std    how the final spread over the K batches is computed (the paper's: {@link StdConvention#POPULATION})
+ * @param splits    IS splits within one batch (the paper's protocol: 1 — the spread comes from the K batches)
+ * @param batchSize samples generated and classified at a time; it fixes the chunking of the sample seeds
+ *                  ({@link EvaluationSamples}), so every scorer of a trial draws with the same one
+ * @param std       how the final spread over the K batches is computed (the paper's: {@link #PAPER_STD})
  */
 public record ProtocolSettings(long interval, int samples, int finalBatches, int finalSamples, int splits,
                                int batchSize, StdConvention std) {
-
-    /** The paper's protocol constants for a trial: K final batches, IS splits, scoring batch, spread convention. */
-    public static final int FINAL_BATCHES = 5;
-    public static final int SPLITS = 1;
-    public static final int BATCH = 64;
-    public static final StdConvention PAPER_STD = StdConvention.POPULATION;
 
     /** With the paper's spread convention ({@link #PAPER_STD}). */
     public ProtocolSettings(long interval, int samples, int finalBatches, int finalSamples, int splits,
@@ -37,14 +35,27 @@ public record ProtocolSettings(long interval, int samples, int finalBatches, int
         }
     }
 
+    /** The paper's K: final batches at the best-IS checkpoint. */
+    public static final int FINAL_BATCHES = 5;
+    /** The paper's IS splits per batch. */
+    public static final int SPLITS = 1;
+    /** Samples generated and classified at a time. */
+    public static final int BATCH = 64;
+    /** The paper's spread over the K batches: {@code np.std}, as the authors report it. */
+    public static final StdConvention PAPER_STD = StdConvention.POPULATION;
+
+    /**
+     * A trial's protocol: its {@code evalInterval} and {@code evalSamples} (periodic and per final batch),
+     * K = {@value #FINAL_BATCHES}, {@value #SPLITS} IS split, chunks of {@value #BATCH}, the paper's spread
+     * convention. The one place a trial's settings are made, whichever scorer runs them.
+     */
+    public static ProtocolSettings forTrial(TrialSpec spec) {
+        return new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES, spec.evalSamples(),
+                SPLITS, BATCH, PAPER_STD);
+    }
+
     /** The paper: 2048 samples every 2000 iterations, then 5 × 2048, np.std over the 5. */
     public static ProtocolSettings paper() {
         return new ProtocolSettings(2000, 2048, FINAL_BATCHES, 2048, SPLITS, BATCH, PAPER_STD);
-    }
-
-    /** The paper's protocol at a trial's evaluation interval and sample count. */
-    public static ProtocolSettings forTrial(io.ndevid.training.spec.TrialSpec spec) {
-        return new ProtocolSettings(spec.evalInterval(), spec.evalSamples(), FINAL_BATCHES, spec.evalSamples(),
-                SPLITS, BATCH, PAPER_STD);
     }
 }

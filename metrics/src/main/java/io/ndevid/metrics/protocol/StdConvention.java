@@ -36,7 +36,7 @@ public enum StdConvention {
         if (v.length < 2) {
             return 0;
         }
-        double m = EvaluationProtocol.mean(v);
+        double m = FinalMetrics.mean(v);
         double s = 0;
         for (double x : v) {
             s += (x - m) * (x - m);

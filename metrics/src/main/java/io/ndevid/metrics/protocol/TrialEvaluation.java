@@ -22,7 +22,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * The evaluation protocol for a trial, ready to hook into its trainer, with the evaluator the spec names:
+ * The evaluation protocol for a trial, with the evaluator the spec names:
  * <ul>
  *   <li>{@code synthetic} (with the synthetic data): the synthetic C3D evaluator for the trial's clip shape (trained
  *       and cached on first use) and real-data statistics on held-out synthetic clips (cached);</li>
@@ -30,24 +30,12 @@ import java.nio.file.Path;
  *       {@code hdf5=FILE}): the user-supplied C3D ({@link UserC3d}) and real-data statistics of the trial's data set
  *       ({@link RealStatistics}, cached).</li>
  * </ul>
- * then {@link EvaluationProtocol} with {@link ProtocolSettings#forTrial}.
+ * {@link #scorer} loads them as an {@link InProcessScorer}; {@link #protocol} hooks the trial's
+ * {@link EvaluationProtocol} ({@link ProtocolSettings#forTrial}) to whichever {@link Scorer} the caller has.
  */
-public final class TrialEvaluation implements AutoCloseable {
+public final class TrialEvaluation {
 
-    /** The paper's K: final batches at the best-IS checkpoint. */
-    public static final int FINAL_BATCHES = ProtocolSettings.FINAL_BATCHES;
-
-    private final Runnable closeEvaluator;
-    private final EvaluationProtocol protocol;
-
-    private TrialEvaluation(Runnable closeEvaluator, EvaluationProtocol protocol) {
-        this.closeEvaluator = closeEvaluator;
-        this.protocol = protocol;
-    }
-
-    public EvaluationProtocol protocol() {
-        return protocol;
-    }
+    private TrialEvaluation() {}
 
     /**
      * Whether {@code spec} asks for the protocol and can have it: evaluations on ({@code evalInterval > 0}) and an
@@ -75,7 +63,7 @@ public final class TrialEvaluation implements AutoCloseable {
     /**
      * Refuses an evaluator that does not fit the data — real data with the synthetic evaluator, a C3D file with the
      * synthetic data (FID needs real videos) — and a user C3D whose mean clip is missing, not (3, 16, 128, 171), or
-     * shorter than the clips. The weights are checked when {@link #forTrial} loads them.
+     * shorter than the clips. The weights are checked when {@link #scorer} loads them.
      *
      * @throws IllegalArgumentException one line saying what to supply
      */
@@ -98,14 +86,34 @@ public final class TrialEvaluation implements AutoCloseable {
     }
 
     /**
-     * The protocol for {@code spec}, its evaluator loaded (or trained) and its real statistics loaded (or computed)
-     * from {@code cacheDir}.
+     * What decides a trial's evaluator and real statistics: trials with equal keys can share one
+     * {@link InProcessScorer}.
+     */
+    public static String evaluatorKey(TrialSpec spec) {
+        return spec.data() + "/" + spec.evaluator() + "/" + spec.preset() + "/" + spec.dataClasses() + "/"
+                + spec.frames() + "/" + spec.frameSize() + "/" + spec.channels() + "/" + spec.evalSamples();
+    }
+
+    /** The protocol of {@code spec} in {@code runDir}, scored by {@code scorer} (closed with the protocol). */
+    public static EvaluationProtocol protocol(TrialSpec spec, Path runDir, Scorer scorer,
+                                              EvaluationProtocol.Listener listener) {
+        return new EvaluationProtocol(new RunFolder(runDir), scorer, ProtocolSettings.forTrial(spec), listener);
+    }
+
+    /** {@link #scorer(TrialSpec, Path, TrainingProgress)} as a factory with its cache directory and progress. */
+    public static InProcessScorer.Factory scorers(Path cacheDir, TrainingProgress progress) {
+        return spec -> scorer(spec, cacheDir, progress);
+    }
+
+    /**
+     * The in-process scorer of {@code spec}: its evaluator loaded (or trained) and its real statistics loaded (or
+     * computed) from {@code cacheDir}.
      *
      * @throws IllegalArgumentException (one line) when the evaluator does not fit the data — real data with the
      *                                  synthetic evaluator, a C3D file with synthetic data — or the C3D file is
      *                                  missing or unreadable
      */
-    public static TrialEvaluation forTrial(TrialSpec spec, Path runDir, Path cacheDir, TrainingProgress progress)
+    public static InProcessScorer scorer(TrialSpec spec, Path cacheDir, TrainingProgress progress)
             throws IOException {
         check(spec);
         UserC3dSpec user = userC3d(spec);
@@ -116,8 +124,7 @@ public final class TrialEvaluation implements AutoCloseable {
                 progress.message("IS/FID evaluator: " + c3d.id());
                 GaussianStats real = RealStatistics.loadOrCompute(c3d, Datasets.open(spec), spec.evalSamples(),
                         cacheDir, RealStatistics.DEFAULT_BATCH, progress::message);
-                return new TrialEvaluation(c3d::close, new EvaluationProtocol(new RunFolder(runDir),
-                        adapter(c3d::evaluate, c3d, c3d.provenance()), real, ps));
+                return new InProcessScorer(adapter(c3d::evaluate, c3d, c3d.provenance()), real, ps, c3d::close);
             } catch (IOException | RuntimeException e) {
                 c3d.close();
                 throw e;
@@ -132,8 +139,8 @@ public final class TrialEvaluation implements AutoCloseable {
             VideoDataset heldOut = Datasets.synthetic(spec.dataClasses(), spec.frames(), spec.frameSize(),
                     spec.channels(), Datasets.SYNTHETIC_HELD_OUT_START, Math.max(spec.evalSamples(), 2048));
             GaussianStats real = RealStatistics.loadOrCompute(evaluator, heldOut, spec.evalSamples(), cacheDir);
-            return new TrialEvaluation(evaluator::close, new EvaluationProtocol(new RunFolder(runDir),
-                    adapter(evaluator::evaluate, evaluator, evaluator.provenance()), real, ps));
+            return new InProcessScorer(adapter(evaluator::evaluate, evaluator, evaluator.provenance()), real, ps,
+                    evaluator::close);
         } catch (IOException | RuntimeException e) {
             evaluator.close();
             throw e;
@@ -164,10 +171,5 @@ public final class TrialEvaluation implements AutoCloseable {
                 return provenance;
             }
         };
-    }
-
-    @Override
-    public void close() {
-        closeEvaluator.run();
     }
 }

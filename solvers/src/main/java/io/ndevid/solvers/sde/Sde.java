@@ -21,7 +21,7 @@ import java.util.Set;
  * <p>Two rules keep long solves correct and flat in memory:
  * <ul>
  *   <li>never call {@code mul/div/add/sub(Number)} on tensors that take part in autograd (DJL frees the scalar
- *       too early, STACK.md); build scalars as tensors that own their memory ({@link Scalars}; in DJL 0.36
+ *       too early, docs/ENGINE.md); build scalars as tensors that own their memory ({@link Scalars}; in DJL 0.36
        {@code toType(sameType, true)} does not copy, so for float64 use {@code manager.create(v).duplicate()}
        until {@code Scalars} clones in that case);</li>
  *   <li>compute from {@code y} first ({@code y.matMul(w)}, not {@code w.matMul(y)}): DJL attaches an op's result to

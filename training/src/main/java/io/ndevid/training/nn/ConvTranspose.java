@@ -22,7 +22,7 @@ import java.util.Locale;
 
 /**
  * Transposed convolution (1-, 2- or 3-D) built from regular convolutions, because DJL's PyTorch engine has none
- * ({@code Conv*dTranspose} throws "Not implemented"; STACK.md).
+ * ({@code Conv*dTranspose} throws "Not implemented"; docs/ENGINE.md).
  *
  * <p>It computes exactly PyTorch's {@code ConvTranspose{1,2,3}d} (groups 1, dilation 1, no output padding): with the
  * weight in PyTorch's layout {@code [in, out, k…]}, per spatial axis
@@ -43,17 +43,8 @@ import java.util.Locale;
  *       pad by {@code k − 1 − p}, convolve with the flipped kernel transposed to {@code [out, in, k…]}; ≈ s^d times
  *       the arithmetic. Kept as an independent route for checks.</li>
  * </ul>
- * Which is fastest depends on the layer ({@code ConvBench}, libtorch 2.7.1 CPU, one thread, the shared 2-core box,
- * forward + backward of one 2-D k4 s2 p1 layer, 2026-11-25; ranges over 2–3 runs, mostly under load):
- * <ul>
- *   <li>few output channels — 32→1 at 8×8, 256 images: phase 18–23 ms, fused 8–14 ms, gemm 3.6–6.6 ms; 64→3 at
- *       32×32, 16 images: phase 37–43 ms, fused 16–18 ms, gemm 10–11 ms;</li>
- *   <li>small layers (cpu-small) — 64→32 at 4×4 and 32→16 at 8×8, 256 images: phase 35–61 / 24–47 ms, fused
- *       25–38 / 25–37 ms, gemm 21–36 / 34–42 ms;</li>
- *   <li>larger layers (width 64) — 128→64 at 16×16 and 64→32 at 32×32, 16 images: phase 54–69 / 59–65 ms, fused
- *       77–80 / 82 ms, gemm 78–80 / 112–113 ms; 512→256 at 4×4, 64 images: phase 197–233 ms, fused 465–502 ms,
- *       gemm 176–182 ms.</li>
- * </ul>
+ * Which is fastest depends on the layer: few output channels favour GEMM, small layers the fused route, large ones
+ * PHASE ({@code ConvBench}; the measurements are in BENCHMARKS.md, "ConvTranspose strategy AUTO").
  * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}); whole cpu-small training steps with it
  * were 2–17 % faster than with PHASE everywhere ({@code DeconvAB}). Re-measure on other hardware (GPUs were not
  * measured).

@@ -18,7 +18,7 @@ public final class Presets {
     private Presets() {}
 
     public static TrialSpec of(String preset, ModelFamily model, TemporalKind temporal, FVariant f) {
-        String name = model.id() + "-" + temporal.id() + (temporal == TemporalKind.ORIGINAL ? "" : "-" + f.id());
+        String name = new TrialPoint(model, temporal, f).id();
         return switch (preset) {
             case "cpu-tiny" -> new TrialSpec(name, preset, model, temporal, f, false, 16, 3,
                     8, 16, 1, 8, 4, 4, 4, true, false, false, "patch", "scaled", "original", "stacked", true, "rk4",

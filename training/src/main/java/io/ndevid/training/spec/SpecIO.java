@@ -13,9 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Specs as JSON. A spec file names a preset (default {@code cpu-small}), the model, G_t and f, and overrides any
@@ -33,26 +34,36 @@ public final class SpecIO {
     }
 
     public static TrialSpec read(Path file) {
-        try {
-            return parse(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("spec file not found: " + file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read spec file " + file + ": " + e.getMessage());
-        }
+        return parse(readFile(file, "spec"));
     }
 
     public static TrialSpec parse(String text) {
+        return fromTree(jsonObject(text, "spec"));
+    }
+
+    /** The text of a {@code what} file ("spec", "grid"); a missing or unreadable one is one line naming it. */
+    public static String readFile(Path file, String what) {
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(what + " file not found: " + file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + what + " file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code text} as a JSON object; anything else is one line naming {@code what} ("spec", "grid"). */
+    public static ObjectNode jsonObject(String text, String what) {
         JsonNode node;
         try {
             node = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("spec is not valid JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage());
         }
         if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("spec must be a JSON object");
+            throw new IllegalArgumentException(what + " must be a JSON object");
         }
-        return fromTree((ObjectNode) node);
+        return (ObjectNode) node;
     }
 
     /** Preset defaults overlaid with the object's fields. */
@@ -61,25 +72,24 @@ public final class SpecIO {
         ModelFamily model = ModelFamily.parse(text(in, "model", "tgan"));
         TemporalKind temporal = TemporalKind.parse(text(in, "temporal", "original"));
         FVariant f = FVariant.parse(text(in, "f", "linear"));
-        TrialSpec base = Presets.of(preset, model, temporal, f);
+        Map<String, JsonNode> fields = new LinkedHashMap<>();
+        in.fields().forEachRemaining(e -> fields.put(e.getKey(), e.getValue()));
+        return withFields(Presets.of(preset, model, temporal, f), fields);
+    }
+
+    /**
+     * {@code base} with some of its fields replaced by JSON values (a grid's overrides and search point), checked like
+     * a spec file: an unknown field or a bad value is an error that names it.
+     */
+    public static TrialSpec withFields(TrialSpec base, Map<String, JsonNode> fields) {
         ObjectNode merged = JSON.valueToTree(base);
-        List<String> unknown = new ArrayList<>();
-        for (Iterator<String> it = in.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!merged.has(k)) {
-                unknown.add(k);
-            }
-        }
+        List<String> unknown = fields.keySet().stream().filter(k -> !merged.has(k)).toList();
         if (!unknown.isEmpty()) {
             List<String> known = new ArrayList<>();
             merged.fieldNames().forEachRemaining(known::add);
             throw new IllegalArgumentException("unknown spec field(s) " + unknown + "; known: " + known);
         }
-        if (!in.has("name")) {
-            in = in.deepCopy();
-            in.put("name", base.name());
-        }
-        merged.setAll(in);
+        fields.forEach(merged::set);
         try {
             return JSON.treeToValue(merged, TrialSpec.class);
         } catch (JsonProcessingException e) {

@@ -212,9 +212,14 @@ public record TrialSpec(
         }
     }
 
-    /** The identifier the paper's tables use, e.g. {@code tgan / ode1 / linear}. */
+    /** The study point this trial belongs to (its model × G_t × f), which names it. */
+    public TrialPoint point() {
+        return TrialPoint.of(this);
+    }
+
+    /** The identifier the paper's tables use, e.g. {@code tgan / ode1 / linear}: {@link TrialPoint#label()}. */
     public String configId() {
-        return model.id() + " / " + temporal.id() + " / " + (temporal == TemporalKind.ORIGINAL ? "-" : f.id());
+        return point().label();
     }
 
     /** True when the spec asks for the authors' initialisation. */

@@ -19,7 +19,7 @@ import java.util.function.IntFunction;
 
 /**
  * Tensor transfer over Aeron vs a plain memcpy of the same bytes, in one run (bench/aeron.sh; results in
- * bench/AERON_RESULTS.md). Not a test: it prints measured numbers.
+ * BENCHMARKS.md, "actors: tensor transfer over Aeron"). Not a test: it prints measured numbers.
  *
  * <pre>
  * AeronBench [sizeMiB=24] [rounds=40] [warmupRounds=10]

@@ -1,0 +1,95 @@
+package io.ndevid.study;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ndevid.training.spec.ModelFamily;
+import io.ndevid.training.spec.Presets;
+import io.ndevid.training.spec.TrialPoint;
+import io.ndevid.training.temporal.FVariant;
+import io.ndevid.training.temporal.TemporalKind;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The paper's study as one {@link GridSpec} — the only place it is defined. Two tables:
+ * <ul>
+ *   <li>family × order: each base model × G_t {original, ode1, ode2, ode3, sde}, f = linear;</li>
+ *   <li>f(x) ablation: TGAN and MoCoGAN with ode1 × f {linear, deep, matched} (linear is shared with the first).</li>
+ * </ul>
+ * TGANv2 joins the family × order table only at {@code gpu-paper}: at the CPU presets its multi-level renderer and
+ * 3-D ResNet discriminators make each step 1.2–3.8× as long as TGAN's and MoCoGAN's (measured, BENCHMARKS.md "Step
+ * time at cpu-small") and 400 iterations are not enough for it to learn variety ({@link #omitted}).
+ */
+public final class StudyGrid {
+
+    public static final List<TemporalKind> ORDERS = List.of(TemporalKind.ORIGINAL, TemporalKind.ODE1,
+            TemporalKind.ODE2, TemporalKind.ODE3, TemporalKind.SDE);
+    public static final List<FVariant> F_VARIANTS = List.of(FVariant.LINEAR, FVariant.DEEP, FVariant.MATCHED);
+    /** Base models of the f(x) ablation. */
+    public static final List<ModelFamily> F_MODELS = List.of(ModelFamily.TGAN, ModelFamily.MOCOGAN);
+
+    private StudyGrid() {}
+
+    /** The base models of the family × order table at {@code preset}. */
+    public static List<ModelFamily> models(String preset) {
+        return preset.equals("gpu-paper") ? List.of(ModelFamily.TGAN, ModelFamily.MOCOGAN, ModelFamily.TGANV2)
+                : List.of(ModelFamily.TGAN, ModelFamily.MOCOGAN);
+    }
+
+    /** What this preset leaves out and why, or an empty string. */
+    public static String omitted(String preset) {
+        return preset.equals("gpu-paper") ? "" : "TGANv2 is left out at " + preset + " (measured at cpu-small: its "
+                + "multi-level renderer and 3-D ResNet discriminators make a step 266-424 ms against 111-216 ms for "
+                + "TGAN and MoCoGAN, and after 400 iterations it still lacks variety across latents; BENCHMARKS.md); "
+                + "it runs at gpu-paper";
+    }
+
+    /** The experiment name of the study at {@code preset}. */
+    public static String name(String preset) {
+        return "ablation-" + preset;
+    }
+
+    public static GridSpec forPreset(String preset) {
+        return forPreset(preset, Map.of());
+    }
+
+    /** The study at {@code preset}, with spec {@code overrides} in every trial (e.g. {@code data}). */
+    public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides) {
+        return forPreset(preset, overrides, List.of());
+    }
+
+    /**
+     * The study at {@code preset} restricted to the points in {@code subset} (all of them when empty), named like
+     * {@code tgan-ode1-linear} or {@code mocogan-original}.
+     *
+     * @throws IllegalArgumentException for a point that is not in the study
+     */
+    public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides, List<String> subset) {
+        Presets.of(preset, ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR); // unknown preset: an error here
+        List<ModelFamily> models = models(preset);
+        List<String> only = new ArrayList<>();
+        for (ModelFamily m : models) {
+            for (TemporalKind t : ORDERS) {
+                only.add(new TrialPoint(m, t, FVariant.LINEAR).id());
+            }
+        }
+        for (ModelFamily m : F_MODELS) {
+            for (FVariant f : F_VARIANTS) {
+                if (f != FVariant.LINEAR) {
+                    only.add(new TrialPoint(m, TemporalKind.ODE1, f).id());
+                }
+            }
+        }
+        if (!subset.isEmpty()) {
+            List<String> unknown = subset.stream().filter(p -> !only.contains(p)).toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("--only " + String.join(",", unknown) + ": not in the study at "
+                        + preset + "; its points are " + String.join(", ", only));
+            }
+            only.retainAll(subset);
+        }
+        return new GridSpec(name(preset), preset, models, ORDERS, F_VARIANTS, List.of(0L), overrides, Map.of(),
+                GridSpec.DEFAULT_MAX_TRIALS, GridSpec.DEFAULT_MAX_FAILURES, only);
+    }
+}

@@ -1,0 +1,250 @@
+package io.ndevid.study.experiment;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An experiment's append-only journal, {@code <experiment>/journal.jsonl}: one {@link JournalEvent} per line as
+ * JSON, the first a {@link JournalEvent.Submitted}. Each {@link #record} writes the whole line in one write and
+ * forces it to disk before the state changes, so a crash loses at most the line being written.
+ *
+ * <p>{@link #open} replays the lines into an {@link ExperimentState}. A last line that is cut short or unreadable
+ * (a crash mid-write) is dropped with a warning and cut off the file, so that the next line starts clean; an
+ * unreadable line anywhere else means the file was damaged and is an error — guessing would re-run or lose trials.
+ */
+public final class ExperimentJournal implements AutoCloseable {
+
+    public static final String FILE = "journal.jsonl";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentJournal.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final FileChannel channel;
+    private final ExperimentState state;
+    private final List<String> warnings;
+    private final int replayed;
+
+    private ExperimentJournal(Path file, FileChannel channel, ExperimentState state, List<String> warnings,
+                              int replayed) {
+        this.file = file;
+        this.channel = channel;
+        this.state = state;
+        this.warnings = List.copyOf(warnings);
+        this.replayed = replayed;
+    }
+
+    public static Path fileIn(Path experimentDir) {
+        return experimentDir.resolve(FILE);
+    }
+
+    /** Starts the journal of a new experiment; refuses a folder that already has one. */
+    public static ExperimentJournal create(Path experimentDir, JournalEvent.Submitted submitted) {
+        Path file = fileIn(experimentDir);
+        try {
+            Files.createDirectories(experimentDir);
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+            ExperimentJournal j = new ExperimentJournal(file, ch, ExperimentState.submitted(submitted), List.of(), 0);
+            j.write(submitted);
+            forceDirectory(experimentDir);
+            return j;
+        } catch (FileAlreadyExistsException e) {
+            throw new IllegalStateException("experiment folder " + experimentDir + " already has a journal");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create journal " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Replays an existing journal and opens it for appending. */
+    public static ExperimentJournal open(Path experimentDir) {
+        Path file = fileIn(experimentDir);
+        try {
+            byte[] all = Files.readAllBytes(file);
+            Parsed parsed = parse(file, all);
+            ExperimentState state = parsed.replay();
+            long good = parsed.goodBytes();
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
+            if (good < all.length) {
+                ch.truncate(good);
+                ch.force(true);
+            }
+            if (good > 0 && all[(int) good - 1] != '\n') {
+                ch.position(good);
+                writeFully(ch, ByteBuffer.wrap(new byte[] {'\n'}));
+                ch.force(false);
+            }
+            ch.position(ch.size());
+            parsed.warnings().forEach(LOG::warn);
+            return new ExperimentJournal(file, ch, state, parsed.warnings(), parsed.events().size());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read journal " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The events of an experiment's journal, read without opening it for writing (the coordinator may be appending):
+     * the same rules as {@link #open} — a cut-off last line is left out, an unreadable line elsewhere is an error.
+     */
+    public static List<JournalEvent> read(Path experimentDir) {
+        Path file = fileIn(experimentDir);
+        try {
+            return parse(file, Files.readAllBytes(file)).events();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read journal " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The state the events define (the first must be {@link JournalEvent.Submitted}). */
+    public static ExperimentState replay(List<JournalEvent> events) {
+        ExperimentState state = ExperimentState.submitted((JournalEvent.Submitted) events.get(0));
+        events.subList(1, events.size()).forEach(state::apply);
+        return state;
+    }
+
+    /** A journal's readable events, what was dropped, and how many bytes of complete lines they took. */
+    private record Parsed(List<JournalEvent> events, List<String> warnings, long goodBytes) {
+        ExperimentState replay() {
+            return ExperimentJournal.replay(events);
+        }
+    }
+
+    private static Parsed parse(Path file, byte[] all) {
+        List<String> warnings = new ArrayList<>();
+        List<JournalEvent> events = new ArrayList<>();
+        long good = 0; // bytes of complete, readable lines
+        int lineNo = 0;
+        int pos = 0;
+        while (pos < all.length) {
+            int nl = indexOf(all, (byte) '\n', pos);
+            boolean terminated = nl >= 0;
+            int end = terminated ? nl : all.length;
+            lineNo++;
+            String line = new String(all, pos, end - pos, StandardCharsets.UTF_8);
+            boolean last = !terminated || isBlank(all, end + 1);
+            if (line.isBlank()) {
+                pos = end + 1;
+                if (terminated) {
+                    good = pos;
+                }
+                continue;
+            }
+            JournalEvent e;
+            try {
+                e = JSON.readValue(line, JournalEvent.class);
+            } catch (JsonProcessingException ex) {
+                if (last) {
+                    warnings.add("journal " + file + ": dropped the unreadable last line " + lineNo + " ("
+                            + (terminated ? "" : "cut short, ") + ex.getOriginalMessage() + ")");
+                    break;
+                }
+                throw new IllegalStateException("journal " + file + " line " + lineNo + " is unreadable and is not "
+                        + "the last line: the file is damaged; refusing to guess (" + ex.getOriginalMessage()
+                        + ")");
+            }
+            if (events.isEmpty() && !(e instanceof JournalEvent.Submitted)) {
+                throw new IllegalStateException("journal " + file + " does not start with a submitted event");
+            }
+            events.add(e);
+            pos = terminated ? end + 1 : end;
+            good = pos;
+        }
+        if (events.isEmpty()) {
+            throw new IllegalStateException("journal " + file + " holds no readable submitted event");
+        }
+        return new Parsed(List.copyOf(events), warnings, good);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The state the journal defines; only {@link #record} changes it. */
+    public ExperimentState state() {
+        return state;
+    }
+
+    /** What {@link #open} dropped (a cut-off last line), for the operator. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** Events replayed by {@link #open} (0 for a new journal). */
+    public int replayed() {
+        return replayed;
+    }
+
+    /**
+     * Writes the event durably, then applies it. Returns whether it changed the state (an event that does not fit is
+     * still written: replay refuses it the same way, so the state stays a function of the file).
+     */
+    public synchronized boolean record(JournalEvent e) {
+        write(e);
+        return state.apply(e);
+    }
+
+    private void write(JournalEvent e) {
+        try {
+            byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+            writeFully(channel, ByteBuffer.wrap(line));
+            channel.force(false);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot append to journal " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warn("closing journal {}: {}", file, e.getMessage());
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    private static int indexOf(byte[] a, byte b, int from) {
+        for (int i = from; i < a.length; i++) {
+            if (a[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean isBlank(byte[] a, int from) {
+        for (int i = from; i < a.length; i++) {
+            if (!Character.isWhitespace(a[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException ignored) {
+            // some file systems cannot open a directory; the journal itself is on disk
+        }
+    }
+}

@@ -1,0 +1,16 @@
+package io.ndevid.study.experiment;
+
+/**
+ * Where a trial stands, Ray Tune's states plus {@code CANCELLED}: {@code PENDING → RUNNING → TERMINATED | ERROR};
+ * a failed or lost attempt goes back to {@code PENDING} (resuming from its checkpoint) until it has failed more than
+ * {@code maxFailures} times; {@code PAUSED} trials wait for a resume; {@code CANCELLED} ones were stopped with their
+ * experiment.
+ */
+public enum TrialState {
+    PENDING, RUNNING, PAUSED, TERMINATED, ERROR, CANCELLED;
+
+    /** Whether the trial will never run again. */
+    public boolean finished() {
+        return this == TERMINATED || this == ERROR || this == CANCELLED;
+    }
+}

@@ -1,0 +1,60 @@
+package io.ndevid.study;
+
+import io.ndevid.training.spec.TrialSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class StudyGridTest {
+
+    private static final List<String> CPU_TRIALS = List.of(
+            "tgan-original-s0", "tgan-ode1-linear-s0", "tgan-ode1-deep-s0", "tgan-ode1-matched-s0",
+            "tgan-ode2-linear-s0", "tgan-ode3-linear-s0", "tgan-sde-linear-s0",
+            "mocogan-original-s0", "mocogan-ode1-linear-s0", "mocogan-ode1-deep-s0", "mocogan-ode1-matched-s0",
+            "mocogan-ode2-linear-s0", "mocogan-ode3-linear-s0", "mocogan-sde-linear-s0");
+
+    @Test
+    void cpuPresetsRunTganAndMocoganOrdersPlusTheFAblation() {
+        for (String preset : List.of("cpu-tiny", "cpu-small")) {
+            GridSpec g = StudyGrid.forPreset(preset);
+            List<TrialSpec> trials = g.expand();
+            assertEquals(14, g.size());
+            assertEquals(CPU_TRIALS, trials.stream().map(TrialSpec::name).toList());
+            assertEquals("tgan / ode1 / deep", trials.get(2).configId());
+            assertEquals("mocogan / original / -", trials.get(7).configId());
+            assertTrue(trials.stream().allMatch(t -> t.preset().equals(preset)));
+            assertEquals("ablation-" + preset, g.name());
+            assertFalse(StudyGrid.omitted(preset).isEmpty(), "the CPU presets say TGANv2 is left out");
+        }
+    }
+
+    @Test
+    void gpuPaperAddsTganV2AcrossTheOrders() {
+        GridSpec g = StudyGrid.forPreset("gpu-paper");
+        List<String> names = g.expand().stream().map(TrialSpec::name).toList();
+        assertEquals(19, names.size());
+        assertTrue(names.containsAll(List.of("tganv2-original-s0", "tganv2-ode1-linear-s0", "tganv2-ode2-linear-s0",
+                "tganv2-ode3-linear-s0", "tganv2-sde-linear-s0")));
+        assertFalse(names.contains("tganv2-ode1-deep-s0"), "the f(x) ablation is TGAN and MoCoGAN only");
+        assertTrue(StudyGrid.omitted("gpu-paper").isEmpty());
+    }
+
+    @Test
+    void theStudyGridSurvivesJsonAndOnlyIsValidated() {
+        GridSpec g = StudyGrid.forPreset("cpu-tiny", Map.of("iterations", com.fasterxml.jackson.databind.node.IntNode.valueOf(4)));
+        GridSpec back = GridSpec.parse(g.toJson());
+        assertEquals(g, back);
+        assertTrue(back.expand().stream().allMatch(t -> t.iterations() == 4));
+        assertEquals(g.expand().size(), back.size());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GridSpec.parse(
+                "{\"name\":\"x\",\"models\":[\"tgan\"],\"temporal\":[\"ode1\"],\"only\":[\"tgan-ode2-linear\"]}"));
+        assertTrue(e.getMessage().contains("only: 'tgan-ode2-linear'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> StudyGrid.forPreset("cpu-huge"));
+    }
+}
