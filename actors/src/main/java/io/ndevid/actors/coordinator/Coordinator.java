@@ -37,6 +37,7 @@ import io.ndevid.study.GridSpec;
 import io.ndevid.study.experiment.Attempt;
 import io.ndevid.study.experiment.BestMetrics;
 import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.training.run.EpochFence;
 import io.ndevid.study.experiment.ExperimentState;
 import io.ndevid.study.experiment.ExperimentStatus;
 import io.ndevid.study.experiment.JournalEvent;
@@ -102,6 +103,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
     private final ActorStatus status;
+    /**
+     * This incarnation's epoch, claimed in {@code <data-dir>/.fence/} before anything is replayed: every journal
+     * append is refused once a newer coordinator (after a fail-over, or a restart) claimed a newer one.
+     */
+    private final EpochFence fence;
+
+    /** Where coordinator epochs are claimed: beside the experiment folders, in the shared data directory. */
+    public static Path fenceDir(Path dataDir) {
+        return dataDir.resolve(".fence");
+    }
 
     /** A coordinator that renders the reports' continuous-time figures in its own process. */
     public static Behavior<Command> create(CoordinatorSettings settings) {
@@ -125,6 +136,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         this.results = new ResultsPublisher(renderer);
         this.describedAdapter = context.messageAdapter(TrainerProtocol.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
+        this.fence = EpochFence.claimNext(fenceDir(settings.dataDir()), "coordinator");
+        context.getLog().info("coordinator incarnation {} (journal appends fenced by {})", fence.epoch(), fence);
         recover();
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerProtocol.SERVICE_KEY, listings));
@@ -135,7 +148,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
 
     /** Adopts what {@link Recovery} finds in the data directory; finished experiments get a missing report. */
     private void recover() {
-        Recovery.Recovered r = Recovery.recover(settings.dataDir());
+        Recovery.Recovered r = Recovery.recover(settings.dataDir(), fence);
         experiments.putAll(r.experiments());
         unreadable.putAll(r.unreadable());
         long now = System.nanoTime();
@@ -226,7 +239,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         }
         ExperimentJournal j;
         try {
-            j = ExperimentJournal.create(dirOf(id), new JournalEvent.Submitted(id, grid, trials, now()));
+            j = ExperimentJournal.create(dirOf(id), new JournalEvent.Submitted(id, grid, trials, now()), fence);
         } catch (RuntimeException e) {
             s.replyTo().tell(new Rejected(id, "cannot start the journal: " + e.getMessage()));
             return this;

@@ -87,35 +87,7 @@ class NodeFailoverTest {
     }
 
     private ClusterProcesses cluster() throws IOException {
-        Path config = tmp.resolve("test.conf");
-        Path loopback = repositoryConfig("loopback.conf");
-        // the repository's loopback settings, plus what only the test needs; node agents pass --config to trainers
-        Files.writeString(config, """
-                include file("%s")
-                ndevid.node.trainer-jvm-options = ["-Xmx1g", "-XX:+UseSerialGC"]
-                # every node shares the data directory: the store copies final checkpoints from the run folders
-                ndevid.store.transfer = "shared-fs"
-                """.formatted(loopback));
-        List<String> jvm = new ArrayList<>(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dndevid.test.log=INFO"));
-        for (String k : System.getProperties().stringPropertyNames()) {
-            if (k.startsWith("ai.djl.") || k.startsWith("org.bytedeco.") || k.equals("DJL_CACHE_DIR")
-                    || k.equals("ENGINE_CACHE_DIR")) {
-                jvm.add("-D" + k + "=" + System.getProperty(k));
-            }
-        }
-        return new ClusterProcesses(tmp.resolve("experiments"), tmp.resolve("node-logs"), jvm,
-                List.of("--config", config.toString(), "--executor", "production"));
-    }
-
-    private static Path repositoryConfig(String name) {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path f = d.resolve("cluster-config").resolve(name);
-            if (Files.isRegularFile(f)) {
-                return f;
-            }
-        }
-        throw new IllegalStateException("cluster-config/" + name + " not found above " + Path.of("").toAbsolutePath());
+        return ClusterProcesses.loopback(tmp, "");
     }
 
     @Test

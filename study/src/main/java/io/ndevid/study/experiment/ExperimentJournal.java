@@ -2,6 +2,7 @@ package io.ndevid.study.experiment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ndevid.training.run.EpochFence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,11 @@ import java.util.List;
  * <p>{@link #open} replays the lines into an {@link ExperimentState}. A last line that is cut short or unreadable
  * (a crash mid-write) is dropped with a warning and cut off the file, so that the next line starts clean; an
  * unreadable line anywhere else means the file was damaged and is an error — guessing would re-run or lose trials.
+ *
+ * <p>Fenced ({@link #create(Path, JournalEvent.Submitted, EpochFence)}, {@link #open(Path, EpochFence)}): every
+ * append first checks the writer's epoch — the coordinator's incarnation — and is refused with
+ * {@link EpochFence.FencedException} once a newer coordinator has claimed one, so a paused-then-resumed old
+ * coordinator cannot append after its successor took over (docs/FAULTS.md).
  */
 public final class ExperimentJournal implements AutoCloseable {
 
@@ -38,9 +44,12 @@ public final class ExperimentJournal implements AutoCloseable {
     private final ExperimentState state;
     private final List<String> warnings;
     private final int replayed;
+    /** The writer's epoch, checked before every append; null: not fenced (one-process tools and tests). */
+    private final EpochFence fence;
 
     private ExperimentJournal(Path file, FileChannel channel, ExperimentState state, List<String> warnings,
-                              int replayed) {
+                              int replayed, EpochFence fence) {
+        this.fence = fence;
         this.file = file;
         this.channel = channel;
         this.state = state;
@@ -52,14 +61,23 @@ public final class ExperimentJournal implements AutoCloseable {
         return experimentDir.resolve(FILE);
     }
 
-    /** Starts the journal of a new experiment; refuses a folder that already has one. */
+    /** Starts the journal of a new experiment, unfenced; refuses a folder that already has one. */
     public static ExperimentJournal create(Path experimentDir, JournalEvent.Submitted submitted) {
+        return create(experimentDir, submitted, null);
+    }
+
+    /** Starts the journal of a new experiment, every append fenced by {@code fence} (null: none). */
+    public static ExperimentJournal create(Path experimentDir, JournalEvent.Submitted submitted, EpochFence fence) {
         Path file = fileIn(experimentDir);
+        if (fence != null) {
+            fence.check();
+        }
         try {
             Files.createDirectories(experimentDir);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
-            ExperimentJournal j = new ExperimentJournal(file, ch, ExperimentState.submitted(submitted), List.of(), 0);
+            ExperimentJournal j = new ExperimentJournal(file, ch, ExperimentState.submitted(submitted), List.of(), 0,
+                    fence);
             j.write(submitted);
             forceDirectory(experimentDir);
             return j;
@@ -70,14 +88,25 @@ public final class ExperimentJournal implements AutoCloseable {
         }
     }
 
-    /** Replays an existing journal and opens it for appending. */
+    /** Replays an existing journal and opens it for appending, unfenced. */
     public static ExperimentJournal open(Path experimentDir) {
+        return open(experimentDir, null);
+    }
+
+    /**
+     * Replays an existing journal and opens it for appending, every append (and the repair of a cut-off last line)
+     * fenced by {@code fence} (null: none).
+     */
+    public static ExperimentJournal open(Path experimentDir, EpochFence fence) {
         Path file = fileIn(experimentDir);
         try {
             byte[] all = Files.readAllBytes(file);
             Parsed parsed = parse(file, all);
             ExperimentState state = parsed.replay();
             long good = parsed.goodBytes();
+            if (fence != null && (good < all.length || (good > 0 && all[(int) good - 1] != '\n'))) {
+                fence.check();
+            }
             FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
             if (good < all.length) {
                 ch.truncate(good);
@@ -90,7 +119,7 @@ public final class ExperimentJournal implements AutoCloseable {
             }
             ch.position(ch.size());
             parsed.warnings().forEach(LOG::warn);
-            return new ExperimentJournal(file, ch, state, parsed.warnings(), parsed.events().size());
+            return new ExperimentJournal(file, ch, state, parsed.warnings(), parsed.events().size(), fence);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read journal " + file + ": " + e.getMessage(), e);
         }
@@ -198,6 +227,9 @@ public final class ExperimentJournal implements AutoCloseable {
     }
 
     private void write(JournalEvent e) {
+        if (fence != null) {
+            fence.check();
+        }
         try {
             byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
             writeFully(channel, ByteBuffer.wrap(line));
