@@ -1,7 +1,10 @@
 package io.ndevid.study.experiment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ndevid.training.run.EpochFence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +33,9 @@ import java.util.List;
  * <p>Fenced ({@link #create(Path, JournalEvent.Submitted, EpochFence)}, {@link #open(Path, EpochFence)}): every
  * append first checks the writer's epoch — the coordinator's incarnation — and is refused with
  * {@link EpochFence.FencedException} once a newer coordinator has claimed one, so a paused-then-resumed old
- * coordinator cannot append after its successor took over (docs/FAULTS.md).
+ * coordinator cannot append after its successor took over (docs/FAULTS.md). Each line of a fenced journal carries
+ * its writer's epoch ({@code "epoch": N}); replay drops a line whose epoch is older than one already seen — the one
+ * write a stale coordinator could slip between its check and its append — with a warning.
  */
 public final class ExperimentJournal implements AutoCloseable {
 
@@ -38,6 +43,8 @@ public final class ExperimentJournal implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentJournal.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The field of a journal line holding its writer's epoch (absent: an unfenced writer, epoch 0). */
+    public static final String EPOCH = "epoch";
 
     private final Path file;
     private final FileChannel channel;
@@ -156,6 +163,7 @@ public final class ExperimentJournal implements AutoCloseable {
         List<String> warnings = new ArrayList<>();
         List<JournalEvent> events = new ArrayList<>();
         long good = 0; // bytes of complete, readable lines
+        long newestEpoch = 0;
         int lineNo = 0;
         int pos = 0;
         while (pos < all.length) {
@@ -173,8 +181,15 @@ public final class ExperimentJournal implements AutoCloseable {
                 continue;
             }
             JournalEvent e;
+            long epoch;
             try {
-                e = JSON.readValue(line, JournalEvent.class);
+                JsonNode node = JSON.readTree(line);
+                if (!(node instanceof ObjectNode o)) {
+                    throw new JsonMappingException(null, "not a JSON object");
+                }
+                epoch = o.path(EPOCH).asLong(0);
+                o.remove(EPOCH);
+                e = JSON.treeToValue(o, JournalEvent.class);
             } catch (JsonProcessingException ex) {
                 if (last) {
                     warnings.add("journal " + file + ": dropped the unreadable last line " + lineNo + " ("
@@ -188,7 +203,13 @@ public final class ExperimentJournal implements AutoCloseable {
             if (events.isEmpty() && !(e instanceof JournalEvent.Submitted)) {
                 throw new IllegalStateException("journal " + file + " does not start with a submitted event");
             }
-            events.add(e);
+            if (epoch < newestEpoch) {
+                warnings.add("journal " + file + ": dropped line " + lineNo + ", appended by coordinator epoch " + epoch
+                        + " after epoch " + newestEpoch + " took over (a fenced-off writer)");
+            } else {
+                newestEpoch = epoch;
+                events.add(e);
+            }
             pos = terminated ? end + 1 : end;
             good = pos;
         }
@@ -231,7 +252,11 @@ public final class ExperimentJournal implements AutoCloseable {
             fence.check();
         }
         try {
-            byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+            ObjectNode node = JSON.valueToTree(e);
+            if (fence != null) {
+                node.put(EPOCH, fence.epoch());
+            }
+            byte[] line = (JSON.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
             writeFully(channel, ByteBuffer.wrap(line));
             channel.force(false);
         } catch (IOException ex) {

@@ -198,9 +198,36 @@ class ExperimentJournalTest {
         }
         assertThrows(EpochFence.FencedException.class, () -> ExperimentJournal.create(dir.resolve("other"),
                 submitted(3), old), "nor can it start a new experiment");
+        List<String> lines = Files.readAllLines(ExperimentJournal.fileIn(dir.resolve("exp")));
+        assertTrue(lines.get(1).contains("\"epoch\":1") && lines.get(3).contains("\"epoch\":2"), lines.toString());
         try (ExperimentJournal r = ExperimentJournal.open(dir.resolve("exp"))) {
             assertEquals(4, r.replayed());
             assertTrue(r.warnings().isEmpty());
+        }
+    }
+
+    /** The one write a stale writer could slip between its check and its append is dropped on replay. */
+    @Test
+    void aLineOfAnOlderEpochAfterANewerOneIsDroppedOnReplay() throws Exception {
+        Path fences = dir.resolve(".fence");
+        EpochFence old = EpochFence.claimNext(fences, "coordinator");
+        try (ExperimentJournal j = ExperimentJournal.create(dir.resolve("exp"), submitted(3), old)) {
+            j.record(history().get(0));
+        }
+        try (ExperimentJournal j = ExperimentJournal.open(dir.resolve("exp"),
+                EpochFence.claimNext(fences, "coordinator"))) {
+            j.record(history().get(1));
+        }
+        // what a writer paused between its fence check and its write would leave: an epoch-1 line after epoch 2's
+        Files.writeString(ExperimentJournal.fileIn(dir.resolve("exp")), "{\"type\":\"started\",\"trial\":\"" + T0
+                + "\",\"attempt\":1,\"startIteration\":0,\"time\":\"t\",\"epoch\":1}\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        try (ExperimentJournal r = ExperimentJournal.open(dir.resolve("exp"))) {
+            assertEquals(3, r.replayed(), "submitted, assigned (epoch 1), assigned (epoch 2); the stale line dropped");
+            assertEquals(1, r.warnings().size(), r.warnings().toString());
+            assertTrue(r.warnings().get(0).contains("appended by coordinator epoch 1 after epoch 2"),
+                    r.warnings().toString());
+            assertEquals(3, ExperimentJournal.read(dir.resolve("exp")).size());
         }
     }
 
