@@ -180,6 +180,66 @@ class NodeFailoverTest {
         }
     }
 
+    /**
+     * The coordinator's machine freezes (SIGSTOP of its node and trainer) mid-grid, past the resolver's timeout: B
+     * and C down it, the coordinator moves to B (a new epoch) and runs the grid; A is thawed (SIGCONT) while B runs
+     * it: A finds itself downed and every process of it exits, and no journal line of A's coordinator (epoch 1)
+     * follows the first of B's (epoch 2). Every trial ends once, and the journal replays without a warning.
+     */
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void aFrozenCoordinatorNodeIsReplacedAndStaysFencedWhenItWakes() throws Exception {
+        cluster = cluster();
+        int pa = ClusterProcesses.freePort();
+        int pb = ClusterProcesses.freePort();
+        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa, ClusterProcesses.HOST + ":" + pb);
+        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
+        cluster.awaitUp(a, NODE_UP);
+        var b = cluster.start("b", List.of("coordinator", "worker"), pb, seeds);
+        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
+        cluster.awaitUp(b, NODE_UP);
+        cluster.awaitUp(c, NODE_UP);
+        api = ready(a);
+
+        GridSpec grid = TestSpecs.grid("pause-coordinator", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
+        assertEquals(6, api.submit(grid).size());
+        awaitMidTrialOn(grid.name(), "a");
+        long frozenAt = System.nanoTime();
+        List<ProcessHandle> frozen = cluster.freeze(a);
+        api = new ClusterApi(b, tmp.resolve("experiments"));
+        int ready;
+        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - frozenAt < GRID_DONE.toNanos()) {
+            Thread.sleep(250);
+        }
+        assertEquals(200, ready, "B's /ready while A is frozen\n" + cluster.logs());
+        System.out.printf("coordinator on B ready %.1f s after A froze%n", (System.nanoTime() - frozenAt) / 1e9);
+        cluster.thaw(frozen);
+        for (ProcessHandle h : frozen) {
+            try {
+                h.onExit().get(90, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("process " + h.pid() + " of the downed node a still runs 90 s after SIGCONT\n"
+                        + cluster.logs());
+            }
+        }
+
+        ExperimentStatus done = awaitFinished(grid.name());
+        assertAllTerminatedOnce(grid.name(), done);
+        Path exp = tmp.resolve("experiments").resolve(grid.name());
+        List<Long> epochs = new ArrayList<>();
+        for (String line : Files.readAllLines(ExperimentJournal.fileIn(exp))) {
+            epochs.add(JSON.readTree(line).path(ExperimentJournal.EPOCH).asLong(0));
+        }
+        int firstOfB = epochs.indexOf(2L);
+        assertTrue(firstOfB > 0 && epochs.get(0) == 1L, "A's coordinator was epoch 1, B's epoch 2: " + epochs);
+        assertTrue(epochs.subList(firstOfB, epochs.size()).stream().allMatch(e -> e == 2L),
+                "no line of A's coordinator after B took over: " + epochs);
+        try (ExperimentJournal replayed = ExperimentJournal.open(exp)) {
+            assertTrue(replayed.warnings().isEmpty(), replayed.warnings().toString());
+            assertEquals(ExperimentState.Phase.FINISHED, replayed.state().phase());
+        }
+    }
+
     /** {@code node}'s API once {@code /ready} answers 200 (the node is Up and the coordinator answers). */
     private ClusterApi ready(ClusterProcesses.Node node) throws Exception {
         ClusterApi a = new ClusterApi(node, tmp.resolve("experiments"));
