@@ -3,6 +3,8 @@ package io.ndevid.actors.coordinator;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
+import akka.actor.typed.PreRestart;
+import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -50,6 +52,7 @@ import io.ndevid.study.report.Renderer;
 import io.ndevid.study.report.StudyReport;
 import io.ndevid.training.spec.TrialSpec;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,6 +60,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The experiment coordinator (a cluster singleton on role {@code coordinator}): accepts experiments, expands their
@@ -121,12 +125,32 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
 
     /** @param renderer renders the continuous-time figures of the reports written when an experiment finishes */
     public static Behavior<Command> create(CoordinatorSettings settings, Renderer renderer) {
+        return create(settings, renderer, new AtomicReference<>());
+    }
+
+    /**
+     * The coordinator as the cluster runs it: an I/O failure (a journal write error) restarts it after a back-off
+     * doubling from {@code restart-backoff-min} to {@code -max}; the restarted one claims a new epoch and replays
+     * the journals, so what was journaled is kept; requests meanwhile go unanswered or are dropped with a failing
+     * restart (the HTTP API's asks time out: 503, and clients ask again). A
+     * fenced-off append ({@link EpochFence.FencedException}, not an I/O failure) stops it for good, and so does a
+     * restart after a newer coordinator claimed an epoch: restarting would fence out the one that replaced it.
+     */
+    public static Behavior<Command> supervised(CoordinatorSettings settings, Renderer renderer) {
+        AtomicReference<EpochFence> previous = new AtomicReference<>();
+        return Behaviors.supervise(create(settings, renderer, previous)).onFailure(UncheckedIOException.class,
+                SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(), settings.restartBackoffMax(),
+                        0.2));
+    }
+
+    private static Behavior<Command> create(CoordinatorSettings settings, Renderer renderer,
+                                            AtomicReference<EpochFence> previous) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings,
-                renderer)));
+                renderer, previous)));
     }
 
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, CoordinatorSettings settings,
-                        Renderer renderer) {
+                        Renderer renderer, AtomicReference<EpochFence> previous) {
         super(context);
         this.context = context;
         this.settings = settings;
@@ -136,7 +160,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         this.results = new ResultsPublisher(renderer);
         this.describedAdapter = context.messageAdapter(TrainerProtocol.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
+        if (previous.get() != null) {
+            previous.get().check(); // restarted: only if nobody took over meanwhile
+        }
         this.fence = EpochFence.claimNext(fenceDir(settings.dataDir()), "coordinator");
+        previous.set(fence);
         context.getLog().info("coordinator incarnation {} (journal appends fenced by {})", fence.epoch(), fence);
         recover();
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
@@ -186,12 +214,15 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                 .onMessage(CheckpointReply.class, this::onCheckpointReply)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
-                .onSignal(PostStop.class, s -> {
-                    experiments.values().forEach(ExperimentJournal::close);
-                    results.close();
-                    return this;
-                })
+                .onSignal(PostStop.class, s -> closeAll())
+                .onSignal(PreRestart.class, s -> closeAll())
                 .build();
+    }
+
+    private Behavior<Command> closeAll() {
+        experiments.values().forEach(ExperimentJournal::close);
+        results.close();
+        return this;
     }
 
     /** Queue depth: trials waiting for a slot; state: running experiments and busy slots. */

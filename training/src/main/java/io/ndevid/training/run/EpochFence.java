@@ -132,8 +132,8 @@ public final class EpochFence {
 
     private static OptionalLong newest(Path dir, String name) throws IOException {
         String prefix = name + ".";
-        if (!Files.isDirectory(dir)) {
-            return OptionalLong.empty();
+        if (Files.notExists(dir)) {
+            return OptionalLong.empty(); // nothing claimed yet; anything else unreadable is an error, not "none"
         }
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(f -> f.startsWith(prefix))
