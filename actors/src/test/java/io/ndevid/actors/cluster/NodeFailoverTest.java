@@ -240,6 +240,81 @@ class NodeFailoverTest {
         }
     }
 
+    /**
+     * A worker machine freezes (SIGSTOP of its node and trainer) mid-trial: the trial is LOST and re-run on another
+     * node (attempt 2 claims the run folder); the machine is thawed while attempt 2 runs. Its stale trainer, downed,
+     * is fenced off the run folder: stats.jsonl holds every iteration once and in order (a stale line would repeat
+     * an older one), status.json and the newest checkpoint are attempt 2's, and the journal's one result is the
+     * last attempt's.
+     */
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void aFrozenWorkersStaleTrainerCannotWriteIntoTheNewAttempt() throws Exception {
+        cluster = cluster();
+        int pa = ClusterProcesses.freePort();
+        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa);
+        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
+        cluster.awaitUp(a, NODE_UP);
+        var b = cluster.start("b", List.of("worker"), ClusterProcesses.freePort(), seeds);
+        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
+        cluster.awaitUp(b, NODE_UP);
+        cluster.awaitUp(c, NODE_UP);
+        api = ready(a);
+
+        GridSpec grid = TestSpecs.grid("pause-worker", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
+        assertEquals(6, api.submit(grid).size());
+        TrialStatus victim = awaitMidTrialOn(grid.name(), "b");
+        List<ProcessHandle> frozen = cluster.freeze(b);
+        // attempt 2 runs elsewhere and has passed a checkpoint of its own
+        long deadline = System.nanoTime() + GRID_DONE.toNanos();
+        TrialStatus rerun = null;
+        while (System.nanoTime() < deadline) {
+            TrialStatus t = api.status(grid.name()).trial(victim.name()).orElseThrow();
+            if (t.attempt() > victim.attempt() && (t.state() != TrialState.RUNNING
+                    || t.iteration() >= t.startIteration() + CHECKPOINT_INTERVAL)) {
+                rerun = t;
+                break;
+            }
+            Thread.sleep(250);
+        }
+        assertTrue(rerun != null, "the frozen node's trial ran again\n" + cluster.logs());
+        cluster.thaw(frozen);
+        for (ProcessHandle h : frozen) {
+            try {
+                h.onExit().get(90, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("process " + h.pid() + " of the downed node b still runs 90 s after SIGCONT\n"
+                        + cluster.logs());
+            }
+        }
+
+        ExperimentStatus done = awaitFinished(grid.name());
+        assertAllTerminatedOnce(grid.name(), done);
+        TrialStatus finished = done.trial(victim.name()).orElseThrow();
+        Attempt last = finished.attempts().get(finished.attempts().size() - 1);
+        assertTrue(!last.slot().id().startsWith("b/"), finished.attempts().toString());
+        assertEquals(Outcome.COMPLETED, last.outcome(), "the result is the last attempt's: " + finished.attempts());
+        assertEquals(1, finished.attempts().stream().filter(x -> x.outcome() == Outcome.COMPLETED).count(),
+                finished.attempts().toString());
+        Path run = tmp.resolve("experiments").resolve(grid.name()).resolve("trials").resolve(victim.name());
+        List<Long> iterations = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("stats.jsonl"))) {
+            iterations.add(JSON.readTree(line).path("iteration").asLong());
+        }
+        for (int i = 0; i < iterations.size(); i++) {
+            assertEquals(i, iterations.get(i), "stats.jsonl: every iteration once, in order: " + iterations);
+        }
+        assertEquals(ITERATIONS, iterations.size());
+        JsonNode status = JSON.readTree(run.resolve("status.json").toFile());
+        assertEquals("completed", status.path("state").asText(), status.toString());
+        assertEquals(ITERATIONS, status.path("iteration").asLong(), status.toString());
+        assertTrue(Files.exists(run.resolve(".fence").resolve("attempt." + last.number())));
+        String staleLog = Files.readString(tmp.resolve("experiments").resolve("logs").resolve("b")
+                .resolve("trainer-0.log"));
+        System.out.println("b's stale trainer " + (staleLog.contains("fenced off") ? "was refused a write"
+                : "stopped before its next write"));
+    }
+
     /** {@code node}'s API once {@code /ready} answers 200 (the node is Up and the coordinator answers). */
     private ClusterApi ready(ClusterProcesses.Node node) throws Exception {
         ClusterApi a = new ClusterApi(node, tmp.resolve("experiments"));
