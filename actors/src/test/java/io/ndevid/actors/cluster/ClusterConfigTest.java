@@ -97,6 +97,11 @@ class ClusterConfigTest {
         assertTrue(production.getDuration("ndevid.coordinator.reclaim-timeout").compareTo(
                 production.getDuration("akka.cluster.split-brain-resolver.stable-after")) > 0);
         assertEquals("shared-fs", production.getString("ndevid.store.transfer"));
+        assertEquals("tls-tcp", production.getString("akka.remote.artery.transport"), "Artery over TLS (tls.conf)");
+        assertTrue(production.getBoolean(
+                "akka.remote.artery.ssl.config-ssl-engine.require-mutual-authentication"));
+        assertTrue(production.getString("akka.remote.artery.ssl.config-ssl-engine.key-store")
+                .endsWith("/ndevid-keystore.p12"));
 
         Config local = ClusterConfig.load(node, null, REPO_DIR.resolve("local.conf"), Map.of());
         assertEquals("127.0.0.1", local.getString("akka.remote.artery.canonical.hostname"));

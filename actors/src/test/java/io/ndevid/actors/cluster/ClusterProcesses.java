@@ -90,7 +90,9 @@ final class ClusterProcesses implements AutoCloseable {
      * {@code extraConfig}, HOCON, on top), running the production executor; node logs in {@code tmp/node-logs}.
      */
     static ClusterProcesses loopback(Path tmp, String extraConfig) throws IOException {
-        Path config = tmp.resolve("test.conf");
+        // one file per setting set: several harnesses (e.g. a TLS cluster and a plain-TCP node) may share tmp
+        Path config = tmp.resolve(extraConfig.isEmpty() ? "test.conf"
+                : "test-" + Integer.toHexString(extraConfig.hashCode()) + ".conf");
         Path loopback = repositoryConfig("loopback.conf");
         // the repository's loopback settings, plus what only the test needs; node agents pass --config to trainers
         Files.writeString(config, """
