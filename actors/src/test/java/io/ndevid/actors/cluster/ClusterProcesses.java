@@ -259,6 +259,18 @@ final class ClusterProcesses implements AutoCloseable {
         signal("CONT", frozen.stream().filter(ProcessHandle::isAlive).toList());
     }
 
+    /** Waits until every one of {@code processes} (of {@code what}, thawed) has exited; fails with the logs. */
+    void awaitExit(List<ProcessHandle> processes, Duration timeout, String what) throws InterruptedException {
+        for (ProcessHandle h : processes) {
+            try {
+                h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                throw new AssertionError("process " + h.pid() + " of " + what + " still runs " + timeout.toSeconds()
+                        + " s after SIGCONT\n" + logs());
+            }
+        }
+    }
+
     private static void signal(String signal, List<ProcessHandle> processes) throws IOException,
             InterruptedException {
         if (processes.isEmpty()) {

@@ -87,14 +87,7 @@ class MachineMajorityTest {
 
         cluster.thaw(frozen);
         // resumed, big's node finds itself downed and shuts down; its trainers follow it
-        for (ProcessHandle h : frozen) {
-            try {
-                h.onExit().get(90, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new AssertionError("process " + h.pid() + " of the downed machine still runs 90 s after "
-                        + "SIGCONT\n" + cluster.logs());
-            }
-        }
+        cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed machine");
         assertTrue(b.process.isAlive() && c.process.isAlive(), "the two machines are still up\n" + cluster.logs());
         assertEquals(4, upMembers(api.cluster()), api.cluster().members().toString());
         assertEquals(200, api.probe("ready"));

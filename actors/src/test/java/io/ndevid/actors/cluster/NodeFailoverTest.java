@@ -93,16 +93,7 @@ class NodeFailoverTest {
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void aKilledWorkerNodesTrialResumesElsewhere() throws Exception {
-        cluster = cluster();
-        int pa = ClusterProcesses.freePort();
-        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa);
-        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
-        cluster.awaitUp(a, NODE_UP);
-        var b = cluster.start("b", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        cluster.awaitUp(b, NODE_UP);
-        cluster.awaitUp(c, NODE_UP);
-        api = ready(a);
+        var b = threeNodes(false).get(1);
 
         GridSpec grid = TestSpecs.grid("failover-worker", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
@@ -131,18 +122,9 @@ class NodeFailoverTest {
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void theCoordinatorFailsOverWhenItsNodeIsKilled() throws Exception {
-        cluster = cluster();
-        int pa = ClusterProcesses.freePort();
-        int pb = ClusterProcesses.freePort();
-        // everyone knows both coordinator nodes: a trainer restarted after A's death joins through B
-        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa, ClusterProcesses.HOST + ":" + pb);
-        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
-        cluster.awaitUp(a, NODE_UP);
-        var b = cluster.start("b", List.of("coordinator", "worker"), pb, seeds);
-        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        cluster.awaitUp(b, NODE_UP);
-        cluster.awaitUp(c, NODE_UP);
-        api = ready(a);
+        var nodes = threeNodes(true);
+        var a = nodes.get(0);
+        var b = nodes.get(1);
 
         GridSpec grid = TestSpecs.grid("failover-coordinator", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
@@ -189,17 +171,9 @@ class NodeFailoverTest {
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void aFrozenCoordinatorNodeIsReplacedAndStaysFencedWhenItWakes() throws Exception {
-        cluster = cluster();
-        int pa = ClusterProcesses.freePort();
-        int pb = ClusterProcesses.freePort();
-        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa, ClusterProcesses.HOST + ":" + pb);
-        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
-        cluster.awaitUp(a, NODE_UP);
-        var b = cluster.start("b", List.of("coordinator", "worker"), pb, seeds);
-        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        cluster.awaitUp(b, NODE_UP);
-        cluster.awaitUp(c, NODE_UP);
-        api = ready(a);
+        var nodes = threeNodes(true);
+        var a = nodes.get(0);
+        var b = nodes.get(1);
 
         GridSpec grid = TestSpecs.grid("pause-coordinator", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
@@ -214,14 +188,7 @@ class NodeFailoverTest {
         assertEquals(200, ready, "B's /ready while A is frozen\n" + cluster.logs());
         System.out.printf("coordinator on B ready %.1f s after A froze%n", (System.nanoTime() - frozenAt) / 1e9);
         cluster.thaw(frozen);
-        for (ProcessHandle h : frozen) {
-            try {
-                h.onExit().get(90, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new AssertionError("process " + h.pid() + " of the downed node a still runs 90 s after SIGCONT\n"
-                        + cluster.logs());
-            }
-        }
+        cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node a");
 
         ExperimentStatus done = awaitFinished(grid.name());
         assertAllTerminatedOnce(grid.name(), done);
@@ -250,16 +217,7 @@ class NodeFailoverTest {
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void aFrozenWorkersStaleTrainerCannotWriteIntoTheNewAttempt() throws Exception {
-        cluster = cluster();
-        int pa = ClusterProcesses.freePort();
-        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa);
-        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
-        cluster.awaitUp(a, NODE_UP);
-        var b = cluster.start("b", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        cluster.awaitUp(b, NODE_UP);
-        cluster.awaitUp(c, NODE_UP);
-        api = ready(a);
+        var b = threeNodes(false).get(1);
 
         GridSpec grid = TestSpecs.grid("pause-worker", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
@@ -279,14 +237,7 @@ class NodeFailoverTest {
         }
         assertTrue(rerun != null, "the frozen node's trial ran again\n" + cluster.logs());
         cluster.thaw(frozen);
-        for (ProcessHandle h : frozen) {
-            try {
-                h.onExit().get(90, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                throw new AssertionError("process " + h.pid() + " of the downed node b still runs 90 s after SIGCONT\n"
-                        + cluster.logs());
-            }
-        }
+        cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node b");
 
         ExperimentStatus done = awaitFinished(grid.name());
         assertAllTerminatedOnce(grid.name(), done);
@@ -313,6 +264,27 @@ class NodeFailoverTest {
                 .resolve("trainer-0.log"));
         System.out.println("b's stale trainer " + (staleLog.contains("fenced off") ? "was refused a write"
                 : "stopped before its next write"));
+    }
+
+    /**
+     * Nodes a (coordinator,worker), b (coordinator,worker if {@code standBy}, else worker) and c (worker), each with
+     * one trainer, all Up, and {@code api} on a once it is ready. Everyone knows both coordinator nodes as seeds: a
+     * trainer restarted after a's death joins through b.
+     */
+    private List<ClusterProcesses.Node> threeNodes(boolean standBy) throws Exception {
+        cluster = cluster();
+        int pa = ClusterProcesses.freePort();
+        int pb = ClusterProcesses.freePort();
+        List<String> seeds = standBy ? List.of(ClusterProcesses.HOST + ":" + pa, ClusterProcesses.HOST + ":" + pb)
+                : List.of(ClusterProcesses.HOST + ":" + pa);
+        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
+        cluster.awaitUp(a, NODE_UP);
+        var b = cluster.start("b", standBy ? List.of("coordinator", "worker") : List.of("worker"), pb, seeds);
+        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
+        cluster.awaitUp(b, NODE_UP);
+        cluster.awaitUp(c, NODE_UP);
+        api = ready(a);
+        return List.of(a, b, c);
     }
 
     /** {@code node}'s API once {@code /ready} answers 200 (the node is Up and the coordinator answers). */
