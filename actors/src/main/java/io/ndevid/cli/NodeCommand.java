@@ -4,6 +4,7 @@ import akka.actor.typed.ActorSystem;
 import com.typesafe.config.Config;
 import io.ndevid.actors.cluster.ClusterConfig;
 import io.ndevid.actors.cluster.ClusterNode;
+import io.ndevid.actors.cluster.FollowNode;
 import io.ndevid.actors.cluster.NodePlan;
 import io.ndevid.actors.coordinator.CoordinatorSettings;
 import io.ndevid.actors.http.ClusterRoutes;
@@ -117,6 +118,10 @@ final class NodeCommand implements Callable<Integer> {
             description = "Trainer: exit when this process (its node agent) is gone.")
     long parentPid;
 
+    @Option(names = "--agent", hidden = true, description = "Trainer, evaluator, loader: the Artery HOST:PORT of its "
+            + "node agent; the process leaves the cluster when that member is downed or removed.")
+    String agent;
+
     private java.io.PrintWriter out() {
         return spec.commandLine().getOut();
     }
@@ -225,6 +230,9 @@ final class NodeCommand implements Callable<Integer> {
                 throw new IllegalStateException("parent process " + parentPid + " is already gone");
             }
             parent.get().onExit().thenRun(system::terminate);
+        }
+        if (agent != null) {
+            FollowNode.start(system, ClusterConfig.parseSeed(agent));
         }
         // Ctrl-C / SIGTERM: Akka's CoordinatedShutdown JVM hook drains trainers and stops trainer processes
         if (!ClusterNode.awaitUp(system, join)) {

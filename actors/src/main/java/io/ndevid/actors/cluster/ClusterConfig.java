@@ -37,6 +37,13 @@ public final class ClusterConfig {
     /** A data-loader process, started by a node agent: serves training batches to trainers over Aeron. */
     public static final String LOADER = "loader";
     public static final List<String> ROLES = List.of(COORDINATOR, WORKER, TRAINER, EVALUATOR, LOADER);
+    /**
+     * The cluster role every machine's node JVM (coordinator and/or worker) carries besides its own, never a child
+     * process (trainer, evaluator, loader): the split-brain resolver counts only these
+     * ({@code akka.cluster.split-brain-resolver.keep-majority.role} in base.conf), so a machine is one vote however
+     * many slots it runs, and children follow their node ({@link FollowNode}). Added by {@link #load}, not a flag.
+     */
+    public static final String NODE = "node";
     static final String RESOURCE_DIR = "ndevid/cluster/";
 
     private ClusterConfig() {}
@@ -111,7 +118,7 @@ public final class ClusterConfig {
         List<String> seeds = new ArrayList<>();
         node.seeds().forEach(s -> seeds.add(parseSeed(s)));
         Config own = ConfigFactory.empty()
-                .withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(node.roles()))
+                .withValue("akka.cluster.roles", ConfigValueFactory.fromIterable(clusterRoles(node.roles())))
                 .withValue("akka.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(node.host()))
                 .withValue("akka.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(node.port()))
                 .withValue("akka.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
@@ -122,6 +129,15 @@ public final class ClusterConfig {
         } catch (ConfigException e) {
             throw new IllegalArgumentException("bad cluster configuration: " + e.getMessage(), e);
         }
+    }
+
+    /** A node's Akka cluster roles: its own, plus {@link #NODE} for a machine's node JVM (not a child process). */
+    public static List<String> clusterRoles(List<String> roles) {
+        List<String> all = new ArrayList<>(roles);
+        if (roles.contains(COORDINATOR) || roles.contains(WORKER)) {
+            all.add(NODE);
+        }
+        return List.copyOf(all);
     }
 
     /** The role file and what it includes, from a directory or from the class path. */

@@ -34,7 +34,7 @@ public final class ClusterNode {
         // the report's continuous-time renders go to the cluster's sample renderers (or this process without any)
         Renderer renders = (checkpoint, videos, seed, times, gif) -> SampleRenderers.renderGif(system, checkpoint,
                 videos, seed, times, gif, settings.renderTimeout());
-        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.create(settings, renders), "coordinator")
+        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.supervised(settings, renders), "coordinator")
                 .withSettings(ClusterSingletonSettings.create(system).withRole(ClusterConfig.COORDINATOR)));
     }
 

@@ -3,6 +3,8 @@ package io.ndevid.actors.coordinator;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.Behavior;
 import akka.actor.typed.PostStop;
+import akka.actor.typed.PreRestart;
+import akka.actor.typed.SupervisorStrategy;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -37,6 +39,7 @@ import io.ndevid.study.GridSpec;
 import io.ndevid.study.experiment.Attempt;
 import io.ndevid.study.experiment.BestMetrics;
 import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.training.run.EpochFence;
 import io.ndevid.study.experiment.ExperimentState;
 import io.ndevid.study.experiment.ExperimentStatus;
 import io.ndevid.study.experiment.JournalEvent;
@@ -49,6 +52,7 @@ import io.ndevid.study.report.Renderer;
 import io.ndevid.study.report.StudyReport;
 import io.ndevid.training.spec.TrialSpec;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,6 +60,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The experiment coordinator (a cluster singleton on role {@code coordinator}): accepts experiments, expands their
@@ -102,6 +107,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
     private final ActorStatus status;
+    /**
+     * This incarnation's epoch, claimed in {@code <data-dir>/.fence/} before anything is replayed: every journal
+     * append is refused once a newer coordinator (after a fail-over, or a restart) claimed a newer one.
+     */
+    private final EpochFence fence;
+
+    /** Where coordinator epochs are claimed: beside the experiment folders, in the shared data directory. */
+    public static Path fenceDir(Path dataDir) {
+        return dataDir.resolve(".fence");
+    }
 
     /** A coordinator that renders the reports' continuous-time figures in its own process. */
     public static Behavior<Command> create(CoordinatorSettings settings) {
@@ -110,12 +125,32 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
 
     /** @param renderer renders the continuous-time figures of the reports written when an experiment finishes */
     public static Behavior<Command> create(CoordinatorSettings settings, Renderer renderer) {
+        return create(settings, renderer, new AtomicReference<>());
+    }
+
+    /**
+     * The coordinator as the cluster runs it: an I/O failure (a journal write error) restarts it after a back-off
+     * doubling from {@code restart-backoff-min} to {@code -max}; the restarted one claims a new epoch and replays
+     * the journals, so what was journaled is kept; requests meanwhile go unanswered or are dropped with a failing
+     * restart (the HTTP API's asks time out: 503, and clients ask again). A
+     * fenced-off append ({@link EpochFence.FencedException}, not an I/O failure) stops it for good, and so does a
+     * restart after a newer coordinator claimed an epoch: restarting would fence out the one that replaced it.
+     */
+    public static Behavior<Command> supervised(CoordinatorSettings settings, Renderer renderer) {
+        AtomicReference<EpochFence> previous = new AtomicReference<>();
+        return Behaviors.supervise(create(settings, renderer, previous)).onFailure(UncheckedIOException.class,
+                SupervisorStrategy.restartWithBackoff(settings.restartBackoffMin(), settings.restartBackoffMax(),
+                        0.2));
+    }
+
+    private static Behavior<Command> create(CoordinatorSettings settings, Renderer renderer,
+                                            AtomicReference<EpochFence> previous) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Coordinator(ctx, timers, settings,
-                renderer)));
+                renderer, previous)));
     }
 
     private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, CoordinatorSettings settings,
-                        Renderer renderer) {
+                        Renderer renderer, AtomicReference<EpochFence> previous) {
         super(context);
         this.context = context;
         this.settings = settings;
@@ -125,6 +160,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         this.results = new ResultsPublisher(renderer);
         this.describedAdapter = context.messageAdapter(TrainerProtocol.Status.class, TrainerDescribed::new);
         this.checkpointAdapter = context.messageAdapter(CheckpointActor.Reply.class, CheckpointReply::new);
+        if (previous.get() != null) {
+            previous.get().check(); // restarted: only if nobody took over meanwhile
+        }
+        this.fence = EpochFence.claimNext(fenceDir(settings.dataDir()), "coordinator");
+        previous.set(fence);
+        context.getLog().info("coordinator incarnation {} (journal appends fenced by {})", fence.epoch(), fence);
         recover();
         ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, Listed::new);
         context.getSystem().receptionist().tell(Receptionist.subscribe(TrainerProtocol.SERVICE_KEY, listings));
@@ -135,7 +176,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
 
     /** Adopts what {@link Recovery} finds in the data directory; finished experiments get a missing report. */
     private void recover() {
-        Recovery.Recovered r = Recovery.recover(settings.dataDir());
+        Recovery.Recovered r = Recovery.recover(settings.dataDir(), fence);
         experiments.putAll(r.experiments());
         unreadable.putAll(r.unreadable());
         long now = System.nanoTime();
@@ -173,12 +214,15 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                 .onMessage(CheckpointReply.class, this::onCheckpointReply)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
-                .onSignal(PostStop.class, s -> {
-                    experiments.values().forEach(ExperimentJournal::close);
-                    results.close();
-                    return this;
-                })
+                .onSignal(PostStop.class, s -> closeAll())
+                .onSignal(PreRestart.class, s -> closeAll())
                 .build();
+    }
+
+    private Behavior<Command> closeAll() {
+        experiments.values().forEach(ExperimentJournal::close);
+        results.close();
+        return this;
     }
 
     /** Queue depth: trials waiting for a slot; state: running experiments and busy slots. */
@@ -226,7 +270,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         }
         ExperimentJournal j;
         try {
-            j = ExperimentJournal.create(dirOf(id), new JournalEvent.Submitted(id, grid, trials, now()));
+            j = ExperimentJournal.create(dirOf(id), new JournalEvent.Submitted(id, grid, trials, now()), fence);
         } catch (RuntimeException e) {
             s.replyTo().tell(new Rejected(id, "cannot start the journal: " + e.getMessage()));
             return this;

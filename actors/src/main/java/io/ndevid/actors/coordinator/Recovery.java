@@ -1,6 +1,7 @@
 package io.ndevid.actors.coordinator;
 
 import io.ndevid.study.experiment.ExperimentJournal;
+import io.ndevid.training.run.EpochFence;
 import io.ndevid.study.experiment.SlotInfo;
 import io.ndevid.study.experiment.TrialRecord;
 import io.ndevid.study.experiment.TrialState;
@@ -36,8 +37,13 @@ final class Recovery {
 
     private Recovery() {}
 
-    /** Replays every journal under {@code dataDir} (none: an empty result). */
+    /** Replays every journal under {@code dataDir} (none: an empty result), unfenced. */
     static Recovered recover(Path dataDir) {
+        return recover(dataDir, null);
+    }
+
+    /** Replays every journal under {@code dataDir}, each opened for appending under {@code fence} (null: none). */
+    static Recovered recover(Path dataDir, EpochFence fence) {
         Map<String, ExperimentJournal> experiments = new LinkedHashMap<>();
         Map<String, String> unreadable = new LinkedHashMap<>();
         List<Running> running = new ArrayList<>();
@@ -56,7 +62,7 @@ final class Recovery {
         for (Path dir : dirs) {
             String id = dir.getFileName().toString();
             try {
-                ExperimentJournal j = ExperimentJournal.open(dir);
+                ExperimentJournal j = ExperimentJournal.open(dir, fence);
                 experiments.put(id, j);
                 int reclaim = 0;
                 for (TrialRecord t : j.state().trials().values()) {

@@ -91,7 +91,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         this.context = context;
         this.timers = timers;
         this.settings = settings;
-        this.launcher = new TrainerProcessLauncher(settings);
+        // children leave when this agent's member is downed or removed (one machine, one vote: FollowNode)
+        this.launcher = new TrainerProcessLauncher(settings, context.getSystem().address().getPort()
+                .map(port -> settings.host() + ":" + port).orElse(null));
         context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
         // Runs on SIGTERM of this JVM too (CoordinatedShutdown's JVM hook): trainers checkpoint before we exit.
         this.shutdownTask = CoordinatedShutdown.get(Adapter.toClassic(context.getSystem())).addCancellableTask(

@@ -90,9 +90,17 @@ public final class TrainerProcessLauncher {
     }
 
     private final NodeSettings settings;
+    /** The node agent's Artery address ({@code host:port}) its children follow ({@code --agent}); null: none. */
+    private final String agent;
 
     public TrainerProcessLauncher(NodeSettings settings) {
+        this(settings, null);
+    }
+
+    /** A launcher whose processes follow the node agent at {@code agent} ({@code host:port}): see FollowNode. */
+    public TrainerProcessLauncher(NodeSettings settings, String agent) {
         this.settings = settings;
+        this.agent = agent;
     }
 
     /** The command line of slot {@code slot}'s trainer listening on {@code port}. */
@@ -146,6 +154,10 @@ public final class TrainerProcessLauncher {
         }
         cmd.add("--parent-pid");
         cmd.add(Long.toString(ProcessHandle.current().pid()));
+        if (agent != null) {
+            cmd.add("--agent");
+            cmd.add(agent);
+        }
         if (l.configDir() != null) {
             cmd.add("--config-dir");
             cmd.add(l.configDir().toString());

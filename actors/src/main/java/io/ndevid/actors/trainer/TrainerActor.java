@@ -28,6 +28,7 @@ import io.ndevid.actors.transport.LatencyStats;
 import io.ndevid.study.experiment.BestMetrics;
 import io.ndevid.study.experiment.Outcome;
 import io.ndevid.study.experiment.SlotInfo;
+import io.ndevid.training.run.RunFolder;
 import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;
 
@@ -215,6 +216,8 @@ public final class TrainerActor extends AbstractBehavior<TrainerProtocol.Command
         CompletableFuture<Finished> run = CompletableFuture.supplyAsync(() -> {
             TrainerLoop.Result result;
             try {
+                // fences off earlier attempts' writers (a paused trainer of a re-assigned trial); refused if newer
+                RunFolder.claimAttempt(Path.of(r.runDir), r.ref.attempt());
                 result = executor.execute(r.spec, Path.of(r.runDir), listener, r.stop);
             } catch (Exception e) {
                 throw new CompletionException(e);

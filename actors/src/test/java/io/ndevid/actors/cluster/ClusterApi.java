@@ -2,6 +2,7 @@ package io.ndevid.actors.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ndevid.actors.http.ApiJson;
+import io.ndevid.actors.status.ClusterSnapshot;
 import io.ndevid.study.GridSpec;
 import io.ndevid.study.experiment.ExperimentStatus;
 
@@ -70,6 +71,16 @@ final class ClusterApi {
                     + r.body());
         }
         return ApiJson.mapper().readValue(r.body(), ExperimentStatus.class);
+    }
+
+    /** The cluster as this node sees it ({@code GET /api/cluster}); an IOException unless 200. */
+    ClusterSnapshot cluster() throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("api/cluster"))
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + base + "api/cluster: " + r.statusCode() + " " + r.body());
+        }
+        return ApiJson.mapper().readValue(r.body(), ClusterSnapshot.class);
     }
 
     /** GET {@code path} without a token: its status code (for /ready, /alive), or -1 when nothing answers. */

@@ -35,7 +35,8 @@ class ClusterConfigTest {
         Config c = ClusterConfig.load(new ClusterConfig.NodeAddress(List.of("coordinator", "worker"), "10.1.2.3",
                 26000, List.of("10.1.2.3:26000", "10.1.2.4:26000")), null, null,
                 Map.of("ndevid.coordinator.progress-timeout", "5m"));
-        assertEquals(List.of("coordinator", "worker"), c.getStringList("akka.cluster.roles"));
+        assertEquals(List.of("coordinator", "worker", "node"), c.getStringList("akka.cluster.roles"),
+                "a machine's node JVM carries the role the split-brain resolver counts");
         assertEquals("10.1.2.3", c.getString("akka.remote.artery.canonical.hostname"));
         assertEquals(26000, c.getInt("akka.remote.artery.canonical.port"));
         assertEquals(List.of("akka://ndevid@10.1.2.3:26000", "akka://ndevid@10.1.2.4:26000"),
@@ -49,7 +50,9 @@ class ClusterConfigTest {
     void aLoaderProcessHasItsRoleFileAndTrainersTheRemoteDataSettings() {
         Config loader = ClusterConfig.load(new ClusterConfig.NodeAddress(List.of("loader"), "127.0.0.1", 0,
                 List.of("127.0.0.1:25520")), null, null, Map.of());
-        assertEquals(List.of("loader"), loader.getStringList("akka.cluster.roles"));
+        assertEquals(List.of("loader"), loader.getStringList("akka.cluster.roles"), "a child process has no vote");
+        assertEquals(ClusterConfig.NODE, loader.getString("akka.cluster.split-brain-resolver.keep-majority.role"),
+                "the resolver counts machines (node JVMs), not processes");
         assertEquals(0, loader.getInt("ndevid.node.data-loaders"), "in-process data by default");
         assertThrows(IllegalArgumentException.class, () -> new ClusterConfig.NodeAddress(List.of("loader", "worker"),
                 "h", 1, List.of()));
@@ -94,6 +97,11 @@ class ClusterConfigTest {
         assertTrue(production.getDuration("ndevid.coordinator.reclaim-timeout").compareTo(
                 production.getDuration("akka.cluster.split-brain-resolver.stable-after")) > 0);
         assertEquals("shared-fs", production.getString("ndevid.store.transfer"));
+        assertEquals("tls-tcp", production.getString("akka.remote.artery.transport"), "Artery over TLS (tls.conf)");
+        assertTrue(production.getBoolean(
+                "akka.remote.artery.ssl.config-ssl-engine.require-mutual-authentication"));
+        assertTrue(production.getString("akka.remote.artery.ssl.config-ssl-engine.key-store")
+                .endsWith("/ndevid-keystore.p12"));
 
         Config local = ClusterConfig.load(node, null, REPO_DIR.resolve("local.conf"), Map.of());
         assertEquals("127.0.0.1", local.getString("akka.remote.artery.canonical.hostname"));

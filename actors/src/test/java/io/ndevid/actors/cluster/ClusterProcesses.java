@@ -85,6 +85,45 @@ final class ClusterProcesses implements AutoCloseable {
     /** Also on System.exit / Ctrl-C of the test JVM: no node outlives it. */
     private final Thread cleanupHook = new Thread(this::killAll, "cluster-processes-cleanup");
 
+    /**
+     * Nodes sharing {@code tmp/experiments} with the repository's {@code cluster-config/loopback.conf} (plus
+     * {@code extraConfig}, HOCON, on top), running the production executor; node logs in {@code tmp/node-logs}.
+     */
+    static ClusterProcesses loopback(Path tmp, String extraConfig) throws IOException {
+        // one file per setting set: several harnesses (e.g. a TLS cluster and a plain-TCP node) may share tmp
+        Path config = tmp.resolve(extraConfig.isEmpty() ? "test.conf"
+                : "test-" + Integer.toHexString(extraConfig.hashCode()) + ".conf");
+        Path loopback = repositoryConfig("loopback.conf");
+        // the repository's loopback settings, plus what only the test needs; node agents pass --config to trainers
+        Files.writeString(config, """
+                include file("%s")
+                ndevid.node.trainer-jvm-options = ["-Xmx1g", "-XX:+UseSerialGC"]
+                # every node shares the data directory: the store copies final checkpoints from the run folders
+                ndevid.store.transfer = "shared-fs"
+                """.formatted(loopback) + extraConfig + "\n");
+        List<String> jvm = new ArrayList<>(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dndevid.test.log=INFO"));
+        for (String k : System.getProperties().stringPropertyNames()) {
+            if (k.startsWith("ai.djl.") || k.startsWith("org.bytedeco.") || k.equals("DJL_CACHE_DIR")
+                    || k.equals("ENGINE_CACHE_DIR")) {
+                jvm.add("-D" + k + "=" + System.getProperty(k));
+            }
+        }
+        return new ClusterProcesses(tmp.resolve("experiments"), tmp.resolve("node-logs"), jvm,
+                List.of("--config", config.toString(), "--executor", "production"));
+    }
+
+    /** {@code cluster-config/NAME} of the repository (searched upwards from the working directory). */
+    static Path repositoryConfig(String name) {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path f = d.resolve("cluster-config").resolve(name);
+            if (Files.isRegularFile(f)) {
+                return f;
+            }
+        }
+        throw new IllegalStateException("cluster-config/" + name + " not found above " + Path.of("").toAbsolutePath());
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(false);
@@ -97,6 +136,11 @@ final class ClusterProcesses implements AutoCloseable {
 
     /** Starts node {@code name} (also its {@code --node-id}) with one trainer slot if it is a worker. */
     Node start(String name, List<String> roles, int port, List<String> seeds) throws IOException {
+        return start(name, roles, port, seeds, 1);
+    }
+
+    /** Starts node {@code name} with {@code slots} trainer processes if it is a worker. */
+    Node start(String name, List<String> roles, int port, List<String> seeds, int slots) throws IOException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(
@@ -122,7 +166,7 @@ final class ClusterProcesses implements AutoCloseable {
         cmd.add(dataDir.toString());
         if (roles.contains(ClusterConfig.WORKER)) {
             cmd.add("--slots");
-            cmd.add("1");
+            cmd.add(Integer.toString(slots));
         }
         if (roles.contains(ClusterConfig.COORDINATOR)) {
             cmd.add("--http-port");
@@ -195,6 +239,49 @@ final class ClusterProcesses implements AutoCloseable {
             } catch (Exception e) {
                 throw new AssertionError("process " + h.pid() + " of node " + n + " did not die on SIGKILL", e);
             }
+        }
+    }
+
+    /**
+     * {@code kill -STOP} of the node's whole process tree at once: the machine freezes (a GC pause, a VM
+     * suspended, a cable pulled and plugged back) without anything dying. Returns the frozen processes.
+     */
+    synchronized List<ProcessHandle> freeze(Node n) throws IOException, InterruptedException {
+        remember(n);
+        List<ProcessHandle> tree = new ArrayList<>(n.process.toHandle().descendants().toList());
+        tree.add(0, n.process.toHandle());
+        signal("STOP", tree);
+        return tree;
+    }
+
+    /** {@code kill -CONT} of processes {@link #freeze} stopped. */
+    void thaw(List<ProcessHandle> frozen) throws IOException, InterruptedException {
+        signal("CONT", frozen.stream().filter(ProcessHandle::isAlive).toList());
+    }
+
+    /** Waits until every one of {@code processes} (of {@code what}, thawed) has exited; fails with the logs. */
+    void awaitExit(List<ProcessHandle> processes, Duration timeout, String what) throws InterruptedException {
+        for (ProcessHandle h : processes) {
+            try {
+                h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                throw new AssertionError("process " + h.pid() + " of " + what + " still runs " + timeout.toSeconds()
+                        + " s after SIGCONT\n" + logs());
+            }
+        }
+    }
+
+    private static void signal(String signal, List<ProcessHandle> processes) throws IOException,
+            InterruptedException {
+        if (processes.isEmpty()) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of("kill", "-" + signal));
+        processes.forEach(h -> cmd.add(Long.toString(h.pid())));
+        Process k = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", cmd) + " failed: "
+                    + new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 

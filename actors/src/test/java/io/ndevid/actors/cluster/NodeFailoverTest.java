@@ -87,50 +87,13 @@ class NodeFailoverTest {
     }
 
     private ClusterProcesses cluster() throws IOException {
-        Path config = tmp.resolve("test.conf");
-        Path loopback = repositoryConfig("loopback.conf");
-        // the repository's loopback settings, plus what only the test needs; node agents pass --config to trainers
-        Files.writeString(config, """
-                include file("%s")
-                ndevid.node.trainer-jvm-options = ["-Xmx1g", "-XX:+UseSerialGC"]
-                # every node shares the data directory: the store copies final checkpoints from the run folders
-                ndevid.store.transfer = "shared-fs"
-                """.formatted(loopback));
-        List<String> jvm = new ArrayList<>(List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dndevid.test.log=INFO"));
-        for (String k : System.getProperties().stringPropertyNames()) {
-            if (k.startsWith("ai.djl.") || k.startsWith("org.bytedeco.") || k.equals("DJL_CACHE_DIR")
-                    || k.equals("ENGINE_CACHE_DIR")) {
-                jvm.add("-D" + k + "=" + System.getProperty(k));
-            }
-        }
-        return new ClusterProcesses(tmp.resolve("experiments"), tmp.resolve("node-logs"), jvm,
-                List.of("--config", config.toString(), "--executor", "production"));
-    }
-
-    private static Path repositoryConfig(String name) {
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path f = d.resolve("cluster-config").resolve(name);
-            if (Files.isRegularFile(f)) {
-                return f;
-            }
-        }
-        throw new IllegalStateException("cluster-config/" + name + " not found above " + Path.of("").toAbsolutePath());
+        return ClusterProcesses.loopback(tmp, "");
     }
 
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void aKilledWorkerNodesTrialResumesElsewhere() throws Exception {
-        cluster = cluster();
-        int pa = ClusterProcesses.freePort();
-        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa);
-        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
-        cluster.awaitUp(a, NODE_UP);
-        var b = cluster.start("b", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        cluster.awaitUp(b, NODE_UP);
-        cluster.awaitUp(c, NODE_UP);
-        api = ready(a);
+        var b = threeNodes(false).get(1);
 
         GridSpec grid = TestSpecs.grid("failover-worker", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
@@ -159,18 +122,9 @@ class NodeFailoverTest {
     @Test
     @Timeout(value = 12, unit = TimeUnit.MINUTES)
     void theCoordinatorFailsOverWhenItsNodeIsKilled() throws Exception {
-        cluster = cluster();
-        int pa = ClusterProcesses.freePort();
-        int pb = ClusterProcesses.freePort();
-        // everyone knows both coordinator nodes: a trainer restarted after A's death joins through B
-        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa, ClusterProcesses.HOST + ":" + pb);
-        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
-        cluster.awaitUp(a, NODE_UP);
-        var b = cluster.start("b", List.of("coordinator", "worker"), pb, seeds);
-        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
-        cluster.awaitUp(b, NODE_UP);
-        cluster.awaitUp(c, NODE_UP);
-        api = ready(a);
+        var nodes = threeNodes(true);
+        var a = nodes.get(0);
+        var b = nodes.get(1);
 
         GridSpec grid = TestSpecs.grid("failover-coordinator", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
         assertEquals(6, api.submit(grid).size());
@@ -206,6 +160,131 @@ class NodeFailoverTest {
                 assertEquals(t.attempt(), after.attempt(), "reclaimed, not re-run: " + after.attempts());
             }
         }
+    }
+
+    /**
+     * The coordinator's machine freezes (SIGSTOP of its node and trainer) mid-grid, past the resolver's timeout: B
+     * and C down it, the coordinator moves to B (a new epoch) and runs the grid; A is thawed (SIGCONT) while B runs
+     * it: A finds itself downed and every process of it exits, and no journal line of A's coordinator (epoch 1)
+     * follows the first of B's (epoch 2). Every trial ends once, and the journal replays without a warning.
+     */
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void aFrozenCoordinatorNodeIsReplacedAndStaysFencedWhenItWakes() throws Exception {
+        var nodes = threeNodes(true);
+        var a = nodes.get(0);
+        var b = nodes.get(1);
+
+        GridSpec grid = TestSpecs.grid("pause-coordinator", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
+        assertEquals(6, api.submit(grid).size());
+        awaitMidTrialOn(grid.name(), "a");
+        long frozenAt = System.nanoTime();
+        List<ProcessHandle> frozen = cluster.freeze(a);
+        api = new ClusterApi(b, tmp.resolve("experiments"));
+        int ready;
+        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - frozenAt < GRID_DONE.toNanos()) {
+            Thread.sleep(250);
+        }
+        assertEquals(200, ready, "B's /ready while A is frozen\n" + cluster.logs());
+        System.out.printf("coordinator on B ready %.1f s after A froze%n", (System.nanoTime() - frozenAt) / 1e9);
+        cluster.thaw(frozen);
+        cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node a");
+
+        ExperimentStatus done = awaitFinished(grid.name());
+        assertAllTerminatedOnce(grid.name(), done);
+        Path exp = tmp.resolve("experiments").resolve(grid.name());
+        List<Long> epochs = new ArrayList<>();
+        for (String line : Files.readAllLines(ExperimentJournal.fileIn(exp))) {
+            epochs.add(JSON.readTree(line).path(ExperimentJournal.EPOCH).asLong(0));
+        }
+        int firstOfB = epochs.indexOf(2L);
+        assertTrue(firstOfB > 0 && epochs.get(0) == 1L, "A's coordinator was epoch 1, B's epoch 2: " + epochs);
+        assertTrue(epochs.subList(firstOfB, epochs.size()).stream().allMatch(e -> e == 2L),
+                "no line of A's coordinator after B took over: " + epochs);
+        try (ExperimentJournal replayed = ExperimentJournal.open(exp)) {
+            assertTrue(replayed.warnings().isEmpty(), replayed.warnings().toString());
+            assertEquals(ExperimentState.Phase.FINISHED, replayed.state().phase());
+        }
+    }
+
+    /**
+     * A worker machine freezes (SIGSTOP of its node and trainer) mid-trial: the trial is LOST and re-run on another
+     * node (attempt 2 claims the run folder); the machine is thawed while attempt 2 runs. Its stale trainer, downed,
+     * is fenced off the run folder: stats.jsonl holds every iteration once and in order (a stale line would repeat
+     * an older one), status.json and the newest checkpoint are attempt 2's, and the journal's one result is the
+     * last attempt's.
+     */
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void aFrozenWorkersStaleTrainerCannotWriteIntoTheNewAttempt() throws Exception {
+        var b = threeNodes(false).get(1);
+
+        GridSpec grid = TestSpecs.grid("pause-worker", 3, ITERATIONS, CHECKPOINT_INTERVAL, 3);
+        assertEquals(6, api.submit(grid).size());
+        TrialStatus victim = awaitMidTrialOn(grid.name(), "b");
+        List<ProcessHandle> frozen = cluster.freeze(b);
+        // attempt 2 runs elsewhere and has passed a checkpoint of its own
+        long deadline = System.nanoTime() + GRID_DONE.toNanos();
+        TrialStatus rerun = null;
+        while (System.nanoTime() < deadline) {
+            TrialStatus t = api.status(grid.name()).trial(victim.name()).orElseThrow();
+            if (t.attempt() > victim.attempt() && (t.state() != TrialState.RUNNING
+                    || t.iteration() >= t.startIteration() + CHECKPOINT_INTERVAL)) {
+                rerun = t;
+                break;
+            }
+            Thread.sleep(250);
+        }
+        assertTrue(rerun != null, "the frozen node's trial ran again\n" + cluster.logs());
+        cluster.thaw(frozen);
+        cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node b");
+
+        ExperimentStatus done = awaitFinished(grid.name());
+        assertAllTerminatedOnce(grid.name(), done);
+        TrialStatus finished = done.trial(victim.name()).orElseThrow();
+        Attempt last = finished.attempts().get(finished.attempts().size() - 1);
+        assertTrue(!last.slot().id().startsWith("b/"), finished.attempts().toString());
+        assertEquals(Outcome.COMPLETED, last.outcome(), "the result is the last attempt's: " + finished.attempts());
+        assertEquals(1, finished.attempts().stream().filter(x -> x.outcome() == Outcome.COMPLETED).count(),
+                finished.attempts().toString());
+        Path run = tmp.resolve("experiments").resolve(grid.name()).resolve("trials").resolve(victim.name());
+        List<Long> iterations = new ArrayList<>();
+        for (String line : Files.readAllLines(run.resolve("stats.jsonl"))) {
+            iterations.add(JSON.readTree(line).path("iteration").asLong());
+        }
+        for (int i = 0; i < iterations.size(); i++) {
+            assertEquals(i, iterations.get(i), "stats.jsonl: every iteration once, in order: " + iterations);
+        }
+        assertEquals(ITERATIONS, iterations.size());
+        JsonNode status = JSON.readTree(run.resolve("status.json").toFile());
+        assertEquals("completed", status.path("state").asText(), status.toString());
+        assertEquals(ITERATIONS, status.path("iteration").asLong(), status.toString());
+        assertTrue(Files.exists(run.resolve(".fence").resolve("attempt." + last.number())));
+        String staleLog = Files.readString(tmp.resolve("experiments").resolve("logs").resolve("b")
+                .resolve("trainer-0.log"));
+        System.out.println("b's stale trainer " + (staleLog.contains("fenced off") ? "was refused a write"
+                : "stopped before its next write"));
+    }
+
+    /**
+     * Nodes a (coordinator,worker), b (coordinator,worker if {@code standBy}, else worker) and c (worker), each with
+     * one trainer, all Up, and {@code api} on a once it is ready. Everyone knows both coordinator nodes as seeds: a
+     * trainer restarted after a's death joins through b.
+     */
+    private List<ClusterProcesses.Node> threeNodes(boolean standBy) throws Exception {
+        cluster = cluster();
+        int pa = ClusterProcesses.freePort();
+        int pb = ClusterProcesses.freePort();
+        List<String> seeds = standBy ? List.of(ClusterProcesses.HOST + ":" + pa, ClusterProcesses.HOST + ":" + pb)
+                : List.of(ClusterProcesses.HOST + ":" + pa);
+        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
+        cluster.awaitUp(a, NODE_UP);
+        var b = cluster.start("b", standBy ? List.of("coordinator", "worker") : List.of("worker"), pb, seeds);
+        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
+        cluster.awaitUp(b, NODE_UP);
+        cluster.awaitUp(c, NODE_UP);
+        api = ready(a);
+        return List.of(a, b, c);
     }
 
     /** {@code node}'s API once {@code /ready} answers 200 (the node is Up and the coordinator answers). */

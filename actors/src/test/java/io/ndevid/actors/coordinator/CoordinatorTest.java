@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -50,7 +51,8 @@ class CoordinatorTest {
     private CoordinatorSettings settings() {
         // generous against a loaded machine, short enough to wait for in a test
         return new CoordinatorSettings(dir, Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofSeconds(3),
-                Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofMinutes(1));
+                Duration.ofSeconds(3), Duration.ofMillis(500), Duration.ofMinutes(1), Duration.ofMillis(300),
+                Duration.ofSeconds(2));
     }
 
     private ActorRef<CoordinatorProtocol.Command> coordinator() {
@@ -77,6 +79,68 @@ class CoordinatorTest {
         TestProbe<CoordinatorProtocol.Ack> reply = testKit.createTestProbe();
         c.tell(m.apply(reply.getRef()));
         return reply.receiveMessage();
+    }
+
+    /**
+     * The shared folder fails under the coordinator (its fence folder, checked before every journal append, turns
+     * into a file: every append and every restart fails with an I/O error): it stops answering — what makes the
+     * HTTP API answer 503 — and restarts with back-off until the folder is repaired; then it answers again, with
+     * everything journaled before the failure, and the append that failed can be made again.
+     */
+    @Test
+    void aJournalWriteFailureRestartsTheCoordinatorWithBackOffAndLosesNothing() throws Exception {
+        ActorRef<CoordinatorProtocol.Command> c = testKit.spawn(Coordinator.supervised(settings(),
+                io.ndevid.study.report.Renderer.inProcess()));
+        try {
+            restartsAfterAJournalWriteFailure(c);
+        } finally {
+            testKit.stop(c); // it would otherwise hand its trials to the next tests' trainers
+        }
+    }
+
+    private void restartsAfterAJournalWriteFailure(ActorRef<CoordinatorProtocol.Command> c) throws Exception {
+        GridSpec grid = TestSpecs.grid("restart", 2, 20, 5, 2);
+        assertTrue(submit(c, grid) instanceof CoordinatorProtocol.Accepted);
+        Path fence = Coordinator.fenceDir(dir);
+        Path aside = dir.resolve("fence-aside");
+        Files.move(fence, aside);
+        Files.writeString(fence, "not a folder: reading the epochs fails");
+
+        TestProbe<CoordinatorProtocol.Ack> cancelled = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.Cancel("restart", "first try", cancelled.getRef()));
+        cancelled.expectNoMessage(Duration.ofSeconds(1));
+        TestProbe<CoordinatorProtocol.StatusReply> waiting = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.GetStatus("restart", waiting.getRef()));
+        waiting.expectNoMessage(Duration.ofSeconds(2)); // restarting with back-off: no answer, the API's 503
+
+        Files.delete(fence);
+        Files.move(aside, fence);
+        // what arrived while a restart was failing may be dropped with that restart: clients ask again (503 → retry)
+        CoordinatorProtocol.StatusReply after = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (after == null && System.nanoTime() < deadline) {
+            TestProbe<CoordinatorProtocol.StatusReply> again = testKit.createTestProbe();
+            c.tell(new CoordinatorProtocol.GetStatus("restart", again.getRef()));
+            try {
+                after = again.receiveMessage(Duration.ofSeconds(1));
+            } catch (AssertionError noAnswerYet) {
+                // still backing off
+            }
+        }
+        assertNotNull(after, "the coordinator answers again within 20 s of the repair");
+        assertNull(after.error());
+        assertEquals(ExperimentState.Phase.RUNNING, after.status().phase(), "the failed cancel was not journaled");
+        assertEquals(4, after.status().count(TrialState.PENDING), "the experiment survived the restarts");
+        assertTrue(ask(c, r -> new CoordinatorProtocol.Cancel("restart", "again", r)).ok());
+        assertEquals(ExperimentState.Phase.CANCELLED, status(c, "restart").phase());
+        List<Long> epochs = new ArrayList<>();
+        for (String line : Files.readAllLines(ExperimentJournal.fileIn(dir.resolve("restart")))) {
+            epochs.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line)
+                    .path(ExperimentJournal.EPOCH).asLong());
+        }
+        assertEquals(2, epochs.size(), "submitted, cancelled: " + epochs);
+        assertEquals(1L, epochs.get(0));
+        assertTrue(epochs.get(1) > 1, "journaled by a restarted incarnation: " + epochs);
     }
 
     @Test

@@ -36,7 +36,7 @@ class SchedulingTest {
     private final Map<String, ExperimentJournal> experiments = new LinkedHashMap<>();
     private final CoordinatorSettings settings = new CoordinatorSettings(Path.of("/unused"), Duration.ofSeconds(1),
             Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(5),
-            Duration.ofMinutes(10));
+            Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofSeconds(30));
     private final Scheduling<String> scheduling = new Scheduling<>(settings, experiments);
 
     @AfterEach

@@ -16,6 +16,7 @@ import io.ndevid.training.run.TrainerLoop;
 import io.ndevid.training.spec.TrialSpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,8 +65,13 @@ class TrainerActorTest {
         }
     }
 
-    private static TrainerProtocol.StartTrial start(String trial, int iterations, int attempt) {
-        return new TrainerProtocol.StartTrial("exp", TestSpecs.trial(trial, iterations, 5), attempt, "/tmp/" + trial);
+    /** Run folders: the trainer claims each attempt in its folder (RunFolder.claimAttempt), so one per test. */
+    @TempDir
+    Path runs;
+
+    private TrainerProtocol.StartTrial start(String trial, int iterations, int attempt) {
+        return new TrainerProtocol.StartTrial("exp", TestSpecs.trial(trial, iterations, 5), attempt,
+                runs.resolve(trial).toString());
     }
 
     /** Messages to the coordinator until (and including) the first TrialEnded. */
@@ -204,7 +210,7 @@ class TrainerActorTest {
         List<CoordinatorProtocol.Command> msgs = untilEnded(coordinator, Duration.ofSeconds(5));
         assertEquals(Outcome.STOPPED, ((CoordinatorProtocol.TrialEnded) msgs.get(msgs.size() - 1)).outcome());
         drained.expectNoMessage(Duration.ofMillis(200));
-        trainer.tell(new TrainerProtocol.StartTrial("exp", TestSpecs.trial("late", 5, 5), 1, "/tmp/late"));
+        trainer.tell(new TrainerProtocol.StartTrial("exp", TestSpecs.trial("late", 5, 5), 1, runs.resolve("late").toString()));
         coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof CoordinatorProtocol.TrialRejected r
                 && r.reason().contains("busy") ? FishingOutcomes.complete()
                 : FishingOutcomes.continueAndIgnore());

@@ -137,6 +137,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook, AutoCloseable
         long it = iteration + 1;
         String trial = gan.spec().name();
         Path snapshot = run.checkpoints().resolve(String.format("eval-%09d.bin", it));
+        run.checkFence();
         Files.createDirectories(run.checkpoints());
         CheckpointIO.write(snapshot, TrainerLoop.snapshot(gan, it));
         CompletableFuture<Scorer.Scored> scored = ask(new Scorer.Request(gan, snapshot, it, "periodic",
@@ -198,6 +199,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook, AutoCloseable
         if (s.is() > bestIs) {
             bestIs = s.is();
             bestIteration = it;
+            run.checkFence();
             Files.move(snapshot, run.bestCheckpoint(), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
             Files.writeString(run.checkpoints().resolve(BEST_FILE),
@@ -260,6 +262,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook, AutoCloseable
                 finals.add(finalRequest(gan, best, b + 2));
             }
         }
+        run.checkFence();
         FinalMetrics.of(gan.spec().configId(), scores, best, settings, gan.temporalParameterCount(),
                 gan.originalTemporalParameterCount()).write(run.dir());
         if (skipped > 0) {

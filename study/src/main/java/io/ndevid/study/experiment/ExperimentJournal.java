@@ -1,7 +1,11 @@
 package io.ndevid.study.experiment;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ndevid.training.run.EpochFence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +29,13 @@ import java.util.List;
  * <p>{@link #open} replays the lines into an {@link ExperimentState}. A last line that is cut short or unreadable
  * (a crash mid-write) is dropped with a warning and cut off the file, so that the next line starts clean; an
  * unreadable line anywhere else means the file was damaged and is an error — guessing would re-run or lose trials.
+ *
+ * <p>Fenced ({@link #create(Path, JournalEvent.Submitted, EpochFence)}, {@link #open(Path, EpochFence)}): every
+ * append first checks the writer's epoch — the coordinator's incarnation — and is refused with
+ * {@link EpochFence.FencedException} once a newer coordinator has claimed one, so a paused-then-resumed old
+ * coordinator cannot append after its successor took over (docs/FAULTS.md). Each line of a fenced journal carries
+ * its writer's epoch ({@code "epoch": N}); replay drops a line whose epoch is older than one already seen — the one
+ * write a stale coordinator could slip between its check and its append — with a warning.
  */
 public final class ExperimentJournal implements AutoCloseable {
 
@@ -32,15 +43,20 @@ public final class ExperimentJournal implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentJournal.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The field of a journal line holding its writer's epoch (absent: an unfenced writer, epoch 0). */
+    public static final String EPOCH = "epoch";
 
     private final Path file;
     private final FileChannel channel;
     private final ExperimentState state;
     private final List<String> warnings;
     private final int replayed;
+    /** The writer's epoch, checked before every append; null: not fenced (one-process tools and tests). */
+    private final EpochFence fence;
 
     private ExperimentJournal(Path file, FileChannel channel, ExperimentState state, List<String> warnings,
-                              int replayed) {
+                              int replayed, EpochFence fence) {
+        this.fence = fence;
         this.file = file;
         this.channel = channel;
         this.state = state;
@@ -52,14 +68,23 @@ public final class ExperimentJournal implements AutoCloseable {
         return experimentDir.resolve(FILE);
     }
 
-    /** Starts the journal of a new experiment; refuses a folder that already has one. */
+    /** Starts the journal of a new experiment, unfenced; refuses a folder that already has one. */
     public static ExperimentJournal create(Path experimentDir, JournalEvent.Submitted submitted) {
+        return create(experimentDir, submitted, null);
+    }
+
+    /** Starts the journal of a new experiment, every append fenced by {@code fence} (null: none). */
+    public static ExperimentJournal create(Path experimentDir, JournalEvent.Submitted submitted, EpochFence fence) {
         Path file = fileIn(experimentDir);
+        if (fence != null) {
+            fence.check();
+        }
         try {
             Files.createDirectories(experimentDir);
             FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     StandardOpenOption.APPEND);
-            ExperimentJournal j = new ExperimentJournal(file, ch, ExperimentState.submitted(submitted), List.of(), 0);
+            ExperimentJournal j = new ExperimentJournal(file, ch, ExperimentState.submitted(submitted), List.of(), 0,
+                    fence);
             j.write(submitted);
             forceDirectory(experimentDir);
             return j;
@@ -70,14 +95,25 @@ public final class ExperimentJournal implements AutoCloseable {
         }
     }
 
-    /** Replays an existing journal and opens it for appending. */
+    /** Replays an existing journal and opens it for appending, unfenced. */
     public static ExperimentJournal open(Path experimentDir) {
+        return open(experimentDir, null);
+    }
+
+    /**
+     * Replays an existing journal and opens it for appending, every append (and the repair of a cut-off last line)
+     * fenced by {@code fence} (null: none).
+     */
+    public static ExperimentJournal open(Path experimentDir, EpochFence fence) {
         Path file = fileIn(experimentDir);
         try {
             byte[] all = Files.readAllBytes(file);
             Parsed parsed = parse(file, all);
             ExperimentState state = parsed.replay();
             long good = parsed.goodBytes();
+            if (fence != null && (good < all.length || (good > 0 && all[(int) good - 1] != '\n'))) {
+                fence.check();
+            }
             FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
             if (good < all.length) {
                 ch.truncate(good);
@@ -90,7 +126,7 @@ public final class ExperimentJournal implements AutoCloseable {
             }
             ch.position(ch.size());
             parsed.warnings().forEach(LOG::warn);
-            return new ExperimentJournal(file, ch, state, parsed.warnings(), parsed.events().size());
+            return new ExperimentJournal(file, ch, state, parsed.warnings(), parsed.events().size(), fence);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read journal " + file + ": " + e.getMessage(), e);
         }
@@ -127,6 +163,7 @@ public final class ExperimentJournal implements AutoCloseable {
         List<String> warnings = new ArrayList<>();
         List<JournalEvent> events = new ArrayList<>();
         long good = 0; // bytes of complete, readable lines
+        long newestEpoch = 0;
         int lineNo = 0;
         int pos = 0;
         while (pos < all.length) {
@@ -144,8 +181,15 @@ public final class ExperimentJournal implements AutoCloseable {
                 continue;
             }
             JournalEvent e;
+            long epoch;
             try {
-                e = JSON.readValue(line, JournalEvent.class);
+                JsonNode node = JSON.readTree(line);
+                if (!(node instanceof ObjectNode o)) {
+                    throw new JsonMappingException(null, "not a JSON object");
+                }
+                epoch = o.path(EPOCH).asLong(0);
+                o.remove(EPOCH);
+                e = JSON.treeToValue(o, JournalEvent.class);
             } catch (JsonProcessingException ex) {
                 if (last) {
                     warnings.add("journal " + file + ": dropped the unreadable last line " + lineNo + " ("
@@ -159,7 +203,13 @@ public final class ExperimentJournal implements AutoCloseable {
             if (events.isEmpty() && !(e instanceof JournalEvent.Submitted)) {
                 throw new IllegalStateException("journal " + file + " does not start with a submitted event");
             }
-            events.add(e);
+            if (epoch < newestEpoch) {
+                warnings.add("journal " + file + ": dropped line " + lineNo + ", appended by coordinator epoch " + epoch
+                        + " after epoch " + newestEpoch + " took over (a fenced-off writer)");
+            } else {
+                newestEpoch = epoch;
+                events.add(e);
+            }
             pos = terminated ? end + 1 : end;
             good = pos;
         }
@@ -198,8 +248,15 @@ public final class ExperimentJournal implements AutoCloseable {
     }
 
     private void write(JournalEvent e) {
+        if (fence != null) {
+            fence.check();
+        }
         try {
-            byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+            ObjectNode node = JSON.valueToTree(e);
+            if (fence != null) {
+                node.put(EPOCH, fence.epoch());
+            }
+            byte[] line = (JSON.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
             writeFully(channel, ByteBuffer.wrap(line));
             channel.force(false);
         } catch (IOException ex) {

@@ -2,6 +2,7 @@ package io.ndevid.study.experiment;
 
 import io.ndevid.study.GridSpec;
 import io.ndevid.study.testing.TestSpecs;
+import io.ndevid.training.run.EpochFence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -165,6 +167,67 @@ class ExperimentJournalTest {
         }
         try (ExperimentJournal r = ExperimentJournal.open(dir)) {
             assertEquals(TrialState.TERMINATED, r.state().trial(T1).state());
+        }
+    }
+
+    /**
+     * A paused coordinator (epoch 1) wakes after a new one (epoch 2) took over the experiment: its appends are
+     * refused, the file holds only the new coordinator's lines, and it replays cleanly.
+     */
+    @Test
+    void aStaleCoordinatorsAppendIsRefusedOnceANewerEpochExists() throws Exception {
+        Path fences = dir.resolve(".fence");
+        EpochFence old = EpochFence.claimNext(fences, "coordinator");
+        ExperimentJournal stale = ExperimentJournal.create(dir.resolve("exp"), submitted(3), old);
+        stale.record(history().get(0));
+        TrialState staleT0 = stale.state().trial(T0).state();
+        EpochFence successor = EpochFence.claimNext(fences, "coordinator");
+        try (ExperimentJournal current = ExperimentJournal.open(dir.resolve("exp"), successor)) {
+            current.record(history().get(1));
+            byte[] before = Files.readAllBytes(ExperimentJournal.fileIn(dir.resolve("exp")));
+            var refused = assertThrows(EpochFence.FencedException.class, () -> stale.record(history().get(2)));
+            assertEquals(1, refused.epoch());
+            assertEquals(2, refused.newest());
+            assertArrayEquals(before, Files.readAllBytes(ExperimentJournal.fileIn(dir.resolve("exp"))),
+                    "nothing appended by the fenced-off writer");
+            assertEquals(staleT0, stale.state().trial(T0).state(), "its state did not change either");
+            assertEquals(3, ExperimentJournal.read(dir.resolve("exp")).size());
+            current.record(history().get(2));
+        } finally {
+            stale.close();
+        }
+        assertThrows(EpochFence.FencedException.class, () -> ExperimentJournal.create(dir.resolve("other"),
+                submitted(3), old), "nor can it start a new experiment");
+        List<String> lines = Files.readAllLines(ExperimentJournal.fileIn(dir.resolve("exp")));
+        assertTrue(lines.get(1).contains("\"epoch\":1") && lines.get(3).contains("\"epoch\":2"), lines.toString());
+        try (ExperimentJournal r = ExperimentJournal.open(dir.resolve("exp"))) {
+            assertEquals(4, r.replayed());
+            assertTrue(r.warnings().isEmpty());
+        }
+    }
+
+    /** The one write a stale writer could slip between its check and its append is dropped on replay. */
+    @Test
+    void aLineOfAnOlderEpochAfterANewerOneIsDroppedOnReplay() throws Exception {
+        Path fences = dir.resolve(".fence");
+        EpochFence old = EpochFence.claimNext(fences, "coordinator");
+        try (ExperimentJournal j = ExperimentJournal.create(dir.resolve("exp"), submitted(3), old)) {
+            j.record(history().get(0));
+        }
+        try (ExperimentJournal j = ExperimentJournal.open(dir.resolve("exp"),
+                EpochFence.claimNext(fences, "coordinator"))) {
+            j.record(history().get(1));
+        }
+        // what a writer paused between its fence check and its write would leave: an epoch-1 line after epoch 2's
+        Files.writeString(ExperimentJournal.fileIn(dir.resolve("exp")), "{\"type\":\"started\",\"trial\":\"" + T0
+                + "\",\"attempt\":1,\"startIteration\":0,\"time\":\"t\",\"epoch\":1}\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        try (ExperimentJournal r = ExperimentJournal.open(dir.resolve("exp"))) {
+            assertEquals(3, r.replayed(), "submitted, assigned (epoch 1), assigned (epoch 2); the stale line dropped");
+            assertEquals(1, r.warnings().size(), r.warnings().toString());
+            assertTrue(r.warnings().get(0).contains("appended by coordinator epoch 1 after epoch 2"),
+                    r.warnings().toString());
+            assertEquals(3, ExperimentJournal.read(dir.resolve("exp")).size());
         }
     }
 

@@ -23,16 +23,46 @@ import java.util.stream.Stream;
  * A trial's folder, laid out like StyleGAN2-ADA's: {@code spec.json} (full spec + provenance), {@code stats.jsonl}
  * (one JSON object per logged iteration), {@code status.json}, {@code samples/fakes-<iter>.gif},
  * {@code checkpoints/ckpt-<iter>.bin} (the last few kept) and {@code checkpoints/best.bin}.
+ *
+ * <p>Fenced by attempt: on a cluster each attempt of a trial claims its number in {@code .fence/} before it opens
+ * the folder ({@link #claimAttempt}); a RunFolder follows the newest attempt when it was opened and refuses every
+ * write ({@link EpochFence.FencedException}) once a newer attempt claimed the folder — so a paused-then-resumed
+ * trainer whose trial was re-assigned cannot write into the new attempt's checkpoints, stats or status. Writers of
+ * other files in the folder call {@link #checkFence} first.
  */
 public final class RunFolder {
 
     private static final Pattern CKPT = Pattern.compile("ckpt-(\\d+)\\.bin");
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final String FENCE_DIR = ".fence";
+    private static final String ATTEMPT = "attempt";
+
     private final Path dir;
+    /** The newest attempt when this folder was opened (0: none claimed, e.g. one-process training). */
+    private final EpochFence fence;
 
     public RunFolder(Path dir) {
         this.dir = dir;
+        this.fence = EpochFence.newestOf(dir.resolve(FENCE_DIR), ATTEMPT);
+    }
+
+    /**
+     * Claims attempt {@code attempt} of the trial in run folder {@code dir} (before its executor opens it): earlier
+     * attempts' writers are fenced off from then on. Refused when a newer attempt already claimed it.
+     */
+    public static EpochFence claimAttempt(Path dir, int attempt) {
+        return EpochFence.claim(dir.resolve(FENCE_DIR), ATTEMPT, attempt);
+    }
+
+    /** The attempt this folder was opened under (0: none). */
+    public long attempt() {
+        return fence.epoch();
+    }
+
+    /** Before a write into this folder: refused when a newer attempt than the one it was opened under exists. */
+    public void checkFence() {
+        fence.check();
     }
 
     public Path dir() {
@@ -65,6 +95,7 @@ public final class RunFolder {
 
     /** Creates the folders and writes spec.json with provenance; refuses a folder that holds another trial. */
     public void create(TrialSpec spec, Map<String, Object> provenance) {
+        checkFence();
         try {
             Files.createDirectories(samples());
             Files.createDirectories(checkpoints());
@@ -92,6 +123,7 @@ public final class RunFolder {
     }
 
     public void appendJsonLine(Path file, Map<String, Object> line) {
+        checkFence();
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
             w.write(JSON.writeValueAsString(line));
@@ -103,6 +135,7 @@ public final class RunFolder {
 
     /** Writes status.json: state (running, completed, diverged, failed), iteration, message. */
     public void writeStatus(String state, long iteration, String message) {
+        checkFence();
         try {
             ObjectNode s = JSON.createObjectNode();
             s.put("state", state);
@@ -126,6 +159,7 @@ public final class RunFolder {
         if (!Files.exists(file)) {
             return;
         }
+        checkFence();
         try {
             java.util.List<String> keep = new java.util.ArrayList<>();
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -166,6 +200,7 @@ public final class RunFolder {
 
     /** Deletes all but the newest {@code keep} periodic checkpoints. */
     public void prune(int keep) {
+        checkFence();
         try (Stream<Path> files = Files.list(checkpoints())) {
             var all = files.filter(p -> CKPT.matcher(p.getFileName().toString()).matches())
                     .sorted(Comparator.comparingLong(RunFolder::iterationOf).reversed()).toList();

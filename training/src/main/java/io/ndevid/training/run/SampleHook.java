@@ -34,6 +34,7 @@ public final class SampleHook implements TrainerLoop.Hook {
 
     @Override
     public Map<String, Object> run(VideoGan gan, long iteration) throws Exception {
+        run.checkFence();
         Path file = run.samples().resolve(String.format("fakes-%06d.gif", iteration + 1));
         write(gan, file, count);
         return Map.of();

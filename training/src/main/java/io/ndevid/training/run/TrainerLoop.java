@@ -178,6 +178,8 @@ public final class TrainerLoop {
             return new Result(Status.STOPPED, start, seconds(t0), last, "interrupted", run.dir());
         } catch (CheckpointException e) {
             throw e; // a refused checkpoint is the user's to resolve, not a trial failure
+        } catch (EpochFence.FencedException e) {
+            throw e; // a newer attempt owns the run folder: this one writes nothing more, not even its status
         } catch (Exception e) {
             String msg = "failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             LOG.error("trial {} {}", spec.name(), msg, e);
@@ -215,6 +217,7 @@ public final class TrainerLoop {
 
     /** Writes checkpoint {@code ckpt-<iteration>} holding what is needed to run iteration {@code iteration} next. */
     void save(VideoGan gan, long iteration) throws IOException {
+        run.checkFence();
         CheckpointIO.write(run.checkpoint(iteration), snapshot(gan, iteration));
         run.prune(KEEP_CHECKPOINTS);
     }
