@@ -29,7 +29,7 @@ public final class Presets {
             case "gpu-paper" -> new TrialSpec(name, preset, model, temporal, f, model == ModelFamily.TGAN, 512,
                     16, 64, 3, latent(model), 50, 64, model == ModelFamily.TGANV2 ? 32 : 64, "rk4", sdeDt(model),
                     "euler", 100_000, lrG(model, false), lrD(model, false), 2000, 2048, 2000, 2000,
-                    "synthetic", "synthetic", 6, 1, "auto");
+                    "synthetic", "synthetic", 6, 1, "gpu"); // GPU slots only: never silently on a CPU
             default -> throw new IllegalArgumentException("unknown preset '" + preset + "'; known: " + NAMES);
         };
     }
