@@ -85,7 +85,8 @@ final class EngineCommand implements Callable<Integer> {
             try {
                 dir = LibtorchFetch.fetch(flavor, from, cache, out);
             } catch (IOException ex) {
-                throw new IOException("download from " + from + " failed (" + ex.getMessage() + "); run it on a host "
+                throw new IOException("download from " + from + " failed (" + ex.getClass().getSimpleName() + ": "
+                        + ex.getMessage() + "); run it on a host "
                         + "with internet and copy " + EngineLocation.fetchedDir(cache, flavor) + " to this host's "
                         + "cache, or use PYTORCH_LIBRARY_PATH (README, \"GPUs\")", ex);
             }
