@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.Presets;
@@ -15,8 +16,6 @@ import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -168,24 +167,12 @@ public record GridSpec(
     }
 
     public static GridSpec read(Path file) {
-        try {
-            return parse(Files.readString(file));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read grid file " + file + ": " + e.getMessage());
-        }
+        return parse(SpecIO.readFile(file, "grid"));
     }
 
     /** Parses the JSON form; unknown fields, empty axes and bad values are errors that name the field. */
     public static GridSpec parse(String json) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("grid is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("grid must be a JSON object");
-        }
+        ObjectNode node = SpecIO.jsonObject(json, "grid");
         List<String> unknown = new ArrayList<>();
         node.fieldNames().forEachRemaining(k -> {
             if (!FIELDS.contains(k)) {

@@ -15,6 +15,7 @@ import io.ndevid.actors.transport.ReceivedTensor;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorReceiver;
 import io.ndevid.actors.transport.TransferRetry;
+import io.ndevid.metrics.protocol.FinalMetrics;
 import io.ndevid.training.checkpoint.Checkpoint;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.run.RunFolder;
@@ -288,8 +289,8 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
                 payload.get(bytes);
                 Files.write(tmp, bytes);
                 if (kind.equals(METRICS)) {
-                    // must be JSON; then fsync'd and moved into place atomically
-                    METRICS_JSON.readTree(bytes);
+                    // must be final metrics (a JSON object, FinalMetrics' format); then fsync'd and moved into place
+                    FinalMetrics.fromJson(METRICS_JSON.readTree(bytes));
                     try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tmp,
                             java.nio.file.StandardOpenOption.WRITE)) {
                         ch.force(true);

@@ -11,6 +11,7 @@ import io.ndevid.actors.transport.ChunkFilter;
 import io.ndevid.actors.transport.TensorDescriptor;
 import io.ndevid.actors.transport.TensorSender;
 import io.ndevid.actors.transport.TransferException;
+import io.ndevid.metrics.protocol.FinalMetrics;
 import io.ndevid.training.run.RunFolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -176,7 +177,7 @@ public final class CheckpointShipper implements AutoCloseable {
         if (Files.isRegularFile(run.bestCheckpoint())) {
             done.add(shipFile(store, up, experimentId, trial, CheckpointActor.BEST, run.bestCheckpoint()));
         }
-        Path metrics = runDir.resolve("final-metrics.json");
+        Path metrics = FinalMetrics.in(runDir);
         if (Files.isRegularFile(metrics)) {
             done.add(shipFile(store, up, experimentId, trial, CheckpointActor.METRICS, metrics));
         }

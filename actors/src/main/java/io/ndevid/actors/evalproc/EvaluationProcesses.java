@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 
 /**
  * Wiring of evaluation off the training step, from a node's configuration ({@code ndevid.evaluation.*}, read once
- * into {@link EvaluatorClient.Settings}): the {@link SampleEvaluator} of an evaluator process (its own embedded
+ * into {@link EvaluationSettings}): the {@link SampleEvaluator} of an evaluator process (its own embedded
  * Aeron driver, a UDP receiver on the node's host), and the {@link SampleRenderers} pool + {@link EvaluatorClient}
  * of a trainer process.
  */
@@ -27,14 +27,6 @@ public final class EvaluationProcesses {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluationProcesses.class);
 
     private EvaluationProcesses() {}
-
-    /** {@code ndevid.evaluation.*} (defaults in base.conf). */
-    public static EvaluatorClient.Settings settings(Config config) {
-        Config e = config.getConfig("ndevid.evaluation");
-        return new EvaluatorClient.Settings(e.getDuration("attempt-timeout"), e.getDuration("find-timeout"),
-                e.getInt("attempts"), e.getBoolean("local-fallback"), e.getInt("renderers"), e.getInt("stream-id"),
-                e.getDuration("request-timeout"));
-    }
 
     /** The in-process scorers of a node: evaluators and real statistics cached in the default cache directory. */
     private static InProcessScorer.Factory scorers(String role) {
@@ -52,7 +44,7 @@ public final class EvaluationProcesses {
     /** In an evaluator process: the receiver and the actor (registered with the Receptionist). */
     public static ActorRef<SampleEvaluator.Command> startEvaluator(ActorContext<?> ctx, Config config,
                                                                     TransportSettings transport) {
-        EvaluatorClient.Settings s = settings(config);
+        EvaluationSettings s = EvaluationSettings.from(config);
         AeronNode aeron = AeronNode.launchEmbedded(transport).closeWith(ctx.getSystem());
         String host = config.getString("akka.remote.artery.canonical.hostname");
         TensorReceiver receiver = aeron.newReceiver("aeron:udp?endpoint=" + host + ":0", s.streamId());
@@ -65,7 +57,7 @@ public final class EvaluationProcesses {
      * ({@link AeronNode#lazyEmbedded}), and the client the production executor scores through.
      */
     public static EvaluatorClient startRenderers(ActorContext<?> ctx, Config config, Supplier<AeronNode> aeron) {
-        EvaluatorClient.Settings s = settings(config);
+        EvaluationSettings s = EvaluationSettings.from(config);
         InProcessScorer.Factory local = s.localFallback() ? scorers("in-process fallback") : null;
         ActorRef<SampleRenderer.Command> pool = SampleRenderers.start(ctx, s.renderers(),
                 SampleRenderer.create("pool", aeron, local, Duration.ofSeconds(10)));

@@ -40,42 +40,21 @@ public final class EvaluatorClient {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluatorClient.class);
     /** The route of a score from an evaluator process, as {@code evaluations.jsonl} names it. */
     public static final String ROUTE = "evaluator";
-    /**
-     * {@code ndevid.evaluation.*}, read once by {@link EvaluationProcesses#settings}.
-     *
-     * @param attemptTimeout one attempt (render + transfer + scoring) may take this long
-     * @param findTimeout    how long to wait for an evaluator to be registered (a restarting one)
-     * @param attempts       attempts on evaluators before the in-process fallback (≥ 1)
-     * @param localFallback  score in-process when every attempt failed
-     * @param renderers      sample renderers in a trainer process's pool (≥ 1)
-     * @param streamId       an evaluator's Aeron stream for the batches it receives
-     * @param requestTimeout how long an evaluator waits for a request's batches
-     */
-    public record Settings(Duration attemptTimeout, Duration findTimeout, int attempts, boolean localFallback,
-                           int renderers, int streamId, Duration requestTimeout) {
-        public Settings {
-            if (attempts < 1 || renderers < 1) {
-                throw new IllegalArgumentException("ndevid.evaluation needs attempts ≥ 1 and renderers ≥ 1, got "
-                        + attempts + " / " + renderers);
-            }
-        }
-    }
-
-
     private final ActorSystem<?> system;
     private final ActorRef<SampleRenderer.Command> renderers;
-    private final Settings settings;
+    private final EvaluationSettings settings;
     private final Recorder latency = new Recorder(1_000, TimeUnit.HOURS.toNanos(1), 3);
     private final Histogram cumulative = new Histogram(1_000, TimeUnit.HOURS.toNanos(1), 3);
 
     /** @param renderers the process's sample-renderer pool (or one renderer) */
-    public EvaluatorClient(ActorSystem<?> system, ActorRef<SampleRenderer.Command> renderers, Settings settings) {
+    public EvaluatorClient(ActorSystem<?> system, ActorRef<SampleRenderer.Command> renderers,
+                           EvaluationSettings settings) {
         this.system = system;
         this.renderers = renderers;
         this.settings = settings;
     }
 
-    public Settings settings() {
+    public EvaluationSettings settings() {
         return settings;
     }
 

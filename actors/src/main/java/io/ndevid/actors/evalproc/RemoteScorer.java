@@ -35,7 +35,7 @@ public final class RemoteScorer implements Scorer {
     /** Every attempt's timeout and the fallback's: a request settles within this. */
     @Override
     public Duration patience() {
-        EvaluatorClient.Settings s = client.settings();
+        EvaluationSettings s = client.settings();
         return s.attemptTimeout().multipliedBy(s.attempts() + 1);
     }
 

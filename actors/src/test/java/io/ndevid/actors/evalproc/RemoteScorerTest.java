@@ -109,9 +109,17 @@ class RemoteScorerTest {
         return e;
     }
 
-    private static EvaluatorClient.Settings settings(Duration attemptTimeout, Duration findTimeout, int attempts,
+    /** An evaluator that holds the first batch it gets until {@code release}, once it said so on {@code inFlight}. */
+    private ActorRef<SampleEvaluator.Command> heldEvaluator(CountDownLatch inFlight, CountDownLatch release) {
+        return evaluator(m -> {
+            inFlight.countDown();
+            await(release);
+        });
+    }
+
+    private static EvaluationSettings settings(Duration attemptTimeout, Duration findTimeout, int attempts,
                                                      boolean localFallback) {
-        return new EvaluatorClient.Settings(attemptTimeout, findTimeout, attempts, localFallback, 1, 7401,
+        return new EvaluationSettings(attemptTimeout, findTimeout, attempts, localFallback, 1, 7401,
                 Duration.ofSeconds(60));
     }
 
@@ -193,10 +201,7 @@ class RemoteScorerTest {
     void anEvaluatorThatDiesMidRequestIsNoticedAndTheSamplesAreScoredInProcess() throws Exception {
         CountDownLatch inFlight = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        ActorRef<SampleEvaluator.Command> evaluator = evaluator(m -> {
-            inFlight.countDown();
-            await(release);
-        });
+        ActorRef<SampleEvaluator.Command> evaluator = heldEvaluator(inFlight, release);
         EvaluatorClient client = client(1);
         TrialSpec spec = spec("tgan-ode2-linear-s0", 6, 3);
         Path snapshot = dir.resolve("eval-3.bin");
@@ -263,10 +268,7 @@ class RemoteScorerTest {
     void aScoreThatArrivesAfterTheAttemptEndedIsDropped() throws Exception {
         CountDownLatch inFlight = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        ActorRef<SampleEvaluator.Command> evaluator = evaluator(m -> {
-            inFlight.countDown();
-            await(release);
-        });
+        ActorRef<SampleEvaluator.Command> evaluator = heldEvaluator(inFlight, release);
         EvaluatorClient client = client(1);
         TrialSpec spec = spec("tgan-ode1-deep-s0", 6, 3);
         Path runDir = dir.resolve("run-stopped");

@@ -34,26 +34,36 @@ public final class SpecIO {
     }
 
     public static TrialSpec read(Path file) {
-        try {
-            return parse(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException("spec file not found: " + file);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read spec file " + file + ": " + e.getMessage());
-        }
+        return parse(readFile(file, "spec"));
     }
 
     public static TrialSpec parse(String text) {
+        return fromTree(jsonObject(text, "spec"));
+    }
+
+    /** The text of a {@code what} file ("spec", "grid"); a missing or unreadable one is one line naming it. */
+    public static String readFile(Path file, String what) {
+        try {
+            return Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(what + " file not found: " + file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + what + " file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code text} as a JSON object; anything else is one line naming {@code what} ("spec", "grid"). */
+    public static ObjectNode jsonObject(String text, String what) {
         JsonNode node;
         try {
             node = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("spec is not valid JSON: " + e.getOriginalMessage());
+            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage());
         }
         if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("spec must be a JSON object");
+            throw new IllegalArgumentException(what + " must be a JSON object");
         }
-        return fromTree((ObjectNode) node);
+        return (ObjectNode) node;
     }
 
     /** Preset defaults overlaid with the object's fields. */

@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -62,6 +63,25 @@ public final class PackageCycles {
             throw new UncheckedIOException("cannot read the classes under " + classesDir, e);
         }
         return new PackageCycles(edges);
+    }
+
+    /**
+     * The packages under {@code root} of the classes compiled beside {@code anyClass} (its module's main classes):
+     * fails when that yields nothing, so a moved root cannot make a cycle check pass vacuously.
+     */
+    public static PackageCycles ofModuleOf(Class<?> anyClass, String root) {
+        Path classes;
+        try {
+            classes = Path.of(anyClass.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the classes of " + anyClass, e);
+        }
+        PackageCycles graph = scan(classes, root);
+        if (graph.edges().size() < 2) {
+            throw new IllegalStateException("fewer than two packages under " + root + " in " + classes + ": "
+                    + graph.edges().keySet());
+        }
+        return graph;
     }
 
     /** The graph: package → the packages it depends on. */
