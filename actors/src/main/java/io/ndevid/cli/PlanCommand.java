@@ -19,6 +19,7 @@ import io.ndevid.study.StudyGrid;
 import io.ndevid.study.plan.GridPlan;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
+import io.ndevid.training.run.Memory;
 import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
 import picocli.CommandLine.Command;
@@ -175,7 +176,8 @@ final class PlanCommand implements Callable<Integer> {
         JsonNode n = new ObjectMapper().readTree(line.substring(CELL_LINE.length()));
         long evaluations = c.evalInterval() > 0 ? c.iterations() / c.evalInterval() + 1 : 1;
         return new GridPlan.Cell(c.name(), c.iterations(), evaluations, c.evalSamples(),
-                n.get("stepMs").asDouble() * scale, n.get("firstStepMs").asDouble() * scale, n.get("peakHostMiB").asDouble(), n.get("deviceMiB").asDouble(),
+                n.get("stepMs").asDouble() * scale, n.get("firstStepMs").asDouble() * scale,
+                n.get("peakHostMiB").asDouble(), n.get("deviceMiB").asDouble(),
                 n.get("sampleMsPerVideo").asDouble());
     }
 
@@ -210,8 +212,8 @@ final class PlanCommand implements Callable<Integer> {
         double median = timed.length % 2 == 1 ? timed[timed.length / 2]
                 : (timed[timed.length / 2 - 1] + timed[timed.length / 2]) / 2;
         System.out.printf(Locale.ROOT, CELL_LINE + "{\"stepMs\": %.3f, \"firstStepMs\": %.3f, \"peakHostMiB\": %.1f, "
-                + "\"deviceMiB\": %.1f, \"sampleMsPerVideo\": %.3f}%n", median, ms[0], peakRssMiB(), deviceMiB,
-                sampleMs);
+                + "\"deviceMiB\": %.1f, \"sampleMsPerVideo\": %.3f}%n", median, ms[0], Memory.peakRssMegabytes(),
+                deviceMiB, sampleMs);
     }
 
     /** The original C3D's forward pass (what scores IS/FID at gpu-paper with the user's C3D) per video. */
@@ -232,19 +234,6 @@ final class PlanCommand implements Callable<Integer> {
             }
             return best;
         }
-    }
-
-    private static double peakRssMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
-                }
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // not Linux: the current footprint below
-        }
-        return io.ndevid.training.run.Memory.rssMegabytes();
     }
 
     private static String gpuName() {

@@ -93,7 +93,8 @@ class SlotDetectionTest {
     void nvidiaSmiIsAskedForIndexUuidMemoryAndName(@TempDir Path dir) throws Exception {
         Path fake = dir.resolve("nvidia-smi");
         Files.writeString(fake, "#!/bin/sh\n[ \"$1\" = \"--query-gpu=index,uuid,memory.total,name\" ] || exit 9\n"
-                + "echo '0, GPU-aaaa, 81559, NVIDIA A100-SXM4-80GB'\necho '1, GPU-bbbb, 81559, NVIDIA A100-SXM4-80GB'\n");
+                + "echo '0, GPU-aaaa, 81559, NVIDIA A100-SXM4-80GB'\n"
+                + "echo '1, GPU-bbbb, 81559, NVIDIA A100-SXM4-80GB'\n");
         Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwxr-xr-x"));
         String before = System.getProperty(SlotDetection.NVIDIA_SMI_PROPERTY);
         System.setProperty(SlotDetection.NVIDIA_SMI_PROPERTY, fake.toString());

@@ -74,7 +74,8 @@ class EngineLocationTest {
     @Test
     void missingOrWrongLibrariesAreOneLineErrorsWithTheFix() throws IOException {
         env.put("PYTORCH_LIBRARY_PATH", dir.resolve("nowhere").toString());
-        assertTrue(refused().contains("no such folder; point PYTORCH_LIBRARY_PATH at the lib/ folder of libtorch 2.7.1"));
+        assertTrue(refused().contains(
+                "no such folder; point PYTORCH_LIBRARY_PATH at the lib/ folder of libtorch 2.7.1"));
         Files.createDirectories(dir.resolve("empty"));
         env.put("PYTORCH_LIBRARY_PATH", dir.resolve("empty").toString());
         assertTrue(refused().contains("no libtorch.so there"));
