@@ -2,7 +2,7 @@
 # GPU smoke test (issue 15): on a machine with a GPU, in ≤ 10 minutes and offline, checks that ndevid really trains
 # there. One summary line per check; the details go to $OUT (default gpu-smoke-<time>/).
 #   1. engine   `ndevid engine` reports a CUDA libtorch and the GPUs it sees
-#   2. plan     `ndevid plan --preset gpu-paper --steps 5` on one cell per base model (SMOKE_PLAN_ONLY=all: every
+#   2. plan     `ndevid plan --preset gpu-paper --steps 6` on one cell per base model (SMOKE_PLAN_ONLY=all: every
 #               cell of the grid, ~5 min more)
 #   3. trial    one gpu-paper TGAN-ODE1 trial, 300 iterations, its final evaluation (IS/FID)
 #   4. memory   the peak GPU memory nvidia-smi saw during 2-3
@@ -46,7 +46,7 @@ fi
 
 t=$(date +%s)
 only="${SMOKE_PLAN_ONLY:-tgan-ode1-linear,mocogan-ode1-linear,tganv2-ode1-linear}"
-args=(--preset gpu-paper --steps 5 --json "$OUT/plan.json")
+args=(--preset gpu-paper --steps 6 --json "$OUT/plan.json")
 [ "$only" != all ] && args+=(--only "$only")
 if timeout 420 ./ndevid plan "${args[@]}" > "$OUT/plan.txt" 2>&1 && grep -q 'measured on gpu:0' "$OUT/plan.txt"; then
     line "plan: ok — $(grep -c '^| [a-z]' "$OUT/plan.txt") cells; $(grep -o 'the grid on .*' "$OUT/plan.txt" | head -n1) ($(( $(date +%s) - t )) s)"

@@ -22,7 +22,7 @@ public final class GridPlan {
      * @param iterations     the preset's iterations
      * @param evaluations    evaluations during the trial (every evalInterval, plus the final one)
      * @param evalSamples    samples per evaluation
-     * @param stepMs         median step time after the first (warm-up) step
+     * @param stepMs         mean step time after the first (warm-up) step
      * @param firstStepMs    the first step (allocation, kernel selection)
      * @param peakHostMiB    the measuring process's peak resident memory
      * @param deviceMiB      GPU memory in use after the steps (0 on a CPU)
@@ -99,7 +99,7 @@ public final class GridPlan {
     /** The per-cell table and the estimate, as Markdown. */
     public static String table(List<Cell> cells, double c3dMsPerVideo, Estimate e, String device) {
         StringBuilder b = new StringBuilder();
-        b.append("| cell | step (median) | first step | iterations | training | peak host RSS | GPU memory | "
+        b.append("| cell | step (mean) | first step | iterations | training | peak host RSS | GPU memory | "
                 + "one evaluation | evaluations |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Cell c : cells) {
             b.append(String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %,d | %.1f h | %.0f MiB | %s | %.0f s | "
