@@ -2,10 +2,6 @@ package io.ndevid.cli;
 
 import io.ndevid.solvers.engine.TorchRuntime;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,21 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code ndevid engine}, {@code engine fetch} and {@code plan}'s flags on this (CPU) host. */
 class EngineCommandTest {
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = NdevidCli.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void engineSaysWhatLibtorchRunsAndWhetherItHasCuda() {
-        Run r = run("engine");
+        var r = NodeCommandTest.run("engine");
         assertEquals(0, r.code(), r.err());
         var where = TorchRuntime.location();
         assertTrue(r.out().startsWith("libtorch 2.7.1, flavor " + where.flavor() + ", from " + where.route()), r.out());
@@ -40,11 +24,11 @@ class EngineCommandTest {
 
     @Test
     void fetchRefusesFlavorsWithoutJniGlueAndNamesAFailedDownload() {
-        Run bad = run("engine", "fetch", "--flavor", "cu121");
+        var bad = NodeCommandTest.run("engine", "fetch", "--flavor", "cu121");
         assertEquals(2, bad.code(), bad.err());
         assertTrue(bad.err().contains("--flavor cu121: this build's DJL has JNI glue for CUDA flavor cu128 only"),
                 bad.err());
-        Run offline = run("engine", "fetch", "--flavor", "cu128", "--from", "file:///nonexistent-ndevid-mirror");
+        var offline = NodeCommandTest.run("engine", "fetch", "--flavor", "cu128", "--from", "file:///nonexistent-ndevid-mirror");
         assertEquals(1, offline.code(), offline.err());
         assertTrue(offline.err().contains("download from file:///nonexistent-ndevid-mirror failed (")
                 && offline.err().contains("run it on a host with internet"), offline.err());
@@ -53,10 +37,10 @@ class EngineCommandTest {
 
     @Test
     void planRefusesBadFlagsInOneLine() {
-        Run r = run("plan", "--steps", "1");
+        var r = NodeCommandTest.run("plan", "--steps", "1");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("ndevid plan: --steps must be ≥ 2"), r.err());
-        r = run("plan", "--gpus", "0");
+        r = NodeCommandTest.run("plan", "--gpus", "0");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--gpus and --trials-per-gpu must be ≥ 1"), r.err());
     }

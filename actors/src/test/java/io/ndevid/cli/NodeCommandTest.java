@@ -16,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code ndevid node}: bad flags, a taken port and an unreachable seed end with one clear line and an exit code. */
 class NodeCommandTest {
 
-    private record Run(int code, String out, String err) {}
+    record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
+    /** Runs the CLI in this JVM, capturing its output (other CLI tests use it too). */
+    static Run run(String... args) {
         CommandLine cl = NdevidCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
