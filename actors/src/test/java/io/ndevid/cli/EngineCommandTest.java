@@ -28,7 +28,8 @@ class EngineCommandTest {
         assertEquals(2, bad.code(), bad.err());
         assertTrue(bad.err().contains("--flavor cu121: this build's DJL has JNI glue for CUDA flavor cu128 only"),
                 bad.err());
-        var offline = NodeCommandTest.run("engine", "fetch", "--flavor", "cu128", "--from", "file:///nonexistent-ndevid-mirror");
+        var offline = NodeCommandTest.run("engine", "fetch", "--flavor", "cu128", "--from",
+                "file:///nonexistent-ndevid-mirror");
         assertEquals(1, offline.code(), offline.err());
         assertTrue(offline.err().contains("download from file:///nonexistent-ndevid-mirror failed (")
                 && offline.err().contains("run it on a host with internet"), offline.err());
