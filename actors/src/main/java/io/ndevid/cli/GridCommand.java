@@ -3,10 +3,12 @@ package io.ndevid.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.ndevid.actors.api.LocalCluster;
+import io.ndevid.actors.cluster.ClusterConfig;
 import io.ndevid.actors.http.ClusterRoutes;
 import io.ndevid.actors.http.HttpApi;
 import io.ndevid.actors.http.HttpSettings;
 import io.ndevid.actors.node.SlotDetection;
+import io.ndevid.study.experiment.DeviceMatch;
 import io.ndevid.metrics.evaluator.SyntheticEvaluator;
 import io.ndevid.metrics.evaluator.UserC3dSpec;
 import io.ndevid.metrics.evaluator.TrainingProgress;
@@ -69,6 +71,10 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--slots", description = "Trainer processes: N CPU slots, or 0 for one per GPU that "
             + "nvidia-smi lists (one CPU slot without GPUs). Default: 2 at the CPU presets, 0 at gpu-paper.")
     Integer slots;
+
+    @Option(names = "--trials-per-gpu", description = "Trainer processes sharing each GPU (default: "
+            + "ndevid.node.trials-per-gpu, 1; `ndevid plan` recommends one from measured memory).")
+    Integer trialsPerGpu;
 
     @Option(names = "--resume", description = "Continue an interrupted grid: its data folder (the --out of the run) "
             + "or its experiment folder.")
@@ -162,12 +168,18 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         }
         Path expDir = dataDir.resolve(grid.name());
         int slotCount = slots != null ? slots : grid.preset().equals("gpu-paper") ? 0 : 2;
-        List<String> devices = SlotDetection.devices(slotCount);
+        int perGpu = trialsPerGpu != null ? trialsPerGpu
+                : ClusterConfig.roleFile(ClusterConfig.WORKER, null).resolve().getInt("ndevid.node.trials-per-gpu");
+        List<String> devices = SlotDetection.devices(slotCount, perGpu);
         w.printf("ndevid grid: %s — %d trials (%s), %d trainer slot(s) %s → %s%n", grid.name(), trials.size(),
                 grid.preset(), devices.size(), devices, expDir.toAbsolutePath());
-        if (grid.preset().equals("gpu-paper") && !devices.get(0).startsWith("gpu:")) {
-            w.println("  note: no GPU slot (nvidia-smi lists none, or --slots N asks for CPU slots): gpu-paper trials "
-                    + "will run on the CPU");
+        for (TrialSpec t : trials) {
+            if (!DeviceMatch.anyAccepts(devices, t)) {
+                throw new IllegalArgumentException("trial " + t.name() + " (device " + t.device() + ") can run on no "
+                        + "slot of " + devices + ": " + (DeviceMatch.trialKind(t).equals("gpu")
+                        ? "this machine has no GPU slot (`ndevid engine`, nvidia-smi); --set device=cpu runs it on "
+                        + "the CPU on purpose" : "ask for CPU slots with --slots N"));
+            }
         }
         String omitted = StudyGrid.omitted(grid.preset());
         if (!omitted.isEmpty()) {
@@ -180,7 +192,8 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
 
         Files.createDirectories(dataDir);
         ExperimentStatus done;
-        LocalCluster.Options options = LocalCluster.Options.processes(dataDir, slotCount);
+        LocalCluster.Options options = LocalCluster.Options.processes(dataDir, slotCount)
+                .withSettings(Map.of("ndevid.node.trials-per-gpu", perGpu));
         List<String> jvm = new java.util.ArrayList<>(options.trainerJvmOptions());
         jvm.add("-D" + SyntheticEvaluator.CACHE_PROPERTY + "=" + cache);
         try (LocalCluster cluster = LocalCluster.start(options.withTrainerJvmOptions(jvm));

@@ -76,6 +76,10 @@ final class NodeCommand implements Callable<Integer> {
             description = "Worker: number of CPU trainer slots (default 0: one per GPU, or one CPU slot).")
     int slots;
 
+    @Option(names = "--trials-per-gpu", description = "Worker: trainer processes sharing each GPU (default: "
+            + "ndevid.node.trials-per-gpu, 1).")
+    Integer trialsPerGpu;
+
     @Option(names = "--dir", description = "Experiments directory (journals, run folders, results); shared by all "
             + "nodes. Default: ndevid.data-dir (./experiments).")
     Path dir;
@@ -192,6 +196,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         if (executor != null) {
             overrides.put("ndevid.trainer.executor", executor);
+        }
+        if (trialsPerGpu != null) {
+            overrides.put("ndevid.node.trials-per-gpu", trialsPerGpu);
         }
         if (httpHost != null) {
             overrides.put("ndevid.http.host", httpHost);

@@ -142,6 +142,16 @@ class GridCommandTest {
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --slots must be ≥ 0 (0: one per GPU), got -1");
         assertFalse(Files.exists(dir.resolve("x")), "nothing started");
+        // gpu-paper trials ask for a GPU slot: on CPU slots the grid is refused at submission, not run on the CPU
+        r = grid("--preset", "gpu-paper", "--only", "tgan-ode1-linear", "--slots", "1", "--out",
+                dir.resolve("x").toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: trial tgan-ode1-linear-s0 (device gpu) can run on no slot of [cpu]: this "
+                + "machine has no GPU slot");
+        r = grid("--preset", "cpu-tiny", "--trials-per-gpu", "0", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --trials-per-gpu (ndevid.node.trials-per-gpu) must be ≥ 1, got 0");
+        assertFalse(Files.exists(dir.resolve("x")), "nothing started");
     }
 
     @Test

@@ -16,9 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code ndevid node}: bad flags, a taken port and an unreachable seed end with one clear line and an exit code. */
 class NodeCommandTest {
 
-    private record Run(int code, String out, String err) {}
+    record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
+    /** Runs the CLI in this JVM, capturing its output (other CLI tests use it too). */
+    static Run run(String... args) {
         CommandLine cl = NdevidCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -43,6 +44,39 @@ class NodeCommandTest {
         for (String flag : new String[] {"--role", "--host", "--port", "--seed", "--slots", "--dir", "--config-dir",
             "--http-host", "--http-port"}) {
             assertTrue(r.out().contains(flag), flag + " in\n" + r.out());
+        }
+    }
+
+    /**
+     * A worker on a host whose (faked) nvidia-smi lists two H200s, with this build's CPU libtorch: it refuses to start
+     * GPU slots (one line, exit 2) instead of training on the CPU under a gpu: label; --slots N still gives CPU slots.
+     */
+    @Test
+    void gpuSlotsWithoutCudaLibtorchAreRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("CUDA_VISIBLE_DEVICES") == null,
+                "CUDA_VISIBLE_DEVICES is set for this JVM: it, not the faked nvidia-smi, would define the GPUs");
+        io.ndevid.solvers.engine.TorchRuntime.engine();
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.ndevid.solvers.engine.TorchRuntime.gpuCount() == 0,
+                "this JVM's libtorch has CUDA: the refusal needs a CPU libtorch");
+        java.nio.file.Path smi = dir.resolve("nvidia-smi");
+        java.nio.file.Files.writeString(smi, "#!/bin/sh\necho '0, GPU-aaaa, 143771, NVIDIA H200'\n"
+                + "echo '1, GPU-bbbb, 143771, NVIDIA H200'\n");
+        smi.toFile().setExecutable(true);
+        System.setProperty(io.ndevid.actors.node.SlotDetection.NVIDIA_SMI_PROPERTY, smi.toString());
+        try {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            assertFails(2, "this node has 2 GPU(s) [gpu:0, gpu:1] but its libtorch has no CUDA (flavor cpu): GPU "
+                    + "slots refused", "node", "--role", "coordinator,worker", "--host", "127.0.0.1", "--port",
+                    Integer.toString(port), "--dir", dir.toString());
+            assertFails(2, "--trials-per-gpu (ndevid.node.trials-per-gpu) must be ≥ 1", "node", "--role",
+                    "coordinator,worker", "--host", "127.0.0.1", "--port", Integer.toString(port), "--dir",
+                    dir.toString(), "--trials-per-gpu", "0");
+        } finally {
+            System.clearProperty(io.ndevid.actors.node.SlotDetection.NVIDIA_SMI_PROPERTY);
         }
     }
 

@@ -79,6 +79,13 @@ public final class LocalCluster implements AutoCloseable {
             return new Options(dataDir, slots, true, executor, null, null, List.of(), Map.of());
         }
 
+        /** Adds HOCON settings of the local node (e.g. {@code ndevid.node.trials-per-gpu}). */
+        public Options withSettings(Map<String, Object> more) {
+            Map<String, Object> all = new java.util.HashMap<>(settings);
+            all.putAll(more);
+            return new Options(dataDir, slots, inProcess, executor, executorName, classPath, trainerJvmOptions, all);
+        }
+
         public Options withExecutorName(String name) {
             return new Options(dataDir, slots, inProcess, executor, name, classPath, trainerJvmOptions, settings);
         }

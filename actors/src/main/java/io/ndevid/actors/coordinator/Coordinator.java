@@ -388,7 +388,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                     a == null ? -1 : a.startIteration(), iteration, t.spec().iterations(),
                     running ? l.itPerSec : 0, running ? l.eta : 0,
                     running ? l.losses : r == null ? Map.of() : r.losses(), best,
-                    running ? l.message : r == null ? "" : r.message(),
+                    running ? l.message : t.state() == TrialState.PENDING && scheduling.waiting(t) != null
+                            ? scheduling.waiting(t) : r == null ? "" : r.message(),
                     runDir(state.id(), t.name()).toString(), t.attempts(), r,
                     StoreHandoff.storedCheckpoint(settings.dataDir(), state.id(), t)));
         }

@@ -1,5 +1,6 @@
 package io.ndevid.actors.coordinator;
 
+import io.ndevid.study.experiment.DeviceMatch;
 import io.ndevid.study.experiment.ExperimentJournal;
 import io.ndevid.study.experiment.JournalEvent;
 import io.ndevid.study.experiment.Outcome;
@@ -152,7 +153,8 @@ final class Scheduling<R> {
 
     /**
      * Gives PENDING trials (experiments in submission order, trials in grid order; cancelled experiments skipped) to
-     * idle, listed, described slots, journaling each assignment before it is returned.
+     * idle, listed, described slots whose device the trial accepts ({@link DeviceMatch}), journaling each assignment
+     * before it is returned.
      */
     List<Assignment<R>> dispatch(long nanos) {
         List<Assignment<R>> out = new ArrayList<>();
@@ -166,15 +168,19 @@ final class Scheduling<R> {
                 if (j.state().cancelled()) {
                     continue;
                 }
-                List<TrialRecord> pending = j.state().pending();
-                if (!pending.isEmpty()) {
-                    next = pending.get(0);
-                    from = j;
+                for (TrialRecord t : j.state().pending()) {
+                    if (DeviceMatch.accepts(s.info.device(), t.spec())) {
+                        next = t;
+                        from = j;
+                        break;
+                    }
+                }
+                if (next != null) {
                     break;
                 }
             }
             if (next == null) {
-                break;
+                continue; // nothing pending this slot's kind may run; another slot may still find work
             }
             int attempt = next.attempt() + 1;
             from.record(new JournalEvent.Assigned(next.name(), attempt, s.info, Instant.now().toString()));
@@ -218,6 +224,16 @@ final class Scheduling<R> {
             }
         }
         return out;
+    }
+
+    /**
+     * Why a PENDING trial cannot start anywhere now: {@code waiting for a gpu slot} when no listed, described slot
+     * (idle or busy) may run it; null when one may (it waits for that slot to be free, or runs soon).
+     */
+    String waiting(TrialRecord t) {
+        boolean some = slots.values().stream()
+                .anyMatch(s -> s.listed && s.info != null && DeviceMatch.accepts(s.info.device(), t.spec()));
+        return some ? null : DeviceMatch.waiting(t.spec());
     }
 
     /** Listed slots in an unknown state whose last "describe" is older than {@code describeRetry}. */

@@ -13,7 +13,8 @@ import java.util.List;
  * @param nodeId      names the node in slot ids ({@code node/slot-K}); the host name by default
  * @param host        the host trainers listen on (the node's canonical host)
  * @param seeds       {@code host:port} seed nodes trainers join
- * @param devices     one entry per slot: {@code cpu} or {@code gpu:N}
+ * @param devices     one entry per slot: {@code cpu} or {@code gpu:<CUDA_VISIBLE_DEVICES entry>} (a GPU appears
+ *                    {@code ndevid.node.trials-per-gpu} times: that many trainers share it)
  * @param launch      how to start a trainer JVM
  * @param backoff     restart policy for trainers that die
  * @param stopGrace   on shutdown, how long trainers get to checkpoint and leave before they are killed
@@ -60,7 +61,7 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
     /**
      * Settings from {@code ndevid.node} / {@code ndevid.trainer}.
      *
-     * @param slots     CPU slots (> 0), or 0 for one per GPU (else one CPU slot)
+     * @param slots     CPU slots (> 0), or 0 for {@code trials-per-gpu} per GPU (else one CPU slot)
      * @param configDir passed on to trainers ({@code --config-dir}), or null for the built-in files
      */
     public static NodeSettings fromConfig(Config c, String nodeId, String host, List<String> seeds, int slots,
@@ -80,7 +81,7 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
         TrainerProcessLauncher.Launch launch = TrainerProcessLauncher.Launch.currentJvm(
                 n.getStringList("trainer-jvm-options"), c.getString("ndevid.trainer.executor"), configDir,
                 configFile);
-        return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s), launch,
+        return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s, n.getInt("trials-per-gpu")), launch,
                 new RestartBackoff(n.getDuration("restart-backoff-min"), n.getDuration("restart-backoff-max"),
                         n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs,
                 n.getInt("evaluators"), n.getInt("data-loaders"));

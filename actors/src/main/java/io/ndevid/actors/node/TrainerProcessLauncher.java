@@ -169,10 +169,12 @@ public final class TrainerProcessLauncher {
         return cmd;
     }
 
-    /** {@code CUDA_VISIBLE_DEVICES} for the slot: its one GPU, or none for a CPU slot. */
+    /**
+     * {@code CUDA_VISIBLE_DEVICES} for the slot (its one GPU, or none for a CPU slot) and {@code CUDA_DEVICE_ORDER=
+     * PCI_BUS_ID} (so that an index means what nvidia-smi lists).
+     */
     public Map<String, String> environment(int slot) {
-        String device = settings.devices().get(slot);
-        return Map.of("CUDA_VISIBLE_DEVICES", device.startsWith("gpu:") ? device.substring(4) : "");
+        return SlotDetection.environment(settings.devices().get(slot));
     }
 
     public Path logFile(int slot) {

@@ -121,7 +121,11 @@ public final class ClusterStatus {
         String[] c = t.configId() == null ? new String[0] : t.configId().split(" / ");
         Double is = t.bestMetrics().containsKey("is") ? t.bestMetrics().get("is") : t.bestMetrics().get("is_mean");
         boolean running = t.state() == io.ndevid.study.experiment.TrialState.RUNNING;
-        return new ClusterSnapshot.TrialRow(e.id(), t.name(), t.state().name(), t.slot(), null,
+        // a PENDING trial no slot may run says so: "PENDING (waiting for a gpu slot)"
+        boolean waiting = t.state() == io.ndevid.study.experiment.TrialState.PENDING
+                && io.ndevid.study.experiment.DeviceMatch.isWaiting(t.message());
+        return new ClusterSnapshot.TrialRow(e.id(), t.name(), t.state().name() + (waiting ? " (" + t.message() + ")"
+                : ""), t.slot(), null,
                 c.length > 0 ? c[0] : null, c.length > 1 ? c[1] : null, c.length > 2 ? c[2] : null, t.iteration(),
                 t.totalIterations(), t.itPerSec(), is, t.bestMetrics().get("fid"),
                 running && t.etaSeconds() > 0 ? t.etaSeconds() : null);

@@ -62,6 +62,67 @@ class SchedulingTest {
         }
     }
 
+    /** A two-trial grid whose trials ask for {@code device}. */
+    private ExperimentJournal submitOn(String id, String device) {
+        var g = TestSpecs.grid(id, 1, 20, 5, 1);
+        var overrides = new LinkedHashMap<>(g.overrides());
+        overrides.put("device", com.fasterxml.jackson.databind.node.TextNode.valueOf(device));
+        var grid = new io.ndevid.study.GridSpec(id, g.preset(), g.models(), g.temporal(), g.f(), g.seeds(),
+                overrides, Map.of(), 100, 1);
+        ExperimentJournal j = ExperimentJournal.create(dir.resolve(id), new JournalEvent.Submitted(id, grid,
+                grid.expand(), "2026-01-01T00:00:00Z"));
+        experiments.put(id, j);
+        return j;
+    }
+
+    /** Lists slots with the given devices (ref = device + index), described and idle. */
+    private void idleOn(String... devices) {
+        List<String> refs = new java.util.ArrayList<>();
+        for (int i = 0; i < devices.length; i++) {
+            refs.add(devices[i] + "#" + i);
+        }
+        scheduling.listed(new LinkedHashSet<>(refs), 0);
+        for (int i = 0; i < devices.length; i++) {
+            var s = scheduling.slots.get(refs.get(i));
+            s.info = new SlotInfo("node", i, 100, devices[i]);
+            s.state = SlotState.IDLE;
+        }
+    }
+
+    @Test
+    void trialsGoOnlyToSlotsOfTheDeviceTheyAskFor() {
+        submitOn("gpus", "gpu");
+        submitOn("cpus", "cpu");
+        submitOn("any", "auto");
+        idleOn("cpu", "gpu:0", "gpu:0", "cpu", "gpu:GPU-5d3c", "cpu");
+        var assigned = scheduling.dispatch(5 * S);
+        Map<String, String> where = new LinkedHashMap<>();
+        assigned.forEach(a -> where.put(a.experimentId() + "/" + a.trial().name(), a.slot().info.device()));
+        assertEquals(Map.of("gpus/tgan-ode1-linear-s0", "gpu:0", "gpus/tgan-ode2-linear-s0", "gpu:0",
+                "cpus/tgan-ode1-linear-s0", "cpu", "cpus/tgan-ode2-linear-s0", "cpu",
+                "any/tgan-ode1-linear-s0", "gpu:GPU-5d3c", "any/tgan-ode2-linear-s0", "cpu"), where);
+        assertEquals(6, assigned.size(), "every slot got a trial of its kind");
+    }
+
+    @Test
+    void aGpuTrialWithNoGpuSlotWaitsVisiblyAndDoesNotBlockCpuTrials() {
+        ExperimentJournal gpus = submitOn("gpus", "gpu");
+        submitOn("cpus", "cpu");
+        idleOn("cpu");
+        var assigned = scheduling.dispatch(5 * S);
+        assertEquals(List.of("cpus/tgan-ode1-linear-s0"),
+                assigned.stream().map(a -> a.experimentId() + "/" + a.trial().name()).toList(),
+                "the CPU slot skips the GPU trials ahead of it");
+        var waiting = gpus.state().trial("tgan-ode1-linear-s0");
+        assertEquals(TrialState.PENDING, waiting.state());
+        assertEquals("waiting for a gpu slot", scheduling.waiting(waiting));
+        idleOn("cpu", "gpu:1");
+        assertNull(scheduling.waiting(waiting), "a GPU slot is listed now");
+        assertEquals("gpus/tgan-ode1-linear-s0", scheduling.dispatch(6 * S).stream()
+                .filter(a -> a.slot().info.device().equals("gpu:1"))
+                .map(a -> a.experimentId() + "/" + a.trial().name()).findFirst().orElseThrow());
+    }
+
     @Test
     void dispatchGivesPendingTrialsInSubmissionAndGridOrderAndJournalsThem() {
         ExperimentJournal first = submit("first", 1);

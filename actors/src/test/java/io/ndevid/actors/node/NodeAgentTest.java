@@ -54,10 +54,52 @@ class NodeAgentTest {
                 "--device", "gpu:1", "--host", "10.0.0.2", "--port", "26001", "--seed", "10.0.0.1:25520", "--seed",
                 "10.0.0.3:25520", "--executor", "com.example.Exec", "--parent-pid",
                 Long.toString(ProcessHandle.current().pid()), "--config-dir", "/etc/ndevid"), cmd);
-        assertEquals(Map.of("CUDA_VISIBLE_DEVICES", "1"), l.environment(1), "a GPU slot sees its own GPU only");
+        assertEquals(Map.of("CUDA_VISIBLE_DEVICES", "1", "CUDA_DEVICE_ORDER", "PCI_BUS_ID"), l.environment(1),
+                "a GPU slot sees its own GPU only");
         NodeSettings cpu = shell("true", List.of("cpu"), Duration.ofSeconds(1));
-        assertEquals(Map.of("CUDA_VISIBLE_DEVICES", ""), new TrainerProcessLauncher(cpu).environment(0));
+        assertEquals("", new TrainerProcessLauncher(cpu).environment(0).get("CUDA_VISIBLE_DEVICES"));
         assertEquals(dir.resolve("trainer-1.log"), l.logFile(1));
+    }
+
+    /**
+     * A node whose scheduler gave it two GPUs (a UUID and an index, faked nvidia-smi rows) with trials-per-gpu 2 runs
+     * four trainer processes, two per GPU, each seeing only its GPU in PCI bus order, and its evaluator on a GPU.
+     */
+    @Test
+    void trialsPerGpuStartsThatManyTrainersPerSchedulerAssignedGpu() throws Exception {
+        var gpus = SlotDetection.gpus(Map.of("CUDA_VISIBLE_DEVICES", "GPU-bbbb0000-1111-2222-3333-444455556666,3"),
+                SlotDetectionTest.FOUR);
+        List<String> devices = SlotDetection.devices(0, 2, gpus, () -> 2);
+        assertEquals(List.of("gpu:GPU-bbbb0000-1111-2222-3333-444455556666",
+                "gpu:GPU-bbbb0000-1111-2222-3333-444455556666", "gpu:3", "gpu:3"), devices);
+        Path seen = Files.createDirectories(dir.resolve("seen"));
+        String script = "r=; k=; while [ $# -gt 0 ]; do [ \"$1\" = --role ] && r=$2; [ \"$1\" = --slot ] && k=$2; "
+                + "shift; done; echo \"$CUDA_VISIBLE_DEVICES $CUDA_DEVICE_ORDER\" > " + seen + "/$r-$k.tmp; "
+                + "mv " + seen + "/$r-$k.tmp " + seen + "/$r-$k; sleep 30";
+        ActorRef<NodeAgent.Command> agent = testKit.spawn(NodeAgent.create(
+                shell(script, devices, Duration.ofSeconds(1)).withEvaluators(1)));
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (deadline - System.nanoTime() > 0) {
+                try (var files = Files.list(seen)) {
+                    if (files.filter(f -> !f.toString().endsWith(".tmp")).count() == 5) {
+                        break;
+                    }
+                }
+                Thread.sleep(100);
+            }
+            String uuid = "GPU-bbbb0000-1111-2222-3333-444455556666 PCI_BUS_ID";
+            assertEquals(uuid, Files.readString(seen.resolve("trainer-0")).strip());
+            assertEquals(uuid, Files.readString(seen.resolve("trainer-1")).strip());
+            assertEquals("3 PCI_BUS_ID", Files.readString(seen.resolve("trainer-2")).strip());
+            assertEquals("3 PCI_BUS_ID", Files.readString(seen.resolve("trainer-3")).strip());
+            assertEquals(uuid, Files.readString(seen.resolve("evaluator-0")).strip(), "the evaluator on a GPU too");
+            TestProbe<NodeAgent.Slots> probe = testKit.createTestProbe();
+            agent.tell(new NodeAgent.GetSlots(probe.getRef()));
+            assertEquals(devices, probe.receiveMessage().slots().stream().map(NodeAgent.SlotProcess::device).toList());
+        } finally {
+            testKit.stop(agent);
+        }
     }
 
     @Test

@@ -10,8 +10,9 @@ import java.util.Locale;
 /**
  * The one place where ndevid starts DJL's PyTorch engine.
  *
- * <p>ndevid never downloads at run time: libtorch comes from the {@code pytorch-native-cpu} jar on the class path
- * (or, on a GPU host, from a local libtorch named by {@code PYTORCH_LIBRARY_PATH}). This class sets the offline
+ * <p>ndevid never downloads at run time: libtorch comes from the {@code pytorch-native-cpu} jar on the class path,
+ * or, on a GPU host, from a local libtorch named by {@code PYTORCH_LIBRARY_PATH} or fetched once into the cache by
+ * {@code ndevid engine fetch} ({@link EngineLocation}, docs/ENGINE.md). This class sets the offline
  * switch and a writable cache directory <em>before</em> the engine is first touched, so that every entry point
  * (CLI, tests, trainer processes) behaves the same without relying on JVM flags.
  *
@@ -29,6 +30,7 @@ public final class TorchRuntime {
     public static final String EXPECTED_LIBTORCH = "2.7.1";
 
     private static volatile Engine engine;
+    private static volatile EngineLocation location;
 
     private TorchRuntime() {}
 
@@ -49,10 +51,16 @@ public final class TorchRuntime {
             synchronized (TorchRuntime.class) {
                 e = engine;
                 if (e == null) {
-                    configure();
+                    EngineLocation where = configure();
                     try {
                         e = Engine.getEngine("PyTorch");
-                    } catch (RuntimeException ex) {
+                    } catch (RuntimeException | UnsatisfiedLinkError ex) {
+                        if (where.libDir() != null) {
+                            throw new IllegalArgumentException("could not load libtorch from " + where.libDir()
+                                    + " (" + where.route() + ", flavor " + where.flavor() + "): " + ex.getMessage()
+                                    + "; it must be libtorch " + EXPECTED_LIBTORCH + " for " + where.flavor()
+                                    + " with its CUDA libraries on the loader path (docs/ENGINE.md)", ex);
+                        }
                         throw new IllegalStateException(
                                 "Could not start DJL's PyTorch engine offline from the pytorch-native jar "
                                         + "(cache dir " + cacheDir() + "): " + ex.getMessage()
@@ -64,6 +72,31 @@ public final class TorchRuntime {
             }
         }
         return e;
+    }
+
+    /** Where libtorch came from (resolved on the first call; see {@link EngineLocation}). */
+    public static EngineLocation location() {
+        EngineLocation l = location;
+        if (l == null) {
+            synchronized (TorchRuntime.class) {
+                l = location;
+                if (l == null) {
+                    l = EngineLocation.resolve(TorchRuntime::setting, cacheDir());
+                    location = l;
+                }
+            }
+        }
+        return l;
+    }
+
+    /** GPUs the engine sees (0 for a CPU libtorch, or when CUDA finds no device). */
+    public static int gpuCount() {
+        return engine().getGpuCount();
+    }
+
+    /** An environment variable, else the system property of that name (DJL's order). */
+    static String setting(String name) {
+        return firstSet(System.getenv(name), System.getProperty(name));
     }
 
     /** libtorch's version as the engine reports it, e.g. {@code 2.7.1}. */
@@ -101,12 +134,15 @@ public final class TorchRuntime {
         }
         if (id < 0 || id >= gpus) {
             throw new IllegalArgumentException("device '" + spec + "' asked for GPU " + id + " but the engine sees "
-                    + gpus + " GPU(s) (libtorch " + e.getVersion() + ", CPU build unless PYTORCH_FLAVOR says otherwise)");
+                    + gpus + " GPU(s) (libtorch " + e.getVersion() + ", flavor " + location().flavor() + " from "
+                    + location().route() + "; `ndevid engine` says more)");
         }
         return Device.gpu(id);
     }
 
-    private static void configure() {
+    private static EngineLocation configure() {
+        EngineLocation where = location();
+        where.properties().forEach(System::setProperty);
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
@@ -120,6 +156,7 @@ public final class TorchRuntime {
         if (System.getProperty("ai.djl.default_engine") == null) {
             System.setProperty("ai.djl.default_engine", "PyTorch");
         }
+        return where;
     }
 
     private static String firstSet(String... values) {

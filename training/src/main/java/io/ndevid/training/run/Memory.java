@@ -4,16 +4,25 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resident memory of this process (native tensors included), for stats lines and the status console. */
+/** Resident memory of this process (native tensors included), for stats lines, the status console and plans. */
 public final class Memory {
 
     private Memory() {}
 
     /** VmRSS in MiB on Linux; the JVM heap in use elsewhere. */
     public static double rssMegabytes() {
+        return status("VmRSS:");
+    }
+
+    /** VmHWM (the peak resident set so far) in MiB on Linux; the JVM heap in use elsewhere. */
+    public static double peakRssMegabytes() {
+        return status("VmHWM:");
+    }
+
+    private static double status(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }
             }

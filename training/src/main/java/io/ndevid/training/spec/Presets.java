@@ -36,7 +36,7 @@ public final class Presets {
                     16, model == ModelFamily.TGANV2 ? 192 : 64, 3, latent(model), 50, 64, 32, false, true,
                     false, "authors", "authors", "authors", "authors", false, "rk4_38", sdeDt(model), "euler", "tanh",
                     100_000, lrG(model, false), lrD(model, false), 1000, 2048, 1000, 1000, "synthetic", "synthetic", 6,
-                    1, "auto");
+                    1, "gpu"); // GPU slots only: never silently on a CPU
             default -> throw new IllegalArgumentException("unknown preset '" + preset + "'; known: " + NAMES);
         };
     }

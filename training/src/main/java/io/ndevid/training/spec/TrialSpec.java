@@ -107,7 +107,8 @@ public record TrialSpec(
         int dataClasses,
         @JsonPropertyDescription("trial seed: every random draw derives from it")
         long seed,
-        @JsonPropertyDescription("device: auto, cpu, gpu:N")
+        @JsonPropertyDescription("device: cpu (CPU slots only), gpu (GPU slots only) or auto (any slot); a trainer "
+                + "sees its slot's GPU as gpu:0, so no other index")
         String device) {
 
     /** The initialisations {@code init} may name. */
@@ -198,8 +199,10 @@ public record TrialSpec(
             bad.add("evaluator must be synthetic or c3d=FILE,mean=MEAN.npz[,…], got " + evaluator);
         }
         positive(bad, "dataClasses", dataClasses, 2);
-        if (device == null || device.isBlank()) {
-            bad.add("device must be auto, cpu or gpu:N");
+        if (device == null || !device.trim().toLowerCase(java.util.Locale.ROOT)
+                .matches("auto|cpu|gpu|cuda|gpu:0|cuda:0")) {
+            bad.add("device must be cpu, gpu or auto, got '" + device + "' (a trainer sees only its slot's GPU, as "
+                    + "gpu:0: choose GPUs with the node's CUDA_VISIBLE_DEVICES, not in the trial)");
         }
         if (!bad.isEmpty()) {
             throw new IllegalArgumentException("invalid trial spec: " + String.join("; ", bad));

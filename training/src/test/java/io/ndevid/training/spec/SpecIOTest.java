@@ -51,6 +51,12 @@ class SpecIOTest {
         assertTrue(range.getMessage().contains("power of two"), range.getMessage());
         var notJson = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{model: "));
         assertTrue(notJson.getMessage().contains("not valid JSON"), notJson.getMessage());
+        var gpu1 = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"device\": \"gpu:1\"}"));
+        assertTrue(gpu1.getMessage().contains("device must be cpu, gpu or auto, got 'gpu:1'")
+                && gpu1.getMessage().contains("CUDA_VISIBLE_DEVICES"), gpu1.getMessage());
+        assertEquals("gpu", SpecIO.parse("{\"device\": \"gpu\"}").device());
+        assertEquals("gpu", Presets.of("gpu-paper", ModelFamily.TGAN, TemporalKind.ODE1, FVariant.LINEAR).device(),
+                "gpu-paper trials never land on a CPU slot");
         var preset = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"preset\": \"huge\"}"));
         assertTrue(preset.getMessage().contains("cpu-small"), preset.getMessage());
     }
