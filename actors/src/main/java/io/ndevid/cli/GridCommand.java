@@ -102,6 +102,11 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             + "tgan-ode1-linear,mocogan-sde-linear (default: all).")
     List<String> only;
 
+    @Option(names = "--linear-orders", description = "The seed paper's controlled family × order table: f = linear "
+            + "in every cell. Default: at gpu-paper MoCoGAN's ode2/ode3 follow the authors' runs (f = deep, g∘h of "
+            + "hidden width 49; docs/FIDELITY.md); elsewhere f = linear anyway.")
+    boolean linearOrders;
+
     @Option(names = "--http-port", paramLabel = "PORT", description = "Serve the HTTP API on 127.0.0.1:PORT while "
             + "the grid runs (0: a free port; default: none), e.g. for 'ndevid console --connect 127.0.0.1:PORT'.")
     Integer httpPort;
@@ -130,9 +135,9 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         Path dataDir;
         if (resume != null) {
             if (preset != null || out != null || data != null || evaluator != null || iterations != null
-                    || only != null || set != null) {
+                    || only != null || set != null || linearOrders) {
                 throw new IllegalArgumentException("--resume takes the grid from its journal: drop --preset, --out, "
-                        + "--data, --evaluator, --only and --iterations");
+                        + "--data, --evaluator, --only, --linear-orders and --iterations");
             }
             Path expDir = experimentIn(resume);
             dataDir = expDir.getParent();
@@ -156,7 +161,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             if (iterations != null) {
                 overrides.put("iterations", com.fasterxml.jackson.databind.node.LongNode.valueOf(iterations));
             }
-            grid = StudyGrid.forPreset(p, overrides, only == null ? List.of() : only);
+            grid = StudyGrid.forPreset(p, overrides, only == null ? List.of() : only, linearOrders);
             dataDir = out != null ? out : Path.of("grids",
                     p + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }

@@ -162,7 +162,9 @@ class GridCommandTest {
         for (TrialSpec t : StudyGrid.forPreset("gpu-paper").expand()) {
             assertTrue(r.out().contains(t.configId() + "   (authors: "), t.configId() + " missing:\n" + r.out());
         }
-        assertTrue(r.out().contains("≠ f at the order table"), r.out()); // MoCoGAN's order runs: open
+        // MoCoGAN's order runs follow the authors (f = deep, g∘h 49): no difference, nothing open
+        assertTrue(r.out().contains("  f at the order table   g∘h hidden 49"), r.out());
+        assertFalse(r.out().contains("] open"), r.out());
         assertTrue(r.out().strip().endsWith(", 0 unmarked"), r.out());
         assertFalse(Files.exists(out), "nothing started");
     }

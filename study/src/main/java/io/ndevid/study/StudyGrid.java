@@ -14,7 +14,10 @@ import java.util.Map;
 /**
  * The paper's study as one {@link GridSpec} — the only place it is defined. Two tables:
  * <ul>
- *   <li>family × order: each base model × G_t {original, ode1, ode2, ode3, sde}, f = linear;</li>
+ *   <li>family × order: each base model × G_t {original, ode1, ode2, ode3, sde}, f = linear — except at
+ *       {@code gpu-paper}, whose MoCoGAN ode2/ode3 cells follow the authors' runs: f = deep, of hidden width 49 (the
+ *       preset's {@code fHidden}; {@link #orderF}); {@code linearOrders} keeps the seed paper's controlled form,
+ *       f = linear in every cell;</li>
  *   <li>f(x) ablation: TGAN and MoCoGAN with ode1 × f {linear, deep, matched} (linear is shared with the first).</li>
  * </ul>
  * TGANv2 joins the family × order table only at {@code gpu-paper}: at the CPU presets its multi-level renderer and
@@ -45,6 +48,16 @@ public final class StudyGrid {
                 + "it runs at gpu-paper";
     }
 
+    /**
+     * The f of the family × order table's cell: linear, but at {@code gpu-paper} MoCoGAN's ode2 and ode3 run as the
+     * authors ran them — f = deep, which the preset gives fHidden 49 there (docs/FIDELITY.md) — unless
+     * {@code linearOrders} asks for the seed paper's controlled form (f = linear in every cell).
+     */
+    public static FVariant orderF(String preset, ModelFamily m, TemporalKind t, boolean linearOrders) {
+        boolean authors = !linearOrders && preset.equals("gpu-paper") && m == ModelFamily.MOCOGAN && t.order() > 1;
+        return authors ? FVariant.DEEP : FVariant.LINEAR;
+    }
+
     /** The experiment name of the study at {@code preset}. */
     public static String name(String preset) {
         return "ablation-" + preset;
@@ -66,12 +79,18 @@ public final class StudyGrid {
      * @throws IllegalArgumentException for a point that is not in the study
      */
     public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides, List<String> subset) {
+        return forPreset(preset, overrides, subset, false);
+    }
+
+    /** As {@link #forPreset(String, Map, List)}; {@code linearOrders}: f = linear in every order cell. */
+    public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides, List<String> subset,
+                                     boolean linearOrders) {
         Presets.of(preset, ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR); // unknown preset: an error here
         List<ModelFamily> models = models(preset);
         List<String> only = new ArrayList<>();
         for (ModelFamily m : models) {
             for (TemporalKind t : ORDERS) {
-                only.add(new TrialPoint(m, t, FVariant.LINEAR).id());
+                only.add(new TrialPoint(m, t, orderF(preset, m, t, linearOrders)).id());
             }
         }
         for (ModelFamily m : F_MODELS) {

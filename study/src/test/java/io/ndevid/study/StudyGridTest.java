@@ -45,6 +45,39 @@ class StudyGridTest {
         assertTrue(StudyGrid.omitted("gpu-paper").isEmpty());
     }
 
+    /**
+     * gpu-paper's MoCoGAN ode2/ode3 are the authors' runs: f = deep with g∘h hidden 49; every other order cell (and
+     * every cell with --linear-orders, the seed paper's controlled form) is f = linear.
+     */
+    @Test
+    void gpuPaperMocoganOrderCellsFollowTheAuthorsAndLinearOrdersKeepsThePapersForm() {
+        List<TrialSpec> trials = StudyGrid.forPreset("gpu-paper").expand();
+        List<String> names = trials.stream().map(TrialSpec::name).toList();
+        assertTrue(names.containsAll(List.of("mocogan-ode2-deep-s0", "mocogan-ode3-deep-s0", "tgan-ode2-linear-s0",
+                "tgan-ode3-linear-s0", "tganv2-ode2-linear-s0", "mocogan-ode1-linear-s0", "mocogan-sde-linear-s0")),
+                names.toString());
+        assertFalse(names.contains("mocogan-ode2-linear-s0") || names.contains("mocogan-ode3-linear-s0"),
+                names.toString());
+        assertEquals(names.size(), new java.util.HashSet<>(names).size(), "names are unique");
+        for (TrialSpec t : trials) {
+            boolean authors = t.name().equals("mocogan-ode2-deep-s0") || t.name().equals("mocogan-ode3-deep-s0");
+            assertEquals(authors ? 49 : 0, t.fHidden(), t.name());
+        }
+        TrialSpec ode2 = trials.get(names.indexOf("mocogan-ode2-deep-s0"));
+        assertEquals("mocogan / ode2 / deep", ode2.configId());
+        assertFalse(ode2.mlpBeforeOde());
+        assertFalse(ode2.ghOutputTanh());
+        assertEquals("authors", ode2.odeForm());
+
+        GridSpec linear = StudyGrid.forPreset("gpu-paper", Map.of(), List.of(), true);
+        List<String> lin = linear.expand().stream().map(TrialSpec::name).toList();
+        assertEquals(19, lin.size());
+        assertTrue(lin.containsAll(List.of("mocogan-ode2-linear-s0", "mocogan-ode3-linear-s0")), lin.toString());
+        assertTrue(linear.expand().stream().allMatch(t -> t.fHidden() == 0));
+        // the CPU presets: f = linear at every order either way
+        assertEquals(StudyGrid.forPreset("cpu-small"), StudyGrid.forPreset("cpu-small", Map.of(), List.of(), true));
+    }
+
     @Test
     void theStudyGridSurvivesJsonAndOnlyIsValidated() {
         GridSpec g = StudyGrid.forPreset("cpu-tiny", Map.of("iterations", com.fasterxml.jackson.databind.node.IntNode.valueOf(4)));

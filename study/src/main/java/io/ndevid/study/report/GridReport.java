@@ -64,7 +64,7 @@ public final class GridReport {
         tables.header().forEach(x -> h.append("<li>").append(esc(x)).append("</li>"));
         h.append("</ul>\n<h2>(a) f(x) ablation (G_t = ode1)</h2>\n");
         table(h, tables.fAblation());
-        h.append("<h2>(b) base model × G_t (f = linear)</h2>\n");
+        h.append("<h2>(b) base model × G_t (f = linear unless the config names another)</h2>\n");
         table(h, tables.orders());
 
         List<ResultsTables.Row> rows = new ArrayList<>(tables.orders());

@@ -33,7 +33,8 @@ import java.util.function.BiFunction;
  * trials, each attempt's start and end, and — once the experiment finished — each trial's final state, read as typed
  * {@link JournalEvent}s) and each run folder's {@code trials/<name>/final-metrics.json} ({@link FinalMetrics}). Rows are named by
  * {@link TrialPoint#label()}. (a) the f(x) ablation: TGAN and MoCoGAN with ode1 ×
- * {linear, deep, matched}; (b) family × order: each base model × {original, ode1, ode2, ode3, sde} with f = linear.
+ * {linear, deep, matched}; (b) family × order: each base model × {original, ode1, ode2, ode3, sde} with f = linear,
+ * or the f the study gives the cell ({@link StudyGrid#orderF}: gpu-paper's MoCoGAN ode2/ode3), named in its config.
  * A trial without final metrics says why in its status column (ERROR, DIVERGED, PENDING, …), never a blank.
  */
 public final class ResultsTables {
@@ -121,9 +122,13 @@ public final class ResultsTables {
             }
         }
         List<Row> oRows = new ArrayList<>();
+        String preset = submitted.grid() == null ? "" : submitted.grid().preset();
         for (ModelFamily m : models) {
             for (TemporalKind t : StudyGrid.ORDERS) {
-                oRows.add(row.apply("family x order", new TrialPoint(m, t, FVariant.LINEAR)));
+                // the study's f for the cell (gpu-paper: MoCoGAN ode2/ode3 as the authors ran them), else linear
+                TrialPoint study = new TrialPoint(m, t, StudyGrid.orderF(preset, m, t, false));
+                oRows.add(row.apply("family x order", byPoint.containsKey(study.id()) ? study
+                        : new TrialPoint(m, t, FVariant.LINEAR)));
             }
         }
         List<String> header = header(submitted.experimentId(), first[0]);
@@ -198,7 +203,7 @@ public final class ResultsTables {
         header.forEach(h -> b.append("- ").append(h).append('\n'));
         b.append("\n## (a) f(x) ablation (G_t = ode1)\n\n");
         table(b, f);
-        b.append("\n## (b) base model × G_t (f = linear)\n\n");
+        b.append("\n## (b) base model × G_t (f = linear unless the config names another)\n\n");
         table(b, o);
         return b.toString();
     }

@@ -111,4 +111,27 @@ class ResultsTablesTest {
         String html = Files.readString(exp.resolve(StudyReport.HTML));
         assertTrue(html.contains("render failed: no checkpoint to render in this test"), "the renderer was asked");
     }
+
+    /** gpu-paper's MoCoGAN ode2/ode3 (f = deep, the authors' g∘h 49) sit in the family × order table, named so. */
+    @Test
+    void gpuPaperOrderTablePlacesTheAuthorsMocoganCells() throws Exception {
+        for (boolean linearOrders : List.of(false, true)) {
+            Path exp = dir.resolve("gpu-" + linearOrders);
+            GridSpec grid = StudyGrid.forPreset("gpu-paper", Map.of(), List.of(), linearOrders);
+            try (ExperimentJournal j = ExperimentJournal.create(exp, new JournalEvent.Submitted(grid.name(), grid,
+                    grid.expand(), "2026-01-01T00:00:00Z"))) {
+                assertEquals(ExperimentState.Phase.RUNNING, j.state().phase());
+            }
+            ResultsTables.Tables t = ResultsTables.build(exp);
+            String f = linearOrders ? "linear" : "deep";
+            List<ResultsTables.Row> moco = t.orders().stream()
+                    .filter(r -> r.model() == io.ndevid.training.spec.ModelFamily.MOCOGAN).toList();
+            assertEquals(List.of("mocogan / original / -", "mocogan / ode1 / linear", "mocogan / ode2 / " + f,
+                    "mocogan / ode3 / " + f, "mocogan / sde / linear"),
+                    moco.stream().map(ResultsTables.Row::config).toList());
+            assertEquals("mocogan-ode2-" + f + "-s0", moco.get(2).trial());
+            assertEquals(15, t.orders().size());
+            assertTrue(t.orders().stream().noneMatch(r -> r.status().equals("not in this grid")), t.markdown());
+        }
+    }
 }

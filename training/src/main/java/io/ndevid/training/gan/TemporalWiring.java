@@ -25,8 +25,9 @@ import java.util.function.Supplier;
 
 /**
  * Builds a model's G_t from the spec: the base model's original, or a latent ODE (order 1–3) / SDE over the model's
- * latent with f = linear, deep (hidden = latent dim) or matched (hidden solved so that G_t has as many trainable
- * parameters as the base model's original G_t built at the same sizes — counted, not assumed).
+ * latent with f = linear, deep (hidden = the spec's fHidden, else the latent dim) or matched (hidden solved so that
+ * G_t has as many trainable parameters as the base model's original G_t built at the same sizes — counted, not
+ * assumed).
  */
 final class TemporalWiring {
 
@@ -67,7 +68,7 @@ final class TemporalWiring {
                 : spec.temporal().order() * d;
         int hidden = switch (spec.f()) {
             case LINEAR -> 0;
-            case DEEP -> d;
+            case DEEP -> spec.fHidden() > 0 ? spec.fHidden() : d;
             case MATCHED -> {
                 if (target < 0) {
                     throw new IllegalArgumentException(spec.configId() + ": f = matched needs the base model's "

@@ -152,13 +152,33 @@ public final class AuthorsRuns {
                                 + "Linear–tanh–Linear");
             }
             if (moco && t.order() > 1) {
-                rows.add(new Row("f at the order table", s.f().id(), "g∘h hidden 49", Status.OPEN,
-                        "the authors' MoCoGAN order runs used their parameter-matched f; the study grid runs f = "
-                                + "linear for every model"));
+                rows.add(orderF(s));
             }
         }
         rows.addAll(structure(m, t));
         return new Cell(s, script(m, t, s.f()), rows);
+    }
+
+    /**
+     * MoCoGAN's f at orders 2 and 3: the authors' scripts build g∘h of hidden width 49 (gpu-paper's f = deep, with
+     * fHidden 49, and the study grid's cells); f = linear is the seed paper's controlled form of the order table.
+     */
+    private static Row orderF(TrialSpec s) {
+        int authors = Presets.AUTHORS_MOCOGAN_ORDER_HIDDEN;
+        String want = "g∘h hidden " + authors;
+        return switch (s.f()) {
+            case LINEAR -> new Row("f at the order table", "linear", want, Status.REASON, "the seed paper's "
+                    + "controlled form (f = linear at every order; `ndevid grid --linear-orders`); gpu-paper's study "
+                    + "grid follows the authors' runs (f = deep, fHidden " + authors + ")");
+            case DEEP -> {
+                int h = s.fHidden() > 0 ? s.fHidden() : s.latentDim();
+                yield new Row("f at the order table", "g∘h hidden " + h, want,
+                        h == authors ? Status.MATCH : Status.UNMARKED, "");
+            }
+            case MATCHED -> new Row("f at the order table", "g∘h hidden solved from the counted parameters", want,
+                    Status.REASON, "f = matched solves its width for this G_t (the seed paper's definition); the "
+                            + "authors fixed their order-1 width, which f = deep with fHidden " + authors + " runs");
+        };
     }
 
     /** Rows about the code's structure (not spec fields): what the model classes do against the scripts. */

@@ -24,6 +24,10 @@ public record TrialSpec(
         TemporalKind temporal,
         @JsonPropertyDescription("f(x) of an ODE/SDE G_t: linear, deep (g∘h), matched (g∘h with the original G_t's parameter count)")
         FVariant f,
+        @JsonPropertyDescription("hidden width of g∘h when f is deep (0: the variant's rule, the latent dimension; "
+                + "gpu-paper: 49 in MoCoGAN's ode2/ode3 cells, as the authors' runs); must be 0 for linear and "
+                + "matched (which solves its width)")
+        int fHidden,
         @JsonPropertyDescription("the authors' MLP before the ODE/SDE (Linear + LeakyReLU 0.2 layers, the last one "
                 + "back to the latent size)")
         boolean mlpBeforeOde,
@@ -136,6 +140,12 @@ public record TrialSpec(
         }
         if (f == null) {
             bad.add("f must be one of linear, deep, matched");
+        }
+        if (fHidden < 0) {
+            bad.add("fHidden must be ≥ 0 (0: the f variant's rule), got " + fHidden);
+        } else if (fHidden > 0 && f != null && f != FVariant.DEEP) {
+            bad.add("fHidden sets the g∘h width of f = deep only (linear has none, matched solves its own), got "
+                    + fHidden + " with f = " + f.id());
         }
         positive(bad, "frames", frames, 2);
         positive(bad, "frameSize", frameSize, 8);

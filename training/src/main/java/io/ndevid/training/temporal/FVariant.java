@@ -4,7 +4,10 @@ package io.ndevid.training.temporal;
 public enum FVariant {
     /** f: one learned layer with a nonlinearity. */
     LINEAR("linear"),
-    /** f = g∘h, each a learned layer with a nonlinearity, hidden width = the latent dimension. */
+    /**
+     * f = g∘h, each a learned layer with a nonlinearity, hidden width = the latent dimension, or the spec's
+     * {@code fHidden} when set.
+     */
     DEEP("deep"),
     /** f = g∘h whose hidden width is solved so that G_t has the base model's original G_t parameter count. */
     MATCHED("matched");

@@ -34,4 +34,24 @@ class MatchedWidthTest {
             assertEquals(49, g.hidden(), g.summary());
         }
     }
+
+    /**
+     * MoCoGAN's order cells at gpu-paper (f = deep, fHidden 49) build the authors' {@code VideoGeneratorNOODE(
+     * dim_hidden=49, order=k)}: k Linear(16, 16) encodings of the initial values and g∘h 16 → 49 → 16, counted.
+     */
+    @Test
+    void gpuPaperMocoganOrderCellsBuildGhOfWidth49() {
+        try (NDManager m = GanTestSupport.manager()) {
+            for (TemporalKind t : java.util.List.of(TemporalKind.ODE2, TemporalKind.ODE3)) {
+                TrialSpec s = Presets.of("gpu-paper", ModelFamily.MOCOGAN, t, FVariant.DEEP);
+                TemporalWiring.Built g = TemporalWiring.build(s, m,
+                        () -> new GruTemporalGenerator(s.latentDim(), s.latentDim(), s.frames()),
+                        new Shape(s.batchSize(), s.latentDim()), b -> { });
+                assertEquals(49, g.hidden(), g.summary());
+                long gh = 49L * (16 + 1) + 49L * 16 + 16;
+                long encoders = t.order() * (16L * 16 + 16);
+                assertEquals(gh + encoders, g.parameters(), g.summary());
+            }
+        }
+    }
 }

@@ -2,9 +2,14 @@ package io.ndevid.training.spec;
 
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,6 +43,38 @@ class SpecIOTest {
                 }
             }
         }
+    }
+
+    /** fHidden: a preset's value, overridable, and 0 in spec files and run folders written before it existed. */
+    @Test
+    void fHiddenDefaultsToThePresetAndOldSpecsLoad() {
+        for (String p : List.of("cpu-tiny", "cpu-small")) {
+            for (TemporalKind k : TemporalKind.values()) {
+                assertEquals(0, Presets.of(p, ModelFamily.MOCOGAN, k, FVariant.DEEP).fHidden(), "CPU presets");
+            }
+        }
+        assertEquals(49, SpecIO.parse("{\"preset\": \"gpu-paper\", \"model\": \"mocogan\", \"temporal\": \"ode3\", "
+                + "\"f\": \"deep\"}").fHidden());
+        assertEquals(32, SpecIO.parse("{\"model\": \"mocogan\", \"temporal\": \"ode2\", \"f\": \"deep\", "
+                + "\"fHidden\": 32}").fHidden());
+        // a whole spec written before fHidden (a run folder's spec.json, a journal's trials) reads as 0
+        TrialSpec s = Presets.of("gpu-paper", ModelFamily.MOCOGAN, TemporalKind.ODE2, FVariant.LINEAR);
+        ObjectNode old = SpecIO.json().valueToTree(s);
+        old.remove("fHidden");
+        assertFalse(old.has("fHidden"));
+        TrialSpec back = assertDoesNotThrow(() -> SpecIO.json().treeToValue(old, TrialSpec.class));
+        assertEquals(s, back);
+        // and a spec file without it: the preset's rule
+        assertEquals(0, SpecIO.parse("{\"preset\": \"cpu-small\", \"model\": \"mocogan\", \"temporal\": "
+                + "\"ode2\", \"f\": \"deep\"}").fHidden());
+        var negative = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"f\": \"deep\", "
+                + "\"temporal\": \"ode1\", \"fHidden\": -1}"));
+        assertTrue(negative.getMessage().contains("fHidden must be ≥ 0"), negative.getMessage());
+        var linear = assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"f\": \"linear\", "
+                + "\"temporal\": \"ode2\", \"fHidden\": 49}"));
+        assertTrue(linear.getMessage().contains("fHidden sets the g∘h width of f = deep only"), linear.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SpecIO.parse("{\"f\": \"matched\", \"temporal\": "
+                + "\"ode2\", \"fHidden\": 49}"));
     }
 
     @Test
