@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,7 +55,7 @@ class GridCommandTest {
     void cpuTinyGridWritesFilledTablesAndAReportThatLoads() throws Exception {
         Path out = dir.resolve("grid");
         long t0 = System.nanoTime();
-        Run first = grid("--preset", "cpu-tiny", "--out", out.toString(), "--slots", "2");
+        Run first = grid("--preset", "cpu-tiny", "--seeds", "1", "--out", out.toString(), "--slots", "2");
         long t1 = System.nanoTime();
         StringWriter text = new StringWriter();
         text.write(first.text());
@@ -64,9 +65,22 @@ class GridCommandTest {
         List<String> rows = md.lines().filter(l -> l.matches("\\| (tgan|mocogan) / .*")).toList();
         assertEquals(6 + 10, rows.size(), md);
         for (String row : rows) {
-            assertTrue(row.contains("| ok |"), row);
-            assertFalse(row.contains("–"), "every cell filled: " + row);
+            assertTrue(row.contains("| ok | 1/1 |"), row);
+            // one seed: no across-seed std and no interval; the original G_t is the base of the changes
+            List<String> cells = List.of(row.substring(2, row.length() - 2).split(" \\| "));
+            assertEquals(13, cells.size(), row);
+            for (int c : new int[] {3, 6}) {
+                assertTrue(cells.get(c).matches("[0-9.]+ ± –"), "one seed's score, no across-seed std: " + row);
+            }
+            for (int c : new int[] {4, 7, 9, 10, 11, 12}) {
+                assertFalse(cells.get(c).contains("–"), "cell " + c + " filled: " + row);
+            }
+            for (int c : new int[] {5, 8}) {
+                assertTrue(row.contains("/ original /") ? cells.get(c).equals("–")
+                        : cells.get(c).matches("[+-][0-9.]+ \\[–\\]"), "change without interval: " + row);
+            }
         }
+        assertTrue(md.contains("training seeds: 1 per cell (0)"), md);
         assertTrue(md.contains("evaluator: c3d-synthetic-cpu-tiny"), md);
         assertTrue(text.toString().contains("TGANv2 is left out at cpu-tiny"), text.toString());
         assertTrue(Files.size(exp.resolve("report/is-vs-iteration.png")) > 0);
@@ -91,8 +105,8 @@ class GridCommandTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void theSameGridTwiceGivesTheSameTable() throws Exception {
-        String[] subset = {"--preset", "cpu-tiny", "--only", "tgan-ode1-linear,mocogan-sde-linear", "--slots", "2"};
+    void theSameGridTwiceGivesTheSameTableAndAnotherSeedChangesIt() throws Exception {
+        String[] subset = {"--preset", "cpu-tiny", "--only", "tgan-ode1-linear", "--seeds", "2", "--slots", "2"};
         List<List<String>> tables = new ArrayList<>();
         List<List<String>> finals = new ArrayList<>();
         for (String run : List.of("a", "b")) {
@@ -102,16 +116,19 @@ class GridCommandTest {
             assertEquals(0, r.rc(), r.text());
             Path exp = dir.resolve(run).resolve("ablation-cpu-tiny");
             tables.add(withoutWallTime(exp.resolve("results.csv")));
-            finals.add(finalNumbers(exp, "tgan-ode1-linear-s0", "mocogan-sde-linear-s0"));
+            finals.add(finalNumbers(exp, "tgan-ode1-linear-s0", "tgan-ode1-linear-s1"));
         }
         List<String> ran = tables.get(0).stream().filter(l -> l.contains(",ok,")).toList();
-        assertEquals(3, ran.size(), "tgan/ode1/linear (in both tables) and mocogan/sde/linear: " + tables.get(0));
+        assertEquals(2, ran.size(), "tgan/ode1/linear, in both tables: " + tables.get(0));
         for (String row : ran) {
-            assertTrue(row.matches(".*,ok,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,.*"),
-                    "IS and FID filled: " + row);
+            assertTrue(row.matches(".*,tgan-ode1-linear-s0;tgan-ode1-linear-s1,ok,2,2,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,.*"),
+                    "across-seed IS mean and std and the within-run std filled: " + row);
         }
-        assertEquals(tables.get(0), tables.get(1), "same command, same seed: the same IS/FID table");
-        assertEquals(finals.get(0), finals.get(1), "same command, same seed: bit-equal final IS/FID");
+        assertEquals(tables.get(0), tables.get(1), "same command, same seeds: the same IS/FID table");
+        assertEquals(finals.get(0), finals.get(1), "same command, same seeds: bit-equal final IS/FID");
+        List<String> f = finals.get(0);
+        assertNotEquals(f.get(0).replace("-s0", ""), f.get(1).replace("-s1", ""),
+                "another training seed, another model: different final IS/FID");
     }
 
     /** Each trial's final IS/FID means and stds at full precision, and its best iteration. */

@@ -111,7 +111,7 @@ public final class GridReport {
             Optional<ResultsTables.Row> best = rows.stream()
                     .filter(r -> r.hasMetrics() && (kind.equals("sde") ? r.temporal() == TemporalKind.SDE
                             : Set.of(TemporalKind.ODE1, TemporalKind.ODE2, TemporalKind.ODE3).contains(r.temporal())))
-                    .max(Comparator.comparingDouble(ResultsTables.Row::isMean));
+                    .max(Comparator.comparingDouble(r -> r.is().mean()));
             if (best.isEmpty()) {
                 h.append("<p>No ").append(kind.toUpperCase(Locale.ROOT)).append(" trial with final metrics.</p>\n");
                 continue;

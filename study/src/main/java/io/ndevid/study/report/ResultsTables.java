@@ -6,6 +6,7 @@ import io.ndevid.study.experiment.ExperimentJournal;
 import io.ndevid.study.experiment.ExperimentState;
 import io.ndevid.study.experiment.JournalEvent;
 import io.ndevid.study.experiment.TrialRecord;
+import io.ndevid.study.stats.AcrossSeeds;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.TrialPoint;
 import io.ndevid.training.spec.TrialSpec;
@@ -38,26 +39,55 @@ import java.util.function.BiFunction;
  */
 public final class ResultsTables {
 
+    /** The interval level of each cell's change against its base model's original G_t. */
+    public static final double LEVEL = 0.95;
+    /** The mark of a change whose interval excludes 0. */
+    public static final String MARK = "*";
+
     /**
-     * One row.
+     * One cell of a table: a point of the study over its training seeds.
      *
-     * @param wallSeconds   summed wall time of the trial's attempts (journal start → end), NaN if unknown
-     * @param status        {@code ok}, or what happened instead ({@code DIVERGED: …}, {@code ERROR: …}, {@code PENDING})
+     * @param trials         the cell's trial names, one per training seed, in seed order (empty: not in this grid)
+     * @param status         {@code ok} when every seed finished with metrics, else what happened instead
+     *                       ({@code DIVERGED: …}, {@code ERROR: …}, {@code PENDING}; with several seeds
+     *                       {@code 2/3 ok; <trial>: <why>})
+     * @param is             final IS over the seeds with metrics: n, across-seed mean and sample std
+     * @param isWithinStd    the within-run spread over the K × N final batches, averaged over those seeds
+     * @param isChange       across-seed mean IS minus that of the base model's original G_t, with its Welch
+     *                       interval at {@link #LEVEL} ({@link AcrossSeeds.Difference#NONE} for the original itself)
+     * @param wallSeconds    mean over the cell's trials of their summed attempt wall time (journal start → end), NaN
+     *                       if unknown
+     * @param bestIterations each seed's best-IS iteration (−1 without metrics)
      */
-    public record Row(String table, String config, ModelFamily model, TemporalKind temporal, FVariant f, String trial,
-                      String status, double isMean, double isStd, double fidMean, double fidStd, long temporalParams,
-                      long originalTemporalParams, double wallSeconds, long bestIteration) {
+    public record Row(String table, String config, ModelFamily model, TemporalKind temporal, FVariant f,
+                      List<String> trials, String status, AcrossSeeds.Summary is, double isWithinStd,
+                      AcrossSeeds.Summary fid, double fidWithinStd, AcrossSeeds.Difference isChange,
+                      AcrossSeeds.Difference fidChange, long temporalParams, long originalTemporalParams,
+                      double wallSeconds, List<Long> bestIterations) {
+        public Row {
+            trials = List.copyOf(trials);
+            bestIterations = List.copyOf(bestIterations);
+        }
+
         public boolean hasMetrics() {
-            return !Double.isNaN(isMean);
+            return is.n() > 0;
+        }
+
+        /** The cell's first trial (seed order), or an empty string when the grid has none. */
+        public String trial() {
+            return trials.isEmpty() ? "" : trials.get(0);
         }
     }
 
     /**
-     * The rows and their renderings; {@code header} names evaluator, preprocessing, FID method and K × N;
-     * {@code specs} are the specs of the trials the rows name, by trial name.
+     * The rows and their renderings; {@code header} names evaluator, preprocessing, FID method, K × N, the seeds and
+     * what makes the tables reproducible; {@code specs} are the specs of the rows' trials, by trial name.
      */
     public record Tables(List<Row> fAblation, List<Row> orders, List<String> header, String markdown, String csv,
                          Map<String, TrialSpec> specs) {}
+
+    /** One trial's outcome as the tables see it. */
+    private record Seed(String trial, String status, FinalMetrics metrics, double wallSeconds) {}
 
     private ResultsTables() {}
 
@@ -82,35 +112,25 @@ public final class ResultsTables {
                 lastEnd.put(end.trial(), end.outcome() + message(end.message()));
             }
         }
-        // first seed of each point (model, G_t, f)
-        Map<String, TrialSpec> byPoint = new LinkedHashMap<>();
+        // every seed of each point (model, G_t, f), in the grid's (seed) order
+        Map<String, List<Seed>> byPoint = new LinkedHashMap<>();
+        Map<String, TrialSpec> specs = new LinkedHashMap<>();
         Set<ModelFamily> models = new LinkedHashSet<>();
+        Set<Long> seeds = new java.util.TreeSet<>();
+        FinalMetrics first = null;
         for (TrialSpec spec : submitted.trials()) {
             models.add(spec.model());
-            byPoint.putIfAbsent(spec.point().id(), spec);
-        }
-        FinalMetrics[] first = {null};
-        BiFunction<String, TrialPoint, Row> row = (table, point) -> {
-            TrialSpec spec = byPoint.get(point.id());
-            FVariant f = point.hasF() ? point.f() : null;
-            if (spec == null) {
-                return new Row(table, point.label(), point.model(), point.temporal(), f, "", "not in this grid",
-                        Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, -1, Double.NaN, -1);
-            }
+            seeds.add(spec.seed());
+            specs.put(spec.name(), spec);
             FinalMetrics m = finalMetrics(experimentDir.resolve("trials").resolve(spec.name()));
-            if (m != null && first[0] == null) {
-                first[0] = m;
+            if (m != null && first == null) {
+                first = m;
             }
-            String status = status(finalState(state, spec.name()), lastEnd.get(spec.name()), m != null);
-            double w = wall.getOrDefault(spec.name(), Double.NaN);
-            if (m == null) {
-                return new Row(table, point.label(), point.model(), point.temporal(), f, spec.name(), status,
-                        Double.NaN, Double.NaN, Double.NaN, Double.NaN, -1, -1, w, -1);
-            }
-            return new Row(table, point.label(), point.model(), point.temporal(), f, spec.name(), status,
-                    m.isMean(), m.isStd(), m.fidMean(), m.fidStd(), m.temporalParameters(),
-                    m.originalTemporalParameters(), w, m.bestIteration());
-        };
+            byPoint.computeIfAbsent(spec.point().id(), k -> new ArrayList<>()).add(new Seed(spec.name(),
+                    status(finalState(state, spec.name()), lastEnd.get(spec.name()), m != null), m,
+                    wall.getOrDefault(spec.name(), Double.NaN)));
+        }
+        BiFunction<String, TrialPoint, Row> row = (table, point) -> row(table, point, byPoint);
         List<Row> fRows = new ArrayList<>();
         for (ModelFamily m : StudyGrid.F_MODELS) {
             if (!models.contains(m)) {
@@ -126,10 +146,58 @@ public final class ResultsTables {
                 oRows.add(row.apply("family x order", new TrialPoint(m, t, FVariant.LINEAR)));
             }
         }
-        List<String> header = header(submitted.experimentId(), first[0]);
-        Map<String, TrialSpec> specs = new LinkedHashMap<>();
-        byPoint.values().forEach(s -> specs.put(s.name(), s));
+        List<String> header = header(submitted.experimentId(), first, seeds);
         return new Tables(fRows, oRows, header, markdown(header, fRows, oRows), csv(fRows, oRows), specs);
+    }
+
+    /** The row of {@code point}: its seeds' statistics and its change against its model's original G_t. */
+    private static Row row(String table, TrialPoint point, Map<String, List<Seed>> byPoint) {
+        FVariant f = point.hasF() ? point.f() : null;
+        List<Seed> cell = byPoint.getOrDefault(point.id(), List.of());
+        if (cell.isEmpty()) {
+            return new Row(table, point.label(), point.model(), point.temporal(), f, List.of(), "not in this grid",
+                    AcrossSeeds.Summary.EMPTY, Double.NaN, AcrossSeeds.Summary.EMPTY, Double.NaN,
+                    AcrossSeeds.Difference.NONE, AcrossSeeds.Difference.NONE, -1, -1, Double.NaN, List.of());
+        }
+        List<FinalMetrics> ms = cell.stream().map(Seed::metrics).filter(java.util.Objects::nonNull).toList();
+        double[] is = ms.stream().mapToDouble(FinalMetrics::isMean).toArray();
+        double[] fid = ms.stream().mapToDouble(FinalMetrics::fidMean).toArray();
+        AcrossSeeds.Difference isChange = AcrossSeeds.Difference.NONE;
+        AcrossSeeds.Difference fidChange = AcrossSeeds.Difference.NONE;
+        if (point.temporal() != TemporalKind.ORIGINAL) {
+            List<FinalMetrics> base = byPoint.getOrDefault(new TrialPoint(point.model(), TemporalKind.ORIGINAL,
+                    point.f()).id(), List.of()).stream().map(Seed::metrics).filter(java.util.Objects::nonNull)
+                    .toList();
+            isChange = AcrossSeeds.welch(is, base.stream().mapToDouble(FinalMetrics::isMean).toArray(), LEVEL);
+            fidChange = AcrossSeeds.welch(fid, base.stream().mapToDouble(FinalMetrics::fidMean).toArray(), LEVEL);
+        }
+        FinalMetrics any = ms.isEmpty() ? null : ms.get(0);
+        return new Row(table, point.label(), point.model(), point.temporal(), f,
+                cell.stream().map(Seed::trial).toList(), cellStatus(cell), AcrossSeeds.summary(is),
+                meanOf(ms.stream().mapToDouble(FinalMetrics::isStd).toArray()), AcrossSeeds.summary(fid),
+                meanOf(ms.stream().mapToDouble(FinalMetrics::fidStd).toArray()), isChange, fidChange,
+                any == null ? -1 : any.temporalParameters(), any == null ? -1 : any.originalTemporalParameters(),
+                meanOf(cell.stream().mapToDouble(Seed::wallSeconds).filter(w -> !Double.isNaN(w)).toArray()),
+                cell.stream().map(s -> s.metrics() == null ? -1L : s.metrics().bestIteration()).toList());
+    }
+
+    /** {@code ok} when every seed is; one seed's own status; else {@code k/n ok; <trial>: <why>; …}. */
+    static String cellStatus(List<Seed> cell) {
+        if (cell.size() == 1) {
+            return cell.get(0).status();
+        }
+        List<Seed> notOk = cell.stream().filter(s -> !s.status().equals("ok")).toList();
+        if (notOk.isEmpty()) {
+            return "ok";
+        }
+        StringBuilder b = new StringBuilder().append(cell.size() - notOk.size()).append('/').append(cell.size())
+                .append(" ok");
+        notOk.forEach(s -> b.append("; ").append(s.trial()).append(": ").append(s.status()));
+        return b.toString();
+    }
+
+    private static double meanOf(double[] v) {
+        return v.length == 0 ? Double.NaN : java.util.Arrays.stream(v).sum() / v.length;
     }
 
     /** A finished experiment's final state of a trial ({@code ERROR: why}, {@code TERMINATED}), else null. */
@@ -175,23 +243,36 @@ public final class ResultsTables {
         }
     }
 
-    private static List<String> header(String experiment, FinalMetrics m) {
+    private static List<String> header(String experiment, FinalMetrics m, Set<Long> seeds) {
         List<String> h = new ArrayList<>();
         h.add("experiment: " + experiment);
+        h.add("training seeds: " + seeds.size() + " per cell (" + seeds.stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(", ")) + "); n = seeds with final metrics");
         if (m == null) {
             h.add("evaluator: none (no trial has final metrics)");
             return h;
         }
-        h.add("evaluator: " + m.evaluator());
+        h.add("evaluator: " + m.evaluator() + (m.provenance() == null ? "" : " (weights sha256:"
+                + m.provenance().weightsSha256() + ", " + m.provenance().summary() + ")"));
         h.add("preprocessing: " + m.preprocessing());
         h.add("FID method: " + m.fidMethod());
-        h.add(String.format(Locale.ROOT, "IS and FID: mean ± std over K × N = %d × %d samples at the best-IS checkpoint",
-                m.batches(), m.samplesPerBatch()));
+        h.add(String.format(Locale.ROOT, "IS and FID: mean ± std across seeds of each seed's final score (K × N = %d "
+                + "× %d samples at its best-IS checkpoint); 'within run' is the std over those K batches of one model, "
+                + "averaged over the seeds — it says nothing about another training seed", m.batches(),
+                m.samplesPerBatch()));
+        h.add(String.format(Locale.ROOT, "Δ vs original: across-seed mean minus that of the base model's original G_t, "
+                + "[%.0f %% Welch interval]; %s: the interval excludes 0; no interval with fewer than 2 seeds a side",
+                100 * LEVEL, MARK));
+        h.add("reproducible: the scores are bit-identical for the same grid (preset, overrides, seeds — journal.jsonl), "
+                + "the same evaluator (weights and mean SHA-256 above), machine and libtorch threads per process ("
+                + System.getProperty("ai.djl.pytorch.num_threads", "libtorch's default") + " here, " + System.getProperty(
+                "os.arch") + "); wall time is not");
         return h;
     }
 
-    private static final String[] COLUMNS = {"config", "status", "IS", "FID", "G_t params", "original G_t params",
-        "wall time", "best-IS iteration"};
+    private static final String[] COLUMNS = {"config", "status", "n", "IS", "IS within run", "ΔIS vs original",
+        "FID", "FID within run", "ΔFID vs original", "G_t params", "original G_t params", "wall time / trial",
+        "best-IS iterations"};
 
     private static String markdown(List<String> header, List<Row> f, List<Row> o) {
         StringBuilder b = new StringBuilder("# Results\n\n");
@@ -213,36 +294,66 @@ public final class ResultsTables {
 
     /** The rendered cells of a row, in {@link #COLUMNS} order (also used by the HTML report). */
     public static List<String> cells(Row r) {
-        return List.of(r.config(), r.status().replace("|", "/"), pm(r.isMean(), r.isStd()), pm(r.fidMean(), r.fidStd()),
+        return List.of(r.config(), r.status().replace("|", "/"), r.is().n() + "/" + r.trials().size(),
+                pm(r.is()), fixed(r.isWithinStd()), change(r.isChange()), pm(r.fid()), fixed(r.fidWithinStd()),
+                change(r.fidChange()),
                 r.temporalParams() < 0 ? "–" : Long.toString(r.temporalParams()),
                 r.originalTemporalParams() < 0 ? "–" : Long.toString(r.originalTemporalParams()),
                 Double.isNaN(r.wallSeconds()) ? "–" : String.format(Locale.ROOT, "%.1f s", r.wallSeconds()),
-                r.bestIteration() < 0 ? "–" : Long.toString(r.bestIteration()));
+                r.bestIterations().isEmpty() ? "–" : r.bestIterations().stream()
+                        .map(i -> i < 0 ? "–" : Long.toString(i)).collect(java.util.stream.Collectors.joining("/")));
     }
 
     public static List<String> columns() {
         return List.of(COLUMNS);
     }
 
-    private static String pm(double mean, double std) {
-        return Double.isNaN(mean) ? "–" : String.format(Locale.ROOT, "%.3f ± %.3f", mean, std);
+    private static String pm(AcrossSeeds.Summary s) {
+        return s.n() == 0 ? "–" : fixed(s.mean()) + " ± " + fixed(s.std());
+    }
+
+    private static String fixed(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    /** {@code +0.152 [+0.019, +0.285] *}, {@code +0.1 [–]} without an interval, {@code –} for the base itself. */
+    private static String change(AcrossSeeds.Difference d) {
+        if (Double.isNaN(d.estimate())) {
+            return "–";
+        }
+        String e = String.format(Locale.ROOT, "%+.3f", d.estimate());
+        if (!d.hasInterval()) {
+            return e + " [–]";
+        }
+        return e + String.format(Locale.ROOT, " [%+.3f, %+.3f]", d.low(), d.high())
+                + (d.excludesZero() ? " " + MARK : "");
     }
 
     private static String csv(List<Row> f, List<Row> o) {
-        StringBuilder b = new StringBuilder("table,config,model,temporal,f,trial,status,is_mean,is_std,fid_mean,"
-                + "fid_std,gt_params,original_gt_params,wall_s,best_iteration\n");
+        StringBuilder b = new StringBuilder("table,config,model,temporal,f,trials,status,seeds,n,is_mean,is_seed_std,"
+                + "is_within_std,is_change,is_change_low,is_change_high,is_change_excludes_0,fid_mean,fid_seed_std,"
+                + "fid_within_std,fid_change,fid_change_low,fid_change_high,fid_change_excludes_0,gt_params,"
+                + "original_gt_params,wall_s,best_iterations\n");
         for (List<Row> rows : List.of(f, o)) {
             for (Row r : rows) {
                 b.append(String.join(",", q(r.table()), q(r.config()), r.model().id(), r.temporal().id(),
-                        r.temporal() == TemporalKind.ORIGINAL ? "" : r.f().id(), q(r.trial()), q(r.status()),
-                        num(r.isMean()), num(r.isStd()), num(r.fidMean()), num(r.fidStd()),
+                        r.temporal() == TemporalKind.ORIGINAL ? "" : r.f().id(), q(String.join(";", r.trials())),
+                        q(r.status()), Integer.toString(r.trials().size()), Integer.toString(r.is().n()),
+                        num(r.is().mean()), num(r.is().std()), num(r.isWithinStd()), changeCsv(r.isChange()),
+                        num(r.fid().mean()), num(r.fid().std()), num(r.fidWithinStd()), changeCsv(r.fidChange()),
                         r.temporalParams() < 0 ? "" : Long.toString(r.temporalParams()),
                         r.originalTemporalParams() < 0 ? "" : Long.toString(r.originalTemporalParams()),
-                        num(r.wallSeconds()), r.bestIteration() < 0 ? "" : Long.toString(r.bestIteration())))
+                        num(r.wallSeconds()), r.bestIterations().stream().map(String::valueOf)
+                                .collect(java.util.stream.Collectors.joining(";"))))
                         .append('\n');
             }
         }
         return b.toString();
+    }
+
+    private static String changeCsv(AcrossSeeds.Difference d) {
+        return String.join(",", num(d.estimate()), num(d.low()), num(d.high()),
+                Double.isNaN(d.estimate()) ? "" : Boolean.toString(d.excludesZero()));
     }
 
     private static String num(double v) {
