@@ -83,7 +83,9 @@ class GridCommandTest {
         assertTrue(md.contains("training seeds: 1 per cell (0)"), md);
         assertTrue(md.contains("evaluator: c3d-synthetic-cpu-tiny"), md);
         assertTrue(text.toString().contains("TGANv2 is left out at cpu-tiny"), text.toString());
-        assertTrue(Files.size(exp.resolve("report/is-vs-iteration.png")) > 0);
+        for (String plot : List.of("is-tgan", "fid-tgan", "is-mocogan", "fid-mocogan")) {
+            assertTrue(Files.size(exp.resolve("report/" + plot + ".png")) > 0, plot);
+        }
         assertTrue(Files.exists(exp.resolve("report/render-ode.gif")), text.toString());
         assertTrue(Files.exists(exp.resolve("report/render-sde.gif")), text.toString());
         assertTrue(Files.exists(exp.resolve("report/real.gif")));
@@ -202,7 +204,7 @@ class GridCommandTest {
         String[] widths = m.group(1).trim().split(" ");
         long imgs = Pattern.compile("<img ").matcher(page).results().count();
         assertEquals(imgs, widths.length, m.group(1));
-        assertTrue(imgs >= 14 + 4, "IS plot, 14 sample GIFs, 2 renders, real clips: " + imgs);
+        assertTrue(imgs >= 4 + 14 + 3, "4 IS/FID plots, 14 sample GIFs, 2 renders, real clips: " + imgs);
         for (String w : widths) {
             assertTrue(Integer.parseInt(w) > 0, "an image did not load: widths " + m.group(1));
         }
