@@ -68,14 +68,15 @@ class GridCommandTest {
             assertTrue(row.contains("| ok | 1/1 |"), row);
             // one seed: no across-seed std and no interval; the original G_t is the base of the changes
             List<String> cells = List.of(row.substring(2, row.length() - 2).split(" \\| "));
-            assertEquals(13, cells.size(), row);
-            for (int c : new int[] {3, 6}) {
-                assertTrue(cells.get(c).matches("[0-9.]+ ± –"), "one seed's score, no across-seed std: " + row);
+            assertEquals(15, cells.size(), row);
+            for (int c : new int[] {3, 4, 7, 8}) {
+                assertTrue(cells.get(c).matches("[0-9.]+ ± –"), "one seed's score (at iteration 0 and final), no "
+                        + "across-seed std: " + row);
             }
-            for (int c : new int[] {4, 7, 9, 10, 11, 12}) {
+            for (int c : new int[] {5, 9, 11, 12, 13, 14}) {
                 assertFalse(cells.get(c).contains("–"), "cell " + c + " filled: " + row);
             }
-            for (int c : new int[] {5, 8}) {
+            for (int c : new int[] {6, 10}) {
                 assertTrue(row.contains("/ original /") ? cells.get(c).equals("–")
                         : cells.get(c).matches("[+-][0-9.]+ \\[–\\]"), "change without interval: " + row);
             }
@@ -123,8 +124,9 @@ class GridCommandTest {
         List<String> ran = tables.get(0).stream().filter(l -> l.contains(",ok,")).toList();
         assertEquals(2, ran.size(), "tgan/ode1/linear, in both tables: " + tables.get(0));
         for (String row : ran) {
-            assertTrue(row.matches(".*,tgan-ode1-linear-s0;tgan-ode1-linear-s1,ok,2,2,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,.*"),
-                    "across-seed IS mean and std and the within-run std filled: " + row);
+            assertTrue(row.matches(".*,tgan-ode1-linear-s0;tgan-ode1-linear-s1,ok,2,2,([0-9.e-]+,){5}.*"),
+                    "IS at iteration 0 and final IS (across-seed mean and std), and the within-run std filled: "
+                    + row);
         }
         assertEquals(tables.get(0), tables.get(1), "same command, same seeds: the same IS/FID table");
         assertEquals(finals.get(0), finals.get(1), "same command, same seeds: bit-equal final IS/FID");

@@ -29,6 +29,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 
+import static io.ndevid.metrics.protocol.EvaluationProtocol.FID_FILE;
+import static io.ndevid.metrics.protocol.EvaluationProtocol.IS_FILE;
+
 /**
  * The paper's two tables from an experiment folder — a pure function of its files: {@code journal.jsonl} (the
  * trials, each attempt's start and end, and — once the experiment finished — each trial's final state, read as typed
@@ -51,6 +54,7 @@ public final class ResultsTables {
      * @param status         {@code ok} when every seed finished with metrics, else what happened instead
      *                       ({@code DIVERGED: …}, {@code ERROR: …}, {@code PENDING}; with several seeds
      *                       {@code 2/3 ok; <trial>: <why>})
+     * @param isAtStart      IS of the untrained model (the protocol's iteration-0 score) over the seeds that logged it
      * @param is             final IS over the seeds with metrics: n, across-seed mean and sample std
      * @param isWithinStd    the within-run spread over the K × N final batches, averaged over those seeds
      * @param isChange       across-seed mean IS minus that of the base model's original G_t, with its Welch
@@ -60,8 +64,8 @@ public final class ResultsTables {
      * @param bestIterations each seed's best-IS iteration (−1 without metrics)
      */
     public record Row(String table, String config, ModelFamily model, TemporalKind temporal, FVariant f,
-                      List<String> trials, String status, AcrossSeeds.Summary is, double isWithinStd,
-                      AcrossSeeds.Summary fid, double fidWithinStd, AcrossSeeds.Difference isChange,
+                      List<String> trials, String status, AcrossSeeds.Summary isAtStart, AcrossSeeds.Summary is,
+                      double isWithinStd, AcrossSeeds.Summary fidAtStart, AcrossSeeds.Summary fid, double fidWithinStd, AcrossSeeds.Difference isChange,
                       AcrossSeeds.Difference fidChange, long temporalParams, long originalTemporalParams,
                       double wallSeconds, List<Long> bestIterations) {
         public Row {
@@ -87,7 +91,8 @@ public final class ResultsTables {
                          Map<String, TrialSpec> specs) {}
 
     /** One trial's outcome as the tables see it. */
-    private record Seed(String trial, String status, FinalMetrics metrics, double wallSeconds) {}
+    private record Seed(String trial, String status, FinalMetrics metrics, double wallSeconds, double isAtStart,
+                        double fidAtStart) {}
 
     private ResultsTables() {}
 
@@ -122,13 +127,15 @@ public final class ResultsTables {
             models.add(spec.model());
             seeds.add(spec.seed());
             specs.put(spec.name(), spec);
-            FinalMetrics m = finalMetrics(experimentDir.resolve("trials").resolve(spec.name()));
+            Path runDir = experimentDir.resolve("trials").resolve(spec.name());
+            FinalMetrics m = finalMetrics(runDir);
             if (m != null && first == null) {
                 first = m;
             }
             byPoint.computeIfAbsent(spec.point().id(), k -> new ArrayList<>()).add(new Seed(spec.name(),
                     status(finalState(state, spec.name()), lastEnd.get(spec.name()), m != null), m,
-                    wall.getOrDefault(spec.name(), Double.NaN)));
+                    wall.getOrDefault(spec.name(), Double.NaN), atStart(runDir, IS_FILE, "is"),
+                    atStart(runDir, FID_FILE, "fid")));
         }
         BiFunction<String, TrialPoint, Row> row = (table, point) -> row(table, point, byPoint);
         List<Row> fRows = new ArrayList<>();
@@ -156,7 +163,8 @@ public final class ResultsTables {
         List<Seed> cell = byPoint.getOrDefault(point.id(), List.of());
         if (cell.isEmpty()) {
             return new Row(table, point.label(), point.model(), point.temporal(), f, List.of(), "not in this grid",
-                    AcrossSeeds.Summary.EMPTY, Double.NaN, AcrossSeeds.Summary.EMPTY, Double.NaN,
+                    AcrossSeeds.Summary.EMPTY, AcrossSeeds.Summary.EMPTY, Double.NaN, AcrossSeeds.Summary.EMPTY,
+                    AcrossSeeds.Summary.EMPTY, Double.NaN,
                     AcrossSeeds.Difference.NONE, AcrossSeeds.Difference.NONE, -1, -1, Double.NaN, List.of());
         }
         List<FinalMetrics> ms = cell.stream().map(Seed::metrics).filter(java.util.Objects::nonNull).toList();
@@ -173,8 +181,9 @@ public final class ResultsTables {
         }
         FinalMetrics any = ms.isEmpty() ? null : ms.get(0);
         return new Row(table, point.label(), point.model(), point.temporal(), f,
-                cell.stream().map(Seed::trial).toList(), cellStatus(cell), AcrossSeeds.summary(is),
-                meanOf(ms.stream().mapToDouble(FinalMetrics::isStd).toArray()), AcrossSeeds.summary(fid),
+                cell.stream().map(Seed::trial).toList(), cellStatus(cell), finite(cell, Seed::isAtStart),
+                AcrossSeeds.summary(is), meanOf(ms.stream().mapToDouble(FinalMetrics::isStd).toArray()),
+                finite(cell, Seed::fidAtStart), AcrossSeeds.summary(fid),
                 meanOf(ms.stream().mapToDouble(FinalMetrics::fidStd).toArray()), isChange, fidChange,
                 any == null ? -1 : any.temporalParameters(), any == null ? -1 : any.originalTemporalParameters(),
                 meanOf(cell.stream().mapToDouble(Seed::wallSeconds).filter(w -> !Double.isNaN(w)).toArray()),
@@ -194,6 +203,21 @@ public final class ResultsTables {
                 .append(" ok");
         notOk.forEach(s -> b.append("; ").append(s.trial()).append(": ").append(s.status()));
         return b.toString();
+    }
+
+    /** The across-seed summary of a per-seed value, over the seeds that have it. */
+    private static AcrossSeeds.Summary finite(List<Seed> cell, java.util.function.ToDoubleFunction<Seed> value) {
+        return AcrossSeeds.summary(cell.stream().mapToDouble(value).filter(Double::isFinite).toArray());
+    }
+
+    /** A trial's iteration-0 score (the untrained model) from its metric file, or NaN. */
+    private static double atStart(Path runDir, String file, String field) {
+        try {
+            return LearningCurves.read(runDir.resolve(file), field).stream().filter(p -> p[0] == 0)
+                    .mapToDouble(p -> p[1]).reduce((a, b) -> b).orElse(Double.NaN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     private static double meanOf(double[] v) {
@@ -270,8 +294,8 @@ public final class ResultsTables {
         return h;
     }
 
-    private static final String[] COLUMNS = {"config", "status", "n", "IS", "IS within run", "ΔIS vs original",
-        "FID", "FID within run", "ΔFID vs original", "G_t params", "original G_t params", "wall time / trial",
+    private static final String[] COLUMNS = {"config", "status", "n", "IS at iteration 0", "IS", "IS within run",
+        "ΔIS vs original", "FID at iteration 0", "FID", "FID within run", "ΔFID vs original", "G_t params", "original G_t params", "wall time / trial",
         "best-IS iterations"};
 
     private static String markdown(List<String> header, List<Row> f, List<Row> o) {
@@ -295,7 +319,8 @@ public final class ResultsTables {
     /** The rendered cells of a row, in {@link #COLUMNS} order (also used by the HTML report). */
     public static List<String> cells(Row r) {
         return List.of(r.config(), r.status().replace("|", "/"), r.is().n() + "/" + r.trials().size(),
-                pm(r.is()), fixed(r.isWithinStd()), change(r.isChange()), pm(r.fid()), fixed(r.fidWithinStd()),
+                pm(r.isAtStart()), pm(r.is()), fixed(r.isWithinStd()), change(r.isChange()), pm(r.fidAtStart()),
+                pm(r.fid()), fixed(r.fidWithinStd()),
                 change(r.fidChange()),
                 r.temporalParams() < 0 ? "–" : Long.toString(r.temporalParams()),
                 r.originalTemporalParams() < 0 ? "–" : Long.toString(r.originalTemporalParams()),
@@ -330,17 +355,19 @@ public final class ResultsTables {
     }
 
     private static String csv(List<Row> f, List<Row> o) {
-        StringBuilder b = new StringBuilder("table,config,model,temporal,f,trials,status,seeds,n,is_mean,is_seed_std,"
-                + "is_within_std,is_change,is_change_low,is_change_high,is_change_excludes_0,fid_mean,fid_seed_std,"
-                + "fid_within_std,fid_change,fid_change_low,fid_change_high,fid_change_excludes_0,gt_params,"
-                + "original_gt_params,wall_s,best_iterations\n");
+        StringBuilder b = new StringBuilder("table,config,model,temporal,f,trials,status,seeds,n,is_start_mean,"
+                + "is_start_std,is_mean,is_seed_std,is_within_std,is_change,is_change_low,is_change_high,"
+                + "is_change_excludes_0,fid_start_mean,fid_start_std,fid_mean,fid_seed_std,fid_within_std,fid_change,"
+                + "fid_change_low,fid_change_high,fid_change_excludes_0,gt_params,original_gt_params,wall_s,"
+                + "best_iterations\n");
         for (List<Row> rows : List.of(f, o)) {
             for (Row r : rows) {
                 b.append(String.join(",", q(r.table()), q(r.config()), r.model().id(), r.temporal().id(),
                         r.temporal() == TemporalKind.ORIGINAL ? "" : r.f().id(), q(String.join(";", r.trials())),
                         q(r.status()), Integer.toString(r.trials().size()), Integer.toString(r.is().n()),
-                        num(r.is().mean()), num(r.is().std()), num(r.isWithinStd()), changeCsv(r.isChange()),
-                        num(r.fid().mean()), num(r.fid().std()), num(r.fidWithinStd()), changeCsv(r.fidChange()),
+                        num(r.isAtStart().mean()), num(r.isAtStart().std()), num(r.is().mean()), num(r.is().std()),
+                        num(r.isWithinStd()), changeCsv(r.isChange()), num(r.fidAtStart().mean()),
+                        num(r.fidAtStart().std()), num(r.fid().mean()), num(r.fid().std()), num(r.fidWithinStd()), changeCsv(r.fidChange()),
                         r.temporalParams() < 0 ? "" : Long.toString(r.temporalParams()),
                         r.originalTemporalParams() < 0 ? "" : Long.toString(r.originalTemporalParams()),
                         num(r.wallSeconds()), r.bestIterations().stream().map(String::valueOf)

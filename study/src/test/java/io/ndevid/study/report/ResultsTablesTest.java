@@ -105,8 +105,8 @@ class ResultsTablesTest {
         assertTrue(md.contains("preprocessing: tgan route"), md);
         assertTrue(md.contains("FID method: dxd-sqrt-eigh"), md);
         assertTrue(md.contains("K × N = 5 × 16"), md);
-        assertTrue(md.contains(String.format(Locale.ROOT, "| tgan / ode1 / deep | ok | 1/1 | %.3f ± – | 0.010 | %+.3f [–] "
-                + "| %.3f ± – | 2.500 | %+.3f [–] | %d | 978 | %.1f s | %d |", 1 + i * 0.1, i * 0.1, 100.0 + i, (double) i,
+        assertTrue(md.contains(String.format(Locale.ROOT, "| tgan / ode1 / deep | ok | 1/1 | – | %.3f ± – | 0.010 | %+.3f [–] "
+                + "| – | %.3f ± – | 2.500 | %+.3f [–] | %d | 978 | %.1f s | %d |", 1 + i * 0.1, i * 0.1, 100.0 + i, (double) i,
                 1000 + i, 10.5 + i, 3 + i)), md);
         assertTrue(md.contains("training seeds: 1 per cell (0)"), md);
         assertTrue(md.contains("| tgan / ode3 / linear | ERROR: boom |"), md);
@@ -156,6 +156,9 @@ class ResultsTablesTest {
                             + ",\"fid_std\":2,\"best_iteration\":6,\"batches\":5,\"samples_per_batch\":16,"
                             + "\"fid_method\":\"m\",\"evaluator\":\"e\",\"preprocessing\":\"p\","
                             + "\"temporal_parameters\":10,\"original_temporal_parameters\":8}");
+                    // the untrained model's score, then a later one (only iteration 0 is the start)
+                    Files.writeString(run.resolve("metric-is.jsonl"), "{\"iteration\":0,\"is\":" + (1 + spec.seed())
+                            + "}\n{\"iteration\":6,\"is\":9}\n");
                 }
             }
         }
@@ -168,6 +171,8 @@ class ResultsTablesTest {
         assertEquals(3, ode1.is().n());
         assertEquals(AcrossSeeds.summary(2.0, 2.1, 2.3), ode1.is());
         assertEquals(0.02, ode1.isWithinStd(), 1e-12);
+        assertEquals(AcrossSeeds.summary(1, 2, 3), ode1.isAtStart(), "iteration 0 of each seed");
+        assertEquals(0, ode1.fidAtStart().n(), "no metric-fid.jsonl");
         AcrossSeeds.Difference expected = AcrossSeeds.welch(new double[] {2.0, 2.1, 2.3},
                 new double[] {1.0, 1.1, 1.2}, 0.95);
         assertEquals(expected, ode1.isChange());
@@ -180,9 +185,9 @@ class ResultsTablesTest {
 
         String md = t.markdown();
         assertTrue(md.contains("training seeds: 3 per cell (0, 1, 2)"), md);
-        assertTrue(md.contains(String.format(Locale.ROOT, "| tgan / ode1 / linear | ok | 3/3 | 2.133 ± %.3f | 0.020 | "
+        assertTrue(md.contains(String.format(Locale.ROOT, "| tgan / ode1 / linear | ok | 3/3 | 2.000 ± 1.000 | 2.133 ± %.3f | 0.020 | "
                 + "+1.033 [%+.3f, %+.3f] * |", ode1.is().std(), expected.low(), expected.high())), md);
-        assertTrue(md.contains("| tgan / ode2 / linear | 2/3 ok; tgan-ode2-linear-s2: ERROR: boom | 2/3 | 1.100 ± "),
+        assertTrue(md.contains("| tgan / ode2 / linear | 2/3 ok; tgan-ode2-linear-s2: ERROR: boom | 2/3 | 1.500 ± 0.707 | 1.100 ± "),
                 md);
         assertFalse(md.lines().filter(l -> l.startsWith("| tgan / ode2")).findFirst().orElseThrow().contains(" * |"),
                 md);
