@@ -160,6 +160,9 @@ class GridCommandTest {
         r = grid("--preset", "cpu-tiny", "--slots", "-1", "--out", dir.resolve("x").toString());
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --slots must be ≥ 0 (0: one per GPU), got -1");
+        r = grid("--preset", "cpu-tiny", "--seeds", "0", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --seeds must be ≥ 1, got 0");
         assertFalse(Files.exists(dir.resolve("x")), "nothing started");
     }
 
