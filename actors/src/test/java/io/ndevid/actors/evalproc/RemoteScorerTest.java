@@ -177,11 +177,12 @@ class RemoteScorerTest {
         List<JsonNode> is = JsonLines.read(runDir.resolve("metric-is.jsonl"));
         List<JsonNode> stats = JsonLines.read(runDir.resolve("stats.jsonl"));
         long skipped = stats.stream().filter(l -> l.has("eval_skipped")).count();
-        assertEquals(3, is.size() + skipped, "3 evaluation points, each scored or skipped: " + is + " / " + skipped);
+        assertEquals(1 + 3, is.size() + skipped, "the untrained model and 3 evaluation points, each scored or skipped: "
+                + is + " / " + skipped);
         assertEquals(is.size(), JsonLines.read(runDir.resolve("metric-fid.jsonl")).size());
         assertEquals(is.size(), metrics.get(), "each score reported to the listener");
-        JsonNode best = is.stream().max(java.util.Comparator.comparingDouble(l -> l.get("is").asDouble()))
-                .orElseThrow();
+        JsonNode best = is.stream().filter(l -> l.get("iteration").asLong() > 0)  // iteration 0 is never the best
+                .max(java.util.Comparator.comparingDouble(l -> l.get("is").asDouble())).orElseThrow();
         assertEquals(best.get("iteration").asLong(), CheckpointIO.read(runDir.resolve("checkpoints/best.bin"))
                 .iteration(), "best.bin is the snapshot of the best-IS evaluation");
         try (var files = Files.list(runDir.resolve("checkpoints"))) {
