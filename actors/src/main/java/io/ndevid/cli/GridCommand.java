@@ -97,7 +97,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
 
     @Option(names = "--seeds", paramLabel = "N", description = "Train every cell with N training seeds (0 … N−1); "
             + "the tables show the across-seed mean ± std and each cell's change against its base model's original "
-            + "G_t with a 95 % interval (default: " + StudyGrid.DEFAULT_SEEDS + ").")
+            + "G_t with a 95 %% interval (default: " + StudyGrid.DEFAULT_SEEDS + ").")
     Integer seeds;
 
     @Option(names = "--http-port", paramLabel = "PORT", description = "Serve the HTTP API on 127.0.0.1:PORT while "

@@ -38,7 +38,10 @@ import static io.ndevid.metrics.protocol.EvaluationProtocol.IS_FILE;
  * {@link JournalEvent}s) and each run folder's {@code trials/<name>/final-metrics.json} ({@link FinalMetrics}). Rows are named by
  * {@link TrialPoint#label()}. (a) the f(x) ablation: TGAN and MoCoGAN with ode1 ×
  * {linear, deep, matched}; (b) family × order: each base model × {original, ode1, ode2, ode3, sde} with f = linear.
- * A trial without final metrics says why in its status column (ERROR, DIVERGED, PENDING, …), never a blank.
+ * A row is a cell over its training seeds ({@link AcrossSeeds}: across-seed mean ± std, the within-run spread, the
+ * change against the base model's original G_t with a Welch interval); each seed's iteration-0 score comes from its
+ * {@code metric-is.jsonl} / {@code metric-fid.jsonl}. A seed without final metrics says why in the status column
+ * (ERROR, DIVERGED, PENDING, …), never a blank.
  */
 public final class ResultsTables {
 
@@ -288,9 +291,9 @@ public final class ResultsTables {
                 + "[%.0f %% Welch interval]; %s: the interval excludes 0; no interval with fewer than 2 seeds a side",
                 100 * LEVEL, MARK));
         h.add("reproducible: the scores are bit-identical for the same grid (preset, overrides, seeds — journal.jsonl), "
-                + "the same evaluator (weights and mean SHA-256 above), machine and libtorch threads per process ("
-                + System.getProperty("ai.djl.pytorch.num_threads", "libtorch's default") + " here, " + System.getProperty(
-                "os.arch") + "); wall time is not");
+                + "the same evaluator (weights and mean SHA-256 above), the same machine (CPU architecture, libtorch "
+                + "build) and the same libtorch threads per process (NDEVID_TORCH_THREADS, default 1) — each run's "
+                + "spec.json records os, libtorch, host and torch_threads; wall time is not");
         return h;
     }
 
