@@ -331,6 +331,9 @@ class RemoteScorerTest {
         }
         assertEquals(fl.evaluator() + fl.preprocessing() + fl.realStatistics() + fl.samplesPerBatch(),
                 fr.evaluator() + fr.preprocessing() + fr.realStatistics() + fr.samplesPerBatch());
+        assertEquals(ToyScorers.evaluator(m -> {}).provenance(), fr.provenance(), "the provenance travels back");
+        assertEquals(fl.provenance(), fr.provenance());
+        assertEquals(ProtocolSettings.PAPER_STD.id(), fr.stdConvention());
         assertEquals(List.of(EvaluatorClient.ROUTE), JsonLines.read(remote.resolve(EvaluationProtocol.EVALUATIONS_FILE))
                 .stream().map(l -> l.get("route").asText()).distinct().toList());
         assertEquals(List.of(InProcessScorer.ROUTE), JsonLines.read(local.resolve(EvaluationProtocol.EVALUATIONS_FILE))
