@@ -107,6 +107,11 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             + "hidden width 49; docs/FIDELITY.md); elsewhere f = linear anyway.")
     boolean linearOrders;
 
+    @Option(names = "--seeds", paramLabel = "N", description = "Train every cell with N training seeds (0 … N−1); "
+            + "the tables show the across-seed mean ± std and each cell's change against its base model's original "
+            + "G_t with a 95 %% interval (default: " + StudyGrid.DEFAULT_SEEDS + ").")
+    Integer seeds;
+
     @Option(names = "--http-port", paramLabel = "PORT", description = "Serve the HTTP API on 127.0.0.1:PORT while "
             + "the grid runs (0: a free port; default: none), e.g. for 'ndevid console --connect 127.0.0.1:PORT'.")
     Integer httpPort;
@@ -135,9 +140,9 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         Path dataDir;
         if (resume != null) {
             if (preset != null || out != null || data != null || evaluator != null || iterations != null
-                    || only != null || set != null || linearOrders) {
+                    || only != null || set != null || linearOrders || seeds != null) {
                 throw new IllegalArgumentException("--resume takes the grid from its journal: drop --preset, --out, "
-                        + "--data, --evaluator, --only, --linear-orders and --iterations");
+                        + "--data, --evaluator, --only, --linear-orders, --seeds and --iterations");
             }
             Path expDir = experimentIn(resume);
             dataDir = expDir.getParent();
@@ -161,7 +166,8 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
             if (iterations != null) {
                 overrides.put("iterations", com.fasterxml.jackson.databind.node.LongNode.valueOf(iterations));
             }
-            grid = StudyGrid.forPreset(p, overrides, only == null ? List.of() : only, linearOrders);
+            grid = StudyGrid.forPreset(p, overrides, only == null ? List.of() : only,
+                    StudyGrid.seeds(seeds == null ? StudyGrid.DEFAULT_SEEDS : seeds), linearOrders);
             dataDir = out != null ? out : Path.of("grids",
                     p + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }

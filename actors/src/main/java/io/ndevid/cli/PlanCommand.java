@@ -105,7 +105,7 @@ final class PlanCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--batch must be ≥ 1, got " + measureBatch);
         }
         List<TrialSpec> cells = StudyGrid.forPreset(preset, Map.of("device", TextNode.valueOf(gpu ? "gpu" : "cpu")),
-                only == null ? List.of() : only).expand();
+                only == null ? List.of() : only, StudyGrid.seeds(1)).expand();
         if (measureBatch != null) {
             device += "; measured at batch " + measureBatch + ", step times scaled to the preset's batch ("
                     + cells.get(0).batchSize() + ") linearly, peak memory at batch " + measureBatch;

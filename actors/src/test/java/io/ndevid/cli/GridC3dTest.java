@@ -131,7 +131,7 @@ class GridC3dTest {
         Path npz = writeC3dNpz(dir.resolve("c3d-test.npz"));
         Path mean = writeMeanNpz(dir.resolve("mean.npz"));
         Path out = dir.resolve("grid");
-        GridCommandTest.Run r = grid("--preset", "cpu-tiny", "--only", "tgan-ode1-linear", "--slots", "1",
+        GridCommandTest.Run r = grid("--preset", "cpu-tiny", "--only", "tgan-ode1-linear", "--seeds", "1", "--slots", "1",
                 "--data", "ucf101=" + ucf, "--evaluator", evaluator(npz, mean), "--evaluator-cache",
                 dir.resolve("cache").toString(), "--set", "evalSamples=8", "--out", out.toString());
         assertEquals(0, r.rc(), r.text());

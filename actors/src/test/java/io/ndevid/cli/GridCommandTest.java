@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,7 +57,7 @@ class GridCommandTest {
     void cpuTinyGridWritesFilledTablesAndAReportThatLoads() throws Exception {
         Path out = dir.resolve("grid");
         long t0 = System.nanoTime();
-        Run first = grid("--preset", "cpu-tiny", "--out", out.toString(), "--slots", "2");
+        Run first = grid("--preset", "cpu-tiny", "--seeds", "1", "--out", out.toString(), "--slots", "2");
         long t1 = System.nanoTime();
         StringWriter text = new StringWriter();
         text.write(first.text());
@@ -66,12 +67,28 @@ class GridCommandTest {
         List<String> rows = md.lines().filter(l -> l.matches("\\| (tgan|mocogan) / .*")).toList();
         assertEquals(6 + 10, rows.size(), md);
         for (String row : rows) {
-            assertTrue(row.contains("| ok |"), row);
-            assertFalse(row.contains("–"), "every cell filled: " + row);
+            assertTrue(row.contains("| ok | 1/1 |"), row);
+            // one seed: no across-seed std and no interval; the original G_t is the base of the changes
+            List<String> cells = List.of(row.substring(2, row.length() - 2).split(" \\| "));
+            assertEquals(15, cells.size(), row);
+            for (int c : new int[] {3, 4, 7, 8}) {
+                assertTrue(cells.get(c).matches("[0-9.]+ ± –"), "one seed's score (at iteration 0 and final), no "
+                        + "across-seed std: " + row);
+            }
+            for (int c : new int[] {5, 9, 11, 12, 13, 14}) {
+                assertFalse(cells.get(c).contains("–"), "cell " + c + " filled: " + row);
+            }
+            for (int c : new int[] {6, 10}) {
+                assertTrue(row.contains("/ original /") ? cells.get(c).equals("–")
+                        : cells.get(c).matches("[+-][0-9.]+ \\[–\\]"), "change without interval: " + row);
+            }
         }
+        assertTrue(md.contains("training seeds: 1 per cell (0)"), md);
         assertTrue(md.contains("evaluator: c3d-synthetic-cpu-tiny"), md);
         assertTrue(text.toString().contains("TGANv2 is left out at cpu-tiny"), text.toString());
-        assertTrue(Files.size(exp.resolve("report/is-vs-iteration.png")) > 0);
+        for (String plot : List.of("is-tgan", "fid-tgan", "is-mocogan", "fid-mocogan")) {
+            assertTrue(Files.size(exp.resolve("report/" + plot + ".png")) > 0, plot);
+        }
         assertTrue(Files.exists(exp.resolve("report/render-ode.gif")), text.toString());
         assertTrue(Files.exists(exp.resolve("report/render-sde.gif")), text.toString());
         assertTrue(Files.exists(exp.resolve("report/real.gif")));
@@ -93,8 +110,8 @@ class GridCommandTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
-    void theSameGridTwiceGivesTheSameTable() throws Exception {
-        String[] subset = {"--preset", "cpu-tiny", "--only", "tgan-ode1-linear,mocogan-sde-linear", "--slots", "2"};
+    void theSameGridTwiceGivesTheSameTableAndAnotherSeedChangesIt() throws Exception {
+        String[] subset = {"--preset", "cpu-tiny", "--only", "tgan-ode1-linear", "--seeds", "2", "--slots", "2"};
         List<List<String>> tables = new ArrayList<>();
         List<List<String>> finals = new ArrayList<>();
         for (String run : List.of("a", "b")) {
@@ -104,16 +121,20 @@ class GridCommandTest {
             assertEquals(0, r.rc(), r.text());
             Path exp = dir.resolve(run).resolve("ablation-cpu-tiny");
             tables.add(withoutWallTime(exp.resolve("results.csv")));
-            finals.add(finalNumbers(exp, "tgan-ode1-linear-s0", "mocogan-sde-linear-s0"));
+            finals.add(finalNumbers(exp, "tgan-ode1-linear-s0", "tgan-ode1-linear-s1"));
         }
         List<String> ran = tables.get(0).stream().filter(l -> l.contains(",ok,")).toList();
-        assertEquals(3, ran.size(), "tgan/ode1/linear (in both tables) and mocogan/sde/linear: " + tables.get(0));
+        assertEquals(2, ran.size(), "tgan/ode1/linear, in both tables: " + tables.get(0));
         for (String row : ran) {
-            assertTrue(row.matches(".*,ok,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,[0-9.e-]+,.*"),
-                    "IS and FID filled: " + row);
+            assertTrue(row.matches(".*,tgan-ode1-linear-s0;tgan-ode1-linear-s1,ok,2,2,([0-9.e-]+,){5}.*"),
+                    "IS at iteration 0 and final IS (across-seed mean and std), and the within-run std filled: "
+                    + row);
         }
-        assertEquals(tables.get(0), tables.get(1), "same command, same seed: the same IS/FID table");
-        assertEquals(finals.get(0), finals.get(1), "same command, same seed: bit-equal final IS/FID");
+        assertEquals(tables.get(0), tables.get(1), "same command, same seeds: the same IS/FID table");
+        assertEquals(finals.get(0), finals.get(1), "same command, same seeds: bit-equal final IS/FID");
+        List<String> f = finals.get(0);
+        assertNotEquals(f.get(0).replace("-s0", ""), f.get(1).replace("-s1", ""),
+                "another training seed, another model: different final IS/FID");
     }
 
     /** Each trial's final IS/FID means and stds at full precision, and its best iteration. */
@@ -141,6 +162,9 @@ class GridCommandTest {
         r = grid("--preset", "cpu-tiny", "--slots", "-1", "--out", dir.resolve("x").toString());
         assertEquals(2, r.rc(), r.text());
         assertOneLineError(r, "ndevid grid: --slots must be ≥ 0 (0: one per GPU), got -1");
+        r = grid("--preset", "cpu-tiny", "--seeds", "0", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.rc(), r.text());
+        assertOneLineError(r, "ndevid grid: --seeds must be ≥ 1, got 0");
         assertFalse(Files.exists(dir.resolve("x")), "nothing started");
         // gpu-paper trials ask for a GPU slot: on CPU slots the grid is refused at submission, not run on the CPU
         r = grid("--preset", "gpu-paper", "--only", "tgan-ode1-linear", "--slots", "1", "--out",
@@ -212,7 +236,7 @@ class GridCommandTest {
         String[] widths = m.group(1).trim().split(" ");
         long imgs = Pattern.compile("<img ").matcher(page).results().count();
         assertEquals(imgs, widths.length, m.group(1));
-        assertTrue(imgs >= 14 + 4, "IS plot, 14 sample GIFs, 2 renders, real clips: " + imgs);
+        assertTrue(imgs >= 4 + 14 + 3, "4 IS/FID plots, 14 sample GIFs, 2 renders, real clips: " + imgs);
         for (String w : widths) {
             assertTrue(Integer.parseInt(w) > 0, "an image did not load: widths " + m.group(1));
         }

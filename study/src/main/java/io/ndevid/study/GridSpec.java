@@ -264,7 +264,7 @@ public record GridSpec(
                     for (int p = 0; p < points.size(); p++) {
                         Map<String, JsonNode> point = points.get(p);
                         for (long seed : seeds) {
-                            String trialName = trialPoint.id() + tag(point) + "-s" + seed;
+                            String trialName = trialPoint.trialName(tag(point), seed);
                             if (!names.add(trialName)) {
                                 trialName = trialName + "-p" + p;
                                 names.add(trialName);

@@ -32,7 +32,23 @@ public final class StudyGrid {
     /** Base models of the f(x) ablation. */
     public static final List<ModelFamily> F_MODELS = List.of(ModelFamily.TGAN, ModelFamily.MOCOGAN);
 
+    /**
+     * Training seeds per cell when the user names none: three, the fewest that give an across-seed std and a Welch
+     * interval with at least two degrees of freedom per side. At cpu-small the grid is then 42 trials; from the
+     * measured 8.1 min for the 14 trials of one seed on a quiet 2-core box (BENCHMARKS.md) that is an estimated
+     * 24 min — an estimate, not a measurement of the 42-trial grid.
+     */
+    public static final int DEFAULT_SEEDS = 3;
+
     private StudyGrid() {}
+
+    /** Training seeds {@code 0 … n − 1}. */
+    public static List<Long> seeds(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("--seeds must be ≥ 1, got " + n);
+        }
+        return java.util.stream.LongStream.range(0, n).boxed().toList();
+    }
 
     /** The base models of the family × order table at {@code preset}. */
     public static List<ModelFamily> models(String preset) {
@@ -69,22 +85,23 @@ public final class StudyGrid {
 
     /** The study at {@code preset}, with spec {@code overrides} in every trial (e.g. {@code data}). */
     public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides) {
-        return forPreset(preset, overrides, List.of());
+        return forPreset(preset, overrides, List.of(), seeds(DEFAULT_SEEDS));
     }
 
     /**
      * The study at {@code preset} restricted to the points in {@code subset} (all of them when empty), named like
-     * {@code tgan-ode1-linear} or {@code mocogan-original}.
+     * {@code tgan-ode1-linear} or {@code mocogan-original}, each trained with every one of {@code seeds}.
      *
      * @throws IllegalArgumentException for a point that is not in the study
      */
-    public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides, List<String> subset) {
-        return forPreset(preset, overrides, subset, false);
+    public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides, List<String> subset,
+                                     List<Long> seeds) {
+        return forPreset(preset, overrides, subset, seeds, false);
     }
 
-    /** As {@link #forPreset(String, Map, List)}; {@code linearOrders}: f = linear in every order cell. */
+    /** As {@link #forPreset(String, Map, List, List)}; {@code linearOrders}: f = linear in every order cell. */
     public static GridSpec forPreset(String preset, Map<String, JsonNode> overrides, List<String> subset,
-                                     boolean linearOrders) {
+                                     List<Long> seeds, boolean linearOrders) {
         Presets.of(preset, ModelFamily.TGAN, TemporalKind.ORIGINAL, FVariant.LINEAR); // unknown preset: an error here
         List<ModelFamily> models = models(preset);
         List<String> only = new ArrayList<>();
@@ -108,7 +125,7 @@ public final class StudyGrid {
             }
             only.retainAll(subset);
         }
-        return new GridSpec(name(preset), preset, models, ORDERS, F_VARIANTS, List.of(0L), overrides, Map.of(),
+        return new GridSpec(name(preset), preset, models, ORDERS, F_VARIANTS, seeds, overrides, Map.of(),
                 GridSpec.DEFAULT_MAX_TRIALS, GridSpec.DEFAULT_MAX_FAILURES, only);
     }
 }

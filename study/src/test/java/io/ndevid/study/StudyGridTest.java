@@ -23,9 +23,14 @@ class StudyGridTest {
     void cpuPresetsRunTganAndMocoganOrdersPlusTheFAblation() {
         for (String preset : List.of("cpu-tiny", "cpu-small")) {
             GridSpec g = StudyGrid.forPreset(preset);
-            List<TrialSpec> trials = g.expand();
-            assertEquals(14, g.size());
+            List<TrialSpec> all = g.expand();
+            assertEquals(14 * StudyGrid.DEFAULT_SEEDS, g.size());
+            assertEquals(List.of("tgan-original-s0", "tgan-original-s1", "tgan-original-s2"),
+                    all.subList(0, 3).stream().map(TrialSpec::name).toList(), "seeds vary fastest, named by seed");
+            assertEquals(List.of(0L, 1L, 2L), all.subList(0, 3).stream().map(TrialSpec::seed).toList());
+            List<TrialSpec> trials = all.stream().filter(t -> t.seed() == 0).toList();
             assertEquals(CPU_TRIALS, trials.stream().map(TrialSpec::name).toList());
+            assertEquals(14, StudyGrid.forPreset(preset, Map.of(), List.of(), StudyGrid.seeds(1)).size());
             assertEquals("tgan / ode1 / deep", trials.get(2).configId());
             assertEquals("mocogan / original / -", trials.get(7).configId());
             assertTrue(trials.stream().allMatch(t -> t.preset().equals(preset)));
@@ -38,7 +43,7 @@ class StudyGridTest {
     void gpuPaperAddsTganV2AcrossTheOrders() {
         GridSpec g = StudyGrid.forPreset("gpu-paper");
         List<String> names = g.expand().stream().map(TrialSpec::name).toList();
-        assertEquals(19, names.size());
+        assertEquals(19 * StudyGrid.DEFAULT_SEEDS, names.size());
         assertTrue(names.containsAll(List.of("tganv2-original-s0", "tganv2-ode1-linear-s0", "tganv2-ode2-linear-s0",
                 "tganv2-ode3-linear-s0", "tganv2-sde-linear-s0")));
         assertFalse(names.contains("tganv2-ode1-deep-s0"), "the f(x) ablation is TGAN and MoCoGAN only");
@@ -69,13 +74,14 @@ class StudyGridTest {
         assertFalse(ode2.ghOutputTanh());
         assertEquals("authors", ode2.odeForm());
 
-        GridSpec linear = StudyGrid.forPreset("gpu-paper", Map.of(), List.of(), true);
+        GridSpec linear = StudyGrid.forPreset("gpu-paper", Map.of(), List.of(), StudyGrid.seeds(1), true);
         List<String> lin = linear.expand().stream().map(TrialSpec::name).toList();
         assertEquals(19, lin.size());
         assertTrue(lin.containsAll(List.of("mocogan-ode2-linear-s0", "mocogan-ode3-linear-s0")), lin.toString());
         assertTrue(linear.expand().stream().allMatch(t -> t.fHidden() == 0));
         // the CPU presets: f = linear at every order either way
-        assertEquals(StudyGrid.forPreset("cpu-small"), StudyGrid.forPreset("cpu-small", Map.of(), List.of(), true));
+        assertEquals(StudyGrid.forPreset("cpu-small"), StudyGrid.forPreset("cpu-small", Map.of(), List.of(),
+                StudyGrid.seeds(StudyGrid.DEFAULT_SEEDS), true));
     }
 
     @Test
@@ -89,5 +95,6 @@ class StudyGridTest {
                 "{\"name\":\"x\",\"models\":[\"tgan\"],\"temporal\":[\"ode1\"],\"only\":[\"tgan-ode2-linear\"]}"));
         assertTrue(e.getMessage().contains("only: 'tgan-ode2-linear'"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> StudyGrid.forPreset("cpu-huge"));
+        assertThrows(IllegalArgumentException.class, () -> StudyGrid.seeds(0));
     }
 }

@@ -111,15 +111,15 @@ class EvaluatorProcessClusterTest {
                 assertTrue(t.result().metrics().containsKey("is"), "the coordinator got its IS: " + t.result());
                 Path run = Path.of(t.runDir());
                 List<JsonNode> is = JsonLines.read(run.resolve("metric-is.jsonl"));
-                assertEquals(List.of(3L, 6L), is.stream().map(l -> l.get("iteration").asLong()).toList(), t.name());
+                assertEquals(List.of(0L, 3L, 6L), is.stream().map(l -> l.get("iteration").asLong()).toList(), t.name());
                 assertTrue(is.get(0).get("evaluator").asText().startsWith("c3d-synthetic-"), is.toString());
-                assertEquals(2, JsonLines.read(run.resolve("metric-fid.jsonl")).size(), t.name());
+                assertEquals(3, JsonLines.read(run.resolve("metric-fid.jsonl")).size(), t.name());
                 JsonNode fin = JSON.readTree(run.resolve("final-metrics.json").toFile());
                 assertEquals(5, fin.get("is_per_batch").size(), fin.toString());
                 long best = CheckpointIO.read(run.resolve("checkpoints/best.bin")).iteration();
                 assertEquals(best, fin.get("best_iteration").asLong());
                 List<JsonNode> evals = JsonLines.read(run.resolve(EvaluationProtocol.EVALUATIONS_FILE));
-                assertEquals(2 + 5, evals.size(), evals.toString());
+                assertEquals(3 + 5, evals.size(), evals.toString());
                 for (JsonNode e : evals) {
                     routes.merge(e.get("route").asText(), 1, Integer::sum);
                     if (e.get("attempts").asInt() > 1 || !e.get("route").asText().equals("evaluator")) {

@@ -35,7 +35,9 @@ import java.util.stream.Stream;
  *       line of {@code metric-is.jsonl} and of {@code metric-fid.jsonl} (each naming the evaluator and its
  *       provenance: route, weights and mean SHA-256, dropout), and a line of {@code evaluations.jsonl} (route,
  *       attempts, latency);</li>
- *   <li>a score that beats the best IS so far makes its snapshot {@code checkpoints/best.bin} (with
+ *   <li>before training (a fresh run, not a resume) the untrained model is scored the same way as iteration 0, so
+ *       the tables can show what training added; it never becomes the best checkpoint;</li>
+ *   <li>a score after training began that beats the best IS so far makes its snapshot {@code checkpoints/best.bin} (with
  *       {@code best.json}); otherwise the snapshot is deleted;</li>
  *   <li>at most {@value #MAX_OUTSTANDING} scores are outstanding (a scorer that works off the training thread); an
  *       evaluation point that finds them taken is skipped, with a message;</li>
@@ -95,7 +97,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook, AutoCloseable
         this(run, new InProcessScorer(evaluator, real, settings, null), settings, SILENT);
     }
 
-    /** The seed of the periodic evaluation after iteration {@code iteration} (0-based). */
+    /** The seed of the periodic evaluation after iteration {@code iteration} (0-based; −1: before training). */
     public static long periodicSeed(TrialSpec spec, long iteration) {
         return Randomness.derive(spec.seed(), iteration, "eval");
     }
@@ -108,6 +110,14 @@ public final class EvaluationProtocol implements TrainerLoop.Hook, AutoCloseable
     @Override
     public long interval() {
         return settings.interval();
+    }
+
+    /** Scores the untrained model as iteration 0 (when periodic evaluations are on). */
+    @Override
+    public void beforeTraining(VideoGan gan) throws IOException {
+        if (interval() > 0) {
+            submit(gan, -1);
+        }
     }
 
     /**
@@ -196,7 +206,7 @@ public final class EvaluationProtocol implements TrainerLoop.Hook, AutoCloseable
         fidLine.put("provenance", s.provenance().fields());
         run.appendJsonLine(run.dir().resolve(FID_FILE), fidLine);
         evaluationLine(it, "periodic", r);
-        if (s.is() > bestIs) {
+        if (it > 0 && s.is() > bestIs) {
             bestIs = s.is();
             bestIteration = it;
             run.checkFence();

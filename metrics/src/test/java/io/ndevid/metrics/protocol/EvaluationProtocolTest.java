@@ -104,14 +104,16 @@ class EvaluationProtocolTest {
                     0.16})).withProvenance("three clips");
             ProtocolSettings settings = new ProtocolSettings(1, 64, 3, 64, 1, 16);
             EvaluationProtocol protocol = new EvaluationProtocol(run, new SignEvaluator(), real, settings);
+            protocol.beforeTraining(gan);
             for (long it = 0; it < 6; it++) {
                 gan.step(null, it);
                 protocol.run(gan, it);
             }
             assertEquals(3, protocol.bestIteration(), "IS peaks with the amplitude at iteration 3");
             List<String> isLines = Files.readAllLines(dir.resolve("metric-is.jsonl"));
-            assertEquals(6, isLines.size());
-            assertEquals(6, Files.readAllLines(dir.resolve("metric-fid.jsonl")).size());
+            assertEquals(1 + 6, isLines.size(), "the untrained model (iteration 0), then every iteration");
+            assertTrue(isLines.get(0).startsWith("{\"iteration\":0,"), isLines.get(0));
+            assertEquals(1 + 6, Files.readAllLines(dir.resolve("metric-fid.jsonl")).size());
             protocol.finish(gan, 6);
             assertEquals(0.6, gan.amplitude(), 1e-6, "the final evaluation ran on the best checkpoint's weights");
             JsonNode fin = new ObjectMapper().readTree(dir.resolve("final-metrics.json").toFile());

@@ -1,20 +1,11 @@
 package io.ndevid.study.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ndevid.training.data.Datasets;
 import io.ndevid.training.data.HostBatch;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.TemporalKind;
 import io.ndevid.training.viz.VideoGrids;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -34,13 +25,12 @@ import javax.imageio.ImageIO;
 
 /**
  * {@code report.html} in an experiment folder, with its images in {@code report/} beside it (the two together are
- * self-contained): the two result tables, IS against iteration for every trial (one PNG drawn with Java2D), each
- * trial's last sample GIF, continuous-time renders (2× the frame rate, t from −0.5 to 1) of the best ODE and the
- * best SDE trial, and real synthetic clips for comparison.
+ * self-contained): the two result tables, IS and FID against iteration per base model with a band over seeds
+ * ({@link LearningCurves}), each cell's last sample GIF (its first seed), continuous-time renders (2× the frame rate,
+ * t from −0.5 to 1) of the best ODE and the best SDE cell, and real synthetic clips for comparison.
  */
 public final class GridReport {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RENDER_VIDEOS = 8;
     private static final long RENDER_SEED = 7;
 
@@ -72,19 +62,42 @@ public final class GridReport {
                 .forEach(rows::add);
         rows.removeIf(r -> r.trial().isEmpty());
 
-        Map<String, List<double[]>> curves = new LinkedHashMap<>();
-        for (ResultsTables.Row r : rows) {
-            List<double[]> c = isCurve(expDir.resolve("trials").resolve(r.trial()).resolve("metric-is.jsonl"));
-            if (!c.isEmpty()) {
-                curves.put(r.trial(), c);
+        h.append("<h2>Learning: IS and FID against iteration</h2>\n<p>Each cell's periodic scores over its seeds: "
+                + "the mean line and a band from the lowest to the highest seed.</p>\n");
+        Set<io.ndevid.training.spec.ModelFamily> models = new java.util.LinkedHashSet<>();
+        rows.forEach(r -> models.add(r.model()));
+        boolean any = false;
+        for (io.ndevid.training.spec.ModelFamily model : models) {
+            for (String[] metric : List.of(new String[] {"is", "IS", "metric-is.jsonl"},
+                    new String[] {"fid", "FID", "metric-fid.jsonl"})) {
+                Map<String, List<LearningCurves.Point>> curves = new LinkedHashMap<>();
+                for (ResultsTables.Row r : rows) {
+                    if (r.model() != model) {
+                        continue;
+                    }
+                    List<List<double[]>> seeds = new ArrayList<>();
+                    for (String trial : r.trials()) {
+                        seeds.add(LearningCurves.read(expDir.resolve("trials").resolve(trial).resolve(metric[2]),
+                                metric[0]));
+                    }
+                    List<LearningCurves.Point> band = LearningCurves.band(seeds);
+                    if (!band.isEmpty()) {
+                        curves.put(r.config(), band);
+                    }
+                }
+                if (curves.isEmpty()) {
+                    continue;
+                }
+                any = true;
+                String name = metric[0] + "-" + model.id() + ".png";
+                ImageIO.write(LearningCurves.plot(model.id() + ": " + metric[1] + " against iteration", metric[1],
+                        curves), "png", assets.resolve(name).toFile());
+                h.append("<img src=\"report/").append(name).append("\" alt=\"").append(metric[1])
+                        .append(" against iteration, ").append(model.id()).append("\">\n");
             }
         }
-        h.append("<h2>IS against iteration</h2>\n");
-        if (curves.isEmpty()) {
-            h.append("<p>No trial has logged IS yet.</p>\n");
-        } else {
-            ImageIO.write(plot(curves), "png", assets.resolve("is-vs-iteration.png").toFile());
-            h.append("<img src=\"report/is-vs-iteration.png\" alt=\"IS against iteration\">\n");
+        if (!any) {
+            h.append("<p>No trial has logged IS or FID yet.</p>\n");
         }
 
         h.append("<h2>Last samples of each trial</h2>\n");
@@ -111,7 +124,7 @@ public final class GridReport {
             Optional<ResultsTables.Row> best = rows.stream()
                     .filter(r -> r.hasMetrics() && (kind.equals("sde") ? r.temporal() == TemporalKind.SDE
                             : Set.of(TemporalKind.ODE1, TemporalKind.ODE2, TemporalKind.ODE3).contains(r.temporal())))
-                    .max(Comparator.comparingDouble(ResultsTables.Row::isMean));
+                    .max(Comparator.comparingDouble(r -> r.is().mean()));
             if (best.isEmpty()) {
                 h.append("<p>No ").append(kind.toUpperCase(Locale.ROOT)).append(" trial with final metrics.</p>\n");
                 continue;
@@ -169,98 +182,6 @@ public final class GridReport {
             h.append("</tr>\n");
         }
         h.append("</table>\n");
-    }
-
-    /** (iteration, IS) pairs of a metric-is.jsonl, or empty. */
-    static List<double[]> isCurve(Path file) throws IOException {
-        List<double[]> out = new ArrayList<>();
-        if (!Files.isRegularFile(file)) {
-            return out;
-        }
-        try (BufferedReader r = Files.newBufferedReader(file)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                try {
-                    JsonNode n = JSON.readTree(line);
-                    out.add(new double[] {n.path("iteration").asDouble(), n.path("is").asDouble()});
-                } catch (IOException cutOff) {
-                    // skip a torn line
-                }
-            }
-        }
-        return out;
-    }
-
-    /** One PNG: IS against iteration, a coloured line per trial, with a legend. */
-    static BufferedImage plot(Map<String, List<double[]>> curves) {
-        int w = 900;
-        int legendRows = curves.size();
-        int h = 420 + 16 * legendRows;
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
-        double maxX = 1;
-        double minY = Double.MAX_VALUE;
-        double maxY = -Double.MAX_VALUE;
-        for (List<double[]> c : curves.values()) {
-            for (double[] p : c) {
-                maxX = Math.max(maxX, p[0]);
-                if (Double.isFinite(p[1])) {
-                    minY = Math.min(minY, p[1]);
-                    maxY = Math.max(maxY, p[1]);
-                }
-            }
-        }
-        if (minY > maxY) {
-            minY = 0;
-            maxY = 1;
-        }
-        if (maxY - minY < 1e-6) {
-            maxY = minY + 1;
-        }
-        int x0 = 60;
-        int y0 = 20;
-        int pw = w - 80;
-        int ph = 340;
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawRect(x0, y0, pw, ph);
-        for (int i = 0; i <= 4; i++) {
-            double yv = minY + (maxY - minY) * i / 4;
-            int yy = y0 + ph - (int) (ph * i / 4.0);
-            g.drawString(String.format(Locale.ROOT, "%.2f", yv), 8, yy + 4);
-            double xv = maxX * i / 4;
-            int xx = x0 + (int) (pw * i / 4.0);
-            g.drawString(String.format(Locale.ROOT, "%.0f", xv), xx - 10, y0 + ph + 16);
-        }
-        g.drawString("iteration", x0 + pw / 2 - 25, y0 + ph + 32);
-        g.drawString("IS", 8, 14);
-        int i = 0;
-        for (var e : curves.entrySet()) {
-            Color col = Color.getHSBColor((float) i / Math.max(1, curves.size()), 0.85f, 0.8f);
-            g.setColor(col);
-            g.setStroke(new BasicStroke(2f));
-            int px = -1;
-            int py = -1;
-            for (double[] p : e.getValue()) {
-                int xx = x0 + (int) (pw * p[0] / maxX);
-                int yy = y0 + ph - (int) (ph * (p[1] - minY) / (maxY - minY));
-                if (px >= 0) {
-                    g.drawLine(px, py, xx, yy);
-                }
-                g.fillOval(xx - 3, yy - 3, 6, 6);
-                px = xx;
-                py = yy;
-            }
-            int ly = 410 + 16 * i;
-            g.fillRect(x0, ly - 9, 20, 8);
-            g.setColor(Color.BLACK);
-            g.drawString(e.getKey(), x0 + 28, ly);
-            i++;
-        }
-        g.dispose();
-        return img;
     }
 
     private static Optional<Path> lastSample(Path samples) throws IOException {

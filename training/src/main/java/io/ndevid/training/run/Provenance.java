@@ -23,6 +23,8 @@ public final class Provenance {
         p.put("device", device);
         p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.put("cores", Runtime.getRuntime().availableProcessors());
+        // libtorch's intra-op threads change floating-point reduction order, so they belong to what reproduces a run
+        p.put("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "libtorch default"));
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();

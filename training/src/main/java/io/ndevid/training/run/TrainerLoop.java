@@ -60,6 +60,9 @@ public final class TrainerLoop {
         /** Runs the hook; returns values to add to that iteration's stats line. */
         Map<String, Object> run(VideoGan gan, long iteration) throws Exception;
 
+        /** Runs once before iteration 0 of a fresh run — not when resuming (default: nothing). */
+        default void beforeTraining(VideoGan gan) throws Exception {}
+
         /** Runs once at the end of a completed trial (default: nothing). */
         default void finish(VideoGan gan, long iterations) throws Exception {}
     }
@@ -121,6 +124,11 @@ public final class TrainerLoop {
                 return new Result(Status.COMPLETED, start, seconds(t0), last, "already complete", run.dir());
             }
             run.writeStatus("running", start, "");
+            if (start == 0) {
+                for (Hook h : hooks) {
+                    h.beforeTraining(gan);
+                }
+            }
             try (TrainingBatchSource loader = this.batches.open(spec, start);
                  NDManager batches = NDManager.newBaseManager()) {
                 long stepStart = System.nanoTime();

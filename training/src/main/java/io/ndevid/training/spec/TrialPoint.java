@@ -13,7 +13,9 @@ import java.util.Objects;
  *   <li>{@link #id()}: {@code tgan-ode1-linear}, {@code mocogan-original} — preset trial names, a grid's
  *       {@code only} entries, the start of a grid trial's name;</li>
  *   <li>{@link #label()}: {@code tgan / ode1 / linear}, {@code mocogan / original / -} — the tables' config
- *       column and the status API's {@code configId}.</li>
+ *       column and the status API's {@code configId};</li>
+ *   <li>{@link #trialName}: {@code tgan-ode1-linear-s2}, {@code tgan-ode1-linear-lrG0.0001-s0} — a grid trial's
+ *       name: the point, its search values and its training seed, so the seeds of one cell never share a name.</li>
  * </ul>
  */
 public record TrialPoint(ModelFamily model, TemporalKind temporal, FVariant f) {
@@ -32,6 +34,14 @@ public record TrialPoint(ModelFamily model, TemporalKind temporal, FVariant f) {
     /** {@code tgan-ode1-linear}, {@code tgan-original}. */
     public String id() {
         return model.id() + "-" + temporal.id() + (hasF() ? "-" + f.id() : "");
+    }
+
+    /**
+     * The name of this point's trial with training seed {@code seed}; {@code searchTag} is empty or the search values
+     * (e.g. {@code -lrG0.0001}).
+     */
+    public String trialName(String searchTag, long seed) {
+        return id() + searchTag + "-s" + seed;
     }
 
     /** {@code tgan / ode1 / linear}, {@code tgan / original / -}. */

@@ -55,17 +55,36 @@ class TrainerLoopResumeTest {
         assertEquals(TrainerLoop.Status.COMPLETED, s.status(), s.message());
 
         Path resumed = tmp.resolve("resumed");
-        TrainerLoop.Result first = runStoppingAfter(spec, resumed, 3);
+        java.util.concurrent.atomic.AtomicInteger fresh = new java.util.concurrent.atomic.AtomicInteger();
+        TrainerLoop.Hook beforeTraining = new TrainerLoop.Hook() {
+            @Override
+            public long interval() {
+                return 0;
+            }
+
+            @Override
+            public java.util.Map<String, Object> run(io.ndevid.training.gan.VideoGan gan, long iteration) {
+                return java.util.Map.of();
+            }
+
+            @Override
+            public void beforeTraining(io.ndevid.training.gan.VideoGan gan) {
+                fresh.incrementAndGet();
+            }
+        };
+        TrainerLoop.Result first = runStoppingAfter(spec, resumed, 3, List.of(beforeTraining));
+        assertEquals(1, fresh.get(), "a fresh run calls beforeTraining once");
         assertEquals(TrainerLoop.Status.STOPPED, first.status(), first.message());
         assertEquals(3, first.iterationsDone());
-        TrainerLoop.Result second = Trials.run(spec, resumed, List.of(), p -> { });
+        TrainerLoop.Result second = Trials.run(spec, resumed, List.of(beforeTraining), p -> { });
         assertEquals(TrainerLoop.Status.COMPLETED, second.status(), second.message());
+        assertEquals(1, fresh.get(), "a resumed run does not call beforeTraining again");
         assertEquals(losses(straight), losses(resumed), "identical losses, line for line");
     }
 
-    private static TrainerLoop.Result runStoppingAfter(TrialSpec spec, Path dir, long k) {
+    private static TrainerLoop.Result runStoppingAfter(TrialSpec spec, Path dir, long k, List<TrainerLoop.Hook> hooks) {
         TrainerLoop[] loop = new TrainerLoop[1];
-        try (Trials.Prepared p = Trials.prepare(spec, dir, List.of(), progress -> {
+        try (Trials.Prepared p = Trials.prepare(spec, dir, hooks, progress -> {
             if (progress.iteration() == k) {
                 loop[0].requestStop();
             }
