@@ -201,14 +201,7 @@ public record GridSpec(
         try {
             return JSON.treeToValue(node, GridSpec.class);
         } catch (JsonProcessingException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            if (root instanceof IllegalArgumentException iae) {
-                throw iae;
-            }
-            throw new IllegalArgumentException("invalid grid: " + e.getOriginalMessage());
+            throw SpecIO.invalid("grid", e);
         }
     }
 

@@ -93,15 +93,21 @@ public final class SpecIO {
         try {
             return JSON.treeToValue(merged, TrialSpec.class);
         } catch (JsonProcessingException e) {
-            Throwable root = e;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            if (root instanceof IllegalArgumentException iae) {
-                throw iae;
-            }
-            throw new IllegalArgumentException("invalid spec: " + e.getOriginalMessage());
+            throw invalid("spec", e);
         }
+    }
+
+    /**
+     * The error for JSON that did not bind to {@code what} (a spec, a grid): the validation error a record's constructor
+     * threw, as it is, else one line naming what is invalid.
+     */
+    public static IllegalArgumentException invalid(String what, JsonProcessingException e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root instanceof IllegalArgumentException iae ? iae
+                : new IllegalArgumentException("invalid " + what + ": " + e.getOriginalMessage());
     }
 
     public static String write(TrialSpec s) {
