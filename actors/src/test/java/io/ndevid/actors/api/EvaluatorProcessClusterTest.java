@@ -145,7 +145,7 @@ class EvaluatorProcessClusterTest {
             assertEquals(stats.scored(), stats.batches(), "16 samples: one batch per request " + stats);
             assertEquals(stats.batches() * 16 * 8 * 16 * 16 * 4, stats.bytes(), stats.toString());
             assertTrue(stats.channel().startsWith("aeron:udp?endpoint=127.0.0.1:"), stats.toString());
-            assertEquals(2 * (2 + 5), routes.get("evaluator") + routes.getOrDefault("in-process", 0),
+            assertEquals(2 * (3 + 5), routes.get("evaluator") + routes.getOrDefault("in-process", 0),
                     "every request scored, by an evaluator process or (after failed attempts) in-process: " + routes);
             assertTrue(routes.get("evaluator") >= 7, routes.toString());
             System.out.printf("evaluation latency (request → score, first attempt on the evaluator process, "

@@ -40,7 +40,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -142,11 +141,13 @@ class RemoteScorerTest {
 
     @Test
     void trainingGoesOnWhileASlowEvaluationIsInFlight() throws Exception {
-        AtomicBoolean first = new AtomicBoolean(true);
+        AtomicInteger batches = new AtomicInteger();
         AtomicLong slowEnded = new AtomicLong();
         evaluator(m -> {
-            if (first.getAndSet(false)) {
-                sleep(3000); // the first batch of the first request takes 3 s to classify
+            // one batch per request: the second request (the first periodic one, at iteration 3; the untrained
+            // model's score at iteration 0 is awaited before the first step) takes 3 s to classify
+            if (batches.incrementAndGet() == 2) {
+                sleep(3000);
                 slowEnded.set(System.nanoTime());
             }
         });
@@ -164,7 +165,9 @@ class RemoteScorerTest {
 
             @Override
             public void onMetrics(long iteration, Map<String, Double> m) {
-                firstMetricsAt.compareAndSet(0, System.nanoTime());
+                if (iteration > 0) { // the first periodic score (iteration 0's came before training)
+                    firstMetricsAt.compareAndSet(0, System.nanoTime());
+                }
                 metrics.incrementAndGet();
             }
         };
@@ -172,7 +175,7 @@ class RemoteScorerTest {
         assertEquals(TrainerLoop.Status.COMPLETED, result.status(), result.message());
         // iterations 4..6 ran while the evaluation requested at iteration 3 was still being scored
         assertTrue(progressAt.get(6L) < slowEnded.get() && progressAt.get(6L) < firstMetricsAt.get(),
-                "iteration 6 finished before the first score: " + progressAt + " vs " + firstMetricsAt);
+                "iteration 6 finished before the first periodic score: " + progressAt + " vs " + firstMetricsAt);
 
         List<JsonNode> is = JsonLines.read(runDir.resolve("metric-is.jsonl"));
         List<JsonNode> stats = JsonLines.read(runDir.resolve("stats.jsonl"));

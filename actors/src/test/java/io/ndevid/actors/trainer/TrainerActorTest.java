@@ -196,6 +196,11 @@ class TrainerActorTest {
         coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof CoordinatorProtocol.TrialAccepted a
                 && a.trial().equals("b") ? FishingOutcomes.complete()
                 : FishingOutcomes.continueAndIgnore());
+        // let "b" finish writing its run folder before the temporary folder is deleted
+        coordinator.fishForMessage(Duration.ofSeconds(5), m -> m instanceof CoordinatorProtocol.TrialEnded e
+                && e.trial().equals("b") ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndIgnore());
+        trainer.tell(new TrainerProtocol.ResultAcked("exp", "b", 1));
     }
 
     @Test

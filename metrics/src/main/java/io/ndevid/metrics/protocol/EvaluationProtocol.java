@@ -112,11 +112,15 @@ public final class EvaluationProtocol implements TrainerLoop.Hook, AutoCloseable
         return settings.interval();
     }
 
-    /** Scores the untrained model as iteration 0 (when periodic evaluations are on). */
+    /**
+     * Scores the untrained model as iteration 0 (when periodic evaluations are on) and waits for that score before
+     * the first step: one evaluation per trial, and the periodic points keep all {@value #MAX_OUTSTANDING}
+     * outstanding places to themselves (a remote scorer settles every request within its timeout).
+     */
     @Override
     public void beforeTraining(VideoGan gan) throws IOException {
         if (interval() > 0) {
-            submit(gan, -1);
+            submit(gan, -1).join();
         }
     }
 
