@@ -153,7 +153,7 @@ public final class ExperimentRoutes {
             return null;
         }
         Serialization ser = SerializationExtension.get(system.classicSystem());
-        long submit = ser.serialize(new CoordinatorProtocol.Submit(grid, system.ignoreRef())).get().length;
+        long submit = ser.serialize(new CoordinatorProtocol.Submit(grid, system.deadLetters())).get().length;
         long accepted = ser.serialize(new CoordinatorProtocol.Accepted(grid.name(), names, false)).get().length;
         long room = frame - FRAME_HEADER_BYTES;
         if (submit > room) {
