@@ -27,9 +27,9 @@ import java.util.concurrent.CompletionStage;
 public final class StatusPages {
 
     /**
-     * Trials per ask. A TrialStatus serializes to ~1 KiB (a finished trial with a few attempts, losses and metrics;
-     * MessageSizeTest measures it), so a page is ~0.25 MiB: it travels on the large-message stream that replies to the
-     * coordinator proxy's asks use (base.conf), whose frame holds trials of up to 8 KiB each on average.
+     * Trials per ask. A TrialStatus serializes to ~1.1 KB (a finished trial with two attempts, losses, metrics and
+     * paths; MessageSerializationTest measures it), so a page is ~0.3 MB: it travels on the large-message stream that
+     * replies to asks use (base.conf), whose 4 MiB frame holds pages of trials up to ~16 KB each on average.
      */
     public static final int TRIALS_PER_PAGE = 256;
 

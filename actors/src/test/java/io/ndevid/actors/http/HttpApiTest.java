@@ -434,6 +434,27 @@ class HttpApiTest {
                 "ndevid.http.read-token = on").withFallback(repo)).readToken());
     }
 
+    @Test
+    void aGridWhoseMessageWouldNotFitTheArteryFrameIs413() throws Exception {
+        // an API whose Artery frame is 280 000 bytes (max-spec-bytes 200 000 + 64 KiB fit it): a valid 150 KB grid of
+        // 8 000 trials with long names (a search axis of long numbers) has an answer of ~0.3 MB, which would not
+        try (HttpApi small = HttpApi.start(cluster.system(), new HttpSettings("127.0.0.1", 0, 200_000, dir, false,
+                280_000), List.of())) {
+            StringBuilder lr = new StringBuilder();
+            for (int i = 0; i < 8000; i++) {
+                lr.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.12e", 1e-4 + i * 1e-12));
+            }
+            String grid = "{\"name\":\"many-names\",\"preset\":\"cpu-tiny\",\"models\":[\"tgan\"],"
+                    + "\"temporal\":[\"ode1\"],\"maxTrials\":10000,\"search\":{\"lrG\":[" + lr + "]}}";
+            assertTrue(grid.length() < 200_000, grid.length() + " bytes");
+            Answer refused = callAt("http://127.0.0.1:" + small.port(), "POST", "/api/experiments", grid, token);
+            assertEquals(413, refused.status(), refused.body());
+            assertTrue(refused.error().contains("8000 trial names") && refused.error().contains(
+                    "maximum-large-frame-size"), refused.body());
+            assertEquals(404, call("GET", "/api/experiments/many-names", null, null).status());
+        }
+    }
+
     Answer callAt(String base, String method, String path, String body, String bearer) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
