@@ -30,6 +30,16 @@ public final class ConsoleCommand implements Callable<Integer> {
             description = "The node's HTTP API (default: ${DEFAULT-VALUE}).")
     String connect;
 
+    @Option(names = "--token-file", description = "File holding the API token, sent when the node wants it for "
+            + "reads (ndevid.http.read-token on); default: NDEVID_TOKEN, else <--dir>/token if readable, else none.")
+    java.nio.file.Path tokenFile;
+
+    @Option(names = "--dir", description = "Experiments directory whose token to send (default ./experiments).")
+    java.nio.file.Path dir;
+
+    /** The environment (tests replace it). */
+    java.util.Map<String, String> env = System.getenv();
+
     @Option(names = "--once", description = "Print one snapshot as plain text and exit (1 if the API cannot be "
             + "reached).")
     boolean once;
@@ -55,7 +65,8 @@ public final class ConsoleCommand implements Callable<Integer> {
         if (height != null && height < 5) {
             throw new IllegalArgumentException("--height must be at least 5, got " + height);
         }
-        SnapshotClient client = new SnapshotClient(connect, Duration.ofSeconds(5));
+        String token = io.ndevid.actors.http.ApiToken.find(tokenFile, env.get("NDEVID_TOKEN"), dir).orElse(null);
+        SnapshotClient client = new SnapshotClient(connect, Duration.ofSeconds(5), token);
         if (!once) {
             if (System.console() == null) {
                 throw new IllegalArgumentException("the full-screen console needs a terminal; use --once for "

@@ -111,6 +111,10 @@ final class NodeCommand implements Callable<Integer> {
             + "8787; 0 = a free port).")
     Integer httpPort;
 
+    @Option(names = "--http-read-token", description = "Coordinator nodes: reads of the HTTP API (status, results, "
+            + "report, /api/cluster) need the token too, not only writes (default: ndevid.http.read-token, off).")
+    Boolean httpReadToken;
+
     @Option(names = "--slot", hidden = true, defaultValue = "-1",
             description = "Trainer: the slot it serves; evaluator: its index.")
     int slot;
@@ -205,6 +209,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         if (httpPort != null) {
             overrides.put("ndevid.http.port", httpPort);
+        }
+        if (httpReadToken != null) {
+            overrides.put("ndevid.http.read-token", httpReadToken);
         }
         Config c = ClusterConfig.load(new ClusterConfig.NodeAddress(roleList, host, p, seedList), configDir, config,
                 overrides);

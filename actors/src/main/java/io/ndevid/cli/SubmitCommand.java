@@ -110,19 +110,9 @@ final class SubmitCommand implements Callable<Integer> {
     }
 
     private String token() {
-        if (tokenFile != null) {
-            return ApiToken.read(tokenFile);
-        }
-        String t = env.get("NDEVID_TOKEN");
-        if (t != null && !t.isBlank()) {
-            return t.trim();
-        }
-        Path f = (dir != null ? dir : Path.of("experiments")).resolve(ApiToken.FILE_NAME);
-        if (!Files.isReadable(f)) {
-            throw new IllegalArgumentException("no API token: pass --token-file FILE, set NDEVID_TOKEN, or --dir "
-                    + "the experiments directory of the coordinator node (" + f + " is not readable)");
-        }
-        return ApiToken.read(f);
+        return ApiToken.find(tokenFile, env.get("NDEVID_TOKEN"), dir).orElseThrow(() -> new IllegalArgumentException(
+                "no API token: pass --token-file FILE, set NDEVID_TOKEN, or --dir the experiments directory of the "
+                        + "coordinator node (" + ApiToken.defaultFile(dir) + " is not readable)"));
     }
 
     /** Prints each trial change until the experiment finishes; 0 if every trial TERMINATED. */

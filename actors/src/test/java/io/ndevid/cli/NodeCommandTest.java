@@ -42,7 +42,7 @@ class NodeCommandTest {
         Run r = run("node", "--help");
         assertEquals(0, r.code());
         for (String flag : new String[] {"--role", "--host", "--port", "--seed", "--slots", "--dir", "--config-dir",
-            "--http-host", "--http-port"}) {
+            "--http-host", "--http-port", "--http-read-token"}) {
             assertTrue(r.out().contains(flag), flag + " in\n" + r.out());
         }
     }
@@ -105,6 +105,16 @@ class NodeCommandTest {
                 "127.0.0.1:1", "--config", "/no/such.conf");
         assertFails(2, "cluster config /no/dir/coordinator.conf not found", "node", "--role", "coordinator",
                 "--config-dir", "/no/dir");
+    }
+
+    @Test
+    void aSpecLimitTheArteryFrameCannotCarryIsRefusedAtStart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path conf = dir.resolve("big-specs.conf");
+        java.nio.file.Files.writeString(conf, "ndevid.http.max-spec-bytes = 8MiB\n");
+        assertFails(2, "ndevid.http.max-spec-bytes (8388608 bytes) + 64 KiB for the message around a grid do not fit "
+                + "the Artery frame", "node", "--role", "coordinator", "--port", "25999", "--dir", dir.toString(),
+                "--config", conf.toString());
     }
 
     @Test

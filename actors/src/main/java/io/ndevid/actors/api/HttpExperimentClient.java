@@ -116,8 +116,13 @@ public final class HttpExperimentClient implements ExperimentClient {
         });
     }
 
+    /** A read; it carries the token too when there is one (a node with ndevid.http.read-token on wants it). */
     private HttpRequest get(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(REQUEST_TIMEOUT).GET().build();
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(REQUEST_TIMEOUT).GET();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return b.build();
     }
 
     private HttpRequest.Builder write(String method, String path, HttpRequest.BodyPublisher body) {
@@ -142,7 +147,7 @@ public final class HttpExperimentClient implements ExperimentClient {
                     }
                     String reason = reason(r.body(), code);
                     throw switch (code) {
-                        case 400, 404, 409 -> new IllegalArgumentException(reason);
+                        case 400, 404, 409, 413 -> new IllegalArgumentException(reason);
                         case 401 -> new ApiException(401, "unauthorized: " + reason + (token == null
                                 ? " (no token given)" : " (the token does not match the server's)"));
                         default -> new ApiException(code, "the API answered " + code + ": " + reason);

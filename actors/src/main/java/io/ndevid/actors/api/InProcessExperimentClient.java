@@ -48,9 +48,7 @@ final class InProcessExperimentClient implements ExperimentClient {
 
     @Override
     public CompletionStage<ExperimentStatus> status(String experimentId) {
-        return AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.StatusReply>ask(coordinator,
-                        replyTo -> new CoordinatorProtocol.GetStatus(experimentId, replyTo), askTimeout,
-                        system.scheduler())
+        return io.ndevid.actors.protocol.StatusPages.ask(coordinator, experimentId, askTimeout, system.scheduler())
                 .thenApply(r -> {
                     if (r.status() == null) {
                         throw new IllegalArgumentException(r.error());

@@ -19,6 +19,15 @@ import java.time.Duration;
 /** Starting a node, reaching the coordinator from it, and waiting until it is a member. */
 public final class ClusterNode {
 
+    /** The coordinator singleton's name ... */
+    static final String COORDINATOR_NAME = "coordinator";
+    /**
+     * ... and where it runs on the oldest coordinator node: {@code akka.remote.artery.large-message-destinations}
+     * (base.conf) names it, so a submitted grid travels on Artery's large-message stream.
+     */
+    public static final String COORDINATOR_PATH = "/system/singletonManager" + COORDINATOR_NAME + "/"
+            + COORDINATOR_NAME;
+
     private ClusterNode() {}
 
     public static ActorSystem<Void> start(Config config, NodePlan plan) {
@@ -34,7 +43,7 @@ public final class ClusterNode {
         // the report's continuous-time renders go to the cluster's sample renderers (or this process without any)
         Renderer renders = (checkpoint, videos, seed, times, gif) -> SampleRenderers.renderGif(system, checkpoint,
                 videos, seed, times, gif, settings.renderTimeout());
-        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.supervised(settings, renders), "coordinator")
+        return ClusterSingleton.get(system).init(SingletonActor.of(Coordinator.supervised(settings, renders), COORDINATOR_NAME)
                 .withSettings(ClusterSingletonSettings.create(system).withRole(ClusterConfig.COORDINATOR)));
     }
 

@@ -356,7 +356,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
             g.replyTo().tell(new StatusReply(null, why != null ? "experiment '" + g.experimentId()
                     + "' cannot be read: " + why : "unknown experiment '" + g.experimentId() + "'"));
         } else {
-            g.replyTo().tell(new StatusReply(status(j.state()), null));
+            g.replyTo().tell(new StatusReply(status(j.state(), g.from(), g.max()), null));
         }
         return this;
     }
@@ -370,9 +370,18 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         return this;
     }
 
-    private ExperimentStatus status(ExperimentState state) {
+    /** The status with the trials {@code from} … {@code from + max - 1} (the grid's order); counts of all. */
+    private ExperimentStatus status(ExperimentState state, int from, int max) {
         List<TrialStatus> rows = new ArrayList<>();
+        int index = -1;
         for (TrialRecord t : state.trials().values()) {
+            index++;
+            if (index < from) {
+                continue;
+            }
+            if (index - from >= max) {
+                break;
+            }
             Live<ActorRef<TrainerProtocol.Command>> l = live.get(new TrialKey(state.id(), t.name()));
             Attempt a = t.current();
             var r = t.result();
@@ -643,7 +652,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         if (state.phase() == ExperimentState.Phase.RUNNING) {
             return;
         }
-        results.finished(dirOf(experimentId), status(state));
+        results.finished(dirOf(experimentId), status(state, 0, Integer.MAX_VALUE));
         context.getLog().info("experiment {} {}: {}", experimentId, state.phase(), state.counts());
     }
 

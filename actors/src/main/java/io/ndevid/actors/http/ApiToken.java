@@ -73,6 +73,27 @@ public final class ApiToken {
         }
     }
 
+    /**
+     * A client's token: from {@code tokenFile} when given (it must be readable), else {@code envToken} (the
+     * {@code NDEVID_TOKEN} variable) when set, else {@code <dir>/token} ({@code dir} null: {@code ./experiments}) when
+     * readable; else empty.
+     */
+    public static java.util.Optional<String> find(Path tokenFile, String envToken, Path dir) {
+        if (tokenFile != null) {
+            return java.util.Optional.of(read(tokenFile));
+        }
+        if (envToken != null && !envToken.isBlank()) {
+            return java.util.Optional.of(envToken.trim());
+        }
+        Path f = defaultFile(dir);
+        return Files.isReadable(f) ? java.util.Optional.of(read(f)) : java.util.Optional.empty();
+    }
+
+    /** {@code <dir>/token}, {@code dir} null meaning {@code ./experiments}. */
+    public static Path defaultFile(Path dir) {
+        return (dir != null ? dir : Path.of("experiments")).resolve(FILE_NAME);
+    }
+
     private static void create(Path file) throws IOException {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);

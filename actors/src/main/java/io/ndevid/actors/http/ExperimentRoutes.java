@@ -5,21 +5,25 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.http.javadsl.model.HttpEntity;
 import akka.http.javadsl.model.HttpResponse;
-import akka.http.javadsl.model.RemoteAddress;
 import akka.http.javadsl.model.StatusCodes;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.scaladsl.model.EntityStreamSizeException;
 import akka.stream.Materializer;
+import akka.serialization.Serialization;
+import akka.serialization.SerializationExtension;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.StatusPages;
 import io.ndevid.study.GridSpec;
 import io.ndevid.study.experiment.ExperimentStatus;
+import io.ndevid.training.spec.TrialSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -31,10 +35,8 @@ import java.util.function.Supplier;
 import static akka.http.javadsl.server.Directives.completeWithFuture;
 import static akka.http.javadsl.server.Directives.concat;
 import static akka.http.javadsl.server.Directives.delete;
-import static akka.http.javadsl.server.Directives.extractClientIP;
 import static akka.http.javadsl.server.Directives.extractRequestEntity;
 import static akka.http.javadsl.server.Directives.get;
-import static akka.http.javadsl.server.Directives.optionalHeaderValueByName;
 import static akka.http.javadsl.server.Directives.parameterOptional;
 import static akka.http.javadsl.server.Directives.path;
 import static akka.http.javadsl.server.Directives.pathEnd;
@@ -49,6 +51,8 @@ import static akka.http.javadsl.server.Directives.post;
 public final class ExperimentRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExperimentRoutes.class);
+    /** Artery's own header in a frame (recipient and sender paths, manifest, …), with room to spare. */
+    static final long FRAME_HEADER_BYTES = 4096;
 
     private final ActorSystem<?> system;
     private final ActorRef<CoordinatorProtocol.Command> coordinator;
@@ -87,24 +91,8 @@ public final class ExperimentRoutes {
                                         completeWithFuture(pauseOrResume(id, trial, false, who)))))))))))));
     }
 
-    /** Runs {@code inner} with a description of the caller when the bearer token matches; else 401. */
     private Route authorized(String action, java.util.function.Function<String, Route> inner) {
-        return extractClientIP(ip -> optionalHeaderValueByName("Authorization", header -> {
-            String who = describe(ip);
-            if (!token.authorizes(header.orElse(null))) {
-                LOG.warn("HTTP API: {} refused for {}: {} token", action, who,
-                        header.isPresent() ? "wrong" : "no");
-                return completeWithFuture(CompletableFuture.completedFuture(ApiJson.error(StatusCodes.UNAUTHORIZED,
-                        header.isPresent() ? "wrong token (Authorization: Bearer <the token in " + token.file() + ">)"
-                                : "this needs the API token: Authorization: Bearer <the token in " + token.file()
-                                + ">")));
-            }
-            return inner.apply(who);
-        }));
-    }
-
-    private static String describe(RemoteAddress ip) {
-        return ip.getAddress().map(a -> a.getHostAddress()).orElse("an unknown address");
+        return ApiAuth.require(token, action, inner);
     }
 
     private CompletionStage<HttpResponse> submit(HttpEntity entity, String who) {
@@ -122,11 +110,17 @@ public final class ExperimentRoutes {
             }
             String body = strict.getData().decodeString(StandardCharsets.UTF_8);
             GridSpec grid;
+            List<String> names;
             try {
                 grid = GridSpec.parse(body);
-                grid.expand(); // a grid whose points are not valid trials is the client's mistake: 400, not 409
+                // a grid whose points are not valid trials is the client's mistake: 400, not 409
+                names = grid.expand().stream().map(TrialSpec::name).toList();
             } catch (IllegalArgumentException e) {
                 return CompletableFuture.completedFuture(ApiJson.error(StatusCodes.BAD_REQUEST, e.getMessage()));
+            }
+            String crossing = notCrossing(grid, names);
+            if (crossing != null) {
+                return CompletableFuture.completedFuture(ApiJson.error(StatusCodes.PAYLOAD_TOO_LARGE, crossing));
             }
             return ask(() -> AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.SubmitReply>ask(coordinator,
                     r -> new CoordinatorProtocol.Submit(grid, r), askTimeout, system.scheduler()), reply -> {
@@ -143,8 +137,36 @@ public final class ExperimentRoutes {
     }
 
     private HttpResponse tooLarge(long bytes) {
-        return ApiJson.error(StatusCodes.BAD_REQUEST, "the grid spec is larger than ndevid.http.max-spec-bytes ("
+        return ApiJson.error(StatusCodes.PAYLOAD_TOO_LARGE, "the grid spec is larger than ndevid.http.max-spec-bytes ("
                 + settings.maxSpecBytes() + " bytes)" + (bytes > 0 ? ": " + bytes + " bytes" : ""));
+    }
+
+    /**
+     * Why the grid's Submit, or the Accepted that answers it, would not fit the Artery frame to or from the
+     * coordinator (measured: serialized as Artery would); null when both fit or nothing crosses a process. A grid
+     * within max-spec-bytes normally fits (HttpSettings checks the room); one whose binary form is larger than its
+     * JSON (e.g. many short floating-point values) or with very many trials may not.
+     */
+    private String notCrossing(GridSpec grid, List<String> names) {
+        long frame = settings.frameBytes();
+        if (frame == 0) {
+            return null;
+        }
+        Serialization ser = SerializationExtension.get(system.classicSystem());
+        long submit = ser.serialize(new CoordinatorProtocol.Submit(grid, system.deadLetters())).get().length;
+        long accepted = ser.serialize(new CoordinatorProtocol.Accepted(grid.name(), names, false)).get().length;
+        long room = frame - FRAME_HEADER_BYTES;
+        if (submit > room) {
+            return "the grid spec is " + submit + " bytes as a message to the coordinator, more than the "
+                    + room + " an Artery frame holds (akka.remote.artery.advanced.maximum-large-frame-size); "
+                    + "shrink the grid";
+        }
+        if (accepted > room) {
+            return "the grid's " + names.size() + " trial names take " + accepted + " bytes in the coordinator's "
+                    + "answer, more than the " + room + " an Artery frame holds "
+                    + "(akka.remote.artery.advanced.maximum-large-frame-size); shrink the grid";
+        }
+        return null;
     }
 
     private CompletionStage<HttpResponse> list() {
@@ -159,8 +181,7 @@ public final class ExperimentRoutes {
 
     /** The status, or empty with the coordinator's reason (unknown / unreadable). */
     CompletionStage<StatusOrError> status(String id) {
-        return AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.StatusReply>ask(coordinator,
-                        r -> new CoordinatorProtocol.GetStatus(id, r), askTimeout, system.scheduler())
+        return StatusPages.ask(coordinator, id, askTimeout, system.scheduler())
                 .thenApply(r -> new StatusOrError(r.status(), r.error()));
     }
 

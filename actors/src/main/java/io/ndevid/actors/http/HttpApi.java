@@ -33,6 +33,7 @@ import static akka.http.javadsl.server.Directives.withRequestTimeoutResponse;
  * The HTTP JSON API of a coordinator-role node (Akka HTTP): experiments ({@link ExperimentRoutes}) and their
  * results tables and report ({@link ResultsRoutes}), health
  * ({@code /alive}, {@code /ready}) and whatever {@code extra} routes the caller adds (e.g. {@code /api/cluster}).
+ * Writes need the bearer token ({@link ApiAuth}); reads too when {@link HttpSettings#readToken()} is on (health never).
  * Talks to the coordinator singleton through its proxy, so it keeps answering after a coordinator failover. Errors
  * are always {@code {"error": "…"}} JSON: unknown path 404, wrong method 405, no coordinator 503.
  *
@@ -91,7 +92,8 @@ public final class HttpApi implements AutoCloseable {
         }
         b.addToCoordinatedShutdown(Duration.ofSeconds(5), system);
         HttpApi api = new HttpApi(b, token, settings.host());
-        LOG.info("HTTP API bound to {} (token {})", api.address(), token.file());
+        LOG.info("HTTP API bound to {} (token {}{})", api.address(), token.file(),
+                settings.readToken() ? ", needed for reads too" : "");
         return api;
     }
 
@@ -103,14 +105,16 @@ public final class HttpApi implements AutoCloseable {
 
     static Route route(ActorSystem<?> system, ActorRef<CoordinatorProtocol.Command> coordinator, HttpSettings settings,
                        ApiToken token, List<Route> extra, Duration askTimeout, Duration readyTimeout) {
-        List<Route> all = new ArrayList<>();
-        all.add(new HealthRoutes(system, coordinator, readyTimeout).route());
-        all.add(new ExperimentRoutes(system, coordinator, settings, token, askTimeout, EVENT_POLL).route());
-        all.add(new ResultsRoutes(settings.dataDir()).route());
-        all.addAll(extra);
+        List<Route> api = new ArrayList<>();
+        api.add(new ExperimentRoutes(system, coordinator, settings, token, askTimeout, EVENT_POLL).route());
+        api.add(new ResultsRoutes(settings.dataDir()).route());
+        api.addAll(extra);
+        Route open = concat(api.get(0), api.subList(1, api.size()).toArray(new Route[0]));
+        // health stays open (load balancers, scripts); with read-token on, everything else needs the token
+        Route guarded = settings.readToken() ? ApiAuth.require(token, "read", who -> open) : open;
+        Route health = new HealthRoutes(system, coordinator, readyTimeout).route();
         Route inner = withRequestTimeoutResponse(request -> ApiJson.error(StatusCodes.SERVICE_UNAVAILABLE,
-                "the request took too long (is the coordinator up?)"), () -> concat(all.get(0),
-                all.subList(1, all.size()).toArray(new Route[0])));
+                "the request took too long (is the coordinator up?)"), () -> concat(health, guarded));
         return inner.seal(jsonRejections(), jsonExceptions());
     }
 

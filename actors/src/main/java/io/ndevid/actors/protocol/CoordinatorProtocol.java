@@ -46,7 +46,24 @@ public final class CoordinatorProtocol {
 
     public record Ack(boolean ok, String message) implements CborSerializable {}
 
-    public record GetStatus(String experimentId, ActorRef<StatusReply> replyTo) implements Command, CborSerializable {}
+    /**
+     * The experiment's status with at most {@code max} of its trials, from the {@code from}-th (in the grid's order);
+     * its {@code counts} cover every trial. Across processes ask page by page ({@link StatusPages}): a whole status
+     * of thousands of trials is larger than an Artery frame.
+     */
+    public record GetStatus(String experimentId, int from, int max, ActorRef<StatusReply> replyTo)
+            implements Command, CborSerializable {
+        public GetStatus {
+            if (from < 0 || max < 1) {
+                throw new IllegalArgumentException("GetStatus wants from >= 0 and max >= 1, got " + from + ", " + max);
+            }
+        }
+
+        /** Every trial at once: for asks that stay in one process. */
+        public GetStatus(String experimentId, ActorRef<StatusReply> replyTo) {
+            this(experimentId, 0, Integer.MAX_VALUE, replyTo);
+        }
+    }
 
     /** {@code status} is null (and {@code error} says why) for an unknown or unreadable experiment. */
     public record StatusReply(ExperimentStatus status, String error) implements CborSerializable {}

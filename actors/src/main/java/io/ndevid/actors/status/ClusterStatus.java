@@ -5,6 +5,7 @@ import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import akka.actor.typed.receptionist.Receptionist;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.StatusPages;
 import io.ndevid.study.experiment.ExperimentState;
 import io.ndevid.study.experiment.ExperimentStatus;
 import io.ndevid.study.experiment.TrialStatus;
@@ -92,9 +93,7 @@ public final class ClusterStatus {
                         ids.addAll(finished.subList(Math.max(0, finished.size() - RECENT), finished.size()));
                     }
                     List<CompletableFuture<CoordinatorProtocol.StatusReply>> asks = ids.stream().map(id ->
-                            AskPattern.<CoordinatorProtocol.Command, CoordinatorProtocol.StatusReply>ask(coordinator,
-                                    r -> new CoordinatorProtocol.GetStatus(id, r), timeout, system.scheduler())
-                                    .toCompletableFuture()
+                            StatusPages.ask(coordinator, id, timeout, system.scheduler()).toCompletableFuture()
                                     .exceptionally(e -> new CoordinatorProtocol.StatusReply(null,
                                             id + ": " + message(e))))
                             .toList();

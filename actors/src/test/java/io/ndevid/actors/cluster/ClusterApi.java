@@ -44,11 +44,7 @@ final class ClusterApi {
 
     /** Submits the grid; the names of its trials. */
     List<String> submit(GridSpec grid) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("api/experiments"))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(grid.toJson(), StandardCharsets.UTF_8)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = post(grid.toJson());
         if (r.statusCode() != 201) {
             throw new AssertionError("POST " + base + "api/experiments: " + r.statusCode() + " " + r.body());
         }
@@ -59,6 +55,14 @@ final class ClusterApi {
         List<String> trials = new ArrayList<>();
         n.path("trials").forEach(t -> trials.add(t.asText()));
         return trials;
+    }
+
+    /** {@code POST /api/experiments} of {@code json} as it is, with the token: the answer, whatever its status. */
+    HttpResponse<String> post(String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(base.resolve("api/experiments")).timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** The experiment's status; an IOException when the node does not answer 200 (e.g. 503 while failing over). */

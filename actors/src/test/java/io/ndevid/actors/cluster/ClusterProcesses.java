@@ -342,6 +342,15 @@ final class ClusterProcesses implements AutoCloseable {
         killAll();
     }
 
+    /** {@link #close}, then fails if any process of this harness (node or child) is still alive. */
+    void closeLeavingNothing() {
+        close();
+        List<ProcessHandle> left = alive();
+        if (!left.isEmpty()) {
+            throw new AssertionError("processes left behind: " + left);
+        }
+    }
+
     private synchronized void killAll() {
         for (Node n : nodes.values()) {
             try {

@@ -14,6 +14,7 @@ import io.ndevid.actors.evalproc.SampleEvaluator;
 import io.ndevid.actors.evalproc.SampleRenderer;
 import io.ndevid.actors.node.NodeAgent;
 import io.ndevid.actors.protocol.CoordinatorProtocol;
+import io.ndevid.actors.protocol.StatusPages;
 import io.ndevid.actors.protocol.TrainerProtocol;
 import io.ndevid.actors.status.ClusterSnapshot;
 import io.ndevid.actors.status.LatencySummary;
@@ -189,5 +190,74 @@ class MessageSerializationTest {
         assertArrayEquals(rendered.shape(), renderedBack.shape());
         assertEquals(rendered.gif() + rendered.millis(), renderedBack.gif() + renderedBack.millis());
         roundTrip(new SampleRenderer.RenderFailed("/data/r.gif", "checkpoint missing"));
+    }
+
+    /**
+     * The messages that may be large, at the repository's limits (base.conf): a grid of ~95 % of
+     * {@code ndevid.http.max-spec-bytes} and its Accepted, and the status of a 10 000-trial experiment, whole and as
+     * one {@link StatusPages} page. Prints the measured sizes (LargeMessagesClusterTest sends such messages between
+     * node processes at a quarter of these limits).
+     */
+    @Test
+    void largeMessagesFitTheLargeMessageFrame() {
+        com.typesafe.config.Config c = testKit.system().settings().config();
+        long frame = c.getBytes("akka.remote.artery.advanced.maximum-large-frame-size");
+        long ordinary = c.getBytes("akka.remote.artery.advanced.maximum-frame-size");
+        long maxSpec = c.getBytes("ndevid.http.max-spec-bytes");
+        assertEquals(frame, io.ndevid.actors.http.HttpSettings.fromConfig(c).frameBytes(),
+                "the coordinator's messages take the large-message stream");
+        ActorRef<Object> ref = testKit.createTestProbe().getRef();
+
+        // the grid: compact JSON of one point and 19-digit seeds, ~95 % of the limit (~50 000 trials)
+        int n = (int) (0.95 * maxSpec / 20);
+        StringBuilder json = new StringBuilder("{\"name\":\"at-the-limit\",\"preset\":\"cpu-tiny\","
+                + "\"models\":[\"tgan\"],\"temporal\":[\"ode1\"],\"maxTrials\":100000,\"seeds\":[");
+        for (int i = 0; i < n; i++) {
+            json.append(i == 0 ? "" : ",").append(1_000_000_000_000_000_000L + i);
+        }
+        String spec = json.append("]}").toString();
+        assertTrue(spec.length() >= 0.9 * maxSpec && spec.length() <= maxSpec, spec.length() + " bytes");
+        GridSpec grid = GridSpec.parse(spec);
+        int submit = roundTrip(new CoordinatorProtocol.Submit(grid, ref.unsafeUpcast()));
+        List<String> names = grid.expand().stream().map(t -> t.name()).toList();
+        int accepted = SerializationExtension.get(Adapter.toClassic(testKit.system())).serialize(
+                new CoordinatorProtocol.Accepted(grid.name(), names, false)).get().length;
+        System.out.printf("a %d-byte grid (%d trials): Submit %d bytes, Accepted %d bytes; frames: ordinary %d, "
+                + "large %d%n", spec.length(), n, submit, accepted, ordinary, frame);
+        assertTrue(submit > ordinary && submit + io.ndevid.actors.http.HttpSettings.ENVELOPE_BYTES <= frame,
+                "larger than an ordinary frame, fits the large one: " + submit);
+        assertTrue(accepted > ordinary && accepted + 4096 <= frame, "the answer too: " + accepted);
+
+        // a 10 000-trial experiment, every trial finished after a lost first attempt
+        SlotInfo slot = new SlotInfo("node-17.cluster.example.org", 3, 123456, "gpu:3");
+        Map<String, Double> losses = Map.of("d_loss", 0.6931, "g_loss", 1.2345, "d_real", 0.51, "d_fake", 0.49);
+        List<TrialStatus> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            String name = "tgan-ode1-linear-lrG0.0001-s" + i;
+            String run = "/shared/ndevid/experiments/ablation-10k/trials/" + name;
+            List<Attempt> attempts = List.of(new Attempt(1, slot, 0, Outcome.LOST, 1200, "trainer died"),
+                    new Attempt(2, slot, 1000, Outcome.COMPLETED, 2000, "completed"));
+            TrialResult result = new TrialResult(Outcome.COMPLETED, 2000, "completed", losses,
+                    Map.of("is", 3.21, "fid", 123.4), run);
+            rows.add(new TrialStatus(name, "tgan / ode1 / linear", i, TrialState.TERMINATED, 2, 1, slot.id(),
+                    slot.pid(), 1000, 2000, 2000, 0, 0, losses, Map.of("is", 3.21, "fid", 123.4), "completed", run,
+                    attempts, result, "/shared/ndevid/experiments/ablation-10k/checkpoints/" + name + ".ckpt"));
+        }
+        Map<TrialState, Integer> counts = new java.util.EnumMap<>(TrialState.class);
+        counts.put(TrialState.TERMINATED, rows.size());
+        Serialization ser = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+        int whole = ser.serialize(new CoordinatorProtocol.StatusReply(new ExperimentStatus("ablation-10k",
+                ExperimentState.Phase.FINISHED, counts, rows, "/shared/ndevid/experiments/ablation-10k"), null))
+                .get().length;
+        int page = roundTrip(new CoordinatorProtocol.StatusReply(new ExperimentStatus("ablation-10k",
+                ExperimentState.Phase.FINISHED, counts, rows.subList(0, StatusPages.TRIALS_PER_PAGE),
+                "/shared/ndevid/experiments/ablation-10k"), null));
+        int http = io.ndevid.actors.http.ApiJson.write(new ExperimentStatus("ablation-10k",
+                ExperimentState.Phase.FINISHED, counts, rows, "/d")).length();
+        System.out.printf("status of %d trials: %d bytes whole (%d per trial), %d bytes of JSON over HTTP; a page of "
+                + "%d trials %d bytes%n", rows.size(), whole, whole / rows.size(), http,
+                StatusPages.TRIALS_PER_PAGE, page);
+        assertTrue(whole > ordinary, "a whole 10 000-trial status is far over an ordinary frame: " + whole);
+        assertTrue(page + 4096 <= frame / 4, "a page fits the large frame with room for 4x larger trials: " + page);
     }
 }

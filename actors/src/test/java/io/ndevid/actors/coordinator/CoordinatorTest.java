@@ -393,6 +393,25 @@ class CoordinatorTest {
         assertTrue(submit(c, g) instanceof CoordinatorProtocol.Accepted);
         CoordinatorProtocol.Accepted again = (CoordinatorProtocol.Accepted) submit(c, g);
         assertTrue(again.alreadyKnown());
+        // a page of the status: the trials from..from+max-1 in the grid's order, counts of all
+        List<String> names = again.trials();
+        TestProbe<CoordinatorProtocol.StatusReply> page = testKit.createTestProbe();
+        c.tell(new CoordinatorProtocol.GetStatus("sub", 1, 1, page.getRef()));
+        ExperimentStatus second = page.receiveMessage().status();
+        assertEquals(List.of(names.get(1)), second.trials().stream().map(TrialStatus::name).toList());
+        assertEquals(names.size(), second.count(TrialState.PENDING) + second.count(TrialState.RUNNING));
+        c.tell(new CoordinatorProtocol.GetStatus("sub", names.size(), 5, page.getRef()));
+        assertTrue(page.receiveMessage().status().trials().isEmpty());
+        // StatusPages joins the pages of a status larger than one: every trial, in order
+        GridSpec many = new GridSpec("many", "cpu-tiny", g.models(), g.temporal(), g.f(),
+                java.util.stream.LongStream.range(0, 300).boxed().toList(), g.overrides(), java.util.Map.of(), 1000,
+                3);
+        List<String> manyNames = ((CoordinatorProtocol.Accepted) submit(c, many)).trials();
+        assertTrue(manyNames.size() > 2 * io.ndevid.actors.protocol.StatusPages.TRIALS_PER_PAGE, "3 pages");
+        ExperimentStatus all = io.ndevid.actors.protocol.StatusPages.ask(c, "many", Duration.ofSeconds(10),
+                testKit.system().scheduler()).toCompletableFuture().join().status();
+        assertEquals(manyNames, all.trials().stream().map(TrialStatus::name).toList());
+        assertEquals(manyNames.size(), all.count(TrialState.PENDING), all.counts().toString());
         CoordinatorProtocol.Rejected clash
                 = (CoordinatorProtocol.Rejected) submit(c, TestSpecs.grid("sub", 2, 20, 5, 3));
         assertTrue(clash.reason().contains("already exists with a different grid"), clash.reason());

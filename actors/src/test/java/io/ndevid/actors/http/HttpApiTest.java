@@ -96,15 +96,7 @@ class HttpApiTest {
     }
 
     Answer call(String method, String path, String body, String bearer) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(api.url()).resolve(path))
-                .timeout(Duration.ofSeconds(20))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        if (bearer != null) {
-            b.header("Authorization", "Bearer " + bearer);
-        }
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Answer(r.statusCode(), r.body());
+        return callAt(api.url().replaceAll("/$", ""), method, path, body, bearer);
     }
 
     static String gridJson(String name, int seeds, int iterations) {
@@ -158,7 +150,7 @@ class HttpApiTest {
 
         String padded = gridJson("huge", 1, 12) + " ".repeat((int) MAX_SPEC);
         Answer huge = call("POST", "/api/experiments", padded, token);
-        assertEquals(400, huge.status(), huge.body());
+        assertEquals(413, huge.status(), huge.body());
         assertTrue(huge.error().contains("max-spec-bytes"), huge.body());
         JsonNode list = call("GET", "/api/experiments", null, null).json().path("experiments");
         assertFalse(list.has("invalid") || list.has("huge"), list.toString());
@@ -370,6 +362,108 @@ class HttpApiTest {
         } catch (java.net.SocketTimeoutException dropped) {
             assumeTrue(false, "a firewall drops connections to " + external.get() + ": cannot tell");
         }
+    }
+
+    @Test
+    void withReadTokenOnReadsNeedTheTokenToo() throws Exception {
+        // off (the default): reads are open
+        assertEquals(200, call("GET", "/api/experiments", null, null).status());
+        assertEquals(404, call("GET", "/api/experiments/nope/results", null, null).status());
+        try (HttpApi guarded = HttpApi.start(cluster.system(), new HttpSettings("127.0.0.1", 0, MAX_SPEC, dir)
+                .withReadToken(true), List.of(ClusterRoutes.create(cluster.system(), null)))) {
+            String base = "http://127.0.0.1:" + guarded.port();
+            for (String read : List.of("/api/experiments", "/api/experiments/nope", "/api/experiments/nope/trials",
+                    "/api/experiments/nope/events", "/api/experiments/nope/results", "/api/experiments/nope/report",
+                    "/api/cluster", "/api/nowhere")) {
+                Answer none = callAt(base, "GET", read, null, null);
+                assertEquals(401, none.status(), read + ": " + none.body());
+                assertTrue(none.error().startsWith("this needs the API token: Authorization: Bearer"), none.body());
+                Answer wrong = callAt(base, "GET", read, null, token.substring(1) + "0");
+                assertEquals(401, wrong.status(), read + ": " + wrong.body());
+                assertTrue(wrong.error().startsWith("wrong token"), wrong.body());
+            }
+            Answer list = callAt(base, "GET", "/api/experiments", null, token);
+            assertEquals(200, list.status(), list.body());
+            assertEquals(call("GET", "/api/experiments", null, null).json().path("experiments").size(),
+                    list.json().path("experiments").size());
+            assertEquals(404, callAt(base, "GET", "/api/experiments/nope", null, token).status());
+            assertEquals(200, callAt(base, "GET", "/api/cluster", null, token).status());
+            // health stays open; writes are as before: the token, then the request's own checks
+            assertEquals(200, callAt(base, "GET", "/alive", null, null).status());
+            assertEquals(200, callAt(base, "GET", "/ready", null, null).status());
+            assertEquals(401, callAt(base, "POST", "/api/experiments", gridJson("guarded", 1, 12), null).status());
+            assertEquals(400, callAt(base, "POST", "/api/experiments", "{", token).status());
+            // the clients send the token with reads: the API client and the console's
+            HttpExperimentClient client = ExperimentClient.connect(URI.create(base), token);
+            assertEquals(list.json().path("experiments").size(), client.experiments().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS).experiments().size());
+            ApiException refused = (ApiException) assertThrows(ExecutionException.class, () -> ExperimentClient
+                    .connect(URI.create(base), (String) null).experiments().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS)).getCause();
+            assertEquals(401, refused.status(), refused.getMessage());
+            String hostPort = "127.0.0.1:" + guarded.port();
+            assertFalse(new io.ndevid.cli.console.SnapshotClient(hostPort, Duration.ofSeconds(10), token).fetch()
+                    .members().isEmpty());
+            IOException noToken = assertThrows(IOException.class, () -> new io.ndevid.cli.console.SnapshotClient(
+                    hostPort, Duration.ofSeconds(10)).fetch());
+            assertTrue(noToken.getMessage().contains("401") && noToken.getMessage().contains("--token-file"),
+                    noToken.getMessage());
+        }
+    }
+
+    @Test
+    void theSpecLimitMustFitTheArteryFrameThatCarriesIt() {
+        com.typesafe.config.Config repo = io.ndevid.actors.cluster.ClusterConfig.load(
+                new io.ndevid.actors.cluster.ClusterConfig.NodeAddress(List.of("coordinator"), "127.0.0.1", 0,
+                        List.of()), null, null, java.util.Map.of());
+        HttpSettings s = HttpSettings.fromConfig(repo);
+        assertFalse(s.readToken());
+        assertEquals(repo.getBytes("akka.remote.artery.advanced.maximum-large-frame-size"), s.frameBytes(),
+                "base.conf sends the coordinator's messages on the large-message stream");
+        assertTrue(s.maxSpecBytes() + HttpSettings.ENVELOPE_BYTES <= s.frameBytes(), s.toString());
+        IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class, () -> HttpSettings.fromConfig(
+                com.typesafe.config.ConfigFactory.parseString("ndevid.http.max-spec-bytes = 4MiB").withFallback(repo)));
+        assertTrue(tooBig.getMessage().contains("max-spec-bytes") && tooBig.getMessage()
+                .contains("maximum-large-frame-size"), tooBig.getMessage());
+        // without the coordinator among the large-message destinations the ordinary frame (256 KiB) is the limit
+        IllegalArgumentException ordinary = assertThrows(IllegalArgumentException.class, () -> HttpSettings
+                .fromConfig(com.typesafe.config.ConfigFactory.parseString(
+                        "akka.remote.artery.large-message-destinations = []").withFallback(repo)));
+        assertTrue(ordinary.getMessage().contains("262144 bytes"), ordinary.getMessage());
+        assertTrue(HttpSettings.fromConfig(com.typesafe.config.ConfigFactory.parseString(
+                "ndevid.http.read-token = on").withFallback(repo)).readToken());
+    }
+
+    @Test
+    void aGridWhoseMessageWouldNotFitTheArteryFrameIs413() throws Exception {
+        // an API whose Artery frame is 280 000 bytes (max-spec-bytes 200 000 + 64 KiB fit it): a valid 150 KB grid of
+        // 8 000 trials with long names (a search axis of long numbers) has an answer of ~0.3 MB, which would not
+        try (HttpApi small = HttpApi.start(cluster.system(), new HttpSettings("127.0.0.1", 0, 200_000, dir, false,
+                280_000), List.of())) {
+            StringBuilder lr = new StringBuilder();
+            for (int i = 0; i < 8000; i++) {
+                lr.append(i == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.12e", 1e-4 + i * 1e-12));
+            }
+            String grid = "{\"name\":\"many-names\",\"preset\":\"cpu-tiny\",\"models\":[\"tgan\"],"
+                    + "\"temporal\":[\"ode1\"],\"maxTrials\":10000,\"search\":{\"lrG\":[" + lr + "]}}";
+            assertTrue(grid.length() < 200_000, grid.length() + " bytes");
+            Answer refused = callAt("http://127.0.0.1:" + small.port(), "POST", "/api/experiments", grid, token);
+            assertEquals(413, refused.status(), refused.body());
+            assertTrue(refused.error().contains("8000 trial names") && refused.error().contains(
+                    "maximum-large-frame-size"), refused.body());
+            assertEquals(404, call("GET", "/api/experiments/many-names", null, null).status());
+        }
+    }
+
+    Answer callAt(String base, String method, String path, String body, String bearer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(r.statusCode(), r.body());
     }
 
     @Test
