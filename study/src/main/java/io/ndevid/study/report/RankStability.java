@@ -6,6 +6,7 @@ import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.TrialSpec;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -92,15 +94,15 @@ public final class RankStability {
 
     private static Line line(ModelFamily model, String metric, List<ResultsTables.Row> rows, TreeSet<Long> seeds,
                              Map<String, TrialSpec> specs, Function<ResultsTables.Row, List<Double>> scores,
-                             java.util.function.Predicate<ResultsTables.Row> improving,
-                             java.util.function.Predicate<ResultsTables.Row> hasSlope) {
+                             Predicate<ResultsTables.Row> improving,
+                             Predicate<ResultsTables.Row> hasSlope) {
         List<Long> seedList = List.copyOf(seeds);
         List<String> used = new ArrayList<>();
         List<String> leftOut = new ArrayList<>();
         List<double[]> columns = new ArrayList<>();
         for (ResultsTables.Row r : rows) {
             double[] bySeed = new double[seedList.size()];
-            java.util.Arrays.fill(bySeed, Double.NaN);
+            Arrays.fill(bySeed, Double.NaN);
             List<Double> values = scores.apply(r);
             for (int i = 0; i < r.trials().size(); i++) {
                 bySeed[seedList.indexOf(specs.get(r.trials().get(i)).seed())] = values.get(i);
@@ -178,8 +180,12 @@ public final class RankStability {
     static String markdown(Section s) {
         StringBuilder b = new StringBuilder("\n## Rank stability across seeds\n\n").append(GUIDE).append("\n\n");
         ResultsTables.table(b, columns(), s.lines().stream().map(RankStability::cells).toList());
-        leftOut(s).forEach(l -> b.append("\n- ").append(l));
-        b.append("\n\n").append(SLOPES).append("\n\n");
+        List<String> left = leftOut(s);
+        if (!left.isEmpty()) {
+            b.append('\n');
+            left.forEach(l -> b.append("- ").append(l).append('\n'));
+        }
+        b.append('\n').append(SLOPES).append("\n\n");
         ResultsTables.table(b, slopeColumns(), s.cells().stream().map(RankStability::slopeCells).toList());
         return b.toString();
     }
