@@ -55,9 +55,9 @@ class TablesCommandTest {
         assertEquals(ResultsTables.build(exp).markdown(), md);
         assertTrue(r.out().contains(md), "printed: " + r.out());
         assertTrue(md.contains("## Rank stability across seeds"), md);
-        assertTrue(md.contains("| tgan | IS | 2 × 2 | 1.000 | 0.500 (exact) | 1.000 | 1.000 | 1/1 (100 %) | 1/1 cells |"),
-                md);
-        assertTrue(md.contains("| tgan | FID | 2 × 2 | 1.000 | 0.500 (exact) | 1.000 | 1.000 | 1/1 (100 %) | – |"),
+        assertTrue(md.contains("| tgan | IS | 2 × 2 | 1.000 | 0.5000 (exact) | 1.000 | 1.000 | 1/1 (100 %) | "
+                + "1/1 cells |"), md);
+        assertTrue(md.contains("| tgan | FID | 2 × 2 | 1.000 | 0.5000 (exact) | 1.000 | 1.000 | 1/1 (100 %) | – |"),
                 md);
         for (String f : List.of("results.md", "results.csv", "rank-stability.csv")) {
             assertTrue(Files.isRegularFile(exp.resolve(f)), f);

@@ -25,8 +25,8 @@ import javax.imageio.ImageIO;
 
 /**
  * {@code report.html} in an experiment folder, with its images in {@code report/} beside it (the two together are
- * self-contained): the two result tables, the rank stability across seeds ({@link RankStability}), IS and FID against iteration per base model with a band over seeds
- * ({@link LearningCurves}), each cell's last sample GIF (its first seed), continuous-time renders (2× the frame rate,
+ * self-contained): the two result tables, the rank stability across seeds ({@link RankStability}), IS and FID
+ * against iteration per base model with a band over seeds ({@link LearningCurves}), each cell's last sample GIF (its first seed), continuous-time renders (2× the frame rate,
  * t from −0.5 to 1) of the best ODE and the best SDE cell, and real synthetic clips for comparison.
  */
 public final class GridReport {

@@ -147,12 +147,13 @@ public final class RankStability {
     /** The rendered cells of a line, in {@link #columns()} order (markdown and HTML). */
     public static List<String> cells(Line l) {
         RankAgreement.Result a = l.agreement();
-        return List.of(l.model().id(), l.metric(), l.cells().size() + " × " + l.seeds().size(), ResultsTables.fixed(a.w()),
-                Double.isNaN(a.p()) ? "–" : ResultsTables.fixed(a.p()) + (a.exact() ? " (exact)" : String.format(Locale.ROOT,
-                        " (%,d draws)", RankAgreement.PERMUTATIONS)),
-                ResultsTables.fixed(a.meanSpearman()), ResultsTables.fixed(a.meanKendall()),
-                a.pairs() == 0 ? "–" : String.format(Locale.ROOT, "%d/%d (%.0f %%)", a.sameOrder(), a.pairs(),
-                        100 * a.sameOrderShare()),
+        String p = Double.isNaN(a.p()) ? "–" : String.format(Locale.ROOT, "%.4f", a.p())
+                + (a.exact() ? " (exact)" : String.format(Locale.ROOT, " (%,d draws)", RankAgreement.PERMUTATIONS));
+        String pairs = a.pairs() == 0 ? "–" : String.format(Locale.ROOT, "%d/%d (%.0f %%)", a.sameOrder(), a.pairs(),
+                100 * a.sameOrderShare());
+        return List.of(l.model().id(), l.metric(), l.cells().size() + " × " + l.seeds().size(),
+                ResultsTables.fixed(a.w()), p, ResultsTables.fixed(a.meanSpearman()),
+                ResultsTables.fixed(a.meanKendall()), pairs,
                 l.withSlope() == 0 ? "–" : l.improving() + "/" + l.withSlope() + " cells");
     }
 

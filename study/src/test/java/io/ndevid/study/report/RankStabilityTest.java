@@ -88,7 +88,7 @@ class RankStabilityTest {
 
         String md = Files.readString(w.markdown());
         assertTrue(md.contains("\n## Rank stability across seeds\n\n" + RankStability.GUIDE + "\n"), md);
-        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| tgan | IS | 3 × 3 | 0.778 | %.3f (exact) | "
+        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| tgan | IS | 3 × 3 | 0.778 | %.4f (exact) | "
                 + "%.3f | %.3f | 2/3 (67 %%) | 1/3 cells |", expected.p(), expected.meanSpearman(),
                 expected.meanKendall())), md);
         assertTrue(md.contains("- tgan IS: left out tgan / ode3 / linear (no final IS for seed 2)"), md);
