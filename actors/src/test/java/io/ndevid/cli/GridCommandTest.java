@@ -41,12 +41,17 @@ class GridCommandTest {
     }
 
     static Run grid(String... args) {
+        return ndevid("grid", args);
+    }
+
+    /** {@code ndevid command args…} in this process, as the launcher runs it. */
+    static Run ndevid(String command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = NdevidCli.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("grid"));
+        List<String> all = new ArrayList<>(List.of(command));
         all.addAll(List.of(args));
         int rc = cl.execute(all.toArray(String[]::new));
         return new Run(rc, out.toString(), err.toString());

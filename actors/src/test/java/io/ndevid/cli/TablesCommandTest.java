@@ -4,10 +4,7 @@ import io.ndevid.study.report.ResultsTables;
 import io.ndevid.study.testing.FabricatedGrid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,16 +24,7 @@ class TablesCommandTest {
     Path dir;
 
     static GridCommandTest.Run tables(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = NdevidCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        String[] all = new String[args.length + 1];
-        all[0] = "tables";
-        System.arraycopy(args, 0, all, 1, args.length);
-        int rc = cl.execute(all);
-        return new GridCommandTest.Run(rc, out.toString(), err.toString());
+        return GridCommandTest.ndevid("tables", args);
     }
 
     @Test
