@@ -144,7 +144,7 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
                 throw new IllegalArgumentException("--resume takes the grid from its journal: drop --preset, --out, "
                         + "--data, --evaluator, --only, --linear-orders, --seeds and --iterations");
             }
-            Path expDir = experimentIn(resume);
+            Path expDir = experimentIn(resume, "--resume");
             dataDir = expDir.getParent();
             grid = gridOf(expDir);
             w.printf("ndevid grid: resuming %s in %s%n", grid.name(), expDir.toAbsolutePath());
@@ -376,18 +376,21 @@ final class GridCommand implements java.util.concurrent.Callable<Integer> {
         return out;
     }
 
-    /** {@code dir} itself when it holds a journal, else its one sub-folder that does. */
-    static Path experimentIn(Path dir) throws IOException {
+    /**
+     * {@code dir} itself when it holds a journal, else its one sub-folder that does; errors name {@code what} (the
+     * option or argument that gave {@code dir}).
+     */
+    static Path experimentIn(Path dir, String what) throws IOException {
         if (Files.isRegularFile(ExperimentJournal.fileIn(dir))) {
             return dir.toAbsolutePath();
         }
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--resume " + dir + ": no such folder");
+            throw new IllegalArgumentException(what + " " + dir + ": no such folder");
         }
         try (Stream<Path> s = Files.list(dir)) {
             List<Path> exps = s.filter(d -> Files.isRegularFile(ExperimentJournal.fileIn(d))).toList();
             if (exps.size() != 1) {
-                throw new IllegalArgumentException("--resume " + dir + ": expected one experiment folder (with "
+                throw new IllegalArgumentException(what + " " + dir + ": expected one experiment folder (with "
                         + "journal.jsonl) in it, found " + exps.size());
             }
             return exps.get(0).toAbsolutePath();

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "ndevid", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Video GANs with neural ODE/SDE temporal generators, trained as an ablation grid.",
         subcommands = {GridCommand.class, DemoCommand.class, TrainCommand.class, RenderCommand.class, NodeCommand.class,
-            SubmitCommand.class, ConsoleCommand.class, EngineCommand.class, PlanCommand.class,
+            SubmitCommand.class, ConsoleCommand.class, EngineCommand.class, PlanCommand.class, TablesCommand.class,
             io.ndevid.metrics.cli.MetricsCommand.class, io.ndevid.metrics.cli.EvaluatorCommand.class,
             VersionCommand.class, CommandLine.HelpCommand.class})
 public final class NdevidCli implements Runnable {

@@ -41,12 +41,17 @@ class GridCommandTest {
     }
 
     static Run grid(String... args) {
+        return ndevid("grid", args);
+    }
+
+    /** {@code ndevid command args…} in this process, as the launcher runs it. */
+    static Run ndevid(String command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = NdevidCli.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("grid"));
+        List<String> all = new ArrayList<>(List.of(command));
         all.addAll(List.of(args));
         int rc = cl.execute(all.toArray(String[]::new));
         return new Run(rc, out.toString(), err.toString());
@@ -64,7 +69,9 @@ class GridCommandTest {
         assertEquals(0, first.rc(), text.toString());
         Path exp = out.resolve("ablation-cpu-tiny");
         String md = Files.readString(exp.resolve("results.md"));
-        List<String> rows = md.lines().filter(l -> l.matches("\\| (tgan|mocogan) / .*")).toList();
+        int ranks = md.indexOf("\n## Rank stability across seeds\n");
+        assertTrue(ranks > 0, md);
+        List<String> rows = md.substring(0, ranks).lines().filter(l -> l.matches("\\| (tgan|mocogan) / .*")).toList();
         assertEquals(6 + 10, rows.size(), md);
         for (String row : rows) {
             assertTrue(row.contains("| ok | 1/1 |"), row);
@@ -98,6 +105,12 @@ class GridCommandTest {
         long t2 = System.nanoTime();
         assertEquals(0, again.rc(), again.text());
         assertTrue(again.text().contains("already holds this grid"), again.text());
+        assertEquals(md, Files.readString(exp.resolve("results.md")));
+        // one seed: the cells of each base model are listed, with no agreement to measure
+        assertTrue(md.contains("| tgan | IS | 7 × 1 | – | – | – | – | – |"), md);
+        // `ndevid tables` writes the same tables from the folder, without the cluster
+        Run tables = TablesCommandTest.tables(out.toString());
+        assertEquals(0, tables.rc(), tables.text());
         assertEquals(md, Files.readString(exp.resolve("results.md")));
 
         try {

@@ -6,10 +6,7 @@ import io.ndevid.training.spec.SpecIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,15 +28,7 @@ class TrainCommandTest {
     Path dir;
 
     static GridCommandTest.Run train(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = NdevidCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        List<String> all = new ArrayList<>(List.of("train"));
-        all.addAll(List.of(args));
-        int rc = cl.execute(all.toArray(String[]::new));
-        return new GridCommandTest.Run(rc, out.toString(), err.toString());
+        return GridCommandTest.ndevid("train", args);
     }
 
     @Test

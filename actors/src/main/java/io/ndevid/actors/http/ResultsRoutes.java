@@ -29,6 +29,7 @@ import static akka.http.javadsl.server.Directives.pathPrefix;
  * <ul>
  *   <li>{@code GET /api/experiments/{id}/results}: {@code results.md} (text/markdown);</li>
  *   <li>{@code GET /api/experiments/{id}/results.csv}: {@code results.csv};</li>
+ *   <li>{@code GET /api/experiments/{id}/rank-stability.csv}: {@code rank-stability.csv};</li>
  *   <li>{@code GET /api/experiments/{id}/report}: {@code report.html}, whose images
  *       ({@code GET /api/experiments/{id}/report/{file}}) it links relatively.</li>
  * </ul>
@@ -53,6 +54,7 @@ public final class ResultsRoutes {
                 concat(
                         path("results", () -> get(() -> file(id, StudyReport.MARKDOWN, MARKDOWN))),
                         path("results.csv", () -> get(() -> file(id, StudyReport.CSV, CSV))),
+                        path(StudyReport.RANK_CSV, () -> get(() -> file(id, StudyReport.RANK_CSV, CSV))),
                         pathPrefix("report", () -> concat(
                                 pathEnd(() -> get(() -> file(id, StudyReport.HTML, ContentTypes.TEXT_HTML_UTF8))),
                                 path(PathMatchers.segment(), asset -> get(() -> file(id,

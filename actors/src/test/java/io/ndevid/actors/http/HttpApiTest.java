@@ -296,6 +296,9 @@ class HttpApiTest {
         assertEquals(200, csv.status(), csv.body());
         assertTrue(csv.body().contains(",tgan-ode2-linear-s0,"), csv.body());
         assertEquals(Files.readString(dir.resolve("http-results").resolve("results.csv")), csv.body());
+        Answer ranks = call("GET", "/api/experiments/http-results/rank-stability.csv", null, null);
+        assertEquals(200, ranks.status(), ranks.body());
+        assertEquals(Files.readString(dir.resolve("http-results").resolve("rank-stability.csv")), ranks.body());
         Answer missing = call("GET", "/api/experiments/http-results/report/nothing.png", null, null);
         assertEquals(404, missing.status(), missing.body());
         assertEquals(404, call("GET", "/api/experiments/http-results/report/..%2Fjournal.jsonl", null, null)

@@ -25,8 +25,8 @@ import javax.imageio.ImageIO;
 
 /**
  * {@code report.html} in an experiment folder, with its images in {@code report/} beside it (the two together are
- * self-contained): the two result tables, IS and FID against iteration per base model with a band over seeds
- * ({@link LearningCurves}), each cell's last sample GIF (its first seed), continuous-time renders (2× the frame rate,
+ * self-contained): the two result tables, the rank stability across seeds ({@link RankStability}), IS and FID
+ * against iteration per base model with a band over seeds ({@link LearningCurves}), each cell's last sample GIF (its first seed), continuous-time renders (2× the frame rate,
  * t from −0.5 to 1) of the best ODE and the best SDE cell, and real synthetic clips for comparison.
  */
 public final class GridReport {
@@ -56,6 +56,12 @@ public final class GridReport {
         table(h, tables.fAblation());
         h.append("<h2>(b) base model × G_t (f = linear unless the config names another)</h2>\n");
         table(h, tables.orders());
+        RankStability.Section ranks = tables.rankStability();
+        h.append("<h2>Rank stability across seeds</h2>\n<p>").append(esc(RankStability.GUIDE)).append("</p>\n");
+        table(h, RankStability.columns(), ranks.lines().stream().map(RankStability::cells).toList());
+        RankStability.leftOut(ranks).forEach(l -> h.append("<p>").append(esc(l)).append("</p>\n"));
+        h.append("<p>").append(esc(RankStability.SLOPES)).append("</p>\n");
+        table(h, RankStability.slopeColumns(), ranks.cells().stream().map(RankStability::slopeCells).toList());
 
         List<ResultsTables.Row> rows = new ArrayList<>(tables.orders());
         tables.fAblation().stream().filter(r -> rows.stream().noneMatch(o -> o.trial().equals(r.trial())))
@@ -173,12 +179,16 @@ public final class GridReport {
     }
 
     private static void table(StringBuilder h, List<ResultsTables.Row> rows) {
+        table(h, ResultsTables.columns(), rows.stream().map(ResultsTables::cells).toList());
+    }
+
+    private static void table(StringBuilder h, List<String> columns, List<List<String>> rows) {
         h.append("<table><tr>");
-        ResultsTables.columns().forEach(c -> h.append("<th>").append(esc(c)).append("</th>"));
+        columns.forEach(c -> h.append("<th>").append(esc(c)).append("</th>"));
         h.append("</tr>\n");
-        for (ResultsTables.Row r : rows) {
+        for (List<String> r : rows) {
             h.append("<tr>");
-            ResultsTables.cells(r).forEach(c -> h.append("<td>").append(esc(c)).append("</td>"));
+            r.forEach(c -> h.append("<td>").append(esc(c)).append("</td>"));
             h.append("</tr>\n");
         }
         h.append("</table>\n");

@@ -7,6 +7,7 @@ import io.ndevid.study.experiment.ExperimentState;
 import io.ndevid.study.experiment.JournalEvent;
 import io.ndevid.study.experiment.TrialRecord;
 import io.ndevid.study.stats.AcrossSeeds;
+import io.ndevid.study.stats.Trend;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.TrialPoint;
 import io.ndevid.training.spec.TrialSpec;
@@ -41,8 +42,9 @@ import static io.ndevid.metrics.protocol.EvaluationProtocol.IS_FILE;
  * or the f the study gives the cell ({@link StudyGrid#orderF}: gpu-paper's MoCoGAN ode2/ode3), named in its config.
  * A row is a cell over its training seeds ({@link AcrossSeeds}: across-seed mean ± std, the within-run spread, the
  * change against the base model's original G_t with a Welch interval); each seed's iteration-0 score comes from its
- * {@code metric-is.jsonl} / {@code metric-fid.jsonl}. A seed without final metrics says why in the status column
- * (ERROR, DIVERGED, PENDING, …), never a blank.
+ * {@code metric-is.jsonl} / {@code metric-fid.jsonl}, as does the slope of its last periodic scores ({@link Trend}).
+ * A seed without final metrics says why in the status column (ERROR, DIVERGED, PENDING, …), never a blank. After the
+ * two tables, {@link RankStability}'s section: whether the seeds rank each base model's cells alike.
  */
 public final class ResultsTables {
 
@@ -66,15 +68,22 @@ public final class ResultsTables {
      * @param wallSeconds    mean over the cell's trials of their summed attempt wall time (journal start → end), NaN
      *                       if unknown
      * @param bestIterations each seed's best-IS iteration (−1 without metrics)
+     * @param finalIs        each seed's final IS, in {@code trials} order (NaN without metrics)
+     * @param finalFid       each seed's final FID, likewise
+     * @param isEnd          the slope of each seed's last periodic IS scores ({@link Trend}), over the seeds
+     * @param fidEnd         the same for FID
      */
     public record Row(String table, String config, ModelFamily model, TemporalKind temporal, FVariant f,
                       List<String> trials, String status, AcrossSeeds.Summary isAtStart, AcrossSeeds.Summary is,
                       double isWithinStd, AcrossSeeds.Summary fidAtStart, AcrossSeeds.Summary fid, double fidWithinStd, AcrossSeeds.Difference isChange,
                       AcrossSeeds.Difference fidChange, long temporalParams, long originalTemporalParams,
-                      double wallSeconds, List<Long> bestIterations) {
+                      double wallSeconds, List<Long> bestIterations, List<Double> finalIs, List<Double> finalFid,
+                      Trend.End isEnd, Trend.End fidEnd) {
         public Row {
             trials = List.copyOf(trials);
             bestIterations = List.copyOf(bestIterations);
+            finalIs = List.copyOf(finalIs);
+            finalFid = List.copyOf(finalFid);
         }
 
         public boolean hasMetrics() {
@@ -89,14 +98,16 @@ public final class ResultsTables {
 
     /**
      * The rows and their renderings; {@code header} names evaluator, preprocessing, FID method, K × N, the seeds and
-     * what makes the tables reproducible; {@code specs} are the specs of the rows' trials, by trial name.
+     * what makes the tables reproducible; {@code specs} are the specs of the rows' trials, by trial name;
+     * {@code rankStability} is the "Rank stability across seeds" section (in {@code markdown}; its own csv is
+     * {@code rankStabilityCsv}).
      */
     public record Tables(List<Row> fAblation, List<Row> orders, List<String> header, String markdown, String csv,
-                         Map<String, TrialSpec> specs) {}
+                         Map<String, TrialSpec> specs, RankStability.Section rankStability, String rankStabilityCsv) {}
 
-    /** One trial's outcome as the tables see it. */
+    /** One trial's outcome as the tables see it; the end slopes are NaN without periodic scores. */
     private record Seed(String trial, String status, FinalMetrics metrics, double wallSeconds, double isAtStart,
-                        double fidAtStart) {}
+                        double fidAtStart, double isEndSlope, double fidEndSlope) {}
 
     private ResultsTables() {}
 
@@ -136,10 +147,12 @@ public final class ResultsTables {
             if (m != null && first == null) {
                 first = m;
             }
+            List<LearningCurves.Point> isCurve = curve(runDir, IS_FILE, "is");
+            List<LearningCurves.Point> fidCurve = curve(runDir, FID_FILE, "fid");
             byPoint.computeIfAbsent(spec.point().id(), k -> new ArrayList<>()).add(new Seed(spec.name(),
                     status(finalState(state, spec.name()), lastEnd.get(spec.name()), m != null), m,
-                    wall.getOrDefault(spec.name(), Double.NaN), atStart(runDir, IS_FILE, "is"),
-                    atStart(runDir, FID_FILE, "fid")));
+                    wall.getOrDefault(spec.name(), Double.NaN), atStart(isCurve), atStart(fidCurve),
+                    endSlope(isCurve), endSlope(fidCurve)));
         }
         BiFunction<String, TrialPoint, Row> row = (table, point) -> row(table, point, byPoint);
         List<Row> fRows = new ArrayList<>();
@@ -162,7 +175,11 @@ public final class ResultsTables {
             }
         }
         List<String> header = header(submitted.experimentId(), first, seeds);
-        return new Tables(fRows, oRows, header, markdown(header, fRows, oRows), csv(fRows, oRows), specs);
+        List<Row> all = new ArrayList<>(oRows);
+        all.addAll(fRows);
+        RankStability.Section ranks = RankStability.of(all, specs);
+        return new Tables(fRows, oRows, header, markdown(header, fRows, oRows) + RankStability.markdown(ranks),
+                csv(fRows, oRows), specs, ranks, RankStability.csv(ranks));
     }
 
     /** The row of {@code point}: its seeds' statistics and its change against its model's original G_t. */
@@ -173,7 +190,8 @@ public final class ResultsTables {
             return new Row(table, point.label(), point.model(), point.temporal(), f, List.of(), "not in this grid",
                     AcrossSeeds.Summary.EMPTY, AcrossSeeds.Summary.EMPTY, Double.NaN, AcrossSeeds.Summary.EMPTY,
                     AcrossSeeds.Summary.EMPTY, Double.NaN,
-                    AcrossSeeds.Difference.NONE, AcrossSeeds.Difference.NONE, -1, -1, Double.NaN, List.of());
+                    AcrossSeeds.Difference.NONE, AcrossSeeds.Difference.NONE, -1, -1, Double.NaN, List.of(), List.of(),
+                    List.of(), Trend.End.NONE, Trend.End.NONE);
         }
         List<FinalMetrics> ms = cell.stream().map(Seed::metrics).filter(java.util.Objects::nonNull).toList();
         double[] is = ms.stream().mapToDouble(FinalMetrics::isMean).toArray();
@@ -195,7 +213,11 @@ public final class ResultsTables {
                 meanOf(ms.stream().mapToDouble(FinalMetrics::fidStd).toArray()), isChange, fidChange,
                 any == null ? -1 : any.temporalParameters(), any == null ? -1 : any.originalTemporalParameters(),
                 meanOf(cell.stream().mapToDouble(Seed::wallSeconds).filter(w -> !Double.isNaN(w)).toArray()),
-                cell.stream().map(s -> s.metrics() == null ? -1L : s.metrics().bestIteration()).toList());
+                cell.stream().map(s -> s.metrics() == null ? -1L : s.metrics().bestIteration()).toList(),
+                cell.stream().map(s -> s.metrics() == null ? Double.NaN : s.metrics().isMean()).toList(),
+                cell.stream().map(s -> s.metrics() == null ? Double.NaN : s.metrics().fidMean()).toList(),
+                Trend.across(cell.stream().mapToDouble(Seed::isEndSlope).toArray()),
+                Trend.across(cell.stream().mapToDouble(Seed::fidEndSlope).toArray()));
     }
 
     /** {@code ok} when every seed is; one seed's own status; else {@code k/n ok; <trial>: <why>; …}. */
@@ -218,14 +240,25 @@ public final class ResultsTables {
         return AcrossSeeds.summary(cell.stream().mapToDouble(value).filter(Double::isFinite).toArray());
     }
 
-    /** A trial's iteration-0 score (the untrained model) from its metric file, or NaN. */
-    private static double atStart(Path runDir, String file, String field) {
+    /** A trial's periodic scores from its metric file: one finite value per iteration, ascending. */
+    private static List<LearningCurves.Point> curve(Path runDir, String file, String field) {
         try {
-            return LearningCurves.read(runDir.resolve(file), field).stream().filter(p -> p[0] == 0)
-                    .mapToDouble(p -> p[1]).reduce((a, b) -> b).orElse(Double.NaN);
+            return LearningCurves.band(List.of(LearningCurves.read(runDir.resolve(file), field)));
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
+    }
+
+    /** The iteration-0 score (the untrained model) of a curve, or NaN. */
+    private static double atStart(List<LearningCurves.Point> curve) {
+        return curve.stream().filter(p -> p.iteration() == 0).mapToDouble(LearningCurves.Point::mean).findFirst()
+                .orElse(Double.NaN);
+    }
+
+    /** The slope of a curve's last periodic scores ({@link Trend#endSlope}), or NaN. */
+    private static double endSlope(List<LearningCurves.Point> curve) {
+        return Trend.endSlope(curve.stream().mapToDouble(LearningCurves.Point::iteration).toArray(),
+                curve.stream().mapToDouble(LearningCurves.Point::mean).toArray());
     }
 
     private static double meanOf(double[] v) {
@@ -317,10 +350,15 @@ public final class ResultsTables {
     }
 
     private static void table(StringBuilder b, List<Row> rows) {
-        b.append("| ").append(String.join(" | ", COLUMNS)).append(" |\n");
-        b.append("|---".repeat(COLUMNS.length)).append("|\n");
-        for (Row r : rows) {
-            b.append("| ").append(String.join(" | ", cells(r))).append(" |\n");
+        table(b, columns(), rows.stream().map(ResultsTables::cells).toList());
+    }
+
+    /** A markdown table of rendered cells (also the rank-stability section's). */
+    static void table(StringBuilder b, List<String> columns, List<List<String>> rows) {
+        b.append("| ").append(String.join(" | ", columns)).append(" |\n");
+        b.append("|---".repeat(columns.size())).append("|\n");
+        for (List<String> r : rows) {
+            b.append("| ").append(String.join(" | ", r)).append(" |\n");
         }
     }
 
@@ -341,11 +379,11 @@ public final class ResultsTables {
         return List.of(COLUMNS);
     }
 
-    private static String pm(AcrossSeeds.Summary s) {
+    static String pm(AcrossSeeds.Summary s) {
         return s.n() == 0 ? "–" : fixed(s.mean()) + " ± " + fixed(s.std());
     }
 
-    private static String fixed(double v) {
+    static String fixed(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
     }
 
@@ -367,7 +405,8 @@ public final class ResultsTables {
                 + "is_start_std,is_mean,is_seed_std,is_within_std,is_change,is_change_low,is_change_high,"
                 + "is_change_excludes_0,fid_start_mean,fid_start_std,fid_mean,fid_seed_std,fid_within_std,fid_change,"
                 + "fid_change_low,fid_change_high,fid_change_excludes_0,gt_params,original_gt_params,wall_s,"
-                + "best_iterations\n");
+                + "best_iterations,is_end_slope_mean,is_end_slope_std,is_end_rising_seeds,fid_end_slope_mean,"
+                + "fid_end_slope_std,fid_end_falling_seeds\n");
         for (List<Row> rows : List.of(f, o)) {
             for (Row r : rows) {
                 b.append(String.join(",", q(r.table()), q(r.config()), r.model().id(), r.temporal().id(),
@@ -379,11 +418,19 @@ public final class ResultsTables {
                         r.temporalParams() < 0 ? "" : Long.toString(r.temporalParams()),
                         r.originalTemporalParams() < 0 ? "" : Long.toString(r.originalTemporalParams()),
                         num(r.wallSeconds()), r.bestIterations().stream().map(String::valueOf)
-                                .collect(java.util.stream.Collectors.joining(";"))))
+                                .collect(java.util.stream.Collectors.joining(";")),
+                        num(r.isEnd().slope().mean()), num(r.isEnd().slope().std()), endCount(r.isEnd(),
+                                r.isEnd().up()), num(r.fidEnd().slope().mean()), num(r.fidEnd().slope().std()),
+                        endCount(r.fidEnd(), r.fidEnd().down())))
                         .append('\n');
             }
         }
         return b.toString();
+    }
+
+    /** Seeds that moved, empty without any end slope. */
+    private static String endCount(Trend.End e, int moved) {
+        return e.slope().n() == 0 ? "" : Integer.toString(moved);
     }
 
     private static String changeCsv(AcrossSeeds.Difference d) {
@@ -391,11 +438,11 @@ public final class ResultsTables {
                 Double.isNaN(d.estimate()) ? "" : Boolean.toString(d.excludesZero()));
     }
 
-    private static String num(double v) {
+    static String num(double v) {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
     }
 
-    private static String q(String s) {
+    static String q(String s) {
         return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

@@ -2,15 +2,10 @@ package io.ndevid.study.stats;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Across-seed summaries and Welch intervals: a case worked by hand, scipy's answer, and the undefined cases. */
 class AcrossSeedsTest {
@@ -60,7 +55,7 @@ class AcrossSeedsTest {
                 + "df=(va+vb)**2/(va**2/(len(a)-1)+vb**2/(len(b)-1))\n"
                 + "h=stats.t.ppf(0.975,df)*np.sqrt(va+vb); d=a.mean()-b.mean()\n"
                 + "print(*(repr(float(x)) for x in (d, d-h, d+h, df)))\n";
-        String out = python(script);
+        String out = Python.run(script);
         String[] v = out.trim().split("\\s+");
         AcrossSeeds.Difference d = AcrossSeeds.welch(new double[] {2.054, 1.98, 2.11, 2.2},
                 new double[] {1.938, 1.90, 1.85}, 0.95);
@@ -68,21 +63,5 @@ class AcrossSeedsTest {
         assertEquals(Double.parseDouble(v[1]), d.low(), 1e-9);
         assertEquals(Double.parseDouble(v[2]), d.high(), 1e-9);
         assertEquals(Double.parseDouble(v[3]), d.df(), 1e-9);
-    }
-
-    private static String python(String script) throws IOException, InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder("/usr/bin/python3", "-c", script).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            assumeTrue(false, "/usr/bin/python3 is not installed: " + e.getMessage());
-            throw e;
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assumeTrue(p.exitValue() == 0 || !out.contains("ModuleNotFoundError"),
-                "python3 lacks numpy or scipy: " + out.strip());
-        assertEquals(0, p.exitValue(), out);
-        return out;
     }
 }
