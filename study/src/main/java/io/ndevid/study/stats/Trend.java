@@ -10,7 +10,7 @@ import org.apache.commons.math3.stat.regression.SimpleRegression;
  */
 public final class Trend {
 
-    /** The periodic scores the end slope is fitted to (cpu-small: iterations 200, 300 and 400). */
+    /** The periodic scores the end slope is fitted to (cpu-small: iterations 400, 500 and 600). */
     public static final int LAST_POINTS = 3;
     /** The slope's unit: change per this many iterations. */
     public static final double PER = 1000;

@@ -29,7 +29,7 @@ public final class Presets {
                     "synthetic", 6, 1, "cpu");
             case "cpu-small" -> new TrialSpec(name, preset, model, temporal, f, 0, false, 64, 3,
                     16, 16, 1, 16, 8, 8, 16, true, false, false, "patch", "scaled", "original", "stacked", true, "rk4",
-                    sdeDt(model), "euler", "sigmoid", 400, lrG(model, true), lrD(model, true), 100, 256, 100, 100,
+                    sdeDt(model), "euler", "sigmoid", 600, lrG(model, true), lrD(model, true), 100, 256, 100, 100,
                     "synthetic", "synthetic", 6, 1, "auto");
             // The authors' runs, cell by cell (docs/FIDELITY.md; AuthorsRuns holds their values and the reasons
             // for what still differs): batch 32, two-pass D, fresh latents for the G update, torchdiffeq's rk4
