@@ -264,7 +264,7 @@ final class Integrator {
 
     private void checkFinite(NDArray y, double t, double h) {
         // Cheap on CPU, one sync on GPU per output interval: worth it to name the time of a blow-up.
-        if (y.isInfinite().any().getBoolean() || y.isNaN().any().getBoolean()) {
+        if (!Finite.all(y)) {
             throw new SolverException("non-finite state (the dynamics blew up; try a smaller step)", t, h,
                     Double.NaN, accepted + rejected);
         }

@@ -1,5 +1,6 @@
 package io.ndevid.solvers.sde;
 
+import io.ndevid.solvers.Finite;
 import io.ndevid.solvers.ScalarCache;
 import io.ndevid.solvers.Scalars;
 import ai.djl.ndarray.NDArray;
@@ -96,7 +97,7 @@ public final class Sdeint {
                                 dW, options.milsteinDerivativeFree());
                         next = SdeStep.step(method, in);
                         steps++;
-                        if (options.checkFinite() && !isFinite(next)) {
+                        if (options.checkFinite() && !Finite.all(next)) {
                             throw new SolverException("SDE state became non-finite (NaN or ±Inf) in the step "
                                     + "from t=" + s + " (method " + method.id() + ")", t, hValue, Double.NaN,
                                     steps);
@@ -288,7 +289,7 @@ public final class Sdeint {
                         + "] but ts runs over [" + ts[0] + ", " + ts[ts.length - 1] + "]");
             }
         }
-        if (o.checkFinite() && !isFinite(y0)) {
+        if (o.checkFinite() && !Finite.all(y0)) {
             throw new SolverException("y0 is not finite", ts[0], o.dt(), Double.NaN, 0);
         }
         return method;
@@ -301,20 +302,5 @@ public final class Sdeint {
         double t0 = ts[0];
         double t1 = ts.length > 1 ? ts[ts.length - 1] : Math.nextUp(t0);
         return BrownianInterval.of(y0.getManager(), o.seed(), y0.getShape(), y0.getDataType(), t0, t1);
-    }
-
-    /** One reduction: max|y| is NaN or infinite iff some element is. */
-    private static boolean isFinite(NDArray y) {
-        try (NDManager tmp = y.getManager().newSubManager()) {
-            NDArray detached = y.stopGradient();
-            detached.attach(tmp);
-            NDArray max = detached.abs().max();
-            if (max.getDataType() == DataType.FLOAT32) {
-                return Float.isFinite(max.getFloat());
-            }
-            max = max.toType(DataType.FLOAT64, false);
-            max.attach(tmp);
-            return Double.isFinite(max.getDouble());
-        }
     }
 }
