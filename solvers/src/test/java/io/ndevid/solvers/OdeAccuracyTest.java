@@ -195,28 +195,8 @@ class OdeAccuracyTest {
     @ParameterizedTest
     @EnumSource(value = Method.class, names = {"EULER", "MIDPOINT", "RK4", "RK4_38"})
     void fieldsThatIgnoreTimeGetAPlaceholder(Method method) {
-        VectorField ignoresTime = new VectorField() {
-            @Override
-            public NDArray eval(NDArray t, NDArray y) {
-                return Problems.DECAY.eval(t, y);
-            }
-
-            @Override
-            public boolean readsTime() {
-                return false;
-            }
-        };
-        VectorField liar = new VectorField() {
-            @Override
-            public NDArray eval(NDArray t, NDArray y) {
-                return Problems.GAUSS.eval(t, y);
-            }
-
-            @Override
-            public boolean readsTime() {
-                return false;
-            }
-        };
+        VectorField ignoresTime = sayingItIgnoresTime(Problems.DECAY);
+        VectorField liar = sayingItIgnoresTime(Problems.GAUSS);
         try (NDManager s = m.newSubManager()) {
             NDArray ts = Problems.linspace(s, 0, 2, 9);
             NDArray y0 = s.create(new float[] {1f, -3f});
@@ -227,5 +207,19 @@ class OdeAccuracyTest {
             SolverException e = assertThrows(SolverException.class, () -> Odeint.solve(liar, y0, ts, o));
             assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
         }
+    }
+
+    private static VectorField sayingItIgnoresTime(VectorField f) {
+        return new VectorField() {
+            @Override
+            public NDArray eval(NDArray t, NDArray y) {
+                return f.eval(t, y);
+            }
+
+            @Override
+            public boolean readsTime() {
+                return false;
+            }
+        };
     }
 }

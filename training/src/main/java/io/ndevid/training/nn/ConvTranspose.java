@@ -352,6 +352,9 @@ public final class ConvTranspose extends AbstractBlock {
         final int[] flippedStart;
         final int[] minOffset;
         final int[] maxOffset;
+        /** The smallest and largest input offset over all phases (k ≥ 1, so some phase has a tap). */
+        final int lowestOffset;
+        final int highestOffset;
 
         AxisPlan(long length, int k, int s, int p) {
             this.length = length;
@@ -381,6 +384,16 @@ public final class ConvTranspose extends AbstractBlock {
                     flippedStart[r] = k - 1 - last;
                 }
             }
+            int lowest = Integer.MAX_VALUE;
+            int highest = Integer.MIN_VALUE;
+            for (int r = 0; r < s; r++) {
+                if (taps[r] > 0) {
+                    lowest = Math.min(lowest, minOffset[r]);
+                    highest = Math.max(highest, maxOffset[r]);
+                }
+            }
+            this.lowestOffset = lowest;
+            this.highestOffset = highest;
         }
     }
 
@@ -534,14 +547,8 @@ public final class ConvTranspose extends AbstractBlock {
         boolean flipKernel = false;
         for (int a = 0; a < dims; a++) {
             AxisPlan ap = plan[a];
-            long lo = Long.MAX_VALUE;
-            long hi = Long.MIN_VALUE;
-            for (int r = 0; r < ap.s; r++) {
-                if (ap.taps[r] > 0) {
-                    lo = Math.min(lo, ap.minOffset[r]);
-                    hi = Math.max(hi, ap.maxOffset[r]);
-                }
-            }
+            long lo = ap.lowestOffset;
+            long hi = ap.highestOffset;
             long p0 = Math.max(0, Math.max(-lo, hi + ap.perPhase - ap.length));
             long kw = 2 * p0 + ap.length - ap.perPhase + 1;
             long left = ap.s * (kw - 1) - ap.p - ap.s * p0;
@@ -654,16 +661,10 @@ public final class ConvTranspose extends AbstractBlock {
         boolean padMaps = false;
         for (int a = 0; a < dims; a++) {
             AxisPlan ap = plan[a];
-            long lo = Long.MAX_VALUE;
-            long hi = Long.MIN_VALUE;
-            for (int r = 0; r < ap.s; r++) {
-                if (ap.taps[r] > 0) {
-                    lo = Math.min(lo, ap.minOffset[r]);
-                    hi = Math.max(hi, ap.maxOffset[r]);
-                }
-            }
-            lead[a] = lo == Long.MAX_VALUE ? 0 : Math.max(0, -lo);
-            long trail = hi == Long.MIN_VALUE ? 0 : Math.max(0, hi + ap.perPhase - ap.length);
+            long lo = ap.lowestOffset;
+            long hi = ap.highestOffset;
+            lead[a] = Math.max(0, -lo);
+            long trail = Math.max(0, hi + ap.perPhase - ap.length);
             int pos = dims - 1 - a;
             shiftPad[2 * pos] = lead[a];
             shiftPad[2 * pos + 1] = trail;
