@@ -53,9 +53,9 @@ import java.util.Locale;
  * measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
- * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED never copies the input, and
- * GEMM pads its tap maps once for all shifts, its phase sums reading windows (views) of them; PHASE still pads the
- * input once per phase.
+ * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED never copies the input; PHASE
+ * pads the input once per phase and GEMM each tap's map (a window view of one padded map was slower: the backward
+ * pass of every view allocates the whole map).
  *
  * <p>Parameters: {@code weight} {@code [in, out, k…]} and, if enabled, {@code bias} {@code [out]}, both initialised like
  * PyTorch's default, U(±1/√fan_in) with fan_in = out·∏k (PyTorch takes dimension 1 of a transposed-conv weight as its
@@ -651,30 +651,14 @@ public final class ConvTranspose extends AbstractBlock {
         colShape[0] = taps;
         colShape[1] = out;
         colShape[2] = n;
+        long[] mapShape = new long[2 + dims]; // [out, N, L…]
+        mapShape[0] = out;
+        mapShape[1] = n;
         for (int a = 0; a < dims; a++) {
             colShape[3 + a] = plan[a].length;
+            mapShape[2 + a] = plan[a].length;
         }
-        // One zero pad of all tap maps covers every shift: tap j of phase r is read at m + δ, δ = (r + p − j)/s,
-        // which lies in minOffset…maxOffset + perPhase − 1 of the axis.
-        long[] shiftPad = new long[2 * dims]; // torch's pad order: last axis first
-        long[] lead = new long[dims];
-        boolean padMaps = false;
-        for (int a = 0; a < dims; a++) {
-            AxisPlan ap = plan[a];
-            long lo = ap.lowestOffset;
-            long hi = ap.highestOffset;
-            lead[a] = Math.max(0, -lo);
-            long trail = Math.max(0, hi + ap.perPhase - ap.length);
-            int pos = dims - 1 - a;
-            shiftPad[2 * pos] = lead[a];
-            shiftPad[2 * pos + 1] = trail;
-            padMaps |= lead[a] > 0 || trail > 0;
-        }
-        NDArray col = w2.matMul(x2).reshape(new Shape(colShape));
-        if (padMaps) {
-            col = col.pad(new Shape(shiftPad), 0);
-        }
-        NDList maps = col.split(taps, 0);
+        NDList maps = w2.matMul(x2).reshape(new Shape(colShape)).split(taps, 0);
         long[] perPhaseShape = new long[2 + dims];
         perPhaseShape[0] = out;
         perPhaseShape[1] = n;
@@ -704,13 +688,12 @@ public final class ConvTranspose extends AbstractBlock {
                 if (!mine) {
                     continue;
                 }
-                // out[s·m + r] += col_j[m + δ] with δ = (r + p − j) / s: a window of the padded map.
-                StringBuilder window = new StringBuilder("0,:,:");
+                // out[s·m + r] += col_j[m + δ] with δ = (r + p − j) / s: shift the tap's map by −δ.
+                NDArray term = maps.get(t).reshape(new Shape(mapShape));
                 for (int a = 0; a < dims; a++) {
-                    long from = Math.floorDiv(r[a] + plan[a].p - j[a], plan[a].s) + lead[a];
-                    window.append(',').append(from).append(':').append(from + plan[a].perPhase);
+                    long delta = Math.floorDiv(r[a] + plan[a].p - j[a], plan[a].s);
+                    term = padOrCrop(term, a, -delta, plan[a].perPhase - plan[a].length + delta);
                 }
-                NDArray term = maps.get(t).get(new NDIndex(window.toString()));
                 sum = sum == null ? term : sum.add(term);
             }
             results.add(sum != null ? sum : x.getManager().zeros(new Shape(perPhaseShape), x.getDataType()));
