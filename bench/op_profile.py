@@ -4,7 +4,9 @@ trace, the wall span, the time inside top-level ops (events not nested in anothe
 the rest (the caller's own time: JVM + JNI, or the Python interpreter), op calls per step, and the ops with the most
 self time (an event's duration minus its direct children's).
 
-  op_profile.py [--top 15] [--steps N] [--shapes] TRACE.json …
+  op_profile.py [--top 15] [--steps N] [--shapes] [--calls N] TRACE.json …
+
+--calls N also lists the N ops with the most top-level calls per step (where the op count comes from, op by op).
 """
 import argparse
 import collections
@@ -41,13 +43,14 @@ def category(name):
     return "other ops (elementwise, views, autograd, optimizer)"
 
 
-def summarise(path, top, steps, shapes, categories=True):
+def summarise(path, top, steps, shapes, categories=True, calls_top=0):
     ev = load(path)
     by_tid = collections.defaultdict(list)
     for e in ev:
         by_tid[e.get("tid")].append(e)
     self_time = collections.Counter()
     calls = collections.Counter()
+    top_level_calls = collections.Counter()
     top_level = 0.0
     top_calls = 0
     start = min(e["ts"] for e in ev)
@@ -64,6 +67,7 @@ def summarise(path, top, steps, shapes, categories=True):
             else:
                 top_level += e["dur"]
                 top_calls += 1
+                top_level_calls[key(e, shapes)] += 1
             calls[key(e, shapes)] += 1
             stack.append([e, 0.0])
         while stack:
@@ -83,6 +87,10 @@ def summarise(path, top, steps, shapes, categories=True):
             f"{k} {v / 1e3 / n:.1f}" for k, v in cat.most_common()) + f", outside ops {(span - top_level) / 1e3 / n:.1f}")
     for name, t in self_time.most_common(top):
         print(f"   {t / 1e3 / n:8.2f} ms/step self  {calls[name] / n:6.0f} calls/step  {name}")
+    if calls_top:
+        print("   top-level calls per step, by op:")
+        for name, c in top_level_calls.most_common(calls_top):
+            print(f"   {c / n:8.1f}  {name}")
 
 
 def main():
@@ -91,9 +99,10 @@ def main():
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--steps", type=int, default=0, help="steps in each trace (per-step figures)")
     ap.add_argument("--shapes", action="store_true", help="per op and input shapes (traces recorded with shapes)")
+    ap.add_argument("--calls", type=int, default=0, help="list the N ops with the most top-level calls per step")
     a = ap.parse_args()
     for t in a.traces:
-        summarise(t, a.top, a.steps, a.shapes)
+        summarise(t, a.top, a.steps, a.shapes, calls_top=a.calls)
 
 
 if __name__ == "__main__":

@@ -36,4 +36,9 @@ final class HigherOrderField implements VectorField {
     public List<NDArray> parameters() {
         return highest.parameters();
     }
+
+    @Override
+    public boolean readsTime() {
+        return highest.readsTime();
+    }
 }

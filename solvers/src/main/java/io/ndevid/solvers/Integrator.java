@@ -30,6 +30,7 @@ final class Integrator {
     private final OdeOptions o;
     private final ButcherTableau tab;
     private final boolean detach;
+    private final boolean readsTime;
     private long nfe;
     private long accepted;
     private long rejected;
@@ -38,6 +39,7 @@ final class Integrator {
         this.o = options;
         this.tab = options.method().tableau();
         this.detach = detach;
+        this.readsTime = field.readsTime();
         this.f = (t, y) -> {
             nfe++;
             return field.eval(t, y);
@@ -62,6 +64,8 @@ final class Integrator {
         List<NDArray> outs = new ArrayList<>(ts.length);
         outs.add(y0);
         NDArray y = y0;
+        ScalarCache weights = new ScalarCache(work); // h·a_ij, h·b_j: the same few values step after step
+        NDArray anyTime = readsTime ? null : weights.of(Double.NaN, y0.getDataType());
         for (int i = 1; i < ts.length; i++) {
             double a = ts[i - 1];
             double span = ts[i] - a;
@@ -73,7 +77,7 @@ final class Integrator {
                 NDArray next;
                 try (NDManager stepMgr = work.newSubManager()) {
                     y.tempAttach(stepMgr);
-                    next = RungeKutta.step(f, tab, t, hj, y, null).y1();
+                    next = RungeKutta.step(f, tab, t, hj, y, null, weights, anyTime).y1();
                     next = keep(next, work);
                 }
                 accepted++;
@@ -129,7 +133,7 @@ final class Integrator {
             try (NDManager stepMgr = work.newSubManager()) {
                 y.tempAttach(stepMgr);
                 f0.tempAttach(stepMgr);
-                RungeKutta.Step s = RungeKutta.step(f, tab, t, h, y, f0);
+                RungeKutta.Step s = RungeKutta.step(f, tab, t, h, y, f0, null, null);
                 err = errorNorm(s.error(), y, s.y1());
                 lastErr = err;
                 if (!(err <= 1.0)) {
@@ -227,7 +231,7 @@ final class Integrator {
         NDArray hf1 = f1.mul(Scalars.of(f1, h));
         NDArray y1 = s.y1();
         if (tab.midWeights() != null) {
-            NDArray ymid = RungeKutta.combine(y0, h, tab.midWeights(), s.k(), s.k().length);
+            NDArray ymid = RungeKutta.combine(y0, h, tab.midWeights(), s.k(), s.k().length, null);
             // p(x) = e + d x + c x^2 + b x^3 + a x^4
             NDArray a = lin(new double[] {2, -2, -8, -8, 16}, hf1, hf0, y1, y0, ymid);
             NDArray b = lin(new double[] {5, -3, 18, 14, -32}, hf0, hf1, y0, y1, ymid);
@@ -260,7 +264,7 @@ final class Integrator {
 
     private void checkFinite(NDArray y, double t, double h) {
         // Cheap on CPU, one sync on GPU per output interval: worth it to name the time of a blow-up.
-        if (y.isInfinite().any().getBoolean() || y.isNaN().any().getBoolean()) {
+        if (!Finite.all(y)) {
             throw new SolverException("non-finite state (the dynamics blew up; try a smaller step)", t, h,
                     Double.NaN, accepted + rejected);
         }

@@ -20,6 +20,15 @@ public interface VectorField {
     NDArray eval(NDArray t, NDArray y);
 
     /**
+     * Whether {@link #eval} reads {@code t}. An autonomous field returns false, and fixed-step solvers then pass one
+     * placeholder tensor (NaN, so a field that reads it anyway turns non-finite and is caught) instead of making a
+     * 0-d tensor of every stage's time.
+     */
+    default boolean readsTime() {
+        return true;
+    }
+
+    /**
      * The trainable tensors the field reads (each with {@code setRequiresGradient(true)}), for the adjoint method,
      * which must accumulate dL/dθ into their gradients. A field without parameters returns an empty list.
      */

@@ -186,4 +186,40 @@ class OdeAccuracyTest {
             assertTrue(e5.getMessage().contains("non-finite"), e5.getMessage());
         }
     }
+
+    /**
+     * A field that says it does not read t ({@link VectorField#readsTime}) gets one NaN placeholder for every stage
+     * of a fixed-step solve instead of a tensor per stage: an autonomous field's states are bit-identical to those
+     * of the same field saying it reads t, and a field that reads the placeholder anyway is stopped as non-finite.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Method.class, names = {"EULER", "MIDPOINT", "RK4", "RK4_38"})
+    void fieldsThatIgnoreTimeGetAPlaceholder(Method method) {
+        VectorField ignoresTime = sayingItIgnoresTime(Problems.DECAY);
+        VectorField liar = sayingItIgnoresTime(Problems.GAUSS);
+        try (NDManager s = m.newSubManager()) {
+            NDArray ts = Problems.linspace(s, 0, 2, 9);
+            NDArray y0 = s.create(new float[] {1f, -3f});
+            OdeOptions o = OdeOptions.builder().method(method).stepSize(0.05).build();
+            float[] reading = Odeint.solve(Problems.DECAY, y0, ts, o).toFloatArray();
+            float[] ignoring = Odeint.solve(ignoresTime, y0, ts, o).toFloatArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(reading, ignoring);
+            SolverException e = assertThrows(SolverException.class, () -> Odeint.solve(liar, y0, ts, o));
+            assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+        }
+    }
+
+    private static VectorField sayingItIgnoresTime(VectorField f) {
+        return new VectorField() {
+            @Override
+            public NDArray eval(NDArray t, NDArray y) {
+                return f.eval(t, y);
+            }
+
+            @Override
+            public boolean readsTime() {
+                return false;
+            }
+        };
+    }
 }

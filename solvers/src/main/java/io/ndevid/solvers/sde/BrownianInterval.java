@@ -132,16 +132,24 @@ public final class BrownianInterval {
      * Java buffer), so autograd may keep it after it is closed.
      */
     public NDArray increment(NDManager into, double s, double t) {
-        double[] v = incrementValues(s, t);
+        return toTensor(into, incrementValues(s, t), shape);
+    }
+
+    /**
+     * Values in row-major order ({@link #incrementValues}, or several of them one after another) as a tensor of
+     * {@link #dataType()} and the given shape in {@code into}, in native memory; float32 values are the doubles
+     * rounded.
+     */
+    NDArray toTensor(NDManager into, double[] v, Shape as) {
         NDArray raw;
         if (dataType == DataType.FLOAT64) {
-            raw = into.create(v, shape);
+            raw = into.create(v, as);
         } else {
             float[] f = new float[v.length];
             for (int i = 0; i < v.length; i++) {
                 f[i] = (float) v[i];
             }
-            raw = into.create(f, shape);
+            raw = into.create(f, as);
         }
         // create(float[]) wraps a direct Java buffer that can be freed while autograd still reads it: copy it.
         return Scalars.owned(raw, dataType);

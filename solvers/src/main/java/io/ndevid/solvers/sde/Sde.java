@@ -59,6 +59,14 @@ public interface Sde {
         throw new UnsupportedOperationException(getClass().getName() + " does not supply dσ/dy");
     }
 
+    /**
+     * Whether drift, diffusion or its derivative read {@code t}; when not, the solver passes one NaN placeholder
+     * instead of a 0-d tensor per step ({@link VectorField#readsTime}).
+     */
+    default boolean readsTime() {
+        return true;
+    }
+
     /** The trainable tensors that drift and diffusion read (each with {@code setRequiresGradient(true)}). */
     default List<NDArray> parameters() {
         return List.of();
@@ -86,6 +94,11 @@ public interface Sde {
             @Override
             public SdeType type() {
                 return type;
+            }
+
+            @Override
+            public boolean readsTime() {
+                return drift.readsTime() || diffusion.readsTime();
             }
 
             @Override

@@ -1,11 +1,14 @@
 package io.ndevid.solvers.sde;
 
+import io.ndevid.solvers.Finite;
+import io.ndevid.solvers.ScalarCache;
 import io.ndevid.solvers.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.ndevid.solvers.SolverException;
 
 import java.util.ArrayList;
@@ -57,49 +60,58 @@ public final class Sdeint {
         BrownianInterval bm = brownianFor(y0, ts, options);
         NDManager parent = y0.getManager();
         DataType type = y0.getDataType();
+        StepGrid grid = StepGrid.of(ts, options.dt());
 
         List<NDArray> outputs = new ArrayList<>(ts.length);
         outputs.add(y0);
         NDArray y = y0;
         boolean yIsOutput = true;
         long steps = 0;
-        try {
+        // What every step reads and nothing changes: the step-size scalars (one set per distinct h, as the tensor
+        // holds it), the current start time (the previous step's end) and the Brownian increments, drawn for many
+        // steps at once. All of it lives in this manager and goes when the solve ends.
+        try (NDManager solve = parent.newSubManager()) {
+            ScalarCache constants = new ScalarCache(solve);
+            NoiseBlock noise = new NoiseBlock(bm, grid, solve);
+            boolean readsTime = sde.readsTime();
+            NDArray tStart = readsTime ? Scalars.of(solve, ts[0], type) : constants.of(Double.NaN, type);
+            int k = 0;
             for (int i = 1; i < ts.length; i++) {
-                double a = ts[i - 1];
-                double b = ts[i];
-                long n = stepsIn(b - a, options.dt());
-                double hValue = (b - a) / n;
-                try (NDManager interval = parent.newSubManager()) {
-                    NDArray h = Scalars.of(interval, hValue, type);
-                    NDArray sqrtH = Scalars.of(interval, Math.sqrt(hValue), type);
-                    NDArray halfH = Scalars.of(interval, 0.5 * hValue, type);
-                    NDArray half = Scalars.of(interval, 0.5, type);
-                    for (long j = 0; j < n; j++) {
-                        double s = j == 0 ? a : a + (b - a) * j / n;
-                        double t = j == n - 1 ? b : a + (b - a) * (j + 1) / n;
-                        NDArray next;
-                        try (NDManager step = parent.newSubManager()) {
-                            // Ops attach their result to their first operand's manager: with y here, every
-                            // intermediate of the step closes with it.
-                            y.tempAttach(step);
-                            NDArray dW = bm.increment(step, s, t);
-                            SdeStep.Inputs in = new SdeStep.Inputs(sde, y, Scalars.of(step, s, type),
-                                    Scalars.of(step, t, type), s, t, h, sqrtH, halfH, half, dW,
-                                    options.milsteinDerivativeFree());
-                            next = SdeStep.step(method, in);
-                            steps++;
-                            if (options.checkFinite() && !isFinite(next)) {
-                                throw new SolverException("SDE state became non-finite (NaN or ±Inf) in the step "
-                                        + "from t=" + s + " (method " + method.id() + ")", t, hValue, Double.NaN,
-                                        steps);
-                            }
-                            next.attach(parent);
+                int n = grid.stepsIn(i - 1);
+                double hValue = grid.h(i - 1);
+                NDArray h = constants.of(hValue, type);
+                NDArray sqrtH = constants.of(Math.sqrt(hValue), type);
+                NDArray halfH = constants.of(0.5 * hValue, type);
+                NDArray half = constants.of(0.5, type);
+                for (int j = 0; j < n; j++, k++) {
+                    double s = grid.start(k);
+                    double t = grid.end(k);
+                    NDArray tEnd = readsTime ? Scalars.of(solve, t, type) : tStart;
+                    NDArray next;
+                    try (NDManager step = parent.newSubManager()) {
+                        // Ops attach their result to their first operand's manager: with y here, every
+                        // intermediate of the step closes with it.
+                        y.tempAttach(step);
+                        NDArray dW = noise.increment(k, step);
+                        SdeStep.Inputs in = new SdeStep.Inputs(sde, y, tStart, tEnd, s, t, h, sqrtH, halfH, half,
+                                dW, options.milsteinDerivativeFree());
+                        next = SdeStep.step(method, in);
+                        steps++;
+                        if (options.checkFinite() && !Finite.all(next)) {
+                            throw new SolverException("SDE state became non-finite (NaN or ±Inf) in the step "
+                                    + "from t=" + s + " (method " + method.id() + ")", t, hValue, Double.NaN,
+                                    steps);
                         }
-                        if (!yIsOutput) {
-                            y.close();
-                        }
-                        y = next;
-                        yIsOutput = false;
+                        next.attach(parent);
+                    }
+                    if (!yIsOutput) {
+                        y.close();
+                    }
+                    y = next;
+                    yIsOutput = false;
+                    if (readsTime) {
+                        tStart.close();
+                        tStart = tEnd;
                     }
                 }
                 outputs.add(y);
@@ -113,6 +125,117 @@ public final class Sdeint {
             for (int i = 1; i < outputs.size(); i++) {
                 outputs.get(i).close();
             }
+        }
+    }
+
+    /**
+     * The fixed-step grid of a solve: output interval i is cut into ⌈(ts[i+1] − ts[i])/dt⌉ equal steps, and step k
+     * (counted over the whole solve) runs from {@link #start} to {@link #end}; a step's end is the next one's start,
+     * bit for bit.
+     */
+    static final class StepGrid {
+        private final int[] stepsIn;
+        private final double[] h;
+        private final double[] bounds; // step k runs from bounds[k] to bounds[k + 1]
+
+        private StepGrid(int[] stepsIn, double[] h, double[] bounds) {
+            this.stepsIn = stepsIn;
+            this.h = h;
+            this.bounds = bounds;
+        }
+
+        static StepGrid of(double[] ts, double dt) {
+            int intervals = Math.max(0, ts.length - 1);
+            int[] stepsIn = new int[intervals];
+            double[] h = new double[intervals];
+            long total = 0;
+            for (int i = 0; i < intervals; i++) {
+                long n = Sdeint.stepsIn(ts[i + 1] - ts[i], dt);
+                if (n > Integer.MAX_VALUE - 1 - total) {
+                    throw new IllegalArgumentException("dt " + dt + " cuts [" + ts[0] + ", " + ts[ts.length - 1]
+                            + "] into more than 2^31 steps");
+                }
+                stepsIn[i] = (int) n;
+                h[i] = (ts[i + 1] - ts[i]) / n;
+                total += n;
+            }
+            double[] bounds = new double[(int) total + 1];
+            bounds[0] = ts[0];
+            int k = 0;
+            for (int i = 0; i < intervals; i++) {
+                double a = ts[i];
+                double b = ts[i + 1];
+                int n = stepsIn[i];
+                for (int j = 0; j < n; j++) {
+                    bounds[++k] = j == n - 1 ? b : a + (b - a) * (j + 1) / n;
+                }
+            }
+            return new StepGrid(stepsIn, h, bounds);
+        }
+
+        int stepsIn(int interval) {
+            return stepsIn[interval];
+        }
+
+        double h(int interval) {
+            return h[interval];
+        }
+
+        int steps() {
+            return bounds.length - 1;
+        }
+
+        double start(int step) {
+            return bounds[step];
+        }
+
+        double end(int step) {
+            return bounds[step + 1];
+        }
+    }
+
+    /**
+     * The Brownian increments of a solve's steps, drawn for up to {@link #MAX_BLOCK_ELEMENTS} values at a time into
+     * one tensor {@code [steps, ...shape]} (one tensor creation per block instead of one per step); each step reads a
+     * view of its row. The values are the interval's own, so the path is the same as with one draw per step.
+     */
+    static final class NoiseBlock {
+        static final int MAX_BLOCK_ELEMENTS = 1 << 20;
+
+        private final BrownianInterval bm;
+        private final StepGrid grid;
+        private final NDManager manager;
+        private final int perStep;
+        private final int stepsPerBlock;
+        private NDArray block;
+        private int first = -1;
+
+        NoiseBlock(BrownianInterval bm, StepGrid grid, NDManager manager) {
+            this.bm = bm;
+            this.grid = grid;
+            this.manager = manager;
+            this.perStep = (int) bm.shape().size();
+            this.stepsPerBlock = Math.max(1, MAX_BLOCK_ELEMENTS / perStep);
+        }
+
+        /** W(end) − W(start) of step k (steps are asked for in order), attached to {@code into}. */
+        NDArray increment(int k, NDManager into) {
+            if (block == null || k < first || k >= first + block.getShape().get(0)) {
+                if (block != null) {
+                    block.close();
+                }
+                first = k;
+                int count = Math.min(stepsPerBlock, grid.steps() - k);
+                double[] values = new double[count * perStep];
+                for (int i = 0; i < count; i++) {
+                    System.arraycopy(bm.incrementValues(grid.start(k + i), grid.end(k + i)), 0, values,
+                            i * perStep, perStep);
+                }
+                block = bm.toTensor(manager, values, new Shape(count).addAll(bm.shape()));
+            }
+            NDArray row = block.get(k - first);
+            row.attach(into);
+            return row;
         }
     }
 
@@ -166,7 +289,7 @@ public final class Sdeint {
                         + "] but ts runs over [" + ts[0] + ", " + ts[ts.length - 1] + "]");
             }
         }
-        if (o.checkFinite() && !isFinite(y0)) {
+        if (o.checkFinite() && !Finite.all(y0)) {
             throw new SolverException("y0 is not finite", ts[0], o.dt(), Double.NaN, 0);
         }
         return method;
@@ -179,16 +302,5 @@ public final class Sdeint {
         double t0 = ts[0];
         double t1 = ts.length > 1 ? ts[ts.length - 1] : Math.nextUp(t0);
         return BrownianInterval.of(y0.getManager(), o.seed(), y0.getShape(), y0.getDataType(), t0, t1);
-    }
-
-    /** One reduction: max|y| is NaN or infinite iff some element is. */
-    private static boolean isFinite(NDArray y) {
-        try (NDManager tmp = y.getManager().newSubManager()) {
-            NDArray detached = y.stopGradient();
-            detached.attach(tmp);
-            NDArray max = detached.abs().max().toType(DataType.FLOAT64, false);
-            max.attach(tmp);
-            return Double.isFinite(max.getDouble());
-        }
     }
 }

@@ -302,6 +302,46 @@ class SdeintTest {
         }
     }
 
+    /**
+     * The solver draws the increments of many steps at once (one tensor per block of steps); they must be each step's
+     * own W(t) − W(s), in order, across block boundaries. With μ = 0 and σ = 1, Euler's state is y0 plus the running
+     * sum of the increments, so the result must equal that sum made on the JVM in float32, bit for bit — here over
+     * 1,100 steps of 1,024 motions (1.1 M values: two blocks), with non-dyadic steps (1/30) and uneven intervals.
+     */
+    @Test
+    void incrementsDrawnInBlocksAreEachStepsOwn() {
+        try (NDManager m = manager.newSubManager()) {
+            int size = 1024;
+            Sde pureNoise = Sde.of(SdeType.ITO, (t, y) -> y.zerosLike(), (t, y) -> y.onesLike());
+            NDArray y0 = m.zeros(new Shape(size), DataType.FLOAT32);
+            double[] ts = {0, 0.1, 7.3, 36.6};
+            double dt = 1.0 / 30;
+            BrownianInterval bm = BrownianInterval.of(m, 5, new Shape(size), DataType.FLOAT32, 0, 36.6);
+            SdeOptions o = SdeOptions.builder().method(SdeMethod.EULER).dt(dt).brownian(bm).build();
+            Sdeint.StepGrid grid = Sdeint.StepGrid.of(ts, dt);
+            assertTrue((long) grid.steps() * size > Sdeint.NoiseBlock.MAX_BLOCK_ELEMENTS, "crosses a block");
+            float[] expected = new float[size];
+            List<float[]> rows = new ArrayList<>();
+            rows.add(expected.clone());
+            int k = 0;
+            for (int i = 1; i < ts.length; i++) {
+                for (int j = 0; j < grid.stepsIn(i - 1); j++, k++) {
+                    double[] dw = bm.incrementValues(grid.start(k), grid.end(k));
+                    for (int e = 0; e < size; e++) {
+                        expected[e] += (float) dw[e];
+                    }
+                }
+                rows.add(expected.clone());
+            }
+            assertEquals(grid.steps(), k);
+            try (NDArray ys = Sdeint.solve(pureNoise, y0, ts, o)) {
+                for (int i = 0; i < ts.length; i++) {
+                    assertArrayEquals(rows.get(i), ys.get(i).toFloatArray(), "output " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void nonFiniteStatesStopTheSolverAndSayWhen() {
         try (NDManager m = manager.newSubManager()) {

@@ -18,7 +18,11 @@ final class Losses {
         return bce(logits, real);
     }
 
+    /** The loss on the host: a float32 loss is read as it is (widening to double is exact), others converted. */
     static double value(NDArray scalar) {
+        if (scalar.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+            return scalar.getFloat();
+        }
         return scalar.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
     }
 }

@@ -3,7 +3,6 @@ package io.ndevid.training.gan;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -20,6 +19,7 @@ import io.ndevid.training.optim.Adam;
 import io.ndevid.training.optim.Optimizer;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.GruTemporalGenerator;
+import io.ndevid.solvers.Scalars;
 import io.ndevid.training.util.Randomness;
 
 import java.util.LinkedHashMap;
@@ -186,11 +186,7 @@ public final class MoCoGan extends AbstractVideoGan {
         NDArray[] z = latents(s, idx.length, iteration, purpose);
         NDArray zm = temporal.generator().generate(ps, z[1], timesOrFrames(null),
                 Randomness.derive(spec.seed(), iteration, purpose + "/noise"), true); // [B, T, m]
-        NDList picked = new NDList(idx.length);
-        for (int i = 0; i < idx.length; i++) {
-            picked.add(zm.get(new NDIndex("{}, {}", i, idx[i])));
-        }
-        NDArray zz = z[0].concat(NDArrays.stack(picked, 0), 1);
+        NDArray zz = z[0].concat(zm.get(new NDIndex("{}, {}", rowsOf(zm, idx.length), indices(zm, idx))), 1);
         return image.forward(ps, new NDList(zz.reshape(idx.length, -1, 1, 1)), true).singletonOrThrow();
     }
 
@@ -207,13 +203,26 @@ public final class MoCoGan extends AbstractVideoGan {
         return idx;
     }
 
-    /** Frame idx[b] of each video b: [B, C, T, H, W] → [B, C, H, W] (differentiable). */
+    /**
+     * Frame idx[b] of each video b: [B, C, T, H, W] → [B, C, H, W] (differentiable), one gather as PyTorch's
+     * {@code videos[arange(B), :, idx]}.
+     */
     static NDArray pick(NDArray videos, int[] idx) {
-        NDList frames = new NDList(idx.length);
+        return videos.get(new NDIndex("{}, :, {}", rowsOf(videos, idx.length), indices(videos, idx)));
+    }
+
+    /** 0 … n−1 as an int64 index tensor next to {@code like}. */
+    private static NDArray rowsOf(NDArray like, int n) {
+        return like.getManager().arange(0, n, 1, DataType.INT64);
+    }
+
+    /** The indices as an int64 tensor in native memory (autograd keeps an index for the backward pass). */
+    private static NDArray indices(NDArray like, int[] idx) {
+        long[] v = new long[idx.length];
         for (int i = 0; i < idx.length; i++) {
-            frames.add(videos.get(new NDIndex("{}, :, {}", i, idx[i])));
+            v[i] = idx[i];
         }
-        return NDArrays.stack(frames, 0);
+        return Scalars.owned(like.getManager().create(v), DataType.INT64);
     }
 
     /** (z_C [B, c], z_M0 [B, m]) → videos [B, C, T, H, W] at the given times (frame times when null). */

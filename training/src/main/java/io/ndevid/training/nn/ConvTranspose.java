@@ -35,8 +35,11 @@ import java.util.Locale;
  *       strided, flipped slice of the kernel; the {@code s^d} phase results are interleaved (a pixel/voxel shuffle).
  *       For k4 s2 p1 every phase is a k2 convolution: 4 of them in 2-D, 8 in 3-D, doing exactly the k^d
  *       multiply-adds per input pixel that the definition needs and no multiplications by inserted zeros.</li>
- *   <li>{@link Strategy#PHASE_FUSED}: the same sub-kernels zero-padded to a common size and stacked on the output
- *       channels, so all phases run as one convolution (k3 for k4 s2 p1: (3/2)^d times the arithmetic, one call).</li>
+ *   <li>{@link Strategy#PHASE_FUSED}: the same sub-kernels zero-padded to a common, symmetric window and stacked on
+ *       the output channels, so all phases run as one convolution (k3 for k4 s2 p1: (3/2)^d times the arithmetic,
+ *       one call) whose own zero padding and bias replace any pad of the input and any separate bias add; the
+ *       stacked kernel comes from the weight by one pad, a reshape, a flip and a permute, and one reshape of the
+ *       output interleaves the phases. It is also the route of every stride-1 layer (a single phase).</li>
  *   <li>{@link Strategy#GEMM}: PyTorch's own CPU algorithm (the adjoint of im2col): one matrix product
  *       {@code Wᵀ·x} gives every tap's contribution, and each output phase adds up its taps' maps, shifted.</li>
  *   <li>{@link Strategy#ZERO_INSERT}: the textbook equivalence — insert {@code s − 1} zeros between input elements,
@@ -50,7 +53,9 @@ import java.util.Locale;
  * measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
- * input, weight and bias come from autograd. Scalars never enter the graph.
+ * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED never copies the input; PHASE
+ * pads the input once per phase and GEMM each tap's map (a window view of one padded map was slower: the backward
+ * pass of every view allocates the whole map).
  *
  * <p>Parameters: {@code weight} {@code [in, out, k…]} and, if enabled, {@code bias} {@code [out]}, both initialised like
  * PyTorch's default, U(±1/√fan_in) with fan_in = out·∏k (PyTorch takes dimension 1 of a transposed-conv weight as its
@@ -132,7 +137,7 @@ public final class ConvTranspose extends AbstractBlock {
      * {@link Strategy#GEMM} for at most 4 output channels (a phase convolution with so few outputs spends its time
      * reordering the input); {@link Strategy#PHASE_FUSED} for 1-D/2-D layers with in·out ≤ 2048 and every input
      * extent ≤ 8 (per-call costs outweigh its extra arithmetic); otherwise {@link Strategy#PHASE}. From the
-     * measurements in the class comment; stride-1 layers have a single phase, so PHASE and PHASE_FUSED coincide.
+     * measurements in the class comment; stride-1 layers have a single phase, and PHASE runs them as PHASE_FUSED.
      */
     public static Strategy autoStrategy(long in, long out, long... inputExtents) {
         if (out <= 4) {
@@ -311,10 +316,16 @@ public final class ConvTranspose extends AbstractBlock {
             }
             route = autoStrategy(w.getShape().get(0), w.getShape().get(1), extents);
         }
+        int phases = 1;
+        for (int a = 0; a < dims; a++) {
+            phases *= s[a];
+        }
+        if (route == Strategy.PHASE_FUSED || route == Strategy.PHASE && phases == 1) { // one phase: the same route
+            return phaseFused(x, w, b, plan); // adds the bias in its convolution
+        }
         NDArray out = switch (route) {
-            case AUTO -> throw new IllegalStateException("resolved above");
+            case AUTO, PHASE_FUSED -> throw new IllegalStateException("resolved above");
             case PHASE -> phase(x, w, plan);
-            case PHASE_FUSED -> phaseFused(x, w, plan);
             case ZERO_INSERT -> zeroInsert(x, w, plan);
             case GEMM -> gemm(x, w, plan);
         };
@@ -341,6 +352,9 @@ public final class ConvTranspose extends AbstractBlock {
         final int[] flippedStart;
         final int[] minOffset;
         final int[] maxOffset;
+        /** The smallest and largest input offset over all phases (k ≥ 1, so some phase has a tap). */
+        final int lowestOffset;
+        final int highestOffset;
 
         AxisPlan(long length, int k, int s, int p) {
             this.length = length;
@@ -370,6 +384,16 @@ public final class ConvTranspose extends AbstractBlock {
                     flippedStart[r] = k - 1 - last;
                 }
             }
+            int lowest = Integer.MAX_VALUE;
+            int highest = Integer.MIN_VALUE;
+            for (int r = 0; r < s; r++) {
+                if (taps[r] > 0) {
+                    lowest = Math.min(lowest, minOffset[r]);
+                    highest = Math.max(highest, maxOffset[r]);
+                }
+            }
+            this.lowestOffset = lowest;
+            this.highestOffset = highest;
         }
     }
 
@@ -404,13 +428,18 @@ public final class ConvTranspose extends AbstractBlock {
     }
 
     private static NDArray conv(NDArray x, NDArray kernelOutIn) {
+        return conv(x, kernelOutIn, null, new long[x.getShape().dimension() - 2]);
+    }
+
+    /** Stride-1 convolution with the given bias (or null) and symmetric zero padding per spatial axis. */
+    private static NDArray conv(NDArray x, NDArray kernelOutIn, NDArray bias, long[] padding) {
         int dims = x.getShape().dimension() - 2;
         Shape ones = new Shape(ones(dims));
-        Shape zeros = new Shape(new long[dims]);
+        Shape pad = new Shape(padding);
         return switch (dims) {
-            case 1 -> Conv1d.conv1d(x, kernelOutIn, null, ones, zeros, ones, 1).singletonOrThrow();
-            case 2 -> Conv2d.conv2d(x, kernelOutIn, null, ones, zeros, ones, 1).singletonOrThrow();
-            case 3 -> Conv3d.conv3d(x, kernelOutIn, null, ones, zeros, ones, 1).singletonOrThrow();
+            case 1 -> Conv1d.conv1d(x, kernelOutIn, bias, ones, pad, ones, 1).singletonOrThrow();
+            case 2 -> Conv2d.conv2d(x, kernelOutIn, bias, ones, pad, ones, 1).singletonOrThrow();
+            case 3 -> Conv3d.conv3d(x, kernelOutIn, bias, ones, pad, ones, 1).singletonOrThrow();
             default -> throw new IllegalArgumentException("1–3 spatial axes: " + dims);
         };
     }
@@ -491,91 +520,108 @@ public final class ConvTranspose extends AbstractBlock {
         return interleave(results, perPhaseShape, plan, false);
     }
 
-    private static NDArray phaseFused(NDArray x, NDArray w, AxisPlan[] plan) {
+    /**
+     * All phases in one convolution, with no copy of the input and one of the output. Per axis the window of input
+     * offsets {@code lo'…hi'} is widened to be symmetric ({@code lo' = −P0}, {@code hi' = P0 + L − M}, M the outputs
+     * per phase), so the convolution's own zero padding P0 replaces every pad of the input. Window position q of
+     * phase r holds tap {@code j = r + p + s·P0 − s·q} (zero outside 0…k−1): the weight zero-padded on the left by
+     * {@code A = s(K' − 1) − p − s·P0} and on the right to {@code s·K'} puts tap j at {@code s·q' + r} with
+     * {@code q' = K' − 1 − q}, so one pad, a reshape to {@code [in, out, K', s, …]}, a flip of the K' axes and a
+     * permute give the stacked kernel {@code [out·P, in, K'…]} (out-major channels) — a few ops on the small kernel,
+     * none per phase. The bias, repeated per phase, is added by the convolution; the phases are interleaved by one
+     * reshape of the output. Exact: the extra window positions multiply by zeros.
+     */
+    private static NDArray phaseFused(NDArray x, NDArray w, NDArray b, AxisPlan[] plan) {
         int dims = plan.length;
         long n = x.getShape().get(0);
+        long in = w.getShape().get(0);
         long out = w.getShape().get(1);
-        NDArray flipped = w.flip(spatialAxes(dims));
-        int[] lo = new int[dims];
-        int[] hi = new int[dims];
         int phases = 1;
+        long[] convPad = new long[dims];
+        long[] window = new long[dims];
+        long[] kernelPad = new long[2 * dims]; // torch's pad order: last axis first, (left, right) pairs
+        long[] split = new long[2 + 2 * dims]; // [in, out, K'_1, s_1, …, K'_d, s_d]
+        split[0] = in;
+        split[1] = out;
+        boolean padKernel = false;
+        boolean flipKernel = false;
         for (int a = 0; a < dims; a++) {
-            lo[a] = Integer.MAX_VALUE;
-            hi[a] = Integer.MIN_VALUE;
-            for (int r = 0; r < plan[a].s; r++) {
-                if (plan[a].taps[r] > 0) {
-                    lo[a] = Math.min(lo[a], plan[a].minOffset[r]);
-                    hi[a] = Math.max(hi[a], plan[a].maxOffset[r]);
-                }
+            AxisPlan ap = plan[a];
+            long lo = ap.lowestOffset;
+            long hi = ap.highestOffset;
+            long p0 = Math.max(0, Math.max(-lo, hi + ap.perPhase - ap.length));
+            long kw = 2 * p0 + ap.length - ap.perPhase + 1;
+            long left = ap.s * (kw - 1) - ap.p - ap.s * p0;
+            long right = ap.s * kw - ap.k - left;
+            if (left < 0 || right < 0) {
+                throw new IllegalStateException("window misses a tap: " + Arrays.toString(new long[] {left, right}));
             }
-            phases *= plan[a].s;
+            convPad[a] = p0;
+            window[a] = kw;
+            int pos = dims - 1 - a;
+            kernelPad[2 * pos] = left;
+            kernelPad[2 * pos + 1] = right;
+            padKernel |= left > 0 || right > 0;
+            flipKernel |= kw > 1;
+            split[2 + 2 * a] = kw;
+            split[3 + 2 * a] = ap.s;
+            phases *= ap.s;
         }
-        long[] zeroKernel = new long[2 + dims];
-        zeroKernel[0] = w.getShape().get(0);
-        zeroKernel[1] = out;
-        for (int a = 0; a < dims; a++) {
-            zeroKernel[2 + a] = hi[a] - lo[a] + 1;
-        }
-        NDList kernels = new NDList(phases);
-        int[] r = new int[dims];
-        for (int ph = 0; ph < phases; ph++) {
-            int rest = ph;
-            for (int a = dims - 1; a >= 0; a--) {
-                r[a] = rest % plan[a].s;
-                rest /= plan[a].s;
-            }
-            boolean empty = false;
+        NDArray k = padKernel ? w.pad(new Shape(kernelPad), 0) : w;
+        k = k.reshape(new Shape(split));
+        if (flipKernel) {
+            int[] windowAxes = new int[dims];
             for (int a = 0; a < dims; a++) {
-                empty |= plan[a].taps[r[a]] == 0;
+                windowAxes[a] = 2 + 2 * a;
             }
-            if (empty) {
-                kernels.add(w.getManager().zeros(new Shape(zeroKernel), w.getDataType()));
-                continue;
-            }
-            NDArray k = flipped;
+            k = k.flip(windowAxes);
+        }
+        int[] toConv = new int[2 + 2 * dims]; // [out, s_1 … s_d, in, K'_1 … K'_d]
+        toConv[0] = 1;
+        toConv[1 + dims] = 0;
+        long[] kernelShape = new long[2 + dims];
+        kernelShape[0] = out * phases;
+        kernelShape[1] = in;
+        for (int a = 0; a < dims; a++) {
+            toConv[1 + a] = 3 + 2 * a;
+            toConv[2 + dims + a] = 2 + 2 * a;
+            kernelShape[2 + a] = window[a];
+        }
+        k = k.transpose(toConv).reshape(new Shape(kernelShape));
+        NDArray bias = b == null || phases == 1 ? b : b.repeat(0, phases);
+        NDArray y = conv(x, k, bias, convPad); // [N, out·P, M…]
+        if (phases > 1) {
+            long[] byPhase = new long[2 + 2 * dims]; // [N, out, s_1 … s_d, M_1 … M_d]
+            byPhase[0] = n;
+            byPhase[1] = out;
+            int[] order = new int[2 + 2 * dims]; // [N, out, M_1, s_1, …]
+            order[1] = 1;
+            long[] merged = new long[2 + dims];
+            merged[0] = n;
+            merged[1] = out;
             for (int a = 0; a < dims; a++) {
-                AxisPlan ap = plan[a];
-                int start = ap.flippedStart[r[a]];
-                int stop = start + (ap.taps[r[a]] - 1) * ap.s + 1;
-                k = k.get(sliceOnAxis(dims + 2, 2 + a, start + ":" + stop + (ap.s > 1 ? ":" + ap.s : "")));
-                k = padOrCrop(k, a, ap.minOffset[r[a]] - lo[a], hi[a] - ap.maxOffset[r[a]]);
+                byPhase[2 + a] = plan[a].s;
+                byPhase[2 + dims + a] = plan[a].perPhase;
+                order[2 + 2 * a] = 2 + dims + a;
+                order[3 + 2 * a] = 2 + a;
+                merged[2 + a] = plan[a].perPhase * plan[a].s;
             }
-            kernels.add(k);
+            y = y.reshape(new Shape(byPhase)).transpose(order).reshape(new Shape(merged));
         }
-        // [in, P·out, K…], phase-major channels. One phase (stride 1): DJL's concat of a single array returns a
-        // duplicate cut from the autograd graph, which would leave the weight without a gradient.
-        NDArray kernel = kernels.size() == 1 ? kernels.head() : NDArrays.concat(kernels, 1);
-        NDArray xi = x;
-        for (int a = 0; a < dims; a++) {
-            xi = padOrCrop(xi, a, -lo[a], (plan[a].perPhase - 1 + hi[a]) - (plan[a].length - 1));
-        }
-        NDArray y = conv(xi, swapInOut(kernel)); // [N, P·out, M…]
-        long[] split = new long[2 + 2 * dims]; // [N, s_1 … s_d, out, M_1 … M_d]
-        split[0] = n;
-        split[1 + dims] = out;
-        int[] order = new int[2 + 2 * dims]; // [N, out, M_1, s_1, …]
-        order[1] = 1 + dims;
-        long[] merged = new long[2 + dims];
-        merged[0] = n;
-        merged[1] = out;
-        for (int a = 0; a < dims; a++) {
-            split[1 + a] = plan[a].s;
-            split[2 + dims + a] = plan[a].perPhase;
-            order[2 + 2 * a] = 2 + dims + a;
-            order[3 + 2 * a] = 1 + a;
-            merged[2 + a] = plan[a].perPhase * plan[a].s;
-        }
-        y = y.reshape(new Shape(split)).transpose(order).reshape(new Shape(merged));
-        for (int a = 0; a < dims; a++) {
-            long extra = plan[a].perPhase * plan[a].s - plan[a].outLength;
-            if (extra > 0) {
-                y = padOrCrop(y, a, 0, -extra);
-            }
-        }
-        return y;
+        return cropToOutput(y, plan);
     }
 
-    /** Phase results {@code [N, out, M…]} (last axis's phase fastest) → {@code [N, out, M_1·s_1, …]}, cropped. */
+    /** Crops every axis of a result of {@code perPhase·s} positions to the output length, in one slice (a view). */
+    private static NDArray cropToOutput(NDArray y, AxisPlan[] plan) {
+        boolean crop = false;
+        StringBuilder sb = new StringBuilder(":,:");
+        for (AxisPlan ap : plan) {
+            crop |= ap.perPhase * ap.s > ap.outLength;
+            sb.append(",:").append(ap.outLength);
+        }
+        return crop ? y.get(new NDIndex(sb.toString())) : y;
+    }
+
     /**
      * The GEMM route (PyTorch's own CPU algorithm, im2col's adjoint): {@code col = Wᵀ·x} as one matrix product
      * {@code [Πk·out, in] × [in, N·ΠL]}, split into one {@code [out, N, L…]} map per tap; output phase {@code r} is
@@ -696,13 +742,7 @@ public final class ConvTranspose extends AbstractBlock {
             }
             y = stacked.reshape(new Shape(split)).transpose(order).reshape(new Shape(merged));
         }
-        for (int a = 0; a < dims; a++) {
-            long extra = plan[a].perPhase * plan[a].s - plan[a].outLength;
-            if (extra > 0) {
-                y = padOrCrop(y, a, 0, -extra);
-            }
-        }
-        return y;
+        return cropToOutput(y, plan);
     }
 
     private static NDArray zeroInsert(NDArray x, NDArray w, AxisPlan[] plan) {

@@ -49,6 +49,11 @@ final class BlockField implements VectorField {
     }
 
     @Override
+    public boolean readsTime() {
+        return false;
+    }
+
+    @Override
     public List<NDArray> parameters() {
         List<NDArray> out = new ArrayList<>();
         for (Pair<String, Parameter> p : f.getParameters()) {

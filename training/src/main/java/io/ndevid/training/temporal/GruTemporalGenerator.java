@@ -1,7 +1,6 @@
 package io.ndevid.training.temporal;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -13,7 +12,8 @@ import io.ndevid.training.util.Randomness;
 
 /**
  * MoCoGAN's motion generator: a GRU cell started from h0 = the input (N(0,1) in MoCoGAN) and fed N(0,1) noise at
- * every step; z_t = h_t for t = 1..T. Discrete time: it cannot render between or before its frames.
+ * every step; z_t = h_t for t = 1..T. The T steps run as one libtorch GRU over the noise sequence (PyTorch's GRUCell
+ * equations; the two {@link Linear} blocks hold its input and hidden weights), not as ops per step. Discrete time: it cannot render between or before its frames.
  */
 public final class GruTemporalGenerator extends AbstractTemporalGenerator {
 
@@ -44,19 +44,17 @@ public final class GruTemporalGenerator extends AbstractTemporalGenerator {
         long b = h.getShape().get(0);
         NDArray noise = inputs.size() > 1 ? inputs.get(1)
                 : Randomness.normal(h.getManager(), new Shape(b, frames(), noiseDim), 0L, h.getDataType());
-        NDList out = new NDList(frames());
-        for (int t = 0; t < frames(); t++) {
-            NDArray e = noise.get(":, " + t + ", :");
-            NDList gi = inputGates.forward(ps, new NDList(e), training).singletonOrThrow().split(3, 1);
-            NDList gh = hiddenGates.forward(ps, new NDList(h), training).singletonOrThrow().split(3, 1);
-            NDArray r = gi.get(0).add(gh.get(0)).getNDArrayInternal().sigmoid();
-            NDArray u = gi.get(1).add(gh.get(1)).getNDArrayInternal().sigmoid();
-            NDArray n = gi.get(2).add(r.mul(gh.get(2))).tanh();
-            // h' = (1 − u)·n + u·h = n + u·(h − n)
-            h = n.add(u.mul(h.sub(n)));
-            out.add(h.expandDims(1));
-        }
-        return new NDList(NDArrays.concat(out, 1));
+        // All steps in one call of libtorch's GRU (gates r, z, n as in GRUCell; weights [3d, in] and [3d, d]).
+        NDList weights = new NDList(param(ps, inputGates, "weight", h, training),
+                param(ps, hiddenGates, "weight", h, training), param(ps, inputGates, "bias", h, training),
+                param(ps, hiddenGates, "bias", h, training));
+        NDList out = noise.getNDArrayInternal().gru(noise, h.expandDims(0), weights, true, 1, 0.0, training, false,
+                true);
+        return new NDList(out.head()); // [B, T, d]: h_1 … h_T
+    }
+
+    private static NDArray param(ParameterStore ps, Linear layer, String name, NDArray like, boolean training) {
+        return ps.getValue(layer.getParameters().get(name), like.getDevice(), training);
     }
 
     @Override

@@ -33,6 +33,7 @@ import java.util.Map;
  * <pre>
  * StepBench [--preset cpu-small] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE] MODEL:KIND[:F] …
  * StepBench --learn DIR [--preset cpu-small] [--threads 1] [--iterations 400] MODEL:KIND[:F]
+ * StepBench --losses N [--preset cpu-small] [--threads 1] MODEL:KIND[:F] …
  * </pre>
  * {@code --machine} adds one line per config for scripts ({@code bench/training_vs_pytorch.sh}):
  * {@code RESULT side=djl config=MODEL:KIND median_ms=… min_ms=… max_ms=… rss_mb=… threads=… params=G_t:…,G:…,…}
@@ -41,7 +42,9 @@ import java.util.Map;
  * summarises it); the profiler slows the steps, so the times printed with it are not the benchmark's.
  * {@code --learn} trains on the synthetic videos for the given iterations and writes sample PNG grids (the same
  * 8 latents) every 100 iterations plus a real batch, printing the losses every 50 iterations: the "learning
- * visibly" check of a preset.
+ * visibly" check of a preset. {@code --losses N} prints every loss of iterations 0 … N−1 exactly (the double's bits
+ * in hex, and rounded) and a hash of the bits of a sample and (ODE/SDE G_t) a render at twice the frame rate: two
+ * implementations that should agree can be compared line by line ({@code diff}).
  */
 public final class StepBench {
 
@@ -53,6 +56,7 @@ public final class StepBench {
         int steps = 10;
         int warmup = 3;
         long iterations = -1;
+        int losses = 0;
         boolean machine = false;
         String profile = null;
         Path learn = null;
@@ -65,6 +69,7 @@ public final class StepBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--learn" -> learn = Path.of(args[++i]);
                 case "--iterations" -> iterations = Long.parseLong(args[++i]);
+                case "--losses" -> losses = Integer.parseInt(args[++i]);
                 case "--machine" -> machine = true;
                 case "--profile" -> profile = args[++i];
                 default -> configs.add(args[i]);
@@ -77,6 +82,8 @@ public final class StepBench {
                 TrialSpec spec = spec(preset, c);
                 if (learn != null) {
                     learn(m, spec, learn, iterations > 0 ? iterations : spec.iterations());
+                } else if (losses > 0) {
+                    losses(m, spec, c, losses);
                 } else {
                     time(m, spec, c, threads, steps, warmup, machine, profile);
                 }
@@ -152,6 +159,41 @@ public final class StepBench {
                         peakRssKb() / 1024, JniUtils.getNumThreads(), params);
             }
         }
+    }
+
+    private static void losses(NDManager m, TrialSpec spec, String config, int iterations) throws Exception {
+        SyntheticVideos data = data(spec);
+        try (VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+            for (int it = 0; it < iterations; it++) {
+                try (NDManager s = m.newSubManager()) {
+                    StringBuilder line = new StringBuilder("LOSS " + config + " it=" + it);
+                    for (Map.Entry<String, Double> e : new java.util.TreeMap<>(gan.step(batch(s, data, spec, it),
+                            it)).entrySet()) {
+                        line.append(String.format(Locale.ROOT, " %s=%s(%.9g)", e.getKey(),
+                                Long.toHexString(Double.doubleToLongBits(e.getValue())), e.getValue()));
+                    }
+                    System.out.println(line);
+                }
+            }
+            try (NDManager s = m.newSubManager()) {
+                System.out.println("SAMPLE " + config + " hash=" + bitsHash(gan.sample(s, 4, 7)));
+                if (spec.temporal() != TemporalKind.ORIGINAL) {
+                    double[] times = new double[2 * spec.frames() - 1];
+                    for (int i = 0; i < times.length; i++) {
+                        times[i] = i / (double) (times.length - 1);
+                    }
+                    System.out.println("RENDER " + config + " hash=" + bitsHash(gan.render(s, 4, 7, times)));
+                }
+            }
+        }
+    }
+
+    private static String bitsHash(NDArray a) {
+        long h = 1125899906842597L;
+        for (float v : a.toFloatArray()) {
+            h = 31 * h + Float.floatToIntBits(v);
+        }
+        return Long.toHexString(h);
     }
 
     private static void learn(NDManager m, TrialSpec spec, Path dir, long iterations) throws Exception {
