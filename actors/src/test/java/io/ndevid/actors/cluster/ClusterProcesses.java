@@ -256,6 +256,18 @@ final class ClusterProcesses implements AutoCloseable {
                 .contains("ndevid node " + n.name + ": roles [trainer] up at");
     }
 
+    /** The node's log and its children's ({@code <dataDir>/logs/<node>/*.log}). */
+    List<Path> logsOf(Node n) throws IOException {
+        List<Path> all = new ArrayList<>(List.of(n.log));
+        Path children = dataDir.resolve("logs").resolve(n.name);
+        if (Files.isDirectory(children)) {
+            try (Stream<Path> s = Files.list(children)) {
+                s.filter(f -> f.toString().endsWith(".log")).sorted().forEach(all::add);
+            }
+        }
+        return all;
+    }
+
     /** The node's trainer processes (its JVM's children). */
     List<ProcessHandle> trainers(Node n) {
         return n.process.toHandle().children().toList();

@@ -115,13 +115,8 @@ class NodeFailoverTest {
         ExperimentStatus before = api.status(grid.name());
         long killedAt = System.nanoTime();
         cluster.kill(a);
-        api = new ClusterApi(b, tmp.resolve("experiments"));
         // B's API answers all along; it is ready again once the coordinator singleton runs on B
-        int ready;
-        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - killedAt < GRID_DONE.toNanos()) {
-            Thread.sleep(250);
-        }
-        assertEquals(200, ready, "B's /ready after A's death\n" + cluster.logs());
+        api = GridChecks.ready(cluster, b, experiments(), GRID_DONE);
         System.out.printf("coordinator on B ready %.1f s after A was killed%n", (System.nanoTime() - killedAt) / 1e9);
 
         ExperimentStatus done = awaitFinished(grid.name());
@@ -163,12 +158,7 @@ class NodeFailoverTest {
         awaitMidTrialOn(grid.name(), "a");
         long frozenAt = System.nanoTime();
         List<ProcessHandle> frozen = cluster.freeze(a);
-        api = new ClusterApi(b, tmp.resolve("experiments"));
-        int ready;
-        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - frozenAt < GRID_DONE.toNanos()) {
-            Thread.sleep(250);
-        }
-        assertEquals(200, ready, "B's /ready while A is frozen\n" + cluster.logs());
+        api = GridChecks.ready(cluster, b, experiments(), GRID_DONE);
         System.out.printf("coordinator on B ready %.1f s after A froze%n", (System.nanoTime() - frozenAt) / 1e9);
         cluster.thaw(frozen);
         cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node a");
@@ -222,12 +212,7 @@ class NodeFailoverTest {
         System.out.println("a frozen early in the grid; children of b and c not Up yet: " + joining);
         assertTrue(!joining.isEmpty(), "the freeze landed while b's or c's children were still joining");
 
-        api = new ClusterApi(b, experiments());
-        int ready;
-        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - frozenAt < GRID_DONE.toNanos()) {
-            Thread.sleep(250);
-        }
-        assertEquals(200, ready, "B's /ready while A is frozen\n" + cluster.logs());
+        api = GridChecks.ready(cluster, b, experiments(), GRID_DONE);
         System.out.printf("coordinator on B ready %.1f s after A froze%n", (System.nanoTime() - frozenAt) / 1e9);
         Path exp = experiments().resolve(grid.name());
         long epoch1Lines = GridChecks.journalEpochs(exp).stream().filter(e -> e == 1L).count();
