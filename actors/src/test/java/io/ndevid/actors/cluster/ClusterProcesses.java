@@ -29,25 +29,40 @@ final class ClusterProcesses implements AutoCloseable {
 
     static final String HOST = "127.0.0.1";
     private static final Pattern API_LINE = Pattern.compile("ndevid API: (http://[^/\\s]+/)");
+    /**
+     * Where a node runs: the address it binds and announces (Artery and, on a coordinator node, the HTTP API), and a
+     * command its {@code java} runs under (e.g. {@code ip netns exec NS}: the node in a network namespace; its
+     * children inherit it). {@link #LOOPBACK}: 127.0.0.1, no prefix.
+     */
+    record Where(String host, List<String> prefix) {
+        static final Where LOOPBACK = new Where(HOST, List.of());
+
+        Where {
+            prefix = List.copyOf(prefix);
+        }
+    }
+
     /** A node JVM. {@code api} is its HTTP base URL once it printed it (coordinator-role nodes), else null. */
     static final class Node {
         final String name;
         final List<String> roles;
+        final String host;
         final int port;
         final Process process;
         final Path log;
         volatile String api;
 
-        Node(String name, List<String> roles, int port, Process process, Path log) {
+        Node(String name, List<String> roles, String host, int port, Process process, Path log) {
             this.name = name;
             this.roles = List.copyOf(roles);
+            this.host = host;
             this.port = port;
             this.process = process;
             this.log = log;
         }
 
         String seed() {
-            return HOST + ":" + port;
+            return host + ":" + port;
         }
 
         long pid() {
@@ -141,8 +156,14 @@ final class ClusterProcesses implements AutoCloseable {
 
     /** Starts node {@code name} with {@code slots} trainer processes if it is a worker. */
     Node start(String name, List<String> roles, int port, List<String> seeds, int slots) throws IOException {
+        return start(name, roles, Where.LOOPBACK, port, seeds, slots);
+    }
+
+    /** Starts node {@code name} {@code where} says, with {@code slots} trainer processes if it is a worker. */
+    Node start(String name, List<String> roles, Where where, int port, List<String> seeds, int slots)
+            throws IOException {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(where.prefix());
         cmd.add(ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions);
@@ -155,7 +176,7 @@ final class ClusterProcesses implements AutoCloseable {
         cmd.add("--node-id");
         cmd.add(name);
         cmd.add("--host");
-        cmd.add(HOST);
+        cmd.add(where.host());
         cmd.add("--port");
         cmd.add(Integer.toString(port));
         for (String s : seeds) {
@@ -169,6 +190,8 @@ final class ClusterProcesses implements AutoCloseable {
             cmd.add(Integer.toString(slots));
         }
         if (roles.contains(ClusterConfig.COORDINATOR)) {
+            cmd.add("--http-host");
+            cmd.add(where.host());
             cmd.add("--http-port");
             cmd.add("0");
         }
@@ -182,7 +205,7 @@ final class ClusterProcesses implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        Node n = new Node(name, roles, port, p, log);
+        Node n = new Node(name, roles, where.host(), port, p, log);
         nodes.put(name, n);
         seen.add(p.toHandle());
         return n;
@@ -193,6 +216,14 @@ final class ClusterProcesses implements AutoCloseable {
      * worker, that its trainer process is up; fails with the logs if it exits or the time runs out.
      */
     void awaitUp(Node n, Duration timeout) throws InterruptedException {
+        awaitUp(n, timeout, true);
+    }
+
+    /**
+     * Waits until the node JVM printed that it is up (and its API address, on a coordinator-role node), and, if
+     * {@code withTrainer}, its first trainer process too: without, the node's children may still be joining.
+     */
+    void awaitUp(Node n, Duration timeout, boolean withTrainer) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean coordinator = n.roles.contains(ClusterConfig.COORDINATOR);
         while (true) {
@@ -203,8 +234,7 @@ final class ClusterProcesses implements AutoCloseable {
             }
             boolean up = log.contains("ndevid node " + n.name + ": roles");
             // a worker's one trainer (slot 0) has joined too: a kill then meets a settled cluster of Up members
-            boolean trainerUp = !n.roles.contains(ClusterConfig.WORKER) || read(dataDir.resolve("logs").resolve(n.name)
-                    .resolve("trainer-0.log")).contains("ndevid node " + n.name + ": roles [trainer] up at");
+            boolean trainerUp = !withTrainer || !n.roles.contains(ClusterConfig.WORKER) || trainerUp(n);
             if (up && trainerUp && (!coordinator || n.api != null)) {
                 remember(n);
                 return;
@@ -218,6 +248,24 @@ final class ClusterProcesses implements AutoCloseable {
             }
             Thread.sleep(250);
         }
+    }
+
+    /** Whether the node's first trainer process (slot 0) logged that it is an Up member. */
+    boolean trainerUp(Node n) {
+        return read(dataDir.resolve("logs").resolve(n.name).resolve("trainer-0.log"))
+                .contains("ndevid node " + n.name + ": roles [trainer] up at");
+    }
+
+    /** The node's log and its children's ({@code <dataDir>/logs/<node>/*.log}). */
+    List<Path> logsOf(Node n) throws IOException {
+        List<Path> all = new ArrayList<>(List.of(n.log));
+        Path children = dataDir.resolve("logs").resolve(n.name);
+        if (Files.isDirectory(children)) {
+            try (Stream<Path> s = Files.list(children)) {
+                s.filter(f -> f.toString().endsWith(".log")).sorted().forEach(all::add);
+            }
+        }
+        return all;
     }
 
     /** The node's trainer processes (its JVM's children). */
@@ -247,10 +295,16 @@ final class ClusterProcesses implements AutoCloseable {
      * suspended, a cable pulled and plugged back) without anything dying. Returns the frozen processes.
      */
     synchronized List<ProcessHandle> freeze(Node n) throws IOException, InterruptedException {
+        List<ProcessHandle> tree = tree(n);
+        signal("STOP", tree);
+        return tree;
+    }
+
+    /** The node's JVM and every process under it (trainers, evaluators, loaders), now. */
+    synchronized List<ProcessHandle> tree(Node n) {
         remember(n);
         List<ProcessHandle> tree = new ArrayList<>(n.process.toHandle().descendants().toList());
         tree.add(0, n.process.toHandle());
-        signal("STOP", tree);
         return tree;
     }
 
@@ -259,14 +313,14 @@ final class ClusterProcesses implements AutoCloseable {
         signal("CONT", frozen.stream().filter(ProcessHandle::isAlive).toList());
     }
 
-    /** Waits until every one of {@code processes} (of {@code what}, thawed) has exited; fails with the logs. */
+    /** Waits until every one of {@code processes} (of {@code what}) has exited; fails with the logs. */
     void awaitExit(List<ProcessHandle> processes, Duration timeout, String what) throws InterruptedException {
         for (ProcessHandle h : processes) {
             try {
                 h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                throw new AssertionError("process " + h.pid() + " of " + what + " still runs " + timeout.toSeconds()
-                        + " s after SIGCONT\n" + logs());
+                throw new AssertionError("process " + h.pid() + " of " + what + " still runs after "
+                        + timeout.toSeconds() + " s\n" + logs());
             }
         }
     }
@@ -279,9 +333,19 @@ final class ClusterProcesses implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of("kill", "-" + signal));
         processes.forEach(h -> cmd.add(Long.toString(h.pid())));
         Process k = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " failed: "
-                    + new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        if (!k.waitFor(10, TimeUnit.SECONDS)) {
+            k.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " did not finish within 10 s");
+        }
+        if (k.exitValue() != 0) {
+            // kill signals every pid it can; a short-lived child that exited since the listing is not a failure
+            String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            boolean onlyGone = out.lines().allMatch(l -> l.contains("No such process"))
+                    && processes.stream().filter(h -> out.contains("(" + h.pid() + ")"))
+                    .noneMatch(ProcessHandle::isAlive);
+            if (!onlyGone) {
+                throw new AssertionError(String.join(" ", cmd) + " failed: " + out);
+            }
         }
     }
 

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ndevid.study.GridSpec;
 import io.ndevid.study.experiment.Attempt;
-import io.ndevid.study.experiment.ExperimentJournal;
-import io.ndevid.study.experiment.ExperimentState;
 import io.ndevid.study.experiment.ExperimentStatus;
 import io.ndevid.study.experiment.Outcome;
 import io.ndevid.study.experiment.TrialState;
@@ -21,11 +19,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +36,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       coordinator moves to B, replays the journal, reclaims the trials B's and C's trainers are running, re-queues
  *       A's (ORPHANED) to resume from its checkpoint; the test follows the experiment through B's API.</li>
  * </ul>
+ * or frozen (SIGSTOP of its whole process tree) past the resolver's decision and thawed once another node took over:
+ * the coordinator's node at steady state and early in the grid (the others' children still joining), a worker
+ * mid-trial. The checks on the shared folder are {@link GridChecks}'; docs/FAULTS.md lists which test covers which
+ * fault.
  * Trials are real {@code cpu-tiny} TGAN trials (ODE1 and ODE2 G_t; the production executor, as {@code ndevid node}
  * runs them) with 40 iterations and a checkpoint every 4: on the loaded 2-core machine they run at 1-6 it/s, so a
  * kill lands mid-trial (the test waits for a trial on the victim node between its second checkpoint and its last).
@@ -63,26 +63,9 @@ class NodeFailoverTest {
     void cleanUp(TestInfo info) throws IOException {
         if (cluster != null) {
             cluster.close();
-            keepLogs(info);
+            GridChecks.keepLogs(tmp, info);
             List<ProcessHandle> left = cluster.alive();
             assertTrue(left.isEmpty(), "processes left behind: " + left);
-        }
-    }
-
-    /** {@code -Dndevid.test.keep-logs=DIR}: node logs, trainer logs and journals to DIR/<test>/ for a look by hand. */
-    private void keepLogs(TestInfo info) throws IOException {
-        String keep = System.getProperty("ndevid.test.keep-logs");
-        if (keep == null || keep.isBlank()) {
-            return;
-        }
-        Path to = Path.of(keep).resolve(info.getTestMethod().map(java.lang.reflect.Method::getName).orElse("test"));
-        try (var files = Files.walk(tmp)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(f -> f.toString().endsWith(".log")
-                    || f.toString().endsWith(".jsonl") || f.toString().endsWith("results.json")).toList()) {
-                Path dest = to.resolve(tmp.relativize(f).toString());
-                Files.createDirectories(dest.getParent());
-                Files.copy(f, dest, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
         }
     }
 
@@ -103,7 +86,7 @@ class NodeFailoverTest {
 
         ExperimentStatus done = awaitFinished(grid.name());
         System.out.printf("grid finished %.1f s after worker b was killed%n", (System.nanoTime() - killedAt) / 1e9);
-        assertAllTerminatedOnce(grid.name(), done);
+        assertAllTerminatedOnce(done);
         TrialStatus killed = done.trial(victim.name()).orElseThrow();
         List<Attempt> attempts = killed.attempts();
         assertTrue(attempts.size() >= 2, "the killed node's trial ran again: " + attempts);
@@ -132,18 +115,13 @@ class NodeFailoverTest {
         ExperimentStatus before = api.status(grid.name());
         long killedAt = System.nanoTime();
         cluster.kill(a);
-        api = new ClusterApi(b, tmp.resolve("experiments"));
         // B's API answers all along; it is ready again once the coordinator singleton runs on B
-        int ready;
-        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - killedAt < GRID_DONE.toNanos()) {
-            Thread.sleep(250);
-        }
-        assertEquals(200, ready, "B's /ready after A's death\n" + cluster.logs());
+        api = GridChecks.ready(cluster, b, experiments(), GRID_DONE);
         System.out.printf("coordinator on B ready %.1f s after A was killed%n", (System.nanoTime() - killedAt) / 1e9);
 
         ExperimentStatus done = awaitFinished(grid.name());
         System.out.printf("grid finished %.1f s after node a was killed%n", (System.nanoTime() - killedAt) / 1e9);
-        assertAllTerminatedOnce(grid.name(), done);
+        assertAllTerminatedOnce(done);
         TrialStatus killed = done.trial(victim.name()).orElseThrow();
         List<Attempt> attempts = killed.attempts();
         assertTrue(attempts.size() >= 2, "the killed node's trial ran again: " + attempts);
@@ -180,31 +158,83 @@ class NodeFailoverTest {
         awaitMidTrialOn(grid.name(), "a");
         long frozenAt = System.nanoTime();
         List<ProcessHandle> frozen = cluster.freeze(a);
-        api = new ClusterApi(b, tmp.resolve("experiments"));
-        int ready;
-        while ((ready = api.probe("ready")) != 200 && System.nanoTime() - frozenAt < GRID_DONE.toNanos()) {
-            Thread.sleep(250);
-        }
-        assertEquals(200, ready, "B's /ready while A is frozen\n" + cluster.logs());
+        api = GridChecks.ready(cluster, b, experiments(), GRID_DONE);
         System.out.printf("coordinator on B ready %.1f s after A froze%n", (System.nanoTime() - frozenAt) / 1e9);
         cluster.thaw(frozen);
         cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node a");
 
         ExperimentStatus done = awaitFinished(grid.name());
-        assertAllTerminatedOnce(grid.name(), done);
-        Path exp = tmp.resolve("experiments").resolve(grid.name());
-        List<Long> epochs = new ArrayList<>();
-        for (String line : Files.readAllLines(ExperimentJournal.fileIn(exp))) {
-            epochs.add(JSON.readTree(line).path(ExperimentJournal.EPOCH).asLong(0));
+        assertAllTerminatedOnce(done);
+        Path exp = experiments().resolve(grid.name());
+        GridChecks.assertReplacedCoordinatorStoppedWriting(exp);
+        GridChecks.assertNoAttemptOverlaps(exp);
+        GridChecks.assertReplaysCleanly(exp);
+    }
+
+    /**
+     * The pause that took a whole cluster down before votes were machines (issue 14): A's machine (node, trainer,
+     * evaluators; the coordinator) freezes a few seconds into a 4-trial grid, right after B's and C's node JVMs are
+     * Up and while their own trainer and evaluator processes are still joining. Counted in members the frozen side
+     * held the vote; counted in machines B and C win: they down A, the coordinator moves to B (epoch 2), B's and C's
+     * children finish joining and run the grid to its end. A is thawed while B runs it: every process of A exits,
+     * A's coordinator appends no journal line (epoch 1's count is the same at thaw and at the end, none follows
+     * epoch 2's first) and claims no new epoch. Every trial ends once, no two attempts of a trial were open at
+     * once, every run folder's stats were written by one attempt at a time, and the journal replays cleanly.
+     */
+    @Test
+    @Timeout(value = 12, unit = TimeUnit.MINUTES)
+    void aCoordinatorNodeFrozenEarlyInAGridIsReplacedWhileTheOthersStillJoin() throws Exception {
+        cluster = cluster();
+        int pa = ClusterProcesses.freePort();
+        int pb = ClusterProcesses.freePort();
+        List<String> seeds = List.of(ClusterProcesses.HOST + ":" + pa, ClusterProcesses.HOST + ":" + pb);
+        var a = cluster.start("a", List.of("coordinator", "worker"), pa, seeds);
+        cluster.awaitUp(a, NODE_UP);
+        api = ready(a);
+        var b = cluster.start("b", List.of("coordinator", "worker"), pb, seeds);
+        var c = cluster.start("c", List.of("worker"), ClusterProcesses.freePort(), seeds);
+        // the node JVMs (the votes) are Up; their children are starting
+        cluster.awaitUp(b, NODE_UP, false);
+        cluster.awaitUp(c, NODE_UP, false);
+
+        GridSpec grid = TestSpecs.grid("pause-early", 2, ITERATIONS, CHECKPOINT_INTERVAL, 3);
+        assertEquals(4, api.submit(grid).size());
+        long deadline = System.nanoTime() + NODE_UP.toNanos();
+        while (api.status(grid.name()).trials().stream().noneMatch(t -> t.state() == TrialState.RUNNING
+                && t.slot() != null && t.slot().startsWith("a/"))) {
+            assertTrue(System.nanoTime() < deadline, "a trial started on a\n" + cluster.logs());
+            Thread.sleep(100);
         }
-        int firstOfB = epochs.indexOf(2L);
-        assertTrue(firstOfB > 0 && epochs.get(0) == 1L, "A's coordinator was epoch 1, B's epoch 2: " + epochs);
-        assertTrue(epochs.subList(firstOfB, epochs.size()).stream().allMatch(e -> e == 2L),
-                "no line of A's coordinator after B took over: " + epochs);
-        try (ExperimentJournal replayed = ExperimentJournal.open(exp)) {
-            assertTrue(replayed.warnings().isEmpty(), replayed.warnings().toString());
-            assertEquals(ExperimentState.Phase.FINISHED, replayed.state().phase());
+        List<String> joining = Stream.of(b, c).filter(n -> !cluster.trainerUp(n)).map(n -> n.name + "/trainer-0")
+                .toList();
+        long frozenAt = System.nanoTime();
+        List<ProcessHandle> frozen = cluster.freeze(a);
+        System.out.println("a frozen early in the grid; children of b and c not Up yet: " + joining);
+        assertTrue(!joining.isEmpty(), "the freeze landed while b's or c's children were still joining");
+
+        api = GridChecks.ready(cluster, b, experiments(), GRID_DONE);
+        System.out.printf("coordinator on B ready %.1f s after A froze%n", (System.nanoTime() - frozenAt) / 1e9);
+        Path exp = experiments().resolve(grid.name());
+        long epoch1Lines = GridChecks.journalEpochs(exp).stream().filter(e -> e == 1L).count();
+        cluster.thaw(frozen);
+        cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node a");
+        System.out.printf("a's %d processes exited %.1f s after it froze%n", frozen.size(),
+                (System.nanoTime() - frozenAt) / 1e9);
+
+        ExperimentStatus done = awaitFinished(grid.name());
+        System.out.printf("grid finished %.1f s after a froze%n", (System.nanoTime() - frozenAt) / 1e9);
+        GridChecks.assertAllTerminatedOnce(experiments(), done, 4, ITERATIONS);
+        assertEquals(epoch1Lines, GridChecks.assertReplacedCoordinatorStoppedWriting(exp),
+                "a's coordinator appended nothing after it was thawed");
+        assertEquals(List.of(1L, 2L), GridChecks.coordinatorEpochs(experiments()),
+                "a's coordinator did not restart (a restart would claim epoch 3)");
+        GridChecks.assertNoAttemptOverlaps(exp);
+        for (TrialStatus t : done.trials()) {
+            assertTrue(t.attempts().stream().noneMatch(x -> x.slot().id().startsWith("a/")
+                    && x.outcome() == Outcome.COMPLETED), "no result from the frozen node: " + t.attempts());
+            GridChecks.assertStatsOnceInOrder(exp.resolve("trials").resolve(t.name()), ITERATIONS);
         }
+        GridChecks.assertReplaysCleanly(exp);
     }
 
     /**
@@ -240,7 +270,7 @@ class NodeFailoverTest {
         cluster.awaitExit(frozen, Duration.ofSeconds(90), "the downed node b");
 
         ExperimentStatus done = awaitFinished(grid.name());
-        assertAllTerminatedOnce(grid.name(), done);
+        assertAllTerminatedOnce(done);
         TrialStatus finished = done.trial(victim.name()).orElseThrow();
         Attempt last = finished.attempts().get(finished.attempts().size() - 1);
         assertTrue(!last.slot().id().startsWith("b/"), finished.attempts().toString());
@@ -248,14 +278,7 @@ class NodeFailoverTest {
         assertEquals(1, finished.attempts().stream().filter(x -> x.outcome() == Outcome.COMPLETED).count(),
                 finished.attempts().toString());
         Path run = tmp.resolve("experiments").resolve(grid.name()).resolve("trials").resolve(victim.name());
-        List<Long> iterations = new ArrayList<>();
-        for (String line : Files.readAllLines(run.resolve("stats.jsonl"))) {
-            iterations.add(JSON.readTree(line).path("iteration").asLong());
-        }
-        for (int i = 0; i < iterations.size(); i++) {
-            assertEquals(i, iterations.get(i), "stats.jsonl: every iteration once, in order: " + iterations);
-        }
-        assertEquals(ITERATIONS, iterations.size());
+        GridChecks.assertStatsOnceInOrder(run, ITERATIONS);
         JsonNode status = JSON.readTree(run.resolve("status.json").toFile());
         assertEquals("completed", status.path("state").asText(), status.toString());
         assertEquals(ITERATIONS, status.path("iteration").asLong(), status.toString());
@@ -287,74 +310,24 @@ class NodeFailoverTest {
         return List.of(a, b, c);
     }
 
-    /** {@code node}'s API once {@code /ready} answers 200 (the node is Up and the coordinator answers). */
     private ClusterApi ready(ClusterProcesses.Node node) throws Exception {
-        ClusterApi a = new ClusterApi(node, tmp.resolve("experiments"));
-        long deadline = System.nanoTime() + NODE_UP.toNanos();
-        while (a.probe("ready") != 200) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(node + ": /ready not 200 within " + NODE_UP.toSeconds() + " s\n"
-                        + cluster.logs());
-            }
-            Thread.sleep(250);
-        }
-        return a;
+        return GridChecks.ready(cluster, node, experiments(), NODE_UP);
     }
 
-    /** A trial running on {@code node} between its second checkpoint and its last: where the kill should land. */
     private TrialStatus awaitMidTrialOn(String id, String node) throws Exception {
-        long deadline = System.nanoTime() + GRID_DONE.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (TrialStatus t : api.status(id).trials()) {
-                if (t.state() == TrialState.RUNNING && t.slot() != null && t.slot().startsWith(node + "/")
-                        && t.iteration() >= 2 * CHECKPOINT_INTERVAL
-                        && t.iteration() < ITERATIONS - CHECKPOINT_INTERVAL) {
-                    return t;
-                }
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("no trial of " + id + " got where the kill should land within "
-                + GRID_DONE.toSeconds() + " s\n" + cluster.logs());
+        return GridChecks.awaitMidTrialOn(cluster, api, id, node, ITERATIONS, CHECKPOINT_INTERVAL, GRID_DONE);
     }
 
     private ExperimentStatus awaitFinished(String id) throws Exception {
-        long deadline = System.nanoTime() + GRID_DONE.toNanos();
-        ExperimentStatus last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = api.status(id);
-            } catch (IOException e) {
-                last = null; // no coordinator yet (503): it is failing over
-            }
-            if (last != null && last.phase() != ExperimentState.Phase.RUNNING) {
-                return last;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError(id + " did not finish within " + GRID_DONE.toSeconds() + " s of the kill; last: "
-                + (last == null ? "no answer" : last.table()) + "\n" + cluster.logs());
+        return GridChecks.awaitFinished(cluster, api, id, GRID_DONE);
     }
 
     /** All six TERMINATED, complete, and the journal has exactly one result per trial. */
-    private void assertAllTerminatedOnce(String id, ExperimentStatus done) throws IOException {
-        assertEquals(ExperimentState.Phase.FINISHED, done.phase(), done.table());
-        assertEquals(6, done.count(TrialState.TERMINATED), done.table());
-        for (TrialStatus t : done.trials()) {
-            assertEquals(Outcome.COMPLETED, t.result().outcome(), t.name());
-            assertEquals(ITERATIONS, t.result().iterations(), t.name());
-        }
-        Map<String, Integer> results = new HashMap<>();
-        for (String line : Files.readAllLines(ExperimentJournal.fileIn(tmp.resolve("experiments").resolve(id)))) {
-            JsonNode e = JSON.readTree(line);
-            if ("ended".equals(e.path("type").asText())
-                    && Outcome.valueOf(e.path("outcome").asText()).isResult()) {
-                results.merge(e.path("trial").asText(), 1, Integer::sum);
-            }
-        }
-        for (TrialStatus t : done.trials()) {
-            assertEquals(1, results.getOrDefault(t.name(), 0), t.name() + ": one result in the journal " + results);
-        }
-        assertEquals(6, results.size(), results.toString());
+    private void assertAllTerminatedOnce(ExperimentStatus done) throws IOException {
+        GridChecks.assertAllTerminatedOnce(experiments(), done, 6, ITERATIONS);
+    }
+
+    private Path experiments() {
+        return tmp.resolve("experiments");
     }
 }
