@@ -1,0 +1,71 @@
+package io.ndevid.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code ndevid plan} end to end at cpu-tiny: child processes, TGAN's clipping pass, scaling, the memory guard. */
+class PlanCommandTest {
+
+    @Test
+    void timedStepsSkipTheClippingIterations() {
+        long[] it = IntStream.range(0, 9).mapToLong(PlanCommand::stepIteration).toArray();
+        assertArrayEquals(new long[] {1, 2, 3, 4, 6, 7, 8, 9, 11}, it);
+    }
+
+    @Test
+    void measuresTwoCellsAtATimeAndTimesTgansClippingApart(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("plan.json");
+        var r = NodeCommandTest.run("plan", "--preset", "cpu-tiny", "--only", "tgan-original,mocogan-original",
+                "--steps", "2", "--batch", "2", "--jobs", "2", "--eval-batch", "1", "--json", json.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("not a GPU: the times are a CPU's") && r.out().contains("2 cell(s) at a time"),
+                r.out());
+        assertTrue(r.out().contains("(scaled from batch 2)") && r.out().contains("CPU time (user + system)"),
+                r.out());
+        JsonNode root = new ObjectMapper().readTree(json.toFile());
+        assertEquals(2, root.get("jobs").asInt());
+        assertEquals(2, root.get("cells").size());
+        for (JsonNode c : root.get("cells")) {
+            String name = c.get("name").asText();
+            assertEquals(2, c.get("measuredBatch").asInt(), name);
+            assertTrue(c.get("batch").asInt() > 2 && c.get("scaled").asBoolean(), name);
+            assertTrue(c.get("stepMs").asDouble() > 0 && c.get("peakHostMiB").asDouble() > 0, name);
+            JsonNode cpu = c.get("cpuSeconds");
+            for (String part : new String[] {"jvmStart", "engine", "build", "firstStep", "steps", "sample"}) {
+                assertTrue(cpu.has(part), name + " " + part + " in " + cpu);
+            }
+            assertTrue(cpu.get("total").asDouble() >= cpu.get("steps").asDouble(), cpu.toString());
+            if (name.startsWith("tgan-")) {
+                assertEquals(5, c.get("clipEvery").asInt());
+                assertTrue(c.get("clipMs").asDouble() > 0 && cpu.has("clip"), c.toString());
+                assertTrue(c.get("stepMs").asDouble() > c.get("clipMs").asDouble() / 5, "the clipping share is in");
+            } else {
+                assertEquals(0, c.get("clipEvery").asInt(), name);
+                assertFalse(cpu.has("clip"), name);
+            }
+        }
+    }
+
+    @Test
+    void aCellOverTheMemoryGuardIsMeasuredAgainAtHalfTheBatchDownToOne(@TempDir Path dir) {
+        var r = NodeCommandTest.run("plan", "--preset", "cpu-tiny", "--only", "mocogan-original", "--steps", "2",
+                "--batch", "2", "--eval-batch", "1", "--memory-limit-mib", "1", "--json",
+                dir.resolve("p.json").toString());
+        assertEquals(1, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("over the memory guard at batch 2") && r.out().contains("again at batch 1"),
+                r.out());
+        assertTrue(r.err().contains("does not fit in this host's memory even at batch 1")
+                && r.err().contains("guard 1 MiB"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace");
+    }
+}
