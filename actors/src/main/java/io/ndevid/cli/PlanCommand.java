@@ -55,10 +55,12 @@ import java.util.concurrent.Executors;
  * <p>What a cell's process does, and what its numbers mean: the steps run at iterations that are not multiples of
  * {@link Tgan#SVC_INTERVAL}, so that none of them includes TGAN's singular value clipping; for a TGAN cell one clipping
  * pass is timed apart and its share (1 in {@link Tgan#SVC_INTERVAL} iterations) is added to the mean step, so that
- * {@code --steps 2} gives the same mean as a long run. A memory guard stops a process whose resident memory passes its
- * share of the host's available memory; the cell is then measured again at half the batch, and its step time scaled
+ * {@code --steps 2} gives the same mean as a long run. Memory: each process gets a guard, its share of the host's
+ * available memory (80 % / --jobs); a probe (one step at batch 2, one at batch 4) predicts the peak at the preset's
+ * batch, and a cell that would not fit is measured at the largest batch predicted to fit, its step time scaled
  * linearly to the preset's batch (the clipping pass, which does not depend on the batch, is not scaled); the table and
- * the JSON mark it. Each process also reports the CPU time (user + system) of its parts.
+ * the JSON mark it. If the guard still trips, the process stops and the cell is measured again at half that batch.
+ * Each process also reports the CPU time (user + system) of its parts.
  */
 @Command(name = "plan", description = "Measure every cell of a preset's grid on this machine (step time, peak "
         + "memory, one evaluation's cost) and estimate the grid's wall time on K GPUs × N trials each.")
@@ -68,6 +70,8 @@ final class PlanCommand implements Callable<Integer> {
     private static final String MEMORY_LINE = "PLAN-MEMORY ";
     /** A measuring process's exit status when its memory guard stopped it. */
     private static final int OVER_MEMORY = 3;
+    /** The smallest batch a trial spec allows (BatchNorm); the memory probe runs at it and at twice it. */
+    private static final int MIN_BATCH = 2;
     /** Share of the host's available memory (at the start) that the measuring processes may use together. */
     private static final double MEMORY_SHARE = 0.8;
     /** A measuring process also stops when the host's available memory falls under this (other processes grew). */
@@ -118,7 +122,7 @@ final class PlanCommand implements Callable<Integer> {
     int evalBatch;
 
     /** One cell as measured, with what the table does not show. */
-    private record Measured(GridPlan.Cell cell, double clipMs, int clipEvery, JsonNode cpuSeconds) {}
+    private record Measured(GridPlan.Cell cell, double clipMs, int clipEvery, JsonNode cpuSeconds, JsonNode probe) {}
 
     @Override
     public Integer call() throws Exception {
@@ -235,7 +239,7 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /**
-     * Measures one cell in a child process; when its memory guard stops it, again at half the batch (down to 1).
+     * Measures one cell in a child process; when its memory guard stops it, again at half the batch (down to 2).
      */
     private Measured measureCell(TrialSpec c, Path tmp, int evalVideos, double limit, Set<Process> live,
                                  PrintWriter out) throws IOException, InterruptedException {
@@ -243,13 +247,13 @@ final class PlanCommand implements Callable<Integer> {
         while (true) {
             JsonNode n = child(c, b, tmp, evalVideos, limit, live);
             if (!n.has("overMemory")) {
-                return measured(c, b, n);
+                return measured(c, n);
             }
             String why = String.format(Locale.ROOT, "RSS %.0f MiB, guard %.0f MiB, host available %.0f MiB",
                     n.get("rssMiB").asDouble(), n.get("limitMiB").asDouble(), n.get("availableMiB").asDouble());
-            if (b == 1) {
-                throw new IllegalStateException(c.name() + " does not fit in this host's memory even at batch 1 ("
-                        + why + ")");
+            if (b / 2 < MIN_BATCH) {
+                throw new IllegalStateException(c.name() + " does not fit in this host's memory even at batch " + b
+                        + " (" + why + ")");
             }
             synchronized (out) {
                 out.printf("  %-24s over the memory guard at batch %d (%s): again at batch %d, step time scaled%n",
@@ -260,8 +264,18 @@ final class PlanCommand implements Callable<Integer> {
         }
     }
 
-    /** A cell's numbers from its process's result, scaled from batch {@code b} to the preset's. */
-    private static Measured measured(TrialSpec c, int b, JsonNode n) {
+    private static TrialSpec withBatch(TrialSpec c, int b) {
+        if (b == c.batchSize()) {
+            return c;
+        }
+        ObjectNode tree = SpecIO.json().valueToTree(c);
+        tree.put("batchSize", b);
+        return SpecIO.fromTree(tree);
+    }
+
+    /** A cell's numbers from its process's result (at the batch it chose, ≤ b), scaled to the preset's batch. */
+    private static Measured measured(TrialSpec c, JsonNode n) {
+        int b = n.get("batch").asInt();
         double scale = (double) c.batchSize() / b;
         double clipMs = n.get("clipMs").asDouble();
         int clipEvery = n.get("clipEvery").asInt();
@@ -270,20 +284,14 @@ final class PlanCommand implements Callable<Integer> {
         GridPlan.Cell cell = new GridPlan.Cell(c.name(), c.iterations(), evaluations, c.evalSamples(), step,
                 n.get("firstStepMs").asDouble() * scale, n.get("peakHostMiB").asDouble(),
                 n.get("deviceMiB").asDouble(), n.get("sampleMsPerVideo").asDouble(), c.batchSize(), b);
-        return new Measured(cell, clipMs, clipEvery, n.get("cpuSeconds"));
+        return new Measured(cell, clipMs, clipEvery, n.get("cpuSeconds"), n.get("probe"));
     }
 
     /** Runs one cell at batch {@code b} in a child JVM (its own peak memory) and reads its result line. */
     private JsonNode child(TrialSpec c, int b, Path tmp, int evalVideos, double limit, Set<Process> live)
             throws IOException, InterruptedException {
         Path file = tmp.resolve(c.name() + "-b" + b + ".json");
-        TrialSpec run = c;
-        if (b != c.batchSize()) {
-            ObjectNode tree = SpecIO.json().valueToTree(c);
-            tree.put("batchSize", b);
-            run = SpecIO.fromTree(tree);
-        }
-        Files.writeString(file, SpecIO.write(run));
+        Files.writeString(file, SpecIO.write(withBatch(c, b)));
         TrainerProcessLauncher.Launch l = TrainerProcessLauncher.Launch.currentJvm(List.of(), "production", null);
         List<String> cmd = new ArrayList<>();
         cmd.add(l.javaBin());
@@ -318,8 +326,7 @@ final class PlanCommand implements Callable<Integer> {
      * Child: builds the cell's model on this device, times the steps, TGAN's clipping pass and one sampling batch,
      * prints one line; CPU seconds of each part (the first part: JVM start and engine load).
      */
-    private void measure(TrialSpec c, boolean gpu, int batch, double cpuAtStart) {
-        guardMemory(memoryLimitMiB, c.batchSize());
+    private void measure(TrialSpec asked, boolean gpu, int batch, double cpuAtStart) {
         Device d = gpu ? Device.gpu(0) : Device.cpu();
         double[] ms = new double[steps];
         double sampleMs;
@@ -327,9 +334,17 @@ final class PlanCommand implements Callable<Integer> {
         int clipEvery = 0;
         double deviceMiB = 0;
         ObjectNode cpu = new ObjectMapper().createObjectNode();
+        ObjectNode n = new ObjectMapper().createObjectNode();
         double mark = cpuSeconds();
         cpu.put("jvmStart", cpuAtStart);
         cpu.put("engine", mark - cpuAtStart);
+        TrialSpec c = asked;
+        if (memoryLimitMiB > 0 && asked.batchSize() > 2 * MIN_BATCH) {
+            int fits = fittingBatch(asked, d, n);
+            c = withBatch(asked, fits);
+            mark = lap(cpu, "probe", mark);
+        }
+        guardMemory(memoryLimitMiB, c.batchSize());
         try (NDManager m = NDManager.newBaseManager(d); VideoGan gan = GanFactory.create(c, m, d)) {
             mark = lap(cpu, "build", mark);
             Shape shape = new Shape(c.batchSize(), c.channels(), c.frames(), c.frameSize(), c.frameSize());
@@ -364,7 +379,7 @@ final class PlanCommand implements Callable<Integer> {
             }
         }
         cpu.put("total", cpuSeconds());
-        ObjectNode n = new ObjectMapper().createObjectNode();
+        n.put("batch", c.batchSize());
         n.put("stepMs", Arrays.stream(ms, 1, steps).average().orElseThrow());
         n.put("firstStepMs", ms[0]);
         n.put("clipMs", clipMs);
@@ -375,6 +390,38 @@ final class PlanCommand implements Callable<Integer> {
         n.set("cpuSeconds", cpu);
         System.out.println(CELL_LINE + n);
         System.out.flush();
+    }
+
+    /**
+     * Child: the largest batch (≤ the cell's) whose predicted peak resident memory stays under 90 % of the memory
+     * guard. One step of the cell at batch {@value #MIN_BATCH}, then one at twice that (each its own model; the
+     * process's peak resident memory after each): the difference is that many samples' memory; the rest (model,
+     * gradients, optimiser state, engine, JVM) does not grow with the batch. Writes the probe's numbers into
+     * {@code out.probe}.
+     */
+    private int fittingBatch(TrialSpec c, Device d, ObjectNode out) {
+        int[] batches = {MIN_BATCH, 2 * MIN_BATCH};
+        double[] peak = new double[2];
+        for (int k = 0; k < 2; k++) {
+            int b = batches[k];
+            try (NDManager m = NDManager.newBaseManager(d);
+                 VideoGan gan = GanFactory.create(withBatch(c, b), m, d);
+                 NDManager s = m.newSubManager()) {
+                gan.step(s.randomUniform(-1f, 1f, new Shape(b, c.channels(), c.frames(), c.frameSize(),
+                        c.frameSize())), stepIteration(0));
+            }
+            peak[k] = Memory.peakRssMegabytes();
+        }
+        double perSample = Math.max(1, peak[1] - peak[0]) / (batches[1] - batches[0]);
+        int fits = (int) Math.max(MIN_BATCH, Math.min(c.batchSize(), batches[1]
+                + Math.floor((0.9 * memoryLimitMiB - peak[1]) / perSample)));
+        ObjectNode p = out.putObject("probe");
+        p.put("batches", batches[0] + "," + batches[1]);
+        p.put("peaksMiB", String.format(Locale.ROOT, "%.0f,%.0f", peak[0], peak[1]));
+        p.put("perSampleMiB", perSample);
+        p.put("predictedMiB", peak[1] + perSample * (c.batchSize() - batches[1]));
+        p.put("fittingBatch", fits);
+        return fits;
     }
 
     /**
@@ -501,6 +548,9 @@ final class PlanCommand implements Callable<Integer> {
             n.put("trainHours", c.trainHours());
             n.put("evalSeconds", c.evalSeconds(c3dMs));
             n.set("cpuSeconds", m.cpuSeconds());
+            if (m.probe() != null) {
+                n.set("memoryProbe", m.probe());
+            }
             arr.add(n);
         }
         root.set("estimate", om.valueToTree(e));

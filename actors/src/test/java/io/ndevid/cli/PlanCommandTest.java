@@ -57,14 +57,28 @@ class PlanCommandTest {
     }
 
     @Test
-    void aCellOverTheMemoryGuardIsMeasuredAgainAtHalfTheBatchDownToOne(@TempDir Path dir) {
+    void aMemoryProbePicksTheBatchItMeasuresAt(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("plan.json");
+        var r = NodeCommandTest.run("plan", "--preset", "cpu-small", "--only", "mocogan-original", "--steps", "2",
+                "--jobs", "1", "--eval-batch", "1", "--json", json.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        JsonNode c = new ObjectMapper().readTree(json.toFile()).get("cells").get(0);
+        JsonNode probe = c.get("memoryProbe");
+        assertTrue(probe != null && probe.get("perSampleMiB").asDouble() > 0, c.toString());
+        assertEquals(probe.get("fittingBatch").asInt(), c.get("measuredBatch").asInt(), c.toString());
+        assertEquals(c.get("measuredBatch").asInt() < c.get("batch").asInt(), c.get("scaled").asBoolean());
+        assertTrue(c.get("cpuSeconds").has("probe"), c.toString());
+    }
+
+    @Test
+    void aCellOverTheMemoryGuardIsMeasuredAgainAtHalfTheBatchDownToTwo(@TempDir Path dir) {
         var r = NodeCommandTest.run("plan", "--preset", "cpu-tiny", "--only", "mocogan-original", "--steps", "2",
-                "--batch", "2", "--eval-batch", "1", "--memory-limit-mib", "1", "--json",
+                "--batch", "4", "--eval-batch", "1", "--memory-limit-mib", "1", "--json",
                 dir.resolve("p.json").toString());
         assertEquals(1, r.code(), r.err() + r.out());
-        assertTrue(r.out().contains("over the memory guard at batch 2") && r.out().contains("again at batch 1"),
+        assertTrue(r.out().contains("over the memory guard at batch 4") && r.out().contains("again at batch 2"),
                 r.out());
-        assertTrue(r.err().contains("does not fit in this host's memory even at batch 1")
+        assertTrue(r.err().contains("does not fit in this host's memory even at batch 2")
                 && r.err().contains("guard 1 MiB"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace");
     }
