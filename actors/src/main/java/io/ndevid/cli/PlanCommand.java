@@ -121,6 +121,9 @@ final class PlanCommand implements Callable<Integer> {
             + "batch (default: 4 on a CPU, 64 on a GPU).")
     int evalBatch;
 
+    /** Child: the batch its model runs at now (the memory probe's, then the measured one), for the guard's line. */
+    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+
     /** One cell as measured, with what the table does not show. */
     private record Measured(GridPlan.Cell cell, double clipMs, int clipEvery, JsonNode cpuSeconds, JsonNode probe) {}
 
@@ -251,6 +254,7 @@ final class PlanCommand implements Callable<Integer> {
             }
             String why = String.format(Locale.ROOT, "RSS %.0f MiB, guard %.0f MiB, host available %.0f MiB",
                     n.get("rssMiB").asDouble(), n.get("limitMiB").asDouble(), n.get("availableMiB").asDouble());
+            b = n.get("batch").asInt(); // the probe's batch when the probe tripped it
             if (b / 2 < MIN_BATCH) {
                 throw new IllegalStateException(c.name() + " does not fit in this host's memory even at batch " + b
                         + " (" + why + ")");
@@ -339,12 +343,14 @@ final class PlanCommand implements Callable<Integer> {
         cpu.put("jvmStart", cpuAtStart);
         cpu.put("engine", mark - cpuAtStart);
         TrialSpec c = asked;
+        running.set(asked.batchSize());
+        guardMemory(memoryLimitMiB);
         if (memoryLimitMiB > 0 && asked.batchSize() > 2 * MIN_BATCH) {
             int fits = fittingBatch(asked, d, n);
             c = withBatch(asked, fits);
             mark = lap(cpu, "probe", mark);
         }
-        guardMemory(memoryLimitMiB, c.batchSize());
+        running.set(c.batchSize());
         try (NDManager m = NDManager.newBaseManager(d); VideoGan gan = GanFactory.create(c, m, d)) {
             mark = lap(cpu, "build", mark);
             Shape shape = new Shape(c.batchSize(), c.channels(), c.frames(), c.frameSize(), c.frameSize());
@@ -396,7 +402,8 @@ final class PlanCommand implements Callable<Integer> {
      * Child: the largest batch (≤ the cell's) whose predicted peak resident memory stays under 90 % of the memory
      * guard. One step of the cell at batch {@value #MIN_BATCH}, then one at twice that (each its own model; the
      * process's peak resident memory after each): the difference is that many samples' memory; the rest (model,
-     * gradients, optimiser state, engine, JVM) does not grow with the batch. Writes the probe's numbers into
+     * gradients, optimiser state, engine, JVM) does not grow with the batch. When twice the first peak would pass 90 %
+     * of the guard, the first batch is the answer (the second is not tried). Writes the probe's numbers into
      * {@code out.probe}.
      */
     private int fittingBatch(TrialSpec c, Device d, ObjectNode out) {
@@ -404,6 +411,7 @@ final class PlanCommand implements Callable<Integer> {
         double[] peak = new double[2];
         for (int k = 0; k < 2; k++) {
             int b = batches[k];
+            running.set(b);
             try (NDManager m = NDManager.newBaseManager(d);
                  VideoGan gan = GanFactory.create(withBatch(c, b), m, d);
                  NDManager s = m.newSubManager()) {
@@ -411,6 +419,13 @@ final class PlanCommand implements Callable<Integer> {
                         c.frameSize())), stepIteration(0));
             }
             peak[k] = Memory.peakRssMegabytes();
+            if (k == 0 && 2 * peak[0] > 0.9 * memoryLimitMiB) { // twice the batch would not fit: do not try it
+                ObjectNode p = out.putObject("probe");
+                p.put("batches", Integer.toString(b));
+                p.put("peaksMiB", String.format(Locale.ROOT, "%.0f", peak[0]));
+                p.put("fittingBatch", b);
+                return b;
+            }
         }
         double perSample = Math.max(1, peak[1] - peak[0]) / (batches[1] - batches[0]);
         int fits = (int) Math.max(MIN_BATCH, Math.min(c.batchSize(), batches[1]
@@ -448,7 +463,7 @@ final class PlanCommand implements Callable<Integer> {
      * Child: a daemon thread that ends the process (exit {@value #OVER_MEMORY}, one {@code PLAN-MEMORY} line) when its
      * resident memory passes {@code limitMiB} or the host's available memory falls under {@value #HOST_FLOOR_MIB} MiB.
      */
-    private static void guardMemory(double limitMiB, int batch) {
+    private void guardMemory(double limitMiB) {
         if (limitMiB <= 0) {
             return;
         }
@@ -458,7 +473,7 @@ final class PlanCommand implements Callable<Integer> {
                 double available = Memory.availableMegabytes();
                 if (rss > limitMiB || (available > 0 && available < HOST_FLOOR_MIB)) {
                     System.out.printf(Locale.ROOT, MEMORY_LINE + "{\"batch\": %d, \"rssMiB\": %.0f, \"limitMiB\": %.0f, "
-                            + "\"availableMiB\": %.0f}%n", batch, rss, limitMiB, available);
+                            + "\"availableMiB\": %.0f}%n", running.get(), rss, limitMiB, available);
                     System.out.flush();
                     Runtime.getRuntime().halt(OVER_MEMORY);
                 }
