@@ -59,7 +59,9 @@ import java.util.concurrent.Executors;
  * available memory (80 % / --jobs); a probe (one step at batch 2, one at batch 4) predicts the peak at the preset's
  * batch, and a cell that would not fit is measured at the largest batch predicted to fit, its step time scaled
  * linearly to the preset's batch (the clipping pass, which does not depend on the batch, is not scaled); the table and
- * the JSON mark it. If the guard still trips, the process stops and the cell is measured again at half that batch.
+ * the JSON mark it. If the guard still trips, the process stops and the cell is measured again at half that batch;
+ * a cell over its share even at batch 2 (and the rest of its model and frame size) is measured after the others, alone,
+ * with the whole guard.
  * Each process also reports the CPU time (user + system) of its parts.
  */
 @Command(name = "plan", description = "Measure every cell of a preset's grid on this machine (step time, peak "
@@ -173,6 +175,8 @@ final class PlanCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
         double[] c3d = new double[1];
+        java.util.Queue<TrialSpec> alone = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Set<String> aloneFamilies = ConcurrentHashMap.newKeySet();
         long t0 = System.nanoTime();
         try {
             // the largest cells first (frame size, then G's MLP width), so that the pool's processes end together
@@ -181,18 +185,24 @@ final class PlanCommand implements Callable<Integer> {
                     .reversed());
             for (TrialSpec c : order) {
                 done.submit(() -> {
-                    Measured m = measureCell(c, tmp, batch, limit, live, out);
-                    measured.put(c.name(), m);
-                    GridPlan.Cell g = m.cell();
-                    synchronized (out) {
-                        out.printf(Locale.ROOT, "  %-24s step %8.0f ms (first %8.0f ms%s), peak RSS %6.0f MiB%s%s"
-                                        + "  [%.0f s]%n", g.name(), g.stepMs(), g.firstStepMs(), m.clipEvery() > 0
-                                        ? String.format(Locale.ROOT, "; clipping pass %.0f ms, 1 in %d", m.clipMs(),
-                                        m.clipEvery()) : "", g.peakHostMiB(), g.deviceMiB() > 0
-                                        ? String.format(Locale.ROOT, ", GPU %6.0f MiB", g.deviceMiB()) : "",
-                                g.scaled() ? " (batch " + g.measuredBatch() + ", scaled)" : "",
-                                (System.nanoTime() - t0) / 1e9);
-                        out.flush();
+                    String family = c.model() + "@" + c.frameSize();
+                    if (aloneFamilies.contains(family)) { // a cell of its model and size did not fit a share
+                        alone.add(c);
+                        return null;
+                    }
+                    try {
+                        report(out, measureCell(c, tmp, batch, limit, live, out), measured, t0);
+                    } catch (OverMemory e) {
+                        if (parallel == 1) {
+                            throw e;
+                        }
+                        aloneFamilies.add(family);
+                        synchronized (out) {
+                            out.printf("  %-24s %s: measured again alone at the end, with the whole memory "
+                                    + "guard%n", c.name(), e.getMessage());
+                            out.flush();
+                        }
+                        alone.add(c);
                     }
                     return null;
                 });
@@ -207,6 +217,9 @@ final class PlanCommand implements Callable<Integer> {
                 } catch (ExecutionException e) {
                     throw e.getCause() instanceof Exception x ? x : e;
                 }
+            }
+            for (TrialSpec c : alone) { // cells that did not fit in a share of the memory, one at a time
+                report(out, measureCell(c, tmp, batch, limit * parallel, live, out), measured, t0);
             }
         } finally {
             pool.shutdownNow();
@@ -241,6 +254,26 @@ final class PlanCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A cell over its memory guard even at the smallest batch. */
+    private static final class OverMemory extends IllegalStateException {
+        OverMemory(String message) {
+            super(message);
+        }
+    }
+
+    private static void report(PrintWriter out, Measured m, Map<String, Measured> measured, long t0) {
+        measured.put(m.cell().name(), m);
+        GridPlan.Cell g = m.cell();
+        synchronized (out) {
+            out.printf(Locale.ROOT, "  %-24s step %8.0f ms (first %8.0f ms%s), peak RSS %6.0f MiB%s%s  [%.0f s]%n",
+                    g.name(), g.stepMs(), g.firstStepMs(), m.clipEvery() > 0 ? String.format(Locale.ROOT,
+                            "; clipping pass %.0f ms, 1 in %d", m.clipMs(), m.clipEvery()) : "", g.peakHostMiB(),
+                    g.deviceMiB() > 0 ? String.format(Locale.ROOT, ", GPU %6.0f MiB", g.deviceMiB()) : "",
+                    g.scaled() ? " (batch " + g.measuredBatch() + ", scaled)" : "", (System.nanoTime() - t0) / 1e9);
+            out.flush();
+        }
+    }
+
     /**
      * Measures one cell in a child process; when its memory guard stops it, again at half the batch (down to 2).
      */
@@ -256,8 +289,8 @@ final class PlanCommand implements Callable<Integer> {
                     n.get("rssMiB").asDouble(), n.get("limitMiB").asDouble(), n.get("availableMiB").asDouble());
             b = n.get("batch").asInt(); // the probe's batch when the probe tripped it
             if (b / 2 < MIN_BATCH) {
-                throw new IllegalStateException(c.name() + " does not fit in this host's memory even at batch " + b
-                        + " (" + why + ")");
+                throw new OverMemory(c.name() + " does not fit in this host's memory even at batch " + b + " ("
+                        + why + ")");
             }
             synchronized (out) {
                 out.printf("  %-24s over the memory guard at batch %d (%s): again at batch %d, step time scaled%n",

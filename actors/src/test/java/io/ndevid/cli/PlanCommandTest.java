@@ -73,13 +73,14 @@ class PlanCommandTest {
     @Test
     void aCellOverTheMemoryGuardIsMeasuredAgainAtHalfTheBatchDownToTwo(@TempDir Path dir) {
         var r = NodeCommandTest.run("plan", "--preset", "cpu-tiny", "--only", "mocogan-original", "--steps", "2",
-                "--batch", "4", "--eval-batch", "1", "--memory-limit-mib", "1", "--json",
+                "--batch", "4", "--eval-batch", "1", "--memory-limit-mib", "1", "--jobs", "2", "--json",
                 dir.resolve("p.json").toString());
         assertEquals(1, r.code(), r.err() + r.out());
         assertTrue(r.out().contains("over the memory guard at batch 4") && r.out().contains("again at batch 2"),
                 r.out());
+        assertTrue(r.out().contains("measured again alone at the end, with the whole memory guard"), r.out());
         assertTrue(r.err().contains("does not fit in this host's memory even at batch 2")
-                && r.err().contains("guard 1 MiB"), r.err());
+                && r.err().contains("guard 2 MiB"), "alone, with both jobs' guards: " + r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace");
     }
 }
