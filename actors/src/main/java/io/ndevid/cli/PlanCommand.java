@@ -18,6 +18,7 @@ import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.study.StudyGrid;
 import io.ndevid.study.plan.GridPlan;
 import io.ndevid.training.gan.GanFactory;
+import io.ndevid.training.gan.Tgan;
 import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.run.Memory;
 import io.ndevid.training.spec.SpecIO;
@@ -32,21 +33,51 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * {@code ndevid plan}: measures every cell of a preset's study grid at the preset's real shapes on this machine's
- * device (S steps each, one process per cell so that each peak memory is its own), one evaluation's cost, and
- * estimates the grid's wall time on K GPUs × N trials ({@link GridPlan}). Prints a table and writes JSON.
+ * device (S steps each, each cell in its own process so that each peak memory is its own; {@code --jobs} of them at a
+ * time), one evaluation's cost, and estimates the grid's wall time on K GPUs × N trials ({@link GridPlan}). Prints a
+ * table and writes JSON.
+ *
+ * <p>What a cell's process does, and what its numbers mean: the steps run at iterations that are not multiples of
+ * {@link Tgan#SVC_INTERVAL}, so that none of them includes TGAN's singular value clipping; for a TGAN cell one clipping
+ * pass is timed apart and its share (1 in {@link Tgan#SVC_INTERVAL} iterations) is added to the mean step, so that
+ * {@code --steps 2} gives the same mean as a long run. Memory: each process gets a guard, its share of the host's
+ * available memory (80 % / --jobs); a probe (one step at batch 2, one at batch 4) predicts the peak at the preset's
+ * batch, and a cell that would not fit is measured at the largest batch predicted to fit, its step time scaled
+ * linearly to the preset's batch (the clipping pass, which does not depend on the batch, is not scaled); the table and
+ * the JSON mark it. If the guard still trips, the process stops and the cell is measured again at half that batch;
+ * a cell over its share even at batch 2 (and the rest of its model and frame size) is measured after the others, alone,
+ * with the whole guard.
+ * Each process also reports the CPU time (user + system) of its parts.
  */
 @Command(name = "plan", description = "Measure every cell of a preset's grid on this machine (step time, peak "
         + "memory, one evaluation's cost) and estimate the grid's wall time on K GPUs × N trials each.")
 final class PlanCommand implements Callable<Integer> {
 
     private static final String CELL_LINE = "PLAN-CELL ";
+    private static final String MEMORY_LINE = "PLAN-MEMORY ";
+    /** A measuring process's exit status when its memory guard stopped it. */
+    private static final int OVER_MEMORY = 3;
+    /** The smallest batch a trial spec allows (BatchNorm); the memory probe runs at it and at twice it. */
+    private static final int MIN_BATCH = 2;
+    /** Share of the host's available memory (at the start) that the measuring processes may use together. */
+    private static final double MEMORY_SHARE = 0.8;
+    /** A measuring process also stops when the host's available memory falls under this (other processes grew). */
+    private static final double HOST_FLOOR_MIB = 512;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -62,13 +93,17 @@ final class PlanCommand implements Callable<Integer> {
     int trialsPerGpu;
 
     @Option(names = "--steps", defaultValue = "6", description = "Training steps per cell (the first is warm-up, "
-            + "the others are averaged; ≥ 2, and ≥ 6 to include TGAN's clipping every 5th iteration; default 6).")
+            + "the others are averaged; ≥ 2; TGAN's clipping pass is timed apart and added in its share; default 6).")
     int steps;
 
     @Option(names = "--batch", description = "Measure at this batch size instead of the preset's and scale the step "
             + "time to the preset's batch linearly (a small host; the table says so). Peak memory is the measured "
             + "batch's.")
     Integer measureBatch;
+
+    @Option(names = "--jobs", description = "Cells measured at a time, each in its own process (default: 2 on a CPU "
+            + "host with ≥ 2 cores, where each process runs one libtorch thread; 1 on a GPU, which they would share).")
+    Integer jobs;
 
     @Option(names = "--only", split = ",", description = "Only these cells (e.g. tgan-ode1-linear).")
     List<String> only;
@@ -79,140 +114,428 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--measure-cell", hidden = true, description = "Child process: measure the trial spec in FILE.")
     Path measureCell;
 
+    @Option(names = "--memory-limit-mib", hidden = true, defaultValue = "0", description = "Each measuring process's "
+            + "memory guard (default: 80 % of the host's available memory / --jobs); in a child process: stop (exit 3) "
+            + "when the resident memory passes it (0: no guard).")
+    double memoryLimitMiB;
+
     @Option(names = "--eval-batch", hidden = true, defaultValue = "0", description = "Videos per timed evaluation "
             + "batch (default: 4 on a CPU, 64 on a GPU).")
     int evalBatch;
 
+    /** Child: the batch its model runs at now (the memory probe's, then the measured one), for the guard's line. */
+    private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** One cell as measured, with what the table does not show. */
+    private record Measured(GridPlan.Cell cell, double clipMs, int clipEvery, JsonNode cpuSeconds, JsonNode probe) {}
+
     @Override
     public Integer call() throws Exception {
+        double cpuAtStart = cpuSeconds();
         if (steps < 2) {
             throw new IllegalArgumentException("--steps must be ≥ 2 (the first step is warm-up), got " + steps);
         }
         if (gpus < 1 || trialsPerGpu < 1) {
             throw new IllegalArgumentException("--gpus and --trials-per-gpu must be ≥ 1");
         }
+        if (measureBatch != null && measureBatch < 1) {
+            throw new IllegalArgumentException("--batch must be ≥ 1, got " + measureBatch);
+        }
+        if (jobs != null && jobs < 1) {
+            throw new IllegalArgumentException("--jobs must be ≥ 1, got " + jobs);
+        }
         TorchRuntime.engine();
         boolean gpu = TorchRuntime.gpuCount() > 0;
         int batch = evalBatch > 0 ? evalBatch : gpu ? 64 : 4;
         if (measureCell != null) {
-            measure(SpecIO.parse(Files.readString(measureCell)), gpu, batch);
+            measure(SpecIO.parse(Files.readString(measureCell)), gpu, batch, cpuAtStart);
             return 0;
         }
         PrintWriter out = spec.commandLine().getOut();
-        String device = gpu ? "gpu:0 (" + gpuName() + ")" : "a CPU (" + Runtime.getRuntime().availableProcessors()
-                + " cores; libtorch " + TorchRuntime.location().flavor() + ") — not a GPU: the times are a CPU's";
-        if (measureBatch != null && measureBatch < 1) {
-            throw new IllegalArgumentException("--batch must be ≥ 1, got " + measureBatch);
-        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int parallel = jobs != null ? jobs : gpu ? 1 : Math.max(1, Math.min(2, cores));
+        double available = Memory.availableMegabytes();
+        double limit = memoryLimitMiB > 0 ? memoryLimitMiB : available > 0 ? MEMORY_SHARE * available / parallel : 0;
+        String device = gpu ? "gpu:0 (" + gpuName() + ")" : "a CPU (" + cores + " cores; libtorch "
+                + TorchRuntime.location().flavor() + ") — not a GPU: the times are a CPU's";
         List<TrialSpec> cells = StudyGrid.forPreset(preset, Map.of("device", TextNode.valueOf(gpu ? "gpu" : "cpu")),
                 only == null ? List.of() : only, StudyGrid.seeds(1)).expand();
         if (measureBatch != null) {
             device += "; measured at batch " + measureBatch + ", step times scaled to the preset's batch ("
                     + cells.get(0).batchSize() + ") linearly, peak memory at batch " + measureBatch;
         }
-        out.printf("ndevid plan: %s — %d cells × %d steps on %s%n", preset, cells.size(), steps, device);
+        String how = String.format(Locale.ROOT, "%d cell(s) at a time, each in its own process%s", parallel,
+                limit > 0 ? String.format(Locale.ROOT, ", memory guard %.0f MiB each (host: %.0f MiB available at "
+                        + "the start)", limit, available) : "");
+        out.printf("ndevid plan: %s — %d cells × %d steps on %s; %s%n", preset, cells.size(), steps, device, how);
         out.flush();
         Path tmp = Files.createTempDirectory("ndevid-plan");
-        List<GridPlan.Cell> measured = new ArrayList<>();
+        Map<String, Measured> measured = new ConcurrentHashMap<>();
+        Set<Process> live = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        ExecutorCompletionService<Void> done = new ExecutorCompletionService<>(pool);
+        double[] c3d = new double[1];
+        java.util.Queue<TrialSpec> alone = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Set<String> aloneFamilies = ConcurrentHashMap.newKeySet();
         long t0 = System.nanoTime();
         try {
-            for (TrialSpec c : cells) {
-                GridPlan.Cell m = child(c, tmp, batch);
-                measured.add(m);
-                out.printf(Locale.ROOT, "  %-24s step %8.0f ms (first %8.0f ms), peak RSS %6.0f MiB%s  [%.0f s]%n",
-                        m.name(), m.stepMs(), m.firstStepMs(), m.peakHostMiB(), m.deviceMiB() > 0
-                                ? String.format(Locale.ROOT, ", GPU %6.0f MiB", m.deviceMiB()) : "",
-                        (System.nanoTime() - t0) / 1e9);
-                out.flush();
+            // the largest cells first (frame size, then G's MLP width), so that the pool's processes end together
+            List<TrialSpec> order = new ArrayList<>(cells);
+            order.sort(Comparator.comparingInt(TrialSpec::frameSize).thenComparingInt(TrialSpec::mlpWidth)
+                    .reversed());
+            for (TrialSpec c : order) {
+                done.submit(() -> {
+                    String family = c.model() + "@" + c.frameSize();
+                    if (aloneFamilies.contains(family)) { // a cell of its model and size did not fit a share
+                        alone.add(c);
+                        return null;
+                    }
+                    try {
+                        report(out, measureCell(c, tmp, batch, limit, live, out), measured, t0);
+                    } catch (OverMemory e) {
+                        if (parallel == 1) {
+                            throw e;
+                        }
+                        aloneFamilies.add(family);
+                        synchronized (out) {
+                            out.printf("  %-24s %s: measured again alone at the end, with the whole memory "
+                                    + "guard%n", c.name(), e.getMessage());
+                            out.flush();
+                        }
+                        alone.add(c);
+                    }
+                    return null;
+                });
+            }
+            done.submit(() -> {
+                c3d[0] = c3dMsPerVideo(gpu, batch);
+                return null;
+            });
+            for (int i = 0; i < order.size() + 1; i++) {
+                try {
+                    done.take().get();
+                } catch (ExecutionException e) {
+                    throw e.getCause() instanceof Exception x ? x : e;
+                }
+            }
+            for (TrialSpec c : alone) { // cells that did not fit in a share of the memory, one at a time
+                report(out, measureCell(c, tmp, batch, limit * parallel, live, out), measured, t0);
             }
         } finally {
+            pool.shutdownNow();
+            live.forEach(Process::destroyForcibly);
+            if (!pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                live.forEach(Process::destroyForcibly);
+            }
             try (var w = Files.walk(tmp)) {
-                for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path p : w.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
             }
         }
-        double c3dMs = c3dMsPerVideo(gpu, batch);
+        List<Measured> inOrder = cells.stream().map(c -> measured.get(c.name())).toList();
+        List<GridPlan.Cell> table = inOrder.stream().map(Measured::cell).toList();
+        double c3dMs = c3d[0];
         double gpuMiB = gpu ? gpuMemoryMiB() : 0;
-        GridPlan.Estimate e = GridPlan.estimate(measured, c3dMs, gpus, trialsPerGpu, gpuMiB);
+        GridPlan.Estimate e = GridPlan.estimate(table, c3dMs, gpus, trialsPerGpu, gpuMiB);
         out.println();
-        out.print(GridPlan.table(measured, c3dMs, e, device));
+        out.print(GridPlan.table(table, c3dMs, e, device));
+        double wallMin = (System.nanoTime() - t0) / 6e10;
         out.printf(Locale.ROOT, "C3D (the original, 112×112×16, full width): %.0f ms per video (batch %d); sampler "
-                + "per cell in the table's \"one evaluation\"; plan took %.1f min%n", c3dMs, batch,
-                (System.nanoTime() - t0) / 6e10);
+                + "per cell in the table's \"one evaluation\"; plan took %.1f min wall, %s%n", c3dMs, batch, wallMin,
+                cpuSummary(inOrder, cpuSeconds()));
+        if (table.stream().anyMatch(GridPlan.Cell::scaled) && measureBatch == null) {
+            out.println("scaled cells: the preset's batch did not fit in the memory guard; their step times are "
+                    + "the measured batch's × (preset batch / measured batch), their peak memory the measured batch's");
+        }
         Path file = json != null ? json : Path.of("plan-" + preset + ".json");
-        Files.writeString(file, json(measured, c3dMs, e, device, gpu, batch));
+        Files.writeString(file, json(inOrder, c3dMs, e, device, gpu, batch, parallel, limit));
         out.println("JSON: " + file.toAbsolutePath());
         return 0;
     }
 
-    /** Runs one cell in a child JVM (its own peak memory) and reads its result line. */
-    private GridPlan.Cell child(TrialSpec c, Path tmp, int batch) throws IOException, InterruptedException {
-        Path file = tmp.resolve(c.name() + ".json");
-        double scale = 1;
-        TrialSpec run = c;
-        if (measureBatch != null) {
-            ObjectNode tree = SpecIO.json().valueToTree(c);
-            tree.put("batchSize", measureBatch);
-            run = SpecIO.fromTree(tree);
-            scale = (double) c.batchSize() / measureBatch;
+    /** A cell over its memory guard even at the smallest batch. */
+    private static final class OverMemory extends IllegalStateException {
+        OverMemory(String message) {
+            super(message);
         }
-        Files.writeString(file, SpecIO.write(run));
+    }
+
+    private static void report(PrintWriter out, Measured m, Map<String, Measured> measured, long t0) {
+        measured.put(m.cell().name(), m);
+        GridPlan.Cell g = m.cell();
+        synchronized (out) {
+            out.printf(Locale.ROOT, "  %-24s step %8.0f ms (first %8.0f ms%s), peak RSS %6.0f MiB%s%s  [%.0f s]%n",
+                    g.name(), g.stepMs(), g.firstStepMs(), m.clipEvery() > 0 ? String.format(Locale.ROOT,
+                            "; clipping pass %.0f ms, 1 in %d", m.clipMs(), m.clipEvery()) : "", g.peakHostMiB(),
+                    g.deviceMiB() > 0 ? String.format(Locale.ROOT, ", GPU %6.0f MiB", g.deviceMiB()) : "",
+                    g.scaled() ? " (batch " + g.measuredBatch() + ", scaled)" : "", (System.nanoTime() - t0) / 1e9);
+            out.flush();
+        }
+    }
+
+    /**
+     * Measures one cell in a child process; when its memory guard stops it, again at half the batch (down to 2).
+     */
+    private Measured measureCell(TrialSpec c, Path tmp, int evalVideos, double limit, Set<Process> live,
+                                 PrintWriter out) throws IOException, InterruptedException {
+        int b = measureBatch != null ? Math.min(measureBatch, c.batchSize()) : c.batchSize();
+        while (true) {
+            JsonNode n = child(c, b, tmp, evalVideos, limit, live);
+            if (!n.has("overMemory")) {
+                return measured(c, n);
+            }
+            String why = String.format(Locale.ROOT, "RSS %.0f MiB, guard %.0f MiB, host available %.0f MiB",
+                    n.get("rssMiB").asDouble(), n.get("limitMiB").asDouble(), n.get("availableMiB").asDouble());
+            b = n.get("batch").asInt(); // the probe's batch when the probe tripped it
+            if (b / 2 < MIN_BATCH) {
+                throw new OverMemory(c.name() + " does not fit in this host's memory even at batch " + b + " ("
+                        + why + ")");
+            }
+            synchronized (out) {
+                out.printf("  %-24s over the memory guard at batch %d (%s): again at batch %d, step time scaled%n",
+                        c.name(), b, why, b / 2);
+                out.flush();
+            }
+            b /= 2;
+        }
+    }
+
+    private static TrialSpec withBatch(TrialSpec c, int b) {
+        if (b == c.batchSize()) {
+            return c;
+        }
+        ObjectNode tree = SpecIO.json().valueToTree(c);
+        tree.put("batchSize", b);
+        return SpecIO.fromTree(tree);
+    }
+
+    /** A cell's numbers from its process's result (at the batch it chose, ≤ b), scaled to the preset's batch. */
+    private static Measured measured(TrialSpec c, JsonNode n) {
+        int b = n.get("batch").asInt();
+        double scale = (double) c.batchSize() / b;
+        double clipMs = n.get("clipMs").asDouble();
+        int clipEvery = n.get("clipEvery").asInt();
+        double step = n.get("stepMs").asDouble() * scale + (clipEvery > 0 ? clipMs / clipEvery : 0);
+        long evaluations = c.evalInterval() > 0 ? c.iterations() / c.evalInterval() + 1 : 1;
+        GridPlan.Cell cell = new GridPlan.Cell(c.name(), c.iterations(), evaluations, c.evalSamples(), step,
+                n.get("firstStepMs").asDouble() * scale, n.get("peakHostMiB").asDouble(),
+                n.get("deviceMiB").asDouble(), n.get("sampleMsPerVideo").asDouble(), c.batchSize(), b);
+        return new Measured(cell, clipMs, clipEvery, n.get("cpuSeconds"), n.get("probe"));
+    }
+
+    /** Runs one cell at batch {@code b} in a child JVM (its own peak memory) and reads its result line. */
+    private JsonNode child(TrialSpec c, int b, Path tmp, int evalVideos, double limit, Set<Process> live)
+            throws IOException, InterruptedException {
+        Path file = tmp.resolve(c.name() + "-b" + b + ".json");
+        Files.writeString(file, SpecIO.write(withBatch(c, b)));
         TrainerProcessLauncher.Launch l = TrainerProcessLauncher.Launch.currentJvm(List.of(), "production", null);
         List<String> cmd = new ArrayList<>();
         cmd.add(l.javaBin());
         cmd.addAll(l.jvmOptions());
         cmd.addAll(List.of("-cp", l.classPath(), TrainerProcessLauncher.MAIN_CLASS, "plan", "--measure-cell",
-                file.toString(), "--steps", Integer.toString(steps), "--eval-batch", Integer.toString(batch)));
-        Path log = tmp.resolve(c.name() + ".log");
+                file.toString(), "--steps", Integer.toString(steps), "--eval-batch", Integer.toString(evalVideos),
+                "--memory-limit-mib", String.format(Locale.ROOT, "%.0f", limit)));
+        Path log = tmp.resolve(c.name() + "-b" + b + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        int code = p.waitFor();
+        live.add(p);
+        int code;
+        try {
+            code = p.waitFor();
+        } finally {
+            live.remove(p);
+        }
         String text = Files.readString(log, StandardCharsets.UTF_8);
+        String memory = text.lines().filter(s -> s.startsWith(MEMORY_LINE)).findFirst().orElse(null);
+        if (code == OVER_MEMORY && memory != null) {
+            ObjectNode n = (ObjectNode) new ObjectMapper().readTree(memory.substring(MEMORY_LINE.length()));
+            return n.put("overMemory", true);
+        }
         String line = text.lines().filter(s -> s.startsWith(CELL_LINE)).findFirst().orElse(null);
         if (code != 0 || line == null) {
-            String last = text.lines().filter(s -> !s.isBlank()).reduce((a, b) -> b).orElse("no output");
+            String last = text.lines().filter(s -> !s.isBlank()).reduce((x, y) -> y).orElse("no output");
             throw new IllegalStateException("measuring " + c.name() + " failed (exit " + code + "): " + last);
         }
-        JsonNode n = new ObjectMapper().readTree(line.substring(CELL_LINE.length()));
-        long evaluations = c.evalInterval() > 0 ? c.iterations() / c.evalInterval() + 1 : 1;
-        return new GridPlan.Cell(c.name(), c.iterations(), evaluations, c.evalSamples(),
-                n.get("stepMs").asDouble() * scale, n.get("firstStepMs").asDouble() * scale,
-                n.get("peakHostMiB").asDouble(), n.get("deviceMiB").asDouble(),
-                n.get("sampleMsPerVideo").asDouble());
+        return new ObjectMapper().readTree(line.substring(CELL_LINE.length()));
     }
 
-    /** Child: builds the cell's model on this device, times the steps and one sampling batch, prints one line. */
-    private void measure(TrialSpec c, boolean gpu, int batch) {
+    /**
+     * Child: builds the cell's model on this device, times the steps, TGAN's clipping pass and one sampling batch,
+     * prints one line; CPU seconds of each part (the first part: JVM start and engine load).
+     */
+    private void measure(TrialSpec asked, boolean gpu, int batch, double cpuAtStart) {
         Device d = gpu ? Device.gpu(0) : Device.cpu();
         double[] ms = new double[steps];
         double sampleMs;
+        double clipMs = 0;
+        int clipEvery = 0;
         double deviceMiB = 0;
+        ObjectNode cpu = new ObjectMapper().createObjectNode();
+        ObjectNode n = new ObjectMapper().createObjectNode();
+        double mark = cpuSeconds();
+        cpu.put("jvmStart", cpuAtStart);
+        cpu.put("engine", mark - cpuAtStart);
+        TrialSpec c = asked;
+        running.set(asked.batchSize());
+        guardMemory(memoryLimitMiB);
+        if (memoryLimitMiB > 0 && asked.batchSize() > 2 * MIN_BATCH) {
+            int fits = fittingBatch(asked, d, n);
+            c = withBatch(asked, fits);
+            mark = lap(cpu, "probe", mark);
+        }
+        running.set(c.batchSize());
         try (NDManager m = NDManager.newBaseManager(d); VideoGan gan = GanFactory.create(c, m, d)) {
+            mark = lap(cpu, "build", mark);
             Shape shape = new Shape(c.batchSize(), c.channels(), c.frames(), c.frameSize(), c.frameSize());
             for (int i = 0; i < steps; i++) {
                 try (NDManager s = m.newSubManager()) {
                     NDArray real = s.randomUniform(-1f, 1f, shape);
                     long a = System.nanoTime();
-                    gan.step(real, i);
+                    gan.step(real, stepIteration(i));
                     ms[i] = (System.nanoTime() - a) / 1e6;
                 }
+                if (i == 0) {
+                    mark = lap(cpu, "firstStep", mark);
+                }
+            }
+            mark = lap(cpu, "steps", mark);
+            if (gan instanceof Tgan t) {
+                long a = System.nanoTime();
+                t.clipDiscriminator();
+                clipMs = (System.nanoTime() - a) / 1e6;
+                clipEvery = Tgan.SVC_INTERVAL;
+                mark = lap(cpu, "clip", mark);
             }
             try (NDManager s = m.newSubManager()) {
                 long a = System.nanoTime();
                 gan.sample(s, batch, 1).toFloatArray();
                 sampleMs = (System.nanoTime() - a) / 1e6 / batch;
             }
+            lap(cpu, "sample", mark);
             if (gpu) {
                 var mem = CudaUtils.getGpuMemory(d);
                 deviceMiB = mem.getCommitted() / 1048576.0;
             }
         }
-        // the mean, not the median, of the steps after the first: TGAN clips singular values every 5th iteration
-        // (from the first), and with --steps ≥ 6 that cost is in the mean in its true proportion
-        double mean = Arrays.stream(ms, 1, steps).average().orElseThrow();
-        System.out.printf(Locale.ROOT, CELL_LINE + "{\"stepMs\": %.3f, \"firstStepMs\": %.3f, \"peakHostMiB\": %.1f, "
-                + "\"deviceMiB\": %.1f, \"sampleMsPerVideo\": %.3f}%n", mean, ms[0], Memory.peakRssMegabytes(),
-                deviceMiB, sampleMs);
+        cpu.put("total", cpuSeconds());
+        n.put("batch", c.batchSize());
+        n.put("stepMs", Arrays.stream(ms, 1, steps).average().orElseThrow());
+        n.put("firstStepMs", ms[0]);
+        n.put("clipMs", clipMs);
+        n.put("clipEvery", clipEvery);
+        n.put("peakHostMiB", Memory.peakRssMegabytes());
+        n.put("deviceMiB", deviceMiB);
+        n.put("sampleMsPerVideo", sampleMs);
+        n.set("cpuSeconds", cpu);
+        System.out.println(CELL_LINE + n);
+        System.out.flush();
+    }
+
+    /**
+     * Child: the largest batch (≤ the cell's) whose predicted peak resident memory stays under 90 % of the memory
+     * guard. One step of the cell at batch {@value #MIN_BATCH}, then one at twice that (each its own model; the
+     * process's peak resident memory after each): the difference is that many samples' memory; the rest (model,
+     * gradients, optimiser state, engine, JVM) does not grow with the batch. When twice the first peak would pass 90 %
+     * of the guard, the first batch is the answer (the second is not tried). Writes the probe's numbers into
+     * {@code out.probe}.
+     */
+    private int fittingBatch(TrialSpec c, Device d, ObjectNode out) {
+        int[] batches = {MIN_BATCH, 2 * MIN_BATCH};
+        double[] peak = new double[2];
+        for (int k = 0; k < 2; k++) {
+            int b = batches[k];
+            running.set(b);
+            try (NDManager m = NDManager.newBaseManager(d);
+                 VideoGan gan = GanFactory.create(withBatch(c, b), m, d);
+                 NDManager s = m.newSubManager()) {
+                gan.step(s.randomUniform(-1f, 1f, new Shape(b, c.channels(), c.frames(), c.frameSize(),
+                        c.frameSize())), stepIteration(0));
+            }
+            peak[k] = Memory.peakRssMegabytes();
+            if (k == 0 && 2 * peak[0] > 0.9 * memoryLimitMiB) { // twice the batch would not fit: do not try it
+                ObjectNode p = out.putObject("probe");
+                p.put("batches", Integer.toString(b));
+                p.put("peaksMiB", String.format(Locale.ROOT, "%.0f", peak[0]));
+                p.put("fittingBatch", b);
+                return b;
+            }
+        }
+        double perSample = Math.max(1, peak[1] - peak[0]) / (batches[1] - batches[0]);
+        int fits = (int) Math.max(MIN_BATCH, Math.min(c.batchSize(), batches[1]
+                + Math.floor((0.9 * memoryLimitMiB - peak[1]) / perSample)));
+        ObjectNode p = out.putObject("probe");
+        p.put("batches", batches[0] + "," + batches[1]);
+        p.put("peaksMiB", String.format(Locale.ROOT, "%.0f,%.0f", peak[0], peak[1]));
+        p.put("perSampleMiB", perSample);
+        p.put("predictedMiB", peak[1] + perSample * (c.batchSize() - batches[1]));
+        p.put("fittingBatch", fits);
+        return fits;
+    }
+
+    /**
+     * The iteration of the {@code i}-th timed step: 1, 2, 3, 4, 6, 7, … — never a multiple of
+     * {@link Tgan#SVC_INTERVAL}, so that no timed step includes TGAN's clipping pass (timed apart).
+     */
+    static long stepIteration(int i) {
+        int perBlock = Tgan.SVC_INTERVAL - 1;
+        return (long) i / perBlock * Tgan.SVC_INTERVAL + i % perBlock + 1;
+    }
+
+    private static double lap(ObjectNode cpu, String part, double since) {
+        double now = cpuSeconds();
+        cpu.put(part, now - since);
+        return now;
+    }
+
+    /** This process's CPU time so far (user + system, all threads), in seconds; 0 where the OS does not say. */
+    private static double cpuSeconds() {
+        return ProcessHandle.current().info().totalCpuDuration().map(x -> x.toNanos() / 1e9).orElse(0.0);
+    }
+
+    /**
+     * Child: a daemon thread that ends the process (exit {@value #OVER_MEMORY}, one {@code PLAN-MEMORY} line) when its
+     * resident memory passes {@code limitMiB} or the host's available memory falls under {@value #HOST_FLOOR_MIB} MiB.
+     */
+    private void guardMemory(double limitMiB) {
+        if (limitMiB <= 0) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            while (true) {
+                double rss = Memory.rssMegabytes();
+                double available = Memory.availableMegabytes();
+                if (rss > limitMiB || (available > 0 && available < HOST_FLOOR_MIB)) {
+                    System.out.printf(Locale.ROOT, MEMORY_LINE + "{\"batch\": %d, \"rssMiB\": %.0f, \"limitMiB\": %.0f, "
+                            + "\"availableMiB\": %.0f}%n", running.get(), rss, limitMiB, available);
+                    System.out.flush();
+                    Runtime.getRuntime().halt(OVER_MEMORY);
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "plan-memory-guard");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Where the CPU time went: the measuring processes' parts summed over the cells, and this process. */
+    private static String cpuSummary(List<Measured> cells, double here) {
+        Map<String, Double> parts = new LinkedHashMap<>();
+        for (Measured m : cells) {
+            m.cpuSeconds().fields().forEachRemaining(f -> parts.merge(f.getKey(), f.getValue().asDouble(),
+                    Double::sum));
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "CPU time (user + system) %.0f s: cells %.0f s",
+                here + parts.getOrDefault("total", 0.0), parts.getOrDefault("total", 0.0)));
+        parts.remove("total");
+        b.append(" (");
+        b.append(String.join(", ", parts.entrySet().stream().map(x -> String.format(Locale.ROOT, "%s %.0f s",
+                x.getKey(), x.getValue())).toList()));
+        b.append(String.format(Locale.ROOT, "), this process (engine, C3D) %.0f s", here));
+        return b.toString();
     }
 
     /** The original C3D's forward pass (what scores IS/FID at gpu-paper with the user's C3D) per video. */
@@ -248,24 +571,34 @@ final class PlanCommand implements Callable<Integer> {
         }
     }
 
-    private String json(List<GridPlan.Cell> cells, double c3dMs, GridPlan.Estimate e, String device, boolean gpu,
-                        int batch) throws IOException {
+    private String json(List<Measured> cells, double c3dMs, GridPlan.Estimate e, String device, boolean gpu,
+                        int batch, int parallel, double limit) throws IOException {
         ObjectMapper om = new ObjectMapper();
         ObjectNode root = om.createObjectNode();
         root.put("preset", preset);
         root.put("device", device);
         root.put("measuredGpu", gpu);
         root.put("steps", steps);
+        root.put("jobs", parallel);
+        root.put("memoryGuardMiB", limit);
         if (measureBatch != null) {
             root.put("measuredBatch", measureBatch);
         }
         root.put("evalBatch", batch);
         root.put("c3dMsPerVideo", c3dMs);
         ArrayNode arr = root.putArray("cells");
-        for (GridPlan.Cell c : cells) {
+        for (Measured m : cells) {
+            GridPlan.Cell c = m.cell();
             ObjectNode n = om.valueToTree(c);
+            n.put("scaled", c.scaled());
+            n.put("clipMs", m.clipMs());
+            n.put("clipEvery", m.clipEvery());
             n.put("trainHours", c.trainHours());
             n.put("evalSeconds", c.evalSeconds(c3dMs));
+            n.set("cpuSeconds", m.cpuSeconds());
+            if (m.probe() != null) {
+                n.set("memoryProbe", m.probe());
+            }
             arr.add(n);
         }
         root.set("estimate", om.valueToTree(e));

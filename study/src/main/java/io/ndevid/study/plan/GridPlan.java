@@ -27,9 +27,19 @@ public final class GridPlan {
      * @param peakHostMiB    the measuring process's peak resident memory
      * @param deviceMiB      GPU memory in use after the steps (0 on a CPU)
      * @param sampleMsPerVideo the sampler's time per video of an evaluation batch
+     * @param batch          the preset's batch size
+     * @param measuredBatch  the batch the steps ran at: below {@code batch} (a small host, or one where the preset's
+     *                       batch did not fit in memory) the step times are scaled linearly to {@code batch} and the
+     *                       peak memory is the measured batch's
      */
     public record Cell(String name, long iterations, long evaluations, int evalSamples, double stepMs,
-                       double firstStepMs, double peakHostMiB, double deviceMiB, double sampleMsPerVideo) {
+                       double firstStepMs, double peakHostMiB, double deviceMiB, double sampleMsPerVideo,
+                       int batch, int measuredBatch) {
+
+        /** Whether the step times were scaled from a smaller batch. */
+        public boolean scaled() {
+            return measuredBatch != batch;
+        }
 
         /** Training alone, in hours. */
         public double trainHours() {
@@ -102,9 +112,11 @@ public final class GridPlan {
         b.append("| cell | step (mean) | first step | iterations | training | peak host RSS | GPU memory | "
                 + "one evaluation | evaluations |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Cell c : cells) {
-            b.append(String.format(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %,d | %.1f h | %.0f MiB | %s | %.0f s | "
-                            + "%d |%n", c.name(), c.stepMs(), c.firstStepMs(), c.iterations(), c.trainHours(),
-                    c.peakHostMiB(), c.deviceMiB() > 0 ? String.format(Locale.ROOT, "%.0f MiB", c.deviceMiB()) : "-",
+            String scaled = c.scaled() ? " (scaled from batch " + c.measuredBatch() + ")" : "";
+            b.append(String.format(Locale.ROOT, "| %s | %.0f ms%s | %.0f ms | %,d | %.1f h | %.0f MiB%s | %s | %.0f s "
+                            + "| %d |%n", c.name(), c.stepMs(), scaled, c.firstStepMs(), c.iterations(),
+                    c.trainHours(), c.peakHostMiB(), c.scaled() ? " (at batch " + c.measuredBatch() + ")" : "",
+                    c.deviceMiB() > 0 ? String.format(Locale.ROOT, "%.0f MiB", c.deviceMiB()) : "-",
                     c.evalSeconds(c3dMsPerVideo), c.evaluations()));
         }
         b.append(String.format(Locale.ROOT, "%nmeasured on %s; the grid on %d GPU(s) × %d trial(s) each, evaluation "

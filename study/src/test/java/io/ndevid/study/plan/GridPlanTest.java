@@ -12,7 +12,7 @@ class GridPlanTest {
 
     /** A cell of 36 000 iterations at {@code stepMs}: stepMs/100 hours of training. */
     private static GridPlan.Cell cell(String name, double stepMs, double deviceMiB) {
-        return new GridPlan.Cell(name, 36_000, 2, 100, stepMs, 2 * stepMs, 900, deviceMiB, 10);
+        return new GridPlan.Cell(name, 36_000, 2, 100, stepMs, 2 * stepMs, 900, deviceMiB, 10, 32, 32);
     }
 
     @Test
@@ -35,12 +35,17 @@ class GridPlanTest {
         String table = GridPlan.table(cells, 40, shared, "gpu:0");
         assertTrue(table.contains("| a | 300 ms | 600 ms | 36,000 | 3.0 h | 900 MiB | 4000 MiB | 5 s | 2 |"), table);
         assertTrue(table.contains("3.0–12.0 h") && table.contains("recommended --trials-per-gpu 25"), table);
+        assertTrue(!table.contains("scaled"), "measured at the preset's batch: " + table);
     }
 
     @Test
     void evaluationWorkBoundsTheWallTimeWhenItExceedsTraining() {
-        var e = GridPlan.estimate(List.of(new GridPlan.Cell("x", 10, 1000, 2048, 1, 1, 100, 0, 100)), 900, 1, 1, 0);
+        GridPlan.Cell x = new GridPlan.Cell("x", 10, 1000, 2048, 1, 1, 100, 0, 100, 32, 8);
+        var e = GridPlan.estimate(List.of(x), 900, 1, 1, 0);
         // 1000 evaluations × 2048 × 1 s = 568.9 h of evaluation against 10 ms of training
         assertEquals(1000 * 2048 / 3600.0, e.lowHours(), 1e-6);
+        String table = GridPlan.table(List.of(x), 900, e, "a CPU");
+        assertTrue(table.contains("| x | 1 ms (scaled from batch 8) |") && table.contains("100 MiB (at batch 8)"),
+                table);
     }
 }

@@ -105,6 +105,15 @@ public final class Tgan extends AbstractVideoGan {
         return lastClip;
     }
 
+    /**
+     * One singular value clipping pass on D (what every {@value #SVC_INTERVAL}th iteration ends with); public so that
+     * {@code ndevid plan} can time it apart from the steps.
+     */
+    public SingularValueClipping.Report clipDiscriminator() {
+        lastClip = SingularValueClipping.apply(d);
+        return lastClip;
+    }
+
     Block discriminator() {
         return d;
     }
@@ -152,7 +161,7 @@ public final class Tgan extends AbstractVideoGan {
             out.put("d_fake", Losses.value(yFake));
         }
         if (iteration % SVC_INTERVAL == 0) {
-            lastClip = SingularValueClipping.apply(d);
+            clipDiscriminator();
             out.put("svc_largest_sv", lastClip.largestBefore());
         }
         return out;

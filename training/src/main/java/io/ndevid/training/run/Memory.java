@@ -19,6 +19,20 @@ public final class Memory {
         return status("VmHWM:");
     }
 
+    /** MemAvailable of {@code /proc/meminfo} in MiB (what the host can still give without swapping); 0 if unknown. */
+    public static double availableMegabytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return 0;
+    }
+
     private static double status(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

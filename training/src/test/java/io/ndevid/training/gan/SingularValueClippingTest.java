@@ -67,4 +67,58 @@ class SingularValueClippingTest {
             }
         }
     }
+
+    /**
+     * The Gram route gives what a full SVD gives: W = U Σ Vᵀ with singular values on both sides of 1 (a few equal, a
+     * few just above 1) becomes U min(Σ, 1) Vᵀ, for a wide and a tall weight, to float precision.
+     */
+    @Test
+    void sameResultAsTheFullSvd() {
+        TorchRuntime.engine();
+        java.util.Random rnd = new java.util.Random(7);
+        for (long[] shape : new long[][] {{24, 5, 3, 3}, {90, 12}}) {
+            int rows = (int) shape[0];
+            int cols = (int) (java.util.Arrays.stream(shape).reduce(1, (x, y) -> x * y) / rows);
+            int k = Math.min(rows, cols);
+            DMatrixRMaj u = org.ejml.dense.row.RandomMatrices_DDRM.orthogonal(rows, k, rnd);
+            DMatrixRMaj v = org.ejml.dense.row.RandomMatrices_DDRM.orthogonal(cols, k, rnd);
+            double[] sigma = new double[k];
+            for (int i = 0; i < k; i++) {
+                sigma[i] = i < 3 ? 7.5 : i < 5 ? 1.0 + 1e-3 * i : i < 7 ? 2.0 : rnd.nextDouble() * 1.6;
+            }
+            DMatrixRMaj w = product(u, sigma, v);
+            double[] clipped = new double[k];
+            for (int i = 0; i < k; i++) {
+                clipped[i] = Math.min(1, sigma[i]);
+            }
+            DMatrixRMaj expected = product(u, clipped, v);
+            try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+                float[] f = new float[w.getNumElements()];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = (float) w.getData()[i];
+                }
+                NDArray weight = m.create(f, new Shape(shape));
+                double largest = SingularValueClipping.clipMatrix(weight);
+                assertEquals(7.5, largest, 1e-4);
+                assertEquals(new Shape(shape), weight.getShape());
+                float[] got = weight.toFloatArray();
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(expected.getData()[i], got[i], 2e-6, "element " + i + " of " + new Shape(shape));
+                }
+                assertEquals(1.0, maxSingular(weight), 1e-5);
+            }
+        }
+    }
+
+    private static DMatrixRMaj product(DMatrixRMaj u, double[] sigma, DMatrixRMaj v) {
+        DMatrixRMaj us = u.copy();
+        for (int r = 0; r < us.numRows; r++) {
+            for (int c = 0; c < us.numCols; c++) {
+                us.set(r, c, us.get(r, c) * sigma[c]);
+            }
+        }
+        DMatrixRMaj out = new DMatrixRMaj(u.numRows, v.numRows);
+        org.ejml.dense.row.CommonOps_DDRM.multTransB(us, v, out);
+        return out;
+    }
 }
