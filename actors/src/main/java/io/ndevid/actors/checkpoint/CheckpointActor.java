@@ -194,12 +194,17 @@ public final class CheckpointActor extends AbstractBehavior<CheckpointActor.Comm
 
     /** Where a trial's {@code final-metrics.json} is stored. */
     public static Path storedMetricsPath(Path dataDir, String experimentId, String trial) {
-        return dataDir.resolve(experimentId).resolve("checkpoints").resolve(trial + ".final-metrics.json");
+        return storedDir(dataDir, experimentId).resolve(trial + ".final-metrics.json");
     }
 
     /** Where a trial's checkpoint is stored. */
     public static Path storedPath(Path dataDir, String experimentId, String trial) {
-        return dataDir.resolve(experimentId).resolve("checkpoints").resolve(trial + ".ckpt");
+        return storedDir(dataDir, experimentId).resolve(trial + ".ckpt");
+    }
+
+    /** The folder of an experiment's stored checkpoints (and their final metrics). */
+    public static Path storedDir(Path dataDir, String experimentId) {
+        return dataDir.resolve(experimentId).resolve("checkpoints");
     }
 
     @Override

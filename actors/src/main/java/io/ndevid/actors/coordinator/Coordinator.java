@@ -65,7 +65,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The experiment coordinator (a cluster singleton on role {@code coordinator}): accepts experiments, expands their
  * grids into trials, and hands PENDING trials to free trainer slots found through the Receptionist. Each decision is
- * journaled (fsync'd) in the experiment's folder before it is acted on, so a coordinator that restarts — here or on
+ * journaled (fsync'd) in the experiment's folder before it is acted on — the decisions of one message in one group
+ * commit ({@link #committed}) — so a coordinator that restarts — here or on
  * another node — replays the journals and carries on: finished trials stay finished, trials that were running are
  * reclaimed by their trainer if it is still at it, and re-queued (to resume from their checkpoints) if not.
  *
@@ -107,6 +108,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     private final ActorRef<CheckpointActor.Reply> checkpointAdapter;
     private Set<ActorRef<CheckpointActor.Command>> stores = Set.of();
     private final ActorStatus status;
+    /** What the message being handled decided to send, held until its journal appends are forced. */
+    private final List<Runnable> outbox = new ArrayList<>();
     /**
      * This incarnation's epoch, claimed in {@code <data-dir>/.fence/} before anything is replayed: every journal
      * append is refused once a newer coordinator (after a fail-over, or a restart) claimed a newer one.
@@ -198,25 +201,48 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Submit.class, this::onSubmit)
-                .onMessage(Cancel.class, this::onCancel)
-                .onMessage(Pause.class, this::onPause)
-                .onMessage(Resume.class, this::onResume)
-                .onMessage(GetStatus.class, this::onGetStatus)
-                .onMessage(ListExperiments.class, this::onList)
-                .onMessage(TrialAccepted.class, this::onAccepted)
-                .onMessage(TrialRejected.class, this::onRejected)
-                .onMessage(TrialProgress.class, this::onProgress)
-                .onMessage(TrialEnded.class, this::onEnded)
-                .onMessage(Listed.class, this::onListing)
-                .onMessage(TrainerDescribed.class, this::onDescribed)
-                .onMessage(TrainerGone.class, this::onGone)
-                .onMessage(CheckpointReply.class, this::onCheckpointReply)
-                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessage(Submit.class, m -> committed(onSubmit(m)))
+                .onMessage(Cancel.class, m -> committed(onCancel(m)))
+                .onMessage(Pause.class, m -> committed(onPause(m)))
+                .onMessage(Resume.class, m -> committed(onResume(m)))
+                .onMessage(GetStatus.class, m -> committed(onGetStatus(m)))
+                .onMessage(ListExperiments.class, m -> committed(onList(m)))
+                .onMessage(TrialAccepted.class, m -> committed(onAccepted(m)))
+                .onMessage(TrialRejected.class, m -> committed(onRejected(m)))
+                .onMessage(TrialProgress.class, m -> committed(onProgress(m)))
+                .onMessage(TrialEnded.class, m -> committed(onEnded(m)))
+                .onMessage(Listed.class, m -> committed(onListing(m)))
+                .onMessage(TrainerDescribed.class, m -> committed(onDescribed(m)))
+                .onMessage(TrainerGone.class, m -> committed(onGone(m)))
+                .onMessage(CheckpointReply.class, m -> committed(onCheckpointReply(m)))
+                .onMessageEquals(Tick.INSTANCE, () -> committed(onTick()))
                 .onMessageEquals(StatusTick.INSTANCE, this::onStatusTick)
                 .onSignal(PostStop.class, s -> closeAll())
                 .onSignal(PreRestart.class, s -> closeAll())
                 .build();
+    }
+
+    /**
+     * The end of every message: a group commit. What the message appended to the journals is forced to disk (one
+     * fsync per journal it touched), and only then does anything it decided leave this actor — replies, StartTrial,
+     * acknowledgements, exports, results files — in the order it decided them. A failing force throws before anything
+     * is sent; the supervisor's restart drops what was queued.
+     */
+    private Behavior<Command> committed(Behavior<Command> next) {
+        for (ExperimentJournal j : experiments.values()) {
+            j.force();
+        }
+        if (!outbox.isEmpty()) {
+            List<Runnable> out = List.copyOf(outbox);
+            outbox.clear();
+            out.forEach(Runnable::run);
+        }
+        return next;
+    }
+
+    /** Sends {@code message} once this message's journal appends are on disk ({@link #committed}). */
+    private <T> void send(ActorRef<T> to, T message) {
+        outbox.add(() -> to.tell(message));
     }
 
     private Behavior<Command> closeAll() {
@@ -249,15 +275,15 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         ExperimentJournal existing = experiments.get(id);
         if (existing != null) {
             if (existing.state().grid().equals(grid)) {
-                s.replyTo().tell(new Accepted(id, List.copyOf(existing.state().trials().keySet()), true));
+                send(s.replyTo(), new Accepted(id, List.copyOf(existing.state().trials().keySet()), true));
             } else {
-                s.replyTo().tell(new Rejected(id, "an experiment named '" + id + "' already exists with a different "
+                send(s.replyTo(), new Rejected(id, "an experiment named '" + id + "' already exists with a different "
                         + "grid; choose another name"));
             }
             return this;
         }
         if (unreadable.containsKey(id)) {
-            s.replyTo().tell(new Rejected(id, "experiment folder '" + id + "' holds a journal that cannot be read: "
+            send(s.replyTo(), new Rejected(id, "experiment folder '" + id + "' holds a journal that cannot be read: "
                     + unreadable.get(id)));
             return this;
         }
@@ -265,19 +291,19 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         try {
             trials = grid.expand();
         } catch (IllegalArgumentException e) {
-            s.replyTo().tell(new Rejected(id, e.getMessage()));
+            send(s.replyTo(), new Rejected(id, e.getMessage()));
             return this;
         }
         ExperimentJournal j;
         try {
             j = ExperimentJournal.create(dirOf(id), new JournalEvent.Submitted(id, grid, trials, now()), fence);
         } catch (RuntimeException e) {
-            s.replyTo().tell(new Rejected(id, "cannot start the journal: " + e.getMessage()));
+            send(s.replyTo(), new Rejected(id, "cannot start the journal: " + e.getMessage()));
             return this;
         }
         experiments.put(id, j);
         context.getLog().info("experiment {}: {} trials queued", id, trials.size());
-        s.replyTo().tell(new Accepted(id, trials.stream().map(TrialSpec::name).toList(), false));
+        send(s.replyTo(), new Accepted(id, trials.stream().map(TrialSpec::name).toList(), false));
         dispatch();
         return this;
     }
@@ -286,11 +312,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         status.touch();
         ExperimentJournal j = experiments.get(c.experimentId());
         if (j == null) {
-            c.replyTo().tell(new Ack(false, "unknown experiment '" + c.experimentId() + "'"));
+            send(c.replyTo(), new Ack(false, "unknown experiment '" + c.experimentId() + "'"));
             return this;
         }
-        if (!j.record(new JournalEvent.Cancelled(c.reason() == null ? "" : c.reason(), now()))) {
-            c.replyTo().tell(new Ack(true, "already cancelled"));
+        if (!j.append(new JournalEvent.Cancelled(c.reason() == null ? "" : c.reason(), now()))) {
+            send(c.replyTo(), new Ack(true, "already cancelled"));
             return this;
         }
         for (TrialRecord t : List.copyOf(j.state().trials().values())) {
@@ -300,7 +326,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         }
         context.getLog().info("experiment {} cancelled: {}", c.experimentId(), c.reason());
         finishedCheck(c.experimentId());
-        c.replyTo().tell(new Ack(true, "cancelled"));
+        send(c.replyTo(), new Ack(true, "cancelled"));
         return this;
     }
 
@@ -309,17 +335,17 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         ExperimentJournal j = experiments.get(p.experimentId());
         TrialRecord t = j == null ? null : j.state().trial(p.trial());
         if (t == null) {
-            p.replyTo().tell(new Ack(false, "unknown trial " + p.experimentId() + " / " + p.trial()));
+            send(p.replyTo(), new Ack(false, "unknown trial " + p.experimentId() + " / " + p.trial()));
             return this;
         }
-        if (!j.record(new JournalEvent.PauseRequested(p.trial(), now()))) {
-            p.replyTo().tell(new Ack(false, "trial " + p.trial() + " is " + t.state() + ": cannot pause"));
+        if (!j.append(new JournalEvent.PauseRequested(p.trial(), now()))) {
+            send(p.replyTo(), new Ack(false, "trial " + p.trial() + " is " + t.state() + ": cannot pause"));
             return this;
         }
         if (t.state() == TrialState.RUNNING) {
             stopOrDrop(p.experimentId(), j.state().trial(p.trial()), "paused");
         }
-        p.replyTo().tell(new Ack(true, "paused"));
+        send(p.replyTo(), new Ack(true, "paused"));
         return this;
     }
 
@@ -328,11 +354,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         ExperimentJournal j = experiments.get(r.experimentId());
         TrialRecord t = j == null ? null : j.state().trial(r.trial());
         if (t == null) {
-            r.replyTo().tell(new Ack(false, "unknown trial " + r.experimentId() + " / " + r.trial()));
+            send(r.replyTo(), new Ack(false, "unknown trial " + r.experimentId() + " / " + r.trial()));
             return this;
         }
-        boolean ok = j.record(new JournalEvent.Resumed(r.trial(), now()));
-        r.replyTo().tell(new Ack(ok, ok ? "resumed" : "trial " + r.trial() + " is " + t.state() + ": not paused"));
+        boolean ok = j.append(new JournalEvent.Resumed(r.trial(), now()));
+        send(r.replyTo(), new Ack(ok, ok ? "resumed" : "trial " + r.trial() + " is " + t.state() + ": not paused"));
         dispatch();
         return this;
     }
@@ -342,7 +368,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         TrialKey key = new TrialKey(experimentId, t.name());
         Live<ActorRef<TrainerProtocol.Command>> l = live.get(key);
         if (l != null && l.trainer != null) {
-            l.trainer.tell(new TrainerProtocol.StopTrial(experimentId, t.name(), t.attempt(), reason));
+            send(l.trainer, new TrainerProtocol.StopTrial(experimentId, t.name(), t.attempt(), reason));
         } else {
             end(experimentId, t, Outcome.ORPHANED, reason + " (no trainer held it)", null);
         }
@@ -353,10 +379,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         ExperimentJournal j = experiments.get(g.experimentId());
         if (j == null) {
             String why = unreadable.get(g.experimentId());
-            g.replyTo().tell(new StatusReply(null, why != null ? "experiment '" + g.experimentId()
+            send(g.replyTo(), new StatusReply(null, why != null ? "experiment '" + g.experimentId()
                     + "' cannot be read: " + why : "unknown experiment '" + g.experimentId() + "'"));
         } else {
-            g.replyTo().tell(new StatusReply(status(j.state(), g.from(), g.max()), null));
+            send(g.replyTo(), new StatusReply(status(j.state(), g.from(), g.max()), null));
         }
         return this;
     }
@@ -366,13 +392,17 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         Map<String, ExperimentState.Phase> phases = new LinkedHashMap<>();
         experiments.forEach((id, j) -> phases.put(id, j.state().phase()));
         List<SlotInfo> known = slots.values().stream().filter(s -> s.info != null).map(s -> s.info).toList();
-        l.replyTo().tell(new ExperimentList(phases, Map.copyOf(unreadable), known));
+        send(l.replyTo(), new ExperimentList(phases, Map.copyOf(unreadable), known));
         return this;
     }
 
     /** The status with the trials {@code from} … {@code from + max - 1} (the grid's order); counts of all. */
     private ExperimentStatus status(ExperimentState state, int from, int max) {
         List<TrialStatus> rows = new ArrayList<>();
+        Set<String> devices = scheduling.slotDevices(); // one look at the slots for every waiting trial
+        // a whole status lists the store once; a page (StatusPages asks a few hundred trials) looks each one up
+        Set<String> stored = from == 0 && max >= state.trials().size()
+                ? StoreHandoff.storedFiles(settings.dataDir(), state.id()) : null;
         int index = -1;
         for (TrialRecord t : state.trials().values()) {
             index++;
@@ -397,10 +427,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                     a == null ? -1 : a.startIteration(), iteration, t.spec().iterations(),
                     running ? l.itPerSec : 0, running ? l.eta : 0,
                     running ? l.losses : r == null ? Map.of() : r.losses(), best,
-                    running ? l.message : t.state() == TrialState.PENDING && scheduling.waiting(t) != null
-                            ? scheduling.waiting(t) : r == null ? "" : r.message(),
+                    running ? l.message : t.state() == TrialState.PENDING && Scheduling.waiting(t, devices) != null
+                            ? Scheduling.waiting(t, devices) : r == null ? "" : r.message(),
                     runDir(state.id(), t.name()).toString(), t.attempts(), r,
-                    StoreHandoff.storedCheckpoint(settings.dataDir(), state.id(), t)));
+                    stored != null ? StoreHandoff.storedCheckpoint(settings.dataDir(), state.id(), t, stored)
+                            : StoreHandoff.storedCheckpoint(settings.dataDir(), state.id(), t)));
         }
         return new ExperimentStatus(state.id(), state.phase(), state.counts(), rows, dirOf(state.id()).toString());
     }
@@ -429,13 +460,13 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         Scheduling.ListingChange<ActorRef<TrainerProtocol.Command>> change = scheduling.listed(
                 m.listing().getServiceInstances(TrainerProtocol.SERVICE_KEY), System.nanoTime());
         change.added().forEach(s -> context.watchWith(s.ref, new TrainerGone(s.ref)));
-        change.describe().forEach(s -> s.ref.tell(new TrainerProtocol.Describe(describedAdapter)));
+        change.describe().forEach(s -> send(s.ref, new TrainerProtocol.Describe(describedAdapter)));
         return this;
     }
 
     private void describe(Slot<ActorRef<TrainerProtocol.Command>> s) {
         s.describedAt = System.nanoTime();
-        s.ref.tell(new TrainerProtocol.Describe(describedAdapter));
+        send(s.ref, new TrainerProtocol.Describe(describedAdapter));
     }
 
     private Behavior<Command> onDescribed(TrainerDescribed d) {
@@ -453,12 +484,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         } else if (st.ending() && !scheduling.isRunning(running.experimentId(), running.trial(),
                 running.attempt())) {
             // its end crossed this answer (or reached a coordinator before a restart): acknowledge it again
-            st.trainer().tell(new TrainerProtocol.ResultAcked(running.experimentId(), running.trial(),
+            send(st.trainer(), new TrainerProtocol.ResultAcked(running.experimentId(), running.trial(),
                     running.attempt()));
             s.state = SlotState.UNKNOWN;
         } else if (!reclaim(running, s)) {
             s.state = SlotState.UNKNOWN; // asked to stop; described again later
-            st.trainer().tell(new TrainerProtocol.StopTrial(running.experimentId(), running.trial(), running.attempt(),
+            send(st.trainer(), new TrainerProtocol.StopTrial(running.experimentId(), running.trial(), running.attempt(),
                     "the coordinator does not know this attempt"));
         }
         dispatch();
@@ -523,7 +554,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         if (!current || !p.trainer().equals(l.trainer)) {
             if (t == null || t.state() != TrialState.RUNNING || t.attempt() != p.attempt()) {
                 // an attempt the coordinator gave up on (timed out, or decided before a restart): stop it
-                p.trainer().tell(new TrainerProtocol.StopTrial(p.experimentId(), p.trial(), p.attempt(),
+                send(p.trainer(), new TrainerProtocol.StopTrial(p.experimentId(), p.trial(), p.attempt(),
                         "this attempt is no longer current"));
             }
             return this;
@@ -539,7 +570,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         l.metrics = BestMetrics.merge(l.metrics, p.metrics());
         l.message = p.message();
         if (p.startIteration() >= 0 && t.current().startIteration() < 0) {
-            experiments.get(p.experimentId()).record(new JournalEvent.Started(p.trial(), p.attempt(),
+            experiments.get(p.experimentId()).append(new JournalEvent.Started(p.trial(), p.attempt(),
                     p.startIteration(), now()));
         }
         return this;
@@ -553,12 +584,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
                 && (l.trainer == null || l.trainer.equals(e.trainer()))) {
             if (t.current().startIteration() < 0 && e.iterations() >= 0 && l.iteration < 0) {
                 // it ended before reporting progress (e.g. resumed an already complete trial)
-                experiments.get(e.experimentId()).record(new JournalEvent.Started(e.trial(), e.attempt(),
+                experiments.get(e.experimentId()).append(new JournalEvent.Started(e.trial(), e.attempt(),
                         e.iterations(), now()));
             }
             end(e.experimentId(), t, e.outcome(), e.message(), e);
         }
-        e.trainer().tell(new TrainerProtocol.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
+        send(e.trainer(), new TrainerProtocol.ResultAcked(e.experimentId(), e.trial(), e.attempt()));
         Slot<ActorRef<TrainerProtocol.Command>> s = slots.get(e.trainer());
         if (s != null && s.state == SlotState.BUSY && !scheduling.busy(s.ref)) {
             s.state = s.listed ? SlotState.IDLE : SlotState.UNKNOWN;
@@ -589,11 +620,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
             TrialRecord t = record(x.key().experimentId(), x.key().trial());
             end(x.key().experimentId(), t, x.outcome(), x.message(), null);
             if (x.stop() != null) {
-                x.stop().tell(new TrainerProtocol.StopTrial(x.key().experimentId(), t.name(), t.attempt(),
+                send(x.stop(), new TrainerProtocol.StopTrial(x.key().experimentId(), t.name(), t.attempt(),
                         "the coordinator gave up on it (silent)"));
             }
         }
-        scheduling.describeDue(now).forEach(s -> s.ref.tell(new TrainerProtocol.Describe(describedAdapter)));
+        scheduling.describeDue(now).forEach(s -> send(s.ref, new TrainerProtocol.Describe(describedAdapter)));
         dispatch();
         return this;
     }
@@ -605,7 +636,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         for (Scheduling.Assignment<ActorRef<TrainerProtocol.Command>> a : scheduling.dispatch(System.nanoTime())) {
             String name = a.trial().name();
             context.getLog().info("{} / {} attempt {} → {}", a.experimentId(), name, a.attempt(), a.slot().info.id());
-            a.slot().ref.tell(new TrainerProtocol.StartTrial(a.experimentId(), a.trial().spec(), a.attempt(),
+            send(a.slot().ref, new TrainerProtocol.StartTrial(a.experimentId(), a.trial().spec(), a.attempt(),
                     runDir(a.experimentId(), name).toString()));
         }
     }
@@ -613,7 +644,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
     /** Journals the end of the running attempt of {@code t} and forgets its live state. */
     private void end(String experimentId, TrialRecord t, Outcome outcome, String message, TrialEnded e) {
         ExperimentJournal j = experiments.get(experimentId);
-        j.record(new JournalEvent.Ended(t.name(), t.attempt(), outcome, e == null ? lastIteration(experimentId, t)
+        j.append(new JournalEvent.Ended(t.name(), t.attempt(), outcome, e == null ? lastIteration(experimentId, t)
                 : e.iterations(), message, e == null ? Map.of() : e.losses(),
                 e == null ? liveMetrics(experimentId, t) : BestMetrics.merge(liveMetrics(experimentId, t), e.metrics()),
                 e == null ? runDir(experimentId, t.name()).toString() : e.runDir(), now()));
@@ -625,7 +656,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
             onCheckpointReply(new CheckpointReply(new CheckpointActor.Stored(experimentId, t.name(), stored.path(),
                     stored.iteration(), -1)));
         } else if (handoff instanceof StoreHandoff.Export export) {
-            stores.iterator().next().tell(new CheckpointActor.Export(experimentId, t.name(), export.runDir(),
+            send(stores.iterator().next(), new CheckpointActor.Export(experimentId, t.name(), export.runDir(),
                     checkpointAdapter));
         }
         context.getLog().info("{} / {} attempt {} ended {}: {} → {}", experimentId, t.name(), t.attempt(), outcome,
@@ -652,7 +683,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         if (state.phase() == ExperimentState.Phase.RUNNING) {
             return;
         }
-        results.finished(dirOf(experimentId), status(state, 0, Integer.MAX_VALUE));
+        ExperimentStatus done = status(state, 0, Integer.MAX_VALUE);
+        outbox.add(() -> results.finished(dirOf(experimentId), done)); // once what finished it is on disk
         context.getLog().info("experiment {} {}: {}", experimentId, state.phase(), state.counts());
     }
 

@@ -11,6 +11,7 @@ import io.ndevid.study.experiment.TrialState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,8 +154,9 @@ final class Scheduling<R> {
 
     /**
      * Gives PENDING trials (experiments in submission order, trials in grid order; cancelled experiments skipped) to
-     * idle, listed, described slots whose device the trial accepts ({@link DeviceMatch}), journaling each assignment
-     * before it is returned.
+     * idle, listed, described slots whose device the trial accepts ({@link DeviceMatch}), appending each assignment
+     * to its journal before it is returned. The appends are not forced yet: the caller forces the journals
+     * ({@link ExperimentJournal#force}) before it tells any slot to start — one fsync for all of them.
      */
     List<Assignment<R>> dispatch(long nanos) {
         List<Assignment<R>> out = new ArrayList<>();
@@ -168,14 +170,9 @@ final class Scheduling<R> {
                 if (j.state().cancelled()) {
                     continue;
                 }
-                for (TrialRecord t : j.state().pending()) {
-                    if (DeviceMatch.accepts(s.info.device(), t.spec())) {
-                        next = t;
-                        from = j;
-                        break;
-                    }
-                }
+                next = j.state().firstPending(t -> DeviceMatch.accepts(s.info.device(), t.spec()));
                 if (next != null) {
+                    from = j;
                     break;
                 }
             }
@@ -183,7 +180,7 @@ final class Scheduling<R> {
                 continue; // nothing pending this slot's kind may run; another slot may still find work
             }
             int attempt = next.attempt() + 1;
-            from.record(new JournalEvent.Assigned(next.name(), attempt, s.info, Instant.now().toString()));
+            from.append(new JournalEvent.Assigned(next.name(), attempt, s.info, Instant.now().toString()));
             Live<R> l = new Live<>();
             l.trainer = s.ref;
             l.slot = s.info;
@@ -231,9 +228,23 @@ final class Scheduling<R> {
      * (idle or busy) may run it; null when one may (it waits for that slot to be free, or runs soon).
      */
     String waiting(TrialRecord t) {
-        boolean some = slots.values().stream()
-                .anyMatch(s -> s.listed && s.info != null && DeviceMatch.accepts(s.info.device(), t.spec()));
-        return some ? null : DeviceMatch.waiting(t.spec());
+        return waiting(t, slotDevices());
+    }
+
+    /** {@link #waiting(TrialRecord)} against {@code devices} from {@link #slotDevices()} (one look for many trials). */
+    static String waiting(TrialRecord t, Set<String> devices) {
+        return DeviceMatch.anyAccepts(devices, t.spec()) ? null : DeviceMatch.waiting(t.spec());
+    }
+
+    /** The device labels of the listed, described slots (idle or busy). */
+    Set<String> slotDevices() {
+        Set<String> devices = new HashSet<>();
+        for (Slot<R> s : slots.values()) {
+            if (s.listed && s.info != null) {
+                devices.add(s.info.device());
+            }
+        }
+        return devices;
     }
 
     /** Listed slots in an unknown state whose last "describe" is older than {@code describeRetry}. */

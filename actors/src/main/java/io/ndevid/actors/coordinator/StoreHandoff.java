@@ -5,8 +5,13 @@ import io.ndevid.study.experiment.Outcome;
 import io.ndevid.study.experiment.TrialRecord;
 import io.ndevid.study.experiment.TrialState;
 
+import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * How a finished trial's final checkpoint reaches the experiment store: the trainer shipped it over Aeron and the
@@ -55,5 +60,33 @@ final class StoreHandoff {
         }
         Path p = CheckpointActor.storedPath(dataDir, experimentId, t.name());
         return Files.isRegularFile(p) ? p.toString() : null;
+    }
+
+    /**
+     * The names of the files in an experiment's checkpoint store, for {@link #storedCheckpoint}: one listing for a
+     * whole status instead of one file lookup per trial (thousands in a large grid; a page of a status looks its few
+     * trials up one by one).
+     */
+    static Set<String> storedFiles(Path dataDir, String experimentId) {
+        Path dir = CheckpointActor.storedDir(dataDir, experimentId);
+        Set<String> names = new HashSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            files.forEach(f -> names.add(f.getFileName().toString()));
+        } catch (IOException | DirectoryIteratorException e) {
+            return Set.of(); // nothing stored yet, or unreadable: none shown as stored (as a failed lookup would)
+        }
+        return names;
+    }
+
+    /**
+     * The stored final checkpoint of a TERMINATED trial, or null (not terminated, or not stored yet), given the
+     * store's {@link #storedFiles}.
+     */
+    static String storedCheckpoint(Path dataDir, String experimentId, TrialRecord t, Set<String> storedFiles) {
+        if (t.state() != TrialState.TERMINATED) {
+            return null;
+        }
+        Path p = CheckpointActor.storedPath(dataDir, experimentId, t.name());
+        return storedFiles.contains(p.getFileName().toString()) ? p.toString() : null;
     }
 }

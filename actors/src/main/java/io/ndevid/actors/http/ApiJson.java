@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -27,16 +28,22 @@ public final class ApiJson {
     }
 
     public static String write(Object value) {
+        return new String(bytes(value), StandardCharsets.UTF_8);
+    }
+
+    /** {@code value} as JSON in UTF-8. */
+    private static byte[] bytes(Object value) {
         try {
-            return MAPPER.writeValueAsString(value);
+            return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write JSON for " + value.getClass().getSimpleName() + ": "
                     + e.getOriginalMessage(), e);
         }
     }
 
+    /** {@code body} as JSON, encoded straight to UTF-8 bytes (a large status is not built as a String first). */
     public static HttpResponse response(StatusCode status, Object body) {
-        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, write(body));
+        return HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, bytes(body));
     }
 
     public static HttpResponse ok(Object body) {

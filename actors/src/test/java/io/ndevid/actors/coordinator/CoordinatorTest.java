@@ -187,6 +187,12 @@ class CoordinatorTest {
             assertEquals(2.0, t.bestMetrics().get("is"));
         }
         assertTrue(Files.isRegularFile(dir.resolve("run").resolve("results.json")));
+        // the tables and report are written off the coordinator's thread: let them land before the folder goes
+        long reportDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!io.ndevid.study.report.StudyReport.current(dir.resolve("run"))
+                && System.nanoTime() < reportDeadline) {
+            Thread.sleep(50);
+        }
         List<String> journal = Files.readAllLines(ExperimentJournal.fileIn(dir.resolve("run")));
         // submitted + per trial: assigned, started, ended
         assertEquals(1 + 4 * 3, journal.size(), String.join("\n", journal));

@@ -47,11 +47,16 @@ class StoreHandoffTest {
     @Test
     void theStatusNamesTheStoredCheckpointOfTerminatedTrialsOnly() throws Exception {
         TrialRecord done = trial(TrialState.TERMINATED, Outcome.COMPLETED);
-        assertNull(StoreHandoff.storedCheckpoint(dir, "exp", done), "not stored yet");
+        assertNull(StoreHandoff.storedCheckpoint(dir, "exp", done,
+                StoreHandoff.storedFiles(dir, "exp")), "not stored yet");
         Path stored = CheckpointActor.storedPath(dir, "exp", "a");
         Files.createDirectories(stored.getParent());
         Files.writeString(stored, "bytes");
-        assertEquals(stored.toString(), StoreHandoff.storedCheckpoint(dir, "exp", done));
+        assertEquals(stored.toString(), StoreHandoff.storedCheckpoint(dir, "exp", done,
+                StoreHandoff.storedFiles(dir, "exp")));
+        assertEquals(stored.toString(), StoreHandoff.storedCheckpoint(dir, "exp", done), "looked up alone");
         assertNull(StoreHandoff.storedCheckpoint(dir, "exp", trial(TrialState.PAUSED, Outcome.STOPPED)));
+        assertNull(StoreHandoff.storedCheckpoint(dir, "exp", trial(TrialState.PAUSED, Outcome.STOPPED),
+                StoreHandoff.storedFiles(dir, "exp")));
     }
 }

@@ -24,7 +24,8 @@ import java.util.List;
 /**
  * An experiment's append-only journal, {@code <experiment>/journal.jsonl}: one {@link JournalEvent} per line as
  * JSON, the first a {@link JournalEvent.Submitted}. Each {@link #record} writes the whole line in one write and
- * forces it to disk before the state changes, so a crash loses at most the line being written.
+ * forces it to disk before the state changes, so a crash loses at most the line being written. A group commit
+ * {@link #append}s several lines and {@link #force}s them once; its caller acts on none of them before that.
  *
  * <p>{@link #open} replays the lines into an {@link ExperimentState}. A last line that is cut short or unreadable
  * (a crash mid-write) is dropped with a warning and cut off the file, so that the next line starts clean; an
@@ -53,6 +54,8 @@ public final class ExperimentJournal implements AutoCloseable {
     private final int replayed;
     /** The writer's epoch, checked before every append; null: not fenced (one-process tools and tests). */
     private final EpochFence fence;
+    /** Whether {@link #append} wrote lines that are not forced yet. */
+    private boolean unforced;
 
     private ExperimentJournal(Path file, FileChannel channel, ExperimentState state, List<String> warnings,
                               int replayed, EpochFence fence) {
@@ -85,7 +88,7 @@ public final class ExperimentJournal implements AutoCloseable {
                     StandardOpenOption.APPEND);
             ExperimentJournal j = new ExperimentJournal(file, ch, ExperimentState.submitted(submitted), List.of(), 0,
                     fence);
-            j.write(submitted);
+            j.write(submitted, true);
             forceDirectory(experimentDir);
             return j;
         } catch (FileAlreadyExistsException e) {
@@ -243,11 +246,36 @@ public final class ExperimentJournal implements AutoCloseable {
      * still written: replay refuses it the same way, so the state stays a function of the file).
      */
     public synchronized boolean record(JournalEvent e) {
-        write(e);
+        write(e, true);
+        unforced = false;
         return state.apply(e);
     }
 
-    private void write(JournalEvent e) {
+    /**
+     * Writes the event without forcing it to disk, then applies it — half of a group commit: whoever appends acts on
+     * none of the events before {@link #force} returns. Several appends (one message's decisions) then cost one
+     * fsync. Returns whether the event changed the state, as {@link #record} does.
+     */
+    public synchronized boolean append(JournalEvent e) {
+        write(e, false);
+        unforced = true;
+        return state.apply(e);
+    }
+
+    /** Forces what {@link #append} wrote to disk (nothing to do when nothing was appended since). */
+    public synchronized void force() {
+        if (!unforced) {
+            return;
+        }
+        try {
+            channel.force(false);
+        } catch (IOException ex) {
+            throw new UncheckedIOException("cannot force journal " + file + " to disk: " + ex.getMessage(), ex);
+        }
+        unforced = false;
+    }
+
+    private void write(JournalEvent e, boolean force) {
         if (fence != null) {
             fence.check();
         }
@@ -258,7 +286,9 @@ public final class ExperimentJournal implements AutoCloseable {
             }
             byte[] line = (JSON.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8);
             writeFully(channel, ByteBuffer.wrap(line));
-            channel.force(false);
+            if (force) {
+                channel.force(false);
+            }
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot append to journal " + file + ": " + ex.getMessage(), ex);
         }

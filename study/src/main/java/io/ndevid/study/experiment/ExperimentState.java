@@ -1,19 +1,28 @@
 package io.ndevid.study.experiment;
 
 import io.ndevid.study.GridSpec;
+import io.ndevid.training.spec.TrialSpec;
 
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 
 /**
  * An experiment's state as the journal defines it: a pure function of its events. The coordinator decides, journals
  * the event, then {@link #apply}s it; a restarted coordinator replays the same events and gets an equal state.
  * Events that do not fit the current state (a stale attempt number, a trial that already finished) are refused
  * by {@link #apply} returning false — the same way live and on replay.
+ *
+ * <p>Besides the trials it keeps two indexes, updated with every change of a trial (one place: {@link #put}), so
+ * that the coordinator's per-message questions do not scan every trial of a large grid: which trials are PENDING (in
+ * grid order) and how many trials are in each state.
  */
 public final class ExperimentState {
 
@@ -23,12 +32,37 @@ public final class ExperimentState {
     private final String id;
     private final GridSpec grid;
     private final Map<String, TrialRecord> trials = new LinkedHashMap<>();
+    /** Each trial's place in grid order, and the trial at each place (the same records as {@code trials}). */
+    private final Map<String, Integer> position = new HashMap<>();
+    private final TrialRecord[] byPosition;
+    /** Places of the PENDING trials. */
+    private final BitSet pending = new BitSet();
+    /** Trials per state, by {@link TrialState#ordinal()}. */
+    private final int[] counts = new int[TrialState.values().length];
     private boolean cancelled;
 
     private ExperimentState(JournalEvent.Submitted s) {
         this.id = s.experimentId();
         this.grid = s.grid();
-        s.trials().forEach(t -> trials.put(t.name(), TrialRecord.pending(t)));
+        Map<String, TrialSpec> specs = new LinkedHashMap<>();
+        s.trials().forEach(t -> specs.put(t.name(), t));
+        this.byPosition = new TrialRecord[specs.size()];
+        specs.forEach((name, t) -> {
+            position.put(name, position.size());
+            put(name, TrialRecord.pending(t));
+        });
+    }
+
+    /** Every change of a trial goes through here: the trial map and the indexes change together. */
+    private void put(String name, TrialRecord t) {
+        TrialRecord before = trials.put(name, t);
+        if (before != null) {
+            counts[before.state().ordinal()]--;
+        }
+        counts[t.state().ordinal()]++;
+        int at = position.get(name);
+        byPosition[at] = t;
+        pending.set(at, t.state() == TrialState.PENDING);
     }
 
     public static ExperimentState submitted(JournalEvent.Submitted s) {
@@ -56,25 +90,45 @@ public final class ExperimentState {
         return trials.get(name);
     }
 
+    /** RUNNING while some trial may still run; then FINISHED, or CANCELLED when the experiment was cancelled. */
     public Phase phase() {
-        if (trials.values().stream().allMatch(t -> t.state().finished())) {
-            return cancelled ? Phase.CANCELLED : Phase.FINISHED;
+        for (TrialState s : TrialState.values()) {
+            if (!s.finished() && counts[s.ordinal()] > 0) {
+                return Phase.RUNNING;
+            }
         }
-        return Phase.RUNNING;
+        return cancelled ? Phase.CANCELLED : Phase.FINISHED;
     }
 
+    /** Trials per state (every state present, 0 for none); a new map each call. */
     public Map<TrialState, Integer> counts() {
         Map<TrialState, Integer> c = new EnumMap<>(TrialState.class);
         for (TrialState s : TrialState.values()) {
-            c.put(s, 0);
+            c.put(s, counts[s.ordinal()]);
         }
-        trials.values().forEach(t -> c.merge(t.state(), 1, Integer::sum));
         return c;
     }
 
     /** Trials waiting for a slot, in grid order. */
     public List<TrialRecord> pending() {
-        return trials.values().stream().filter(t -> t.state() == TrialState.PENDING).toList();
+        List<TrialRecord> out = new ArrayList<>(counts[TrialState.PENDING.ordinal()]);
+        for (int i = pending.nextSetBit(0); i >= 0; i = pending.nextSetBit(i + 1)) {
+            out.add(byPosition[i]);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The first PENDING trial in grid order that {@code accept} takes, or null — looking at PENDING trials only, and
+     * only up to that one.
+     */
+    public TrialRecord firstPending(Predicate<TrialRecord> accept) {
+        for (int i = pending.nextSetBit(0); i >= 0; i = pending.nextSetBit(i + 1)) {
+            if (accept.test(byPosition[i])) {
+                return byPosition[i];
+            }
+        }
+        return null;
     }
 
     /** Applies one event; returns false (changing nothing) when it does not fit the current state. */
@@ -86,7 +140,7 @@ public final class ExperimentState {
             if (t == null || t.current().startIteration() >= 0) {
                 return false;
             }
-            trials.put(s.trial(), t.started(s.startIteration()));
+            put(s.trial(), t.started(s.startIteration()));
             return true;
         } else if (e instanceof JournalEvent.Ended x) {
             return ended(x);
@@ -102,7 +156,7 @@ public final class ExperimentState {
                 return false;
             }
             TrialResult r = t.result();
-            trials.put(v.trial(), t.withResult(new TrialResult(r.outcome(), r.iterations(), r.message(), r.losses(),
+            put(v.trial(), t.withResult(new TrialResult(r.outcome(), r.iterations(), r.message(), r.losses(),
                     BestMetrics.merge(r.metrics(), v.metrics()), r.runDir())));
             return true;
         }
@@ -114,7 +168,7 @@ public final class ExperimentState {
         if (t == null || cancelled || t.state() != TrialState.PENDING || a.attempt() != t.attempt() + 1) {
             return false;
         }
-        trials.put(a.trial(), t.assigned(a.attempt(), a.slot()));
+        put(a.trial(), t.assigned(a.attempt(), a.slot()));
         return true;
     }
 
@@ -138,7 +192,7 @@ public final class ExperimentState {
         } else {
             next = TrialState.PENDING;
         }
-        trials.put(x.trial(), t.ended(next, failures, r));
+        put(x.trial(), t.ended(next, failures, r));
         return true;
     }
 
@@ -148,11 +202,11 @@ public final class ExperimentState {
             return false;
         }
         if (t.state() == TrialState.PENDING) {
-            trials.put(name, t.with(TrialState.PAUSED));
+            put(name, t.with(TrialState.PAUSED));
             return true;
         }
         if (t.state() == TrialState.RUNNING && !t.pauseRequested()) {
-            trials.put(name, t.withFlags(true, t.cancelRequested()));
+            put(name, t.withFlags(true, t.cancelRequested()));
             return true;
         }
         return false;
@@ -164,11 +218,11 @@ public final class ExperimentState {
             return false;
         }
         if (t.state() == TrialState.PAUSED) {
-            trials.put(name, t.with(TrialState.PENDING));
+            put(name, t.with(TrialState.PENDING));
             return true;
         }
         if (t.state() == TrialState.RUNNING && t.pauseRequested()) {
-            trials.put(name, t.withFlags(false, t.cancelRequested()));
+            put(name, t.withFlags(false, t.cancelRequested()));
             return true;
         }
         return false;
@@ -179,11 +233,13 @@ public final class ExperimentState {
             return false;
         }
         cancelled = true;
-        trials.replaceAll((name, t) -> switch (t.state()) {
-            case PENDING, PAUSED -> t.with(TrialState.CANCELLED);
-            case RUNNING -> t.withFlags(t.pauseRequested(), true);
-            default -> t;
-        });
+        for (TrialRecord t : byPosition) {
+            switch (t.state()) {
+                case PENDING, PAUSED -> put(t.name(), t.with(TrialState.CANCELLED));
+                case RUNNING -> put(t.name(), t.withFlags(t.pauseRequested(), true));
+                default -> { }
+            }
+        }
         return true;
     }
 
