@@ -184,9 +184,8 @@ public final class ExperimentJournal implements AutoCloseable {
             boolean terminated = nl >= 0;
             int end = terminated ? nl : all.length;
             lineNo++;
-            String line = new String(all, pos, end - pos, StandardCharsets.UTF_8);
-            boolean last = !terminated || isBlank(all, end + 1);
-            if (line.isBlank()) {
+            boolean last = !terminated || isBlank(all, end + 1, all.length);
+            if (isBlank(all, pos, end)) {
                 pos = end + 1;
                 if (terminated) {
                     good = pos;
@@ -345,8 +344,9 @@ public final class ExperimentJournal implements AutoCloseable {
         return -1;
     }
 
-    private static boolean isBlank(byte[] a, int from) {
-        for (int i = from; i < a.length; i++) {
+    /** Whether {@code a[from, to)} holds only whitespace (the lines are UTF-8 JSON: ASCII whitespace only). */
+    private static boolean isBlank(byte[] a, int from, int to) {
+        for (int i = from; i < to; i++) {
             if (!Character.isWhitespace(a[i])) {
                 return false;
             }
