@@ -1,5 +1,6 @@
 package io.ndevid.solvers;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -28,17 +29,21 @@ public final class ScalarCache {
 
     /** The 0-d tensor holding {@code v} as {@code type} stores it, on the manager's device. */
     public NDArray of(double v, DataType type) {
+        return of(v, type, manager.getDevice());
+    }
+
+    /** The 0-d tensor holding {@code v} as {@code like}'s type stores it, on {@code like}'s device. */
+    public NDArray of(NDArray like, double v) {
+        return of(v, like.getDataType(), like.getDevice());
+    }
+
+    private NDArray of(double v, DataType type, Device device) {
         double stored = type == DataType.FLOAT64 ? v : (double) (float) v;
-        return values.computeIfAbsent(new Key(type, stored), k -> {
-            NDArray c = Scalars.of(manager, stored, type);
+        return values.computeIfAbsent(new Key(type, device, stored), k -> {
+            NDArray c = Scalars.of(manager, stored, type).toDevice(device, false);
             NDScope.unregister(c);
             return c;
         });
-    }
-
-    /** As {@link #of(double, DataType)} with {@code like}'s type. */
-    public NDArray of(NDArray like, double v) {
-        return of(v, like.getDataType());
     }
 
     /** Distinct constants made so far. */
@@ -46,5 +51,5 @@ public final class ScalarCache {
         return values.size();
     }
 
-    private record Key(DataType type, double stored) {}
+    private record Key(DataType type, Device device, double stored) {}
 }

@@ -14,11 +14,11 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.ndevid.solvers.ScalarCache;
 import io.ndevid.solvers.Scalars;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,8 +72,8 @@ public abstract class Optimizer implements AutoCloseable {
     private final boolean[] materialized;
     /** Built at the first {@link #step()} or {@link #loadState}, over the parameters' arrays then. */
     private List<Group> groups;
-    /** Hyper-parameter constants by type, device and value, made once. */
-    private final Map<String, NDArray> fixedConstants = new HashMap<>();
+    /** Hyper-parameter constants by type, device and value, made once (owned by {@link #stateManager}). */
+    private final ScalarCache fixedConstants;
     private final NDManager stateManager;
     private double learningRate;
 
@@ -86,6 +86,7 @@ public abstract class Optimizer implements AutoCloseable {
         this.materialized = new boolean[slots.size()];
         NDArray first = slots.get(0).array().get();
         this.stateManager = first.getManager().newSubManager();
+        this.fixedConstants = new ScalarCache(stateManager);
         setLearningRate(learningRate);
     }
 
@@ -168,14 +169,7 @@ public abstract class Optimizer implements AutoCloseable {
 
     /** A 0-d constant of {@code like}'s type for a fixed hyper-parameter: made once, kept by the optimizer. */
     protected NDArray fixed(NDArray like, double v) {
-        String key = like.getDataType() + "@" + like.getDevice() + "=" + Double.doubleToLongBits(v);
-        NDArray c = fixedConstants.get(key);
-        if (c == null) {
-            c = Scalars.of(stateManager, v, like.getDataType()).toDevice(like.getDevice(), false);
-            NDScope.unregister(c);
-            fixedConstants.put(key, c);
-        }
-        return c;
+        return fixedConstants.of(like, v);
     }
 
     /**
