@@ -1,22 +1,29 @@
 #!/usr/bin/python3
-"""One training iteration of TGAN and MoCoGAN at cpu-small in plain PyTorch: the PyTorch side of
+"""One training iteration of TGAN and MoCoGAN at cpu-small or gpu-paper in plain PyTorch: the PyTorch side of
 bench/training_vs_pytorch.sh (run with Debian's python3-torch, PyTorch 1.13).
 
 The networks, losses, optimizers and iteration structure mirror the Java models in
 training/src/main/java/io/ndevid/training/gan/ (Tgan, MoCoGan, nets/*) and the temporal generators in
-training/.../temporal/ at the sizes of Presets "cpu-small"; the layer arithmetic is spelled out below and the
-trainable-parameter counts are checked against the Java models' (--expect). Native PyTorch layers are used where
-PyTorch has them (ConvTranspose1d/2d, GRUCell, BCE-with-logits): this is what a PyTorch user would write.
+training/.../temporal/ at the sizes and settings of Presets "cpu-small" or "gpu-paper" (docs/FIDELITY.md: the
+authors' runs — their MLP before the ODE/SDE, torchdiffeq's rk4 = the 3/8 rule, tanh diffusion, their init, D in two
+passes, fresh latents for the G update, MoCoGAN's bias-free nets and full video D); the layer arithmetic is spelled
+out below and the trainable-parameter counts are checked against the Java models' (--expect). Native PyTorch layers
+are used where PyTorch has them (ConvTranspose1d/2d, GRUCell, BCE-with-logits): this is what a PyTorch user would
+write.
 
-  torch_steps.py [--threads 1] [--steps 30] [--warmup 5] [--expect G_t=N,G=N,D=N] [--profile FILE] MODEL:KIND
+  torch_steps.py [--preset cpu-small] [--batch N] [--threads 1] [--steps 30] [--warmup 5]
+                 [--expect G_t=N,G=N,D=N] [--profile FILE] MODEL:KIND
 
-MODEL: tgan | mocogan; KIND: original | ode1 | sde (f = linear, as StepBench's default). One step = the D
-update(s) and the G update of one iteration (+ singular value clipping of TGAN's D when iteration % 5 == 0),
-timed with the losses read back as Python floats, as the Java step returns them. Iterations are numbered from 0
-(warm-up included), like StepBench, so the same iterations carry the clipping pass.
+MODEL: tgan | mocogan; KIND: original | ode1 | sde (f = linear, as StepBench's default). --batch replaces the
+preset's batch size (StepBench --batch). One step = the D update(s) and the G update of one iteration (+ singular
+value clipping of TGAN's D when iteration % 5 == 0), timed with the losses read back as Python floats, as the Java
+step returns them. Iterations are numbered from 0 (warm-up included), like StepBench, so the same iterations carry
+the clipping pass. At gpu-paper the D updates' fakes are drawn under torch.no_grad(), as the authors' scripts do
+(the Java models render them with the graph recorded and detach them: the same arithmetic).
 
 Prints a human-readable line and one machine-readable line:
-  RESULT side=pytorch config=MODEL:KIND median_ms=… min_ms=… max_ms=… rss_mb=… threads=… params=G_t:…,G:…,D:…
+  RESULT side=pytorch config=MODEL:KIND preset=… batch=… median_ms=… min_ms=… max_ms=… rss_mb=… threads=…
+         params=G_t:…,G:…,D:…
 Exits 3 if --expect is given and a count differs. --profile FILE records the timed steps with the autograd profiler
 into a Chrome trace (as StepBench --profile; summarise with bench/op_profile.py); times printed with it are slowed.
 """
@@ -31,16 +38,35 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-# ---- cpu-small (training/src/main/java/io/ndevid/training/spec/Presets.java) -----------------------------------
-FRAMES = 16
-SIZE = 16
-CHANNELS = 1
-LATENT = 16          # TGAN z_slow / MoCoGAN motion dimension
-CONTENT = 8          # MoCoGAN content dimension
-WIDTH = 8
-BATCH = 16
-LR = 2e-4            # lrG = lrD at CPU presets for both models
-SDE_DT = 0.025       # TGAN and MoCoGAN (TGANv2: 0.05, not benchmarked here)
+# ---- the presets (training/src/main/java/io/ndevid/training/spec/Presets.java), per model ------------------------
+
+class Preset:
+    """The fields of a Presets spec that shape a TGAN/MoCoGAN step. gpu-paper: the authors' runs (docs/FIDELITY.md)."""
+
+    def __init__(self, name, model, kind, batch):
+        paper = name == "gpu-paper"
+        if name not in ("cpu-small", "gpu-paper"):
+            raise SystemExit(f"unknown preset {name!r}; here: cpu-small, gpu-paper")
+        self.name = name
+        self.frames = 16
+        self.size = 64 if paper else 16
+        self.channels = 3 if paper else 1
+        self.latent = (16 if model == "mocogan" else 100) if paper else 16  # TGAN z_slow / MoCoGAN motion
+        self.content = 50 if paper else 8                                    # MoCoGAN content
+        self.width = 64 if paper else 8
+        self.batch = batch or (32 if paper else 16)
+        self.lr = 5e-5 if paper and model == "tgan" else 2e-4                # lrG = lrD
+        self.sde_dt = 0.025
+        self.joint_d = not paper          # TGAN: D on real‖fake in one batch (cpu) or two passes (the authors)
+        self.fresh = paper                # G update on fresh latents; D's fakes under no_grad (the authors)
+        self.authors = paper              # init, MoCoGAN's nets: the authors' (else TGAN's / DCGAN's, patch Ds)
+        self.rk = "rk4_38" if paper else "rk4"
+        self.diffusion = "tanh" if paper else "sigmoid"
+        # The MLP before the ODE/SDE: every TGAN ODE/SDE script; MoCoGAN's ode1 (f linear) only.
+        mlp = paper and kind != "original" and (model == "tgan" or kind == "ode1")
+        self.mlp = ((512, 3) if model == "tgan" else (64, 1)) if mlp else None
+
+
 SVC_INTERVAL = 5
 
 
@@ -99,45 +125,69 @@ def linear_tanh(d):
     return nn.Sequential(nn.Linear(d, d), nn.Tanh())
 
 
-class OdeGt(nn.Module):
-    """Latent ODE of order 1 (temporal/OdeTemporalGenerator) with f = Linear(d, d) + tanh, classic rk4 with one step
-    per frame interval on linspace(0, 1, T) (torchdiffeq's fixed grid, written out); output includes z0."""
+def mlp_before(d, mlp):
+    """temporal/Blocks.mlp, the authors' MLP before the ODE/SDE: `layers` × (Linear(width) + LeakyReLU 0.2), then
+    Linear(d) + LeakyReLU 0.2 (their MLPs end in the activation too); None: no MLP (the identity)."""
+    if mlp is None:
+        return nn.Identity()
+    width, layers = mlp
+    out, c = [], d
+    for _ in range(layers):
+        out += [nn.Linear(c, width), nn.LeakyReLU(0.2)]
+        c = width
+    return nn.Sequential(*out, nn.Linear(c, d), nn.LeakyReLU(0.2))
 
-    def __init__(self, d, frames):
+
+class OdeGt(nn.Module):
+    """Latent ODE of order 1 (temporal/OdeTemporalGenerator) after the optional MLP, f = Linear(d, d) + tanh, one
+    rk4 step per frame interval on linspace(0, 1, T) (torchdiffeq's fixed grid, written out): classic rk4 (cpu-small)
+    or the 3/8 rule (gpu-paper: torchdiffeq's "rk4"); output includes z0."""
+
+    def __init__(self, d, frames, method="rk4", mlp=None):
         super().__init__()
         self.frames = frames
+        self.method = method
+        self.mlp = mlp_before(d, mlp)
         self.f = linear_tanh(d)
 
     def forward(self, z):
         ts = frame_times(self.frames)
         f = self.f
-        y = z
+        y = self.mlp(z)
         out = [y]
         for i in range(self.frames - 1):
             h = ts[i + 1] - ts[i]
             k1 = f(y)
-            k2 = f(y + (0.5 * h) * k1)
-            k3 = f(y + (0.5 * h) * k2)
-            k4 = f(y + h * k3)
-            y = y + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
+            if self.method == "rk4_38":
+                k2 = f(y + (h / 3) * k1)
+                k3 = f(y + h * (k2 - k1 / 3))
+                k4 = f(y + h * (k1 - k2 + k3))
+                y = y + (h / 8) * (k1 + 3 * (k2 + k3) + k4)
+            else:
+                k2 = f(y + (0.5 * h) * k1)
+                k3 = f(y + (0.5 * h) * k2)
+                k4 = f(y + h * k3)
+                y = y + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
             out.append(y)
         return torch.stack(out, 1)
 
 
 class SdeGt(nn.Module):
-    """Latent Itô SDE (temporal/SdeTemporalGenerator): drift f = Linear + tanh, diffusion sigmoid(Linear), diagonal
-    noise, Euler–Maruyama with ⌈span/dt⌉ equal steps per frame interval (dt 0.025: 3 steps, 45 in all)."""
+    """Latent Itô SDE (temporal/SdeTemporalGenerator) after the optional MLP: drift f = Linear + tanh, diffusion
+    act(Linear) with act sigmoid (cpu-small) or tanh (gpu-paper, the authors' TGAN-SDE), diagonal noise,
+    Euler–Maruyama with ⌈span/dt⌉ equal steps per frame interval (dt 0.025: 3 steps, 45 in all)."""
 
-    def __init__(self, d, frames, dt):
+    def __init__(self, d, frames, dt, diffusion="sigmoid", mlp=None):
         super().__init__()
         self.frames = frames
         self.dt = dt
+        self.mlp = mlp_before(d, mlp)
         self.drift = linear_tanh(d)
-        self.diffusion = nn.Sequential(nn.Linear(d, d), nn.Sigmoid())
+        self.diffusion = nn.Sequential(nn.Linear(d, d), nn.Tanh() if diffusion == "tanh" else nn.Sigmoid())
 
     def forward(self, z):
         ts = frame_times(self.frames)
-        y = z
+        y = self.mlp(z)
         out = [y]
         for i in range(self.frames - 1):
             span = ts[i + 1] - ts[i]
@@ -151,13 +201,13 @@ class SdeGt(nn.Module):
         return torch.stack(out, 1)
 
 
-def temporal(kind, original):
+def temporal(p, kind, original):
     if kind == "original":
         return original()
     if kind == "ode1":
-        return OdeGt(LATENT, FRAMES)
+        return OdeGt(p.latent, p.frames, p.rk, p.mlp)
     if kind == "sde":
-        return SdeGt(LATENT, FRAMES, SDE_DT)
+        return SdeGt(p.latent, p.frames, p.sde_dt, p.diffusion, p.mlp)
     raise SystemExit("unknown G_t " + kind)
 
 
@@ -209,31 +259,31 @@ def tgan_d(size, frames, width, channels):
     return nn.Sequential(*layers)
 
 
-def mocogan_g(z_dim, width, size, channels):
+def mocogan_g(z_dim, width, size, channels, last_bias=True):
     """gan/nets/Generators.mocogan: ConvTranspose2d k4 s1 p0 to 8·width at 4×4 (BN, ReLU), then k4 s2 p1 doubling
-    (channels halving, BN + ReLU), the last to the colour channels (bias) with tanh."""
+    (channels halving, BN + ReLU), the last to the colour channels (a bias unless the authors' nets) with tanh."""
     c = 8 * width
     layers = [nn.ConvTranspose2d(z_dim, c, 4, 1, 0, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
     ups = log2(size) - 2
     for i in range(1, ups + 1):
         last = i == ups
         nxt = channels if last else max(1, c // 2)
-        layers.append(nn.ConvTranspose2d(c, nxt, 4, 2, 1, bias=last))
+        layers.append(nn.ConvTranspose2d(c, nxt, 4, 2, 1, bias=last and last_bias))
         layers += [nn.Tanh()] if last else [nn.BatchNorm2d(nxt), nn.ReLU()]
         c = nxt
     return nn.Sequential(*layers)
 
 
-def mocogan_di(size, width, channels):
+def mocogan_di(size, width, channels, biases=True):
     """Discriminators.mocoganImage: Conv2d k4 s2 p1 (width, 2·width, 4·width; BN on the middle ones, LeakyReLU 0.2),
-    the last to one channel (a map of logits); bias on the first and the last."""
+    the last to one channel (a map of logits); bias on the first and the last (none with the authors' nets)."""
     n = min(4, log2(size))
     layers = []
     c = channels
     for i in range(n):
         last = i == n - 1
         out = 1 if last else width << i
-        layers.append(nn.Conv2d(c, out, 4, 2, 1, bias=last or i == 0))
+        layers.append(nn.Conv2d(c, out, 4, 2, 1, bias=biases and (last or i == 0)))
         if not last:
             if i > 0:
                 layers.append(nn.BatchNorm2d(out))
@@ -262,22 +312,50 @@ def mocogan_dv(size, frames, width, channels):
     return nn.Sequential(*layers)
 
 
+def mocogan_dv_full(size, frames, width, channels):
+    """Discriminators.mocoganVideoFull (MoCoGAN's VideoDiscriminator, the authors' nets): Conv3d k(min(4, T), 4, 4)
+    s(1, 2, 2) p(0, 1, 1) down to 4×4 (width, 2·width, …; BN on all but the first, LeakyReLU 0.2), then a Conv3d over
+    what is left to one logit per video; no biases."""
+    layers = []
+    c = channels
+    t = frames
+    for i in range(log2(size) - 2):
+        kt = min(4, t)
+        layers.append(nn.Conv3d(c, width << i, (kt, 4, 4), (1, 2, 2), (0, 1, 1), bias=False))
+        t = t - kt + 1
+        if i > 0:
+            layers.append(nn.BatchNorm3d(width << i))
+        layers.append(nn.LeakyReLU(0.2))
+        c = width << i
+    layers.append(nn.Conv3d(c, 1, (min(4, t), 4, 4), 1, 0, bias=False))
+    return nn.Sequential(*layers)
+
+
 # ---- initialisation (as gan/nets/Init: weights re-drawn, biases 0, BatchNorm γ = 1, β = 0) ---------------------
 
 CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)
 
 
 @torch.no_grad()
-def init(module, rule):
+def init(module, rule, zero_biases=True):
+    """Re-draws every weight by `rule`; biases 0, or PyTorch's default U(±1/√fan_in) (the authors' init: kept)."""
     for m in module.modules():
         if isinstance(m, CONVS):
             rule(m.weight)
-            if m.bias is not None:
+            if m.bias is not None and zero_biases:
                 m.bias.zero_()
 
 
 def xavier_sqrt2(w):
     nn.init.xavier_uniform_(w, gain=math.sqrt(2))
+
+
+def xavier_normal_sqrt2(w):
+    nn.init.xavier_normal_(w, gain=math.sqrt(2))
+
+
+def uniform_001(w):
+    nn.init.uniform_(w, -0.01, 0.01)
 
 
 def count(module):
@@ -287,28 +365,36 @@ def count(module):
 # ---- TGAN ------------------------------------------------------------------------------------------------------
 
 class Tgan:
-    """gan/Tgan: WGAN, RMSprop (alpha 0.99, eps 1e-8), D on real and fake concatenated in one batch (the fake half
-    detached in the D update), one D and one G update per iteration on the same fake batch; singular value clipping
-    of D's weights (and BN γ clipping) when iteration % 5 == 0, after the updates."""
+    """gan/Tgan: WGAN, RMSprop (alpha 0.99, eps 1e-8), one D and one G update per iteration; singular value clipping
+    of D's weights (and BN γ clipping) when iteration % 5 == 0, after the updates. cpu-small: D on real and fake
+    concatenated in one batch (the fake half detached in the D update), G updated on the same fake batch; init U(±0.01)
+    everywhere (an ODE/SDE G_t Xavier-uniform √2), biases 0. gpu-paper (the authors): D on real and on fake in two
+    passes, the G update on a fresh batch from fresh latents; init D Xavier-normal √2, image G U(±0.01), G_t
+    Xavier-uniform √2, biases PyTorch's default."""
 
-    def __init__(self, kind):
-        self.gt = temporal(kind, lambda: TganDeconvGt(LATENT, FRAMES, WIDTH))
-        if kind == "original":
-            init(self.gt, lambda w: nn.init.uniform_(w, -0.01, 0.01))
+    def __init__(self, p, kind):
+        self.p = p
+        self.gt = temporal(p, kind, lambda: TganDeconvGt(p.latent, p.frames, p.width))
+        zero = not p.authors  # biases 0 (TGAN), else PyTorch's default
+        if kind == "original" and not p.authors:
+            init(self.gt, uniform_001)
         else:
-            init(self.gt, xavier_sqrt2)
-        self.image = TganImageG(LATENT, WIDTH, SIZE, CHANNELS)
-        init(self.image, lambda w: nn.init.uniform_(w, -0.01, 0.01))
+            init(self.gt, xavier_sqrt2, zero)
+        self.image = TganImageG(p.latent, p.width, p.size, p.channels)
+        init(self.image, uniform_001, zero)
         self.g = nn.ModuleDict({"temporal": self.gt, "image": self.image})
-        self.d = tgan_d(SIZE, FRAMES, WIDTH, CHANNELS)
-        init(self.d, lambda w: nn.init.uniform_(w, -0.01, 0.01))
+        self.d = tgan_d(p.size, p.frames, p.width, p.channels)
+        init(self.d, xavier_normal_sqrt2 if p.authors else uniform_001, zero)
         self.g.train()
         self.d.train()
-        self.opt_g = torch.optim.RMSprop(self.g.parameters(), lr=LR, alpha=0.99, eps=1e-8)
-        self.opt_d = torch.optim.RMSprop(self.d.parameters(), lr=LR, alpha=0.99, eps=1e-8)
+        self.opt_g = torch.optim.RMSprop(self.g.parameters(), lr=p.lr, alpha=0.99, eps=1e-8)
+        self.opt_d = torch.optim.RMSprop(self.d.parameters(), lr=p.lr, alpha=0.99, eps=1e-8)
 
     def params(self):
         return {"G_t": count(self.gt), "G": count(self.g), "D": count(self.d)}
+
+    def z_slow(self):
+        return torch.rand(self.p.batch, self.p.latent) * 2 - 1
 
     def videos(self, z_slow):
         zt = self.gt(z_slow)  # [B, T, d]
@@ -318,18 +404,28 @@ class Tgan:
         return frames.view(b, t, *frames.shape[1:]).transpose(1, 2)  # [B, C, T, H, W]
 
     def step(self, real, iteration):
-        b = BATCH
-        z_slow = torch.rand(b, LATENT) * 2 - 1
-        fake = self.videos(z_slow)
+        b = self.p.batch
         self.opt_d.zero_grad()
-        y = self.d(torch.cat([real, fake.detach()], 0))
-        y_real = y[:b].mean()
-        y_fake = y[b:].mean()
+        if self.p.joint_d:
+            fake = self.videos(self.z_slow())
+            y = self.d(torch.cat([real, fake.detach()], 0))
+            y_real = y[:b].mean()
+            y_fake = y[b:].mean()
+        else:  # the authors: two passes, the fakes drawn under no_grad
+            with torch.no_grad():
+                fake = self.videos(self.z_slow())
+            y_real = self.d(real).mean()
+            y_fake = self.d(fake).mean()
         loss_d = y_fake - y_real
         loss_d.backward()
         self.opt_d.step()
         self.opt_g.zero_grad()
-        loss_g = -self.d(torch.cat([real, fake], 0))[b:].mean()
+        if self.p.fresh:
+            fake = self.videos(self.z_slow())
+        if self.p.joint_d:
+            loss_g = -self.d(torch.cat([real, fake], 0))[b:].mean()
+        else:
+            loss_g = -self.d(fake).mean()
         loss_g.backward()
         self.opt_g.step()
         out = {"d_loss": loss_d.item(), "g_loss": loss_g.item(), "d_real": y_real.item(), "d_fake": y_fake.item()}
@@ -362,29 +458,41 @@ def svc(d):
 
 class MoCoGan:
     """gan/MoCoGan: BCE with logits; the image D on one random frame per video (real and fake), the video D on whole
-    videos; per iteration the image D, the video D, then G (both D losses); Adam (0.5, 0.999), weight decay 1e-5."""
+    videos; per iteration the image D, the video D, then G (both D losses); Adam (0.5, 0.999), weight decay 1e-5.
+    cpu-small: one fake batch for all terms (detached in the D updates), patch Ds with biases on their first and last
+    layers, DCGAN init N(0, 0.02), biases 0. gpu-paper (the authors): each of the four terms on its own sample — the
+    image terms B single frames rendered alone (one G_t path per frame), the D updates' under no_grad —, MoCoGAN's
+    bias-free G and Ds with its full video D, PyTorch's default init."""
 
-    def __init__(self, kind):
-        self.gt = temporal(kind, lambda: GruGt(LATENT, FRAMES))
-        if kind != "original":
-            init(self.gt, xavier_sqrt2)
+    def __init__(self, p, kind):
+        self.p = p
+        self.gt = temporal(p, kind, lambda: GruGt(p.latent, p.frames))
         normal = lambda w: nn.init.normal_(w, 0.0, 0.02)
-        self.image = mocogan_g(CONTENT + LATENT, WIDTH, SIZE, CHANNELS)
-        init(self.image, normal)
+        if kind != "original" and not p.authors:
+            init(self.gt, xavier_sqrt2)
+        self.image = mocogan_g(p.content + p.latent, p.width, p.size, p.channels, last_bias=not p.authors)
+        self.di = mocogan_di(p.size, p.width, p.channels, biases=not p.authors)
+        self.dv = (mocogan_dv_full(p.size, p.frames, p.width, p.channels) if p.authors
+                   else mocogan_dv(p.size, p.frames, p.width, p.channels))
+        if not p.authors:  # the authors keep PyTorch's defaults
+            for n in (self.image, self.di, self.dv):
+                init(n, normal)
         self.g = nn.ModuleDict({"temporal": self.gt, "image": self.image})
-        self.di = mocogan_di(SIZE, WIDTH, CHANNELS)
-        init(self.di, normal)
-        self.dv = mocogan_dv(SIZE, FRAMES, WIDTH, CHANNELS)
-        init(self.dv, normal)
         for n in (self.g, self.di, self.dv):
             n.train()
-        adam = lambda p: torch.optim.Adam(p, lr=LR, betas=(0.5, 0.999), weight_decay=1e-5)
+        adam = lambda ps: torch.optim.Adam(ps, lr=p.lr, betas=(0.5, 0.999), weight_decay=1e-5)
         self.opt_g = adam(self.g.parameters())
         self.opt_di = adam(self.di.parameters())
         self.opt_dv = adam(self.dv.parameters())
 
     def params(self):
         return {"G_t": count(self.gt), "G": count(self.g), "DI": count(self.di), "DV": count(self.dv)}
+
+    def latents(self):
+        return torch.randn(self.p.batch, self.p.content), torch.randn(self.p.batch, self.p.latent)
+
+    def frame_indices(self):
+        return torch.randint(0, self.p.frames, (self.p.batch,))
 
     def videos(self, content, motion0):
         zm = self.gt(motion0)  # [B, T, m]
@@ -394,16 +502,25 @@ class MoCoGan:
         frames = self.image(z)
         return frames.view(b, t, *frames.shape[1:]).transpose(1, 2)
 
+    def images(self):
+        """MoCoGan.images: one frame of each of B fresh videos, rendered alone [B, C, H, W]."""
+        content, motion0 = self.latents()
+        zm = self.gt(motion0)  # [B, T, m]
+        b = zm.shape[0]
+        z = torch.cat([content, zm[torch.arange(b), self.frame_indices()]], 1)
+        return self.image(z.view(b, -1, 1, 1))
+
     def step(self, real, iteration):
-        b = BATCH
-        content = torch.randn(b, CONTENT)
-        motion0 = torch.randn(b, LATENT)
+        b = self.p.batch
         rows = torch.arange(b)
-        real_frames = torch.randint(0, FRAMES, (b,))
-        fake_frames = torch.randint(0, FRAMES, (b,))
-        fake = self.videos(content, motion0)
-        fake_images = fake[rows, :, fake_frames]  # [B, C, H, W]
-        real_images = real[rows, :, real_frames]
+        real_images = real[rows, :, self.frame_indices()]
+        if self.p.fresh:  # the authors: each term its own sample, the D updates' under no_grad
+            with torch.no_grad():
+                fake_images = self.images()
+                fake = self.videos(*self.latents())
+        else:
+            fake = self.videos(*self.latents())
+            fake_images = fake[rows, :, self.frame_indices()]  # [B, C, H, W]
 
         self.opt_di.zero_grad()
         loss_di = bce(self.di(real_images), True) + bce(self.di(fake_images.detach()), False)
@@ -416,6 +533,9 @@ class MoCoGan:
         self.opt_dv.step()
 
         self.opt_g.zero_grad()
+        if self.p.fresh:
+            fake = self.videos(*self.latents())
+            fake_images = self.images()
         loss_gi = bce(self.di(fake_images), True)
         loss_gv = bce(self.dv(fake), True)
         loss_g = loss_gi + loss_gv
@@ -436,6 +556,8 @@ def bce(logits, real):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("config", help="MODEL:KIND, e.g. tgan:ode1")
+    ap.add_argument("--preset", default="cpu-small", help="cpu-small or gpu-paper (Presets.java)")
+    ap.add_argument("--batch", type=int, default=0, help="batch size instead of the preset's (StepBench --batch)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
@@ -450,7 +572,10 @@ def main():
     model, kind = parts[0], parts[1]
     if len(parts) > 2 and parts[2] != "linear":
         raise SystemExit("only f = linear is implemented here")
-    gan = {"tgan": Tgan, "mocogan": MoCoGan}[model](kind)
+    if model not in ("tgan", "mocogan"):
+        raise SystemExit(f"model {model!r}: only tgan and mocogan are written here (TGANv2 is StepBench-only)")
+    p = Preset(a.preset, model, kind, a.batch)
+    gan = {"tgan": Tgan, "mocogan": MoCoGan}[model](p, kind)
     params = gan.params()
     params_str = ",".join(f"{k}:{v}" for k, v in params.items())
     if a.expect:
@@ -461,7 +586,7 @@ def main():
 
     # Data: fixed synthetic batches in [-1, 1] made outside the timed region (the Java bench reads its synthetic
     # clips into a tensor before the timer starts, too). Values do not change the work of a step.
-    batches = [torch.rand(BATCH, CHANNELS, FRAMES, SIZE, SIZE) * 2 - 1 for _ in range(4)]
+    batches = [torch.rand(p.batch, p.channels, p.frames, p.size, p.size) * 2 - 1 for _ in range(4)]
     ms = []
     prof = None
     for it in range(a.warmup + a.steps):
@@ -481,10 +606,10 @@ def main():
         prof.export_chrome_trace(a.profile)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
     med = statistics.median(ms)
-    print(f"{a.config:<16} pytorch {torch.__version__} threads {torch.get_num_threads()}  step median {med:7.1f} ms "
+    print(f"{a.config:<16} {p.name} batch {p.batch} pytorch {torch.__version__} threads {torch.get_num_threads()}  step median {med:7.1f} ms "
           f"(min {min(ms):7.1f}, max {max(ms):7.1f})  params {params}{' = Java' if a.expect else ''}  "
           f"peak RSS {rss_mb:,} MB")
-    print(f"RESULT side=pytorch config={model}:{kind} median_ms={med:.2f} min_ms={min(ms):.2f} max_ms={max(ms):.2f} "
+    print(f"RESULT side=pytorch config={model}:{kind} preset={p.name} batch={p.batch} median_ms={med:.2f} min_ms={min(ms):.2f} max_ms={max(ms):.2f} "
           f"rss_mb={rss_mb} threads={torch.get_num_threads()} params={params_str}")
 
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.node.IntNode;
 import io.ndevid.solvers.engine.TorchRuntime;
 import io.ndevid.training.data.SyntheticVideos;
 import io.ndevid.training.gan.GanFactory;
@@ -12,6 +13,7 @@ import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.gan.nets.Layers;
 import io.ndevid.training.spec.ModelFamily;
 import io.ndevid.training.spec.Presets;
+import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
@@ -31,12 +33,17 @@ import java.util.Map;
  * ({@code bench/training.sh} does).
  *
  * <pre>
- * StepBench [--preset cpu-small] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE] MODEL:KIND[:F] …
- * StepBench --learn DIR [--preset cpu-small] [--threads 1] [--iterations 400] MODEL:KIND[:F]
- * StepBench --losses N [--preset cpu-small] [--threads 1] MODEL:KIND[:F] …
+ * StepBench [--preset cpu-small] [--batch N] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE]
+ *           MODEL:KIND[:F] …
+ * StepBench --learn DIR [--preset cpu-small] [--batch N] [--threads 1] [--iterations 400] MODEL:KIND[:F]
+ * StepBench --losses N [--preset cpu-small] [--batch N] [--threads 1] MODEL:KIND[:F] …
  * </pre>
+ * {@code --preset} is any of {@link Presets#NAMES} (gpu-paper included: its networks built and stepped on the CPU);
+ * {@code --batch N} replaces the preset's batch size (gpu-paper's 32 takes ~30 s and ~8 GiB per TGAN/MoCoGAN step on
+ * a 2-core CPU, so its side-by-side runs use 2–4); nothing else of the preset changes.
  * {@code --machine} adds one line per config for scripts ({@code bench/training_vs_pytorch.sh}):
- * {@code RESULT side=djl config=MODEL:KIND median_ms=… min_ms=… max_ms=… rss_mb=… threads=… params=G_t:…,G:…,…}
+ * {@code RESULT side=djl config=MODEL:KIND preset=… batch=… median_ms=… min_ms=… max_ms=… rss_mb=… threads=…
+ * params=G_t:…,G:…,…}
  * with the trainable-parameter counts of G_t and of every network (G includes G_t). {@code --profile FILE} records
  * the timed steps with libtorch's autograd profiler into a Chrome trace (one config; {@code bench/op_profile.py}
  * summarises it); the profiler slows the steps, so the times printed with it are not the benchmark's.
@@ -52,6 +59,7 @@ public final class StepBench {
 
     public static void main(String[] args) throws Exception {
         String preset = "cpu-small";
+        int batch = 0;
         int threads = 1;
         int steps = 10;
         int warmup = 3;
@@ -64,6 +72,7 @@ public final class StepBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--preset" -> preset = args[++i];
+                case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
@@ -79,7 +88,7 @@ public final class StepBench {
         JniUtils.setNumThreads(threads);
         try (NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
             for (String c : configs) {
-                TrialSpec spec = spec(preset, c);
+                TrialSpec spec = spec(preset, c, batch);
                 if (learn != null) {
                     learn(m, spec, learn, iterations > 0 ? iterations : spec.iterations());
                 } else if (losses > 0) {
@@ -91,10 +100,12 @@ public final class StepBench {
         }
     }
 
-    private static TrialSpec spec(String preset, String config) {
+    /** The preset's spec for MODEL:KIND[:F], with its batch size replaced by {@code batch} when that is > 0. */
+    private static TrialSpec spec(String preset, String config, int batch) {
         String[] p = config.split(":");
         FVariant f = p.length > 2 ? FVariant.parse(p[2]) : FVariant.LINEAR;
-        return Presets.of(preset, ModelFamily.parse(p[0]), TemporalKind.parse(p[1]), f);
+        TrialSpec spec = Presets.of(preset, ModelFamily.parse(p[0]), TemporalKind.parse(p[1]), f);
+        return batch > 0 ? SpecIO.withFields(spec, Map.of("batchSize", IntNode.valueOf(batch))) : spec;
     }
 
     private static SyntheticVideos data(TrialSpec spec) {
@@ -154,8 +165,9 @@ public final class StepBench {
                 params.append(',').append(e.getKey()).append(':').append(Layers.trainableParameters(e.getValue()));
             }
             if (machine) {
-                System.out.printf(Locale.ROOT, "RESULT side=djl config=%s median_ms=%.2f min_ms=%.2f max_ms=%.2f "
-                                + "rss_mb=%d threads=%d params=%s%n", config, median, ms[0], ms[steps - 1],
+                System.out.printf(Locale.ROOT, "RESULT side=djl config=%s preset=%s batch=%d median_ms=%.2f "
+                                + "min_ms=%.2f max_ms=%.2f rss_mb=%d threads=%d params=%s%n", config, spec.preset(),
+                        spec.batchSize(), median, ms[0], ms[steps - 1],
                         peakRssKb() / 1024, JniUtils.getNumThreads(), params);
             }
         }
