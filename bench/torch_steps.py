@@ -12,7 +12,7 @@ are used where PyTorch has them (ConvTranspose1d/2d, GRUCell, BCE-with-logits): 
 write.
 
   torch_steps.py [--preset cpu-small] [--batch N] [--threads 1] [--steps 30] [--warmup 5]
-                 [--expect G_t=N,G=N,D=N] [--profile FILE] MODEL:KIND
+                 [--expect G_t=N,G=N,D=N] [--profile FILE | --ops FILE] MODEL:KIND
 
 MODEL: tgan | mocogan; KIND: original | ode1 | sde (f = linear, as StepBench's default). --batch replaces the
 preset's batch size (StepBench --batch). One step = the D update(s) and the G update of one iteration (+ singular
@@ -26,6 +26,8 @@ Prints a human-readable line and one machine-readable line:
          params=G_t:…,G:…,D:…
 Exits 3 if --expect is given and a count differs. --profile FILE records the timed steps with the autograd profiler
 into a Chrome trace (as StepBench --profile; summarise with bench/op_profile.py); times printed with it are slowed.
+--ops FILE instead profiles one more iteration after the timed ones into FILE (as StepBench --ops): unprofiled step
+times and the ops of a step from one run (bench/op_profile.py --steps 1 FILE).
 """
 import argparse
 import math
@@ -564,6 +566,7 @@ def main():
     ap.add_argument("--expect", default=None, help="expected trainable-parameter counts, NAME=N,… (the Java model's)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", default=None, help="Chrome trace of the timed steps (autograd profiler)")
+    ap.add_argument("--ops", default=None, help="Chrome trace of one more iteration after the timed ones")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -604,13 +607,20 @@ def main():
     if prof is not None:
         prof.__exit__(None, None, None)
         prof.export_chrome_trace(a.profile)
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux; the timed steps' peak
+    if a.ops:  # one more iteration, profiled apart from the timed ones
+        it = a.warmup + a.steps
+        real = batches[it % len(batches)]
+        with torch.autograd.profiler.profile() as ops:
+            gan.step(real, it)
+        ops.export_chrome_trace(a.ops)
     med = statistics.median(ms)
-    print(f"{a.config:<16} {p.name} batch {p.batch} pytorch {torch.__version__} threads {torch.get_num_threads()}  step median {med:7.1f} ms "
+    print(f"{a.config:<16} {p.name} batch {p.batch} pytorch {torch.__version__} threads {torch.get_num_threads()}  "
+          f"step median {med:7.1f} ms "
           f"(min {min(ms):7.1f}, max {max(ms):7.1f})  params {params}{' = Java' if a.expect else ''}  "
           f"peak RSS {rss_mb:,} MB")
-    print(f"RESULT side=pytorch config={model}:{kind} preset={p.name} batch={p.batch} median_ms={med:.2f} min_ms={min(ms):.2f} max_ms={max(ms):.2f} "
-          f"rss_mb={rss_mb} threads={torch.get_num_threads()} params={params_str}")
+    print(f"RESULT side=pytorch config={model}:{kind} preset={p.name} batch={p.batch} median_ms={med:.2f} "
+          f"min_ms={min(ms):.2f} max_ms={max(ms):.2f} rss_mb={rss_mb} threads={torch.get_num_threads()} params={params_str}")
 
 
 if __name__ == "__main__":

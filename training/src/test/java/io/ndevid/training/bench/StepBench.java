@@ -29,12 +29,12 @@ import java.util.Map;
 
 /**
  * Micro benchmark of one training iteration (not a test). Prints, per config, the median step time after warm-up, the
- * build and sampling times, and the process's peak RSS — run one config per process for a per-config peak
- * ({@code bench/training.sh} does).
+ * build and sampling times (min(16, batch) videos), and the process's peak RSS — run one config per process for a
+ * per-config peak ({@code bench/training.sh} does).
  *
  * <pre>
  * StepBench [--preset cpu-small] [--batch N] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE]
- *           MODEL:KIND[:F] …
+ *           [--ops FILE] MODEL:KIND[:F] …
  * StepBench --learn DIR [--preset cpu-small] [--batch N] [--threads 1] [--iterations 400] MODEL:KIND[:F]
  * StepBench --losses N [--preset cpu-small] [--batch N] [--threads 1] MODEL:KIND[:F] …
  * </pre>
@@ -47,6 +47,10 @@ import java.util.Map;
  * with the trainable-parameter counts of G_t and of every network (G includes G_t). {@code --profile FILE} records
  * the timed steps with libtorch's autograd profiler into a Chrome trace (one config; {@code bench/op_profile.py}
  * summarises it); the profiler slows the steps, so the times printed with it are not the benchmark's.
+ * {@code --ops FILE} instead runs one more iteration after the timed ones (the next iteration number) under the
+ * profiler into FILE, so that one run gives unprofiled step times and the ops of a step
+ * ({@code bench/op_profile.py --steps 1 FILE}: top-level op calls and time outside ops; what
+ * {@code bench/training_vs_pytorch.sh} reports).
  * {@code --learn} trains on the synthetic videos for the given iterations and writes sample PNG grids (the same
  * 8 latents) every 100 iterations plus a real batch, printing the losses every 50 iterations: the "learning
  * visibly" check of a preset. {@code --losses N} prints every loss of iterations 0 … N−1 exactly (the double's bits
@@ -67,6 +71,7 @@ public final class StepBench {
         int losses = 0;
         boolean machine = false;
         String profile = null;
+        String ops = null;
         Path learn = null;
         List<String> configs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -81,6 +86,7 @@ public final class StepBench {
                 case "--losses" -> losses = Integer.parseInt(args[++i]);
                 case "--machine" -> machine = true;
                 case "--profile" -> profile = args[++i];
+                case "--ops" -> ops = args[++i];
                 default -> configs.add(args[i]);
             }
         }
@@ -94,7 +100,7 @@ public final class StepBench {
                 } else if (losses > 0) {
                     losses(m, spec, c, losses);
                 } else {
-                    time(m, spec, c, threads, steps, warmup, machine, profile);
+                    time(m, spec, c, threads, steps, warmup, machine, profile, ops);
                 }
             }
         }
@@ -125,7 +131,7 @@ public final class StepBench {
     }
 
     private static void time(NDManager m, TrialSpec spec, String config, int threads, int steps, int warmup,
-                             boolean machine, String profile) throws Exception {
+                             boolean machine, String profile, String ops) throws Exception {
         SyntheticVideos data = data(spec);
         long t0 = System.nanoTime();
         try (VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
@@ -148,18 +154,28 @@ public final class StepBench {
                 JniUtils.stopProfile(profile);
             }
             double sampleMs;
+            int samples = Math.min(16, spec.batchSize()); // no more than a batch: gpu-paper runs at batch 2–4
             try (NDManager s = m.newSubManager()) {
                 long a = System.nanoTime();
-                gan.sample(s, 16, 1).toFloatArray();
+                gan.sample(s, samples, 1).toFloatArray();
                 sampleMs = (System.nanoTime() - a) / 1e6;
+            }
+            long rssMb = peakRssKb() / 1024; // the steps' and the sampling's peak, not the profiled step's
+            if (ops != null) { // one more iteration, profiled apart from the timed ones
+                try (NDManager s = m.newSubManager()) {
+                    NDArray real = batch(s, data, spec, warmup + steps);
+                    JniUtils.startProfile(false, false, false);
+                    gan.step(real, warmup + steps);
+                    JniUtils.stopProfile(ops);
+                }
             }
             Arrays.sort(ms);
             double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
             System.out.printf(Locale.ROOT, "%-28s %-9s threads %d  step median %7.1f ms (min %7.1f, max %7.1f)  "
-                            + "400 it ≈ %5.1f min  build %6.0f ms  sample(16) %6.0f ms  G_t %,d params  "
+                            + "400 it ≈ %5.1f min  build %6.0f ms  sample(%d) %6.0f ms  G_t %,d params  "
                             + "peak RSS %,d MB%n",
                     spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], 400 * median / 60_000,
-                    buildMs, sampleMs, gan.temporalParameterCount(), peakRssKb() / 1024);
+                    buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb);
             StringBuilder params = new StringBuilder("G_t:" + gan.temporalParameterCount());
             for (var e : gan.networks().entrySet()) {
                 params.append(',').append(e.getKey()).append(':').append(Layers.trainableParameters(e.getValue()));
@@ -168,7 +184,7 @@ public final class StepBench {
                 System.out.printf(Locale.ROOT, "RESULT side=djl config=%s preset=%s batch=%d median_ms=%.2f "
                                 + "min_ms=%.2f max_ms=%.2f rss_mb=%d threads=%d params=%s%n", config, spec.preset(),
                         spec.batchSize(), median, ms[0], ms[steps - 1],
-                        peakRssKb() / 1024, JniUtils.getNumThreads(), params);
+                        rssMb, JniUtils.getNumThreads(), params);
             }
         }
     }
