@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""One training iteration of TGAN and MoCoGAN at cpu-small or gpu-paper in plain PyTorch: the PyTorch side of
-bench/training_vs_pytorch.sh (run with Debian's python3-torch, PyTorch 1.13).
+"""One training iteration of TGAN and MoCoGAN at cpu-small or gpu-paper, and of TGANv2 at cpu-small, in plain
+PyTorch: the PyTorch side of bench/training_vs_pytorch.sh (run with Debian's python3-torch, PyTorch 1.13).
 
 The networks, losses, optimizers and iteration structure mirror the Java models in
-training/src/main/java/io/ndevid/training/gan/ (Tgan, MoCoGan, nets/*) and the temporal generators in
+training/src/main/java/io/ndevid/training/gan/ (Tgan, MoCoGan, TganV2, nets/*) and the temporal generators in
 training/.../temporal/ at the sizes and settings of Presets "cpu-small" or "gpu-paper" (docs/FIDELITY.md: the
 authors' runs — their MLP before the ODE/SDE, torchdiffeq's rk4 = the 3/8 rule, tanh diffusion, their init, D in two
 passes, fresh latents for the G update, MoCoGAN's bias-free nets and full video D); the layer arithmetic is spelled
@@ -14,7 +14,7 @@ write.
   torch_steps.py [--preset cpu-small] [--batch N] [--threads 1] [--steps 30] [--warmup 5]
                  [--expect G_t=N,G=N,D=N] [--profile FILE | --ops FILE] MODEL:KIND
 
-MODEL: tgan | mocogan; KIND: original | ode1 | sde (f = linear, as StepBench's default). --batch replaces the
+MODEL: tgan | mocogan | tganv2 (cpu-small only); KIND: original | ode1 | sde (f = linear, as StepBench's default). --batch replaces the
 preset's batch size (StepBench --batch). One step = the D update(s) and the G update of one iteration (+ singular
 value clipping of TGAN's D when iteration % 5 == 0), timed with the losses read back as Python floats, as the Java
 step returns them. Iterations are numbered from 0 (warm-up included), like StepBench, so the same iterations carry
@@ -58,7 +58,7 @@ class Preset:
         self.width = 64 if paper else 8
         self.batch = batch or (32 if paper else 16)
         self.lr = 5e-5 if paper and model == "tgan" else 2e-4                # lrG = lrD
-        self.sde_dt = 0.025
+        self.sde_dt = 0.05 if model == "tganv2" else 0.025
         self.joint_d = not paper          # TGAN: D on real‖fake in one batch (cpu) or two passes (the authors)
         self.fresh = paper                # G update on fresh latents; D's fakes under no_grad (the authors)
         self.authors = paper              # init, MoCoGAN's nets: the authors' (else TGAN's / DCGAN's, patch Ds)
@@ -553,6 +553,209 @@ def bce(logits, real):
     return F.binary_cross_entropy_with_logits(logits, target)
 
 
+# ---- TGANv2 (cpu-small only: the scaled architecture) -------------------------------------------------------------
+
+class ConvLstmGt(nn.Module):
+    """TGANv2's G_t (temporal/ConvLstmTemporalGenerator): a conv-LSTM (k3 p1, gates i, f, o, g from one conv over
+    [x, h]) on the c×s×s map FC(z) at t = 0, zero input after; h, c start at 0; outputs h_0 … h_{T−1} flattened."""
+
+    def __init__(self, channels, size, frames):
+        super().__init__()
+        self.c, self.s, self.frames = channels, size, frames
+        self.gates = nn.Conv2d(2 * channels, 4 * channels, 3, 1, 1)
+
+    def forward(self, x0):
+        b = x0.shape[0]
+        x = x0.view(b, self.c, self.s, self.s)
+        zeros = torch.zeros_like(x)
+        h = c = zeros
+        out = []
+        for t in range(self.frames):
+            i, f, o, g = self.gates(torch.cat([x if t == 0 else zeros, h], 1)).chunk(4, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            out.append(h.reshape(b, 1, -1))
+        return torch.cat(out, 1)
+
+
+class ResUp2d(nn.Module):
+    """gan/nets/ResUp2d: BN → ReLU → up ×2 (nearest) → conv3 → BN → ReLU → conv3, plus up ×2 → conv1."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.bn1, self.conv1 = nn.BatchNorm2d(cin), nn.Conv2d(cin, cout, 3, 1, 1)
+        self.bn2, self.conv2 = nn.BatchNorm2d(cout), nn.Conv2d(cout, cout, 3, 1, 1)
+        self.shortcut = nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x):
+        h = self.conv1(F.interpolate(F.relu(self.bn1(x)), scale_factor=2))
+        h = self.conv2(F.relu(self.bn2(h)))
+        return h + self.shortcut(F.interpolate(x, scale_factor=2))
+
+
+class TganV2Renderer(nn.Module):
+    """gan/nets/TganV2Renderer, scaled: FC → 8·width×4×4 seed map, up-blocks halving the channels (at least width),
+    levels clamp(log2(size / 4), 1, 4) — level 0 every frame at size / 2^(L−1), each further level one up-block after
+    keeping every 2nd frame (random offset) and half the batch — each with its render BN → ReLU → conv3 → tanh."""
+
+    def __init__(self, d, width, size, channels):
+        super().__init__()
+        self.base = 8 * width
+        self.levels = max(1, min(4, log2(size // 4)))
+        self.fc = nn.Linear(d, 16 * self.base)
+        self.per_level = [log2((size >> (self.levels - 1)) // 4)] + [1] * (self.levels - 1)
+        c = [self.base]
+        for _ in range(sum(self.per_level)):
+            c.append(max(width, c[-1] // 2))
+        self.ups = nn.ModuleList(ResUp2d(c[i], c[i + 1]) for i in range(len(c) - 1))
+        ends = [sum(self.per_level[:l + 1]) for l in range(self.levels)]
+        self.renders = nn.ModuleList(nn.Sequential(nn.BatchNorm2d(c[e]), nn.ReLU(), nn.Conv2d(c[e], channels, 3, 1, 1),
+                                                   nn.Tanh()) for e in ends)
+
+    def forward(self, maps, offsets, batches):
+        b, t = maps.shape[:2]
+        h = maps.reshape(b * t, self.base, 4, 4)
+        out, u = [], 0
+        for level in range(self.levels):
+            if level > 0:
+                v = h.view(b, t, *h.shape[1:])[:batches[level], offsets[level]::2]
+                b, t = v.shape[:2]
+                h = v.reshape(b * t, *v.shape[2:])
+            for _ in range(self.per_level[level]):
+                h = self.ups[u](h)
+                u += 1
+            f = self.renders[level](h)
+            out.append(f.view(b, t, *f.shape[1:]).transpose(1, 2))
+        return out
+
+
+class ResDown3d(nn.Module):
+    """gan/nets/ResDown3d, scaled (SNGAN-style): [ReLU →] conv3 → ReLU → conv3 → avg pool (2 in time while ≥ 2, 2, 2),
+    plus conv1 → pool (the first block: pool → conv1, no leading ReLU)."""
+
+    def __init__(self, cin, cout, first):
+        super().__init__()
+        self.first = first
+        self.conv1, self.conv2 = nn.Conv3d(cin, cout, 3, 1, 1), nn.Conv3d(cout, cout, 3, 1, 1)
+        self.shortcut = nn.Conv3d(cin, cout, 1)
+
+    @staticmethod
+    def pool(x):
+        k = (2 if x.shape[2] >= 2 else 1, 2, 2)
+        return F.avg_pool3d(x, k, k)
+
+    def forward(self, x):
+        h = self.pool(self.conv2(F.relu(self.conv1(x if self.first else F.relu(x)))))
+        return h + (self.shortcut(self.pool(x)) if self.first else self.pool(self.shortcut(x)))
+
+
+def tganv2_level_d(size, width, channels):
+    """Discriminators.tganv2Level: ResDown3d blocks (width, 2·width, … at most 8·width) down to 2×2, then ReLU, a sum
+    over time and space and Linear → one logit per video."""
+    blocks, c, layers = max(1, log2(size) - 1), channels, []
+    for i in range(blocks):
+        out = min(8 * width, width << i)
+        layers.append(ResDown3d(c, out, i == 0))
+        c = out
+
+    class Head(nn.Module):
+        def forward(self, x):
+            return F.relu(x).sum((2, 3, 4))
+
+    return nn.Sequential(*layers, Head(), nn.Linear(c, 1))
+
+
+class TganV2:
+    """gan/TganV2 at cpu-small (tganv2Arch scaled, init original, D then G on the same batch): softplus loss over all
+    levels' logits together, the zero-centred gradient penalty on real data λ·Σ (∂D/∂x)², λ 0.5, per level, by double
+    backward (the Java model forms the same gradient from first-order passes); Adam (0, 0.9), learning rates decayed
+    linearly to 0 over the preset's 600 iterations. The penalty's D(real) pass also gives the adversarial real logits
+    (as TGANv2's updater; the Java model runs D on the real levels twice)."""
+
+    LAMBDA = 0.5
+    ITERATIONS = 600
+
+    def __init__(self, p, kind):
+        if p.name != "cpu-small":
+            raise SystemExit("TGANv2 is written here at cpu-small only (the scaled architecture)")
+        self.p = p
+        self.renderer = TganV2Renderer(p.latent, p.width, p.size, p.channels)
+        self.gt = temporal(p, kind, lambda: ConvLstmGt(self.renderer.base, 4, p.frames))
+        self.levels = self.renderer.levels
+        self.batches = [max(1, p.batch >> level) for level in range(self.levels)]
+        self.sizes = [(p.size >> (self.levels - 1)) << level for level in range(self.levels)]
+        self.ds = nn.ModuleList(tganv2_level_d(s, p.width, p.channels) for s in self.sizes)
+        init(self.gt, xavier_sqrt2 if kind != "original" else nn.init.xavier_uniform_)
+        for n in (self.renderer, self.ds):
+            init(n, nn.init.xavier_uniform_)
+            for name, w in n.named_parameters():
+                if name.endswith(("conv1.weight", "conv2.weight")):
+                    with torch.no_grad():
+                        xavier_sqrt2(w)
+        self.g = nn.ModuleDict({"temporal": self.gt, "renderer": self.renderer})
+        self.g.train()
+        self.ds.train()
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=p.lr, betas=(0.0, 0.9))
+        self.opt_d = torch.optim.Adam(self.ds.parameters(), lr=p.lr, betas=(0.0, 0.9))
+        self.kind = kind
+
+    def params(self):
+        return {"G_t": count(self.gt), "G": count(self.g), "D": count(self.ds)}
+
+    def offsets(self):
+        o, t = [0], self.p.frames
+        for _ in range(1, self.levels):
+            o.append(int(torch.randint(0, min(2, t), ())))
+            t = (t - o[-1] + 1) // 2
+        return o
+
+    def fakes(self):
+        z = torch.rand(self.p.batch, self.p.latent) * 2 - 1
+        if self.kind == "original":
+            maps = self.gt(self.renderer.fc(z))
+        else:
+            zt = self.gt(z)
+            b, t = zt.shape[:2]
+            maps = self.renderer.fc(zt.reshape(b * t, -1)).view(b, t, -1)
+        return self.renderer(maps, self.offsets(), self.batches)
+
+    def pyramid(self, real):
+        out, v, offsets = [], real, self.offsets()
+        for level in range(self.levels):
+            if level > 0:
+                v = v[:self.batches[level], :, offsets[level]::2]
+            f = self.p.size // self.sizes[level]
+            out.append(F.avg_pool3d(v, (1, f, f)) if f > 1 else v)
+        return out
+
+    def step(self, real, iteration):
+        decay = max(0.0, 1 - iteration / self.ITERATIONS)
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = self.p.lr * decay
+        fakes = self.fakes()
+        reals = self.pyramid(real)
+        self.opt_d.zero_grad()
+        y_real, y_fake, gp = [], [], 0
+        for d, x, f in zip(self.ds, reals, fakes):
+            x = x.detach().requires_grad_(True)
+            y = d(x)
+            g, = torch.autograd.grad(y.sum(), x, create_graph=True)
+            gp = gp + self.LAMBDA * g.pow(2).sum()
+            y_real.append(y)
+            y_fake.append(d(f.detach()))
+        adv = F.softplus(-torch.cat(y_real)).mean() + F.softplus(torch.cat(y_fake)).mean()
+        (adv + gp).backward()
+        self.opt_d.step()
+        self.opt_g.zero_grad()
+        loss_g = F.softplus(-torch.cat([d(f) for d, f in zip(self.ds, fakes)])).mean()
+        loss_g.backward()
+        self.opt_g.step()
+        a = adv.item()
+        g = gp.item()
+        return {"d_loss": a + g, "g_loss": loss_g.item(), "d_adv_loss": a, "gp": g}
+
+
 # ---- main ------------------------------------------------------------------------------------------------------
 
 def main():
@@ -575,10 +778,10 @@ def main():
     model, kind = parts[0], parts[1]
     if len(parts) > 2 and parts[2] != "linear":
         raise SystemExit("only f = linear is implemented here")
-    if model not in ("tgan", "mocogan"):
-        raise SystemExit(f"model {model!r}: only tgan and mocogan are written here (TGANv2 is StepBench-only)")
+    if model not in ("tgan", "mocogan", "tganv2"):
+        raise SystemExit(f"model {model!r}: tgan, mocogan or tganv2 (cpu-small only)")
     p = Preset(a.preset, model, kind, a.batch)
-    gan = {"tgan": Tgan, "mocogan": MoCoGan}[model](p, kind)
+    gan = {"tgan": Tgan, "mocogan": MoCoGan, "tganv2": TganV2}[model](p, kind)
     params = gan.params()
     params_str = ",".join(f"{k}:{v}" for k, v in params.items())
     if a.expect:

@@ -17,9 +17,10 @@
 #     its batch replaced by BATCH (default 2; gpu-paper's 32 takes ~30 s and ~8 GiB a step on a 2-core CPU), median
 #     of STEPS (3) after WARMUP (2), same threads; both sides also profile one more iteration (StepBench / torch_steps
 #     --ops) for the top-level ops per step and the time outside ops (bench/op_profile.py);
-#   - a third table, DJL only (TGANv2 is Chainer code: no PyTorch twin): V2_CONFIGS (default tganv2:original
-#     tganv2:ode1) at cpu-small (the first table's steps and warm-up) and at PRESET with V2_BATCH (2), V2_STEPS (1)
-#     and V2_WARMUP (1): a TGANv2 step at 192 px and batch 2 takes ~45 s and ~9.5 GiB here. V2_CONFIGS= skips it.
+#   - TGANv2, V2_CONFIGS (default tganv2:original tganv2:ode1): side by side at cpu-small (the first table's steps
+#     and warm-up; torch_steps.py has the scaled TGANv2 only), then DJL only at PRESET (no PyTorch twin of the
+#     authors' TGANv2 here) with V2_BATCH (2), V2_STEPS (1) and V2_WARMUP (1): a TGANv2 step at 192 px and batch 2
+#     takes ~45 s and ~9.5 GiB here. V2_CONFIGS= skips both.
 #   CONFIGS= (empty) skips the first table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -130,10 +131,17 @@ if [[ -n "$PAPER_CONFIGS" ]]; then
 fi
 if [[ -n "$V2_CONFIGS" ]]; then
     echo
-    echo "# $(date -u +%FT%TZ)  TGANv2, DJL only: cpu-small (warm-up $warmup, $steps steps), $PRESET at batch $V2_BATCH (warm-up $V2_WARMUP, $V2_STEPS steps); ops: one more iteration, profiled"
+    echo "# $(date -u +%FT%TZ)  TGANv2 at cpu-small, side by side: threads $threads, warm-up $warmup, median of $steps steps; ops: one more iteration, profiled"
     # shellcheck disable=SC2086
-    { djl_only cpu-small 0 "$steps" "$warmup" $V2_CONFIGS
-      djl_only "$PRESET" "$V2_BATCH" "$V2_STEPS" "$V2_WARMUP" $V2_CONFIGS; } | tee "$tmp/rows"
+    side_by_side cpu-small 0 "$steps" "$warmup" 1 $V2_CONFIGS | tee "$tmp/rows"
+    echo
+    echo "| model | G_t | DJL step ms, median (min–max) | PyTorch step ms, median (min–max) | DJL/PyTorch | DJL peak RSS | PyTorch peak RSS | top-level ops per step, DJL / PyTorch | ms per step outside ops, DJL / PyTorch | trainable params (equal) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    cat "$tmp/rows"
+    echo
+    echo "# $(date -u +%FT%TZ)  TGANv2 at $PRESET, DJL only: batch $V2_BATCH, warm-up $V2_WARMUP, $V2_STEPS steps; ops: one more iteration, profiled"
+    # shellcheck disable=SC2086
+    djl_only "$PRESET" "$V2_BATCH" "$V2_STEPS" "$V2_WARMUP" $V2_CONFIGS | tee "$tmp/rows"
     echo
     echo "| model | G_t | preset, batch | DJL step ms, median (min–max) | DJL peak RSS | top-level ops per step | ms per step outside ops | trainable params |"
     echo "|---|---|---|---|---|---|---|---|"
