@@ -24,7 +24,9 @@ the clipping pass. At gpu-paper the D updates' fakes are drawn under torch.no_gr
 Prints a human-readable line and one machine-readable line:
   RESULT side=pytorch config=MODEL:KIND preset=… batch=… median_ms=… min_ms=… max_ms=… rss_mb=… threads=…
          params=G_t:…,G:…,D:…
-Exits 3 if --expect is given and a count differs. --profile FILE records the timed steps with the autograd profiler
+Exits 3 if --expect is given and a count differs. --params-only MODEL:KIND … builds each config and prints
+  PARAMS config=MODEL:KIND preset=… params=G_t:…,G:…,D:…
+without stepping (TorchStepsParamsTest compares them with the Java models'). --profile FILE records the timed steps with the autograd profiler
 into a Chrome trace (as StepBench --profile; summarise with bench/op_profile.py); times printed with it are slowed.
 --ops FILE instead profiles one more iteration after the timed ones into FILE (as StepBench --ops): unprofiled step
 times and the ops of a step from one run (bench/op_profile.py --steps 1 FILE).
@@ -758,9 +760,26 @@ class TganV2:
 
 # ---- main ------------------------------------------------------------------------------------------------------
 
+def build(config, preset, batch):
+    """(model, kind, preset, the GAN) for MODEL:KIND[:linear]."""
+    parts = config.split(":")
+    model, kind = parts[0], parts[1]
+    if len(parts) > 2 and parts[2] != "linear":
+        raise SystemExit("only f = linear is implemented here")
+    if model not in ("tgan", "mocogan", "tganv2"):
+        raise SystemExit(f"model {model!r}: tgan, mocogan or tganv2 (cpu-small only)")
+    p = Preset(preset, model, kind, batch)
+    return model, kind, p, {"tgan": Tgan, "mocogan": MoCoGan, "tganv2": TganV2}[model](p, kind)
+
+
+def counts(gan):
+    """Trainable-parameter counts as StepBench prints them: G_t:N,G:N,D:N (or DI, DV)."""
+    return ",".join(f"{k}:{v}" for k, v in gan.params().items())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("config", help="MODEL:KIND, e.g. tgan:ode1")
+    ap.add_argument("config", nargs="+", help="MODEL:KIND, e.g. tgan:ode1 (several with --params-only)")
     ap.add_argument("--preset", default="cpu-small", help="cpu-small or gpu-paper (Presets.java)")
     ap.add_argument("--batch", type=int, default=0, help="batch size instead of the preset's (StepBench --batch)")
     ap.add_argument("--threads", type=int, default=1)
@@ -770,24 +789,25 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", default=None, help="Chrome trace of the timed steps (autograd profiler)")
     ap.add_argument("--ops", default=None, help="Chrome trace of one more iteration after the timed ones")
+    ap.add_argument("--params-only", action="store_true",
+                    help="build each config and print its counts (PARAMS config=… params=…), no steps")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     torch.manual_seed(a.seed)
-    parts = a.config.split(":")
-    model, kind = parts[0], parts[1]
-    if len(parts) > 2 and parts[2] != "linear":
-        raise SystemExit("only f = linear is implemented here")
-    if model not in ("tgan", "mocogan", "tganv2"):
-        raise SystemExit(f"model {model!r}: tgan, mocogan or tganv2 (cpu-small only)")
-    p = Preset(a.preset, model, kind, a.batch)
-    gan = {"tgan": Tgan, "mocogan": MoCoGan, "tganv2": TganV2}[model](p, kind)
+    if a.params_only:
+        for c in a.config:
+            print(f"PARAMS config={c} preset={a.preset} params={counts(build(c, a.preset, a.batch)[3])}")
+        return
+    if len(a.config) != 1:
+        raise SystemExit("one MODEL:KIND per run (several only with --params-only)")
+    model, kind, p, gan = build(a.config[0], a.preset, a.batch)
     params = gan.params()
-    params_str = ",".join(f"{k}:{v}" for k, v in params.items())
+    params_str = counts(gan)
     if a.expect:
         expected = dict((k, int(v)) for k, v in (p.split("=") for p in a.expect.split(",")))
         if expected != params:
-            print(f"PARAMETER COUNT MISMATCH for {a.config}: PyTorch {params}, Java {expected}", file=sys.stderr)
+            print(f"PARAMETER COUNT MISMATCH for {a.config[0]}: PyTorch {params}, Java {expected}", file=sys.stderr)
             sys.exit(3)
 
     # Data: fixed synthetic batches in [-1, 1] made outside the timed region (the Java bench reads its synthetic
@@ -818,7 +838,7 @@ def main():
             gan.step(real, it)
         ops.export_chrome_trace(a.ops)
     med = statistics.median(ms)
-    print(f"{a.config:<16} {p.name} batch {p.batch} pytorch {torch.__version__} threads {torch.get_num_threads()}  "
+    print(f"{a.config[0]:<16} {p.name} batch {p.batch} pytorch {torch.__version__} threads {torch.get_num_threads()}  "
           f"step median {med:7.1f} ms "
           f"(min {min(ms):7.1f}, max {max(ms):7.1f})  params {params}{' = Java' if a.expect else ''}  "
           f"peak RSS {rss_mb:,} MB")

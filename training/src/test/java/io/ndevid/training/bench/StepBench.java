@@ -107,7 +107,7 @@ public final class StepBench {
     }
 
     /** The preset's spec for MODEL:KIND[:F], with its batch size replaced by {@code batch} when that is > 0. */
-    private static TrialSpec spec(String preset, String config, int batch) {
+    static TrialSpec spec(String preset, String config, int batch) {
         String[] p = config.split(":");
         FVariant f = p.length > 2 ? FVariant.parse(p[2]) : FVariant.LINEAR;
         TrialSpec spec = Presets.of(preset, ModelFamily.parse(p[0]), TemporalKind.parse(p[1]), f);
@@ -176,10 +176,7 @@ public final class StepBench {
                             + "peak RSS %,d MB%n",
                     spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], 400 * median / 60_000,
                     buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb);
-            StringBuilder params = new StringBuilder("G_t:" + gan.temporalParameterCount());
-            for (var e : gan.networks().entrySet()) {
-                params.append(',').append(e.getKey()).append(':').append(Layers.trainableParameters(e.getValue()));
-            }
+            String params = parameterCounts(gan);
             if (machine) {
                 System.out.printf(Locale.ROOT, "RESULT side=djl config=%s preset=%s batch=%d median_ms=%.2f "
                                 + "min_ms=%.2f max_ms=%.2f rss_mb=%d threads=%d params=%s%n", config, spec.preset(),
@@ -187,6 +184,18 @@ public final class StepBench {
                         rssMb, JniUtils.getNumThreads(), params);
             }
         }
+    }
+
+    /**
+     * The trainable-parameter counts as the RESULT line prints them: {@code G_t:N,G:N,D:N} (G includes G_t; every
+     * network the model registers, in its order).
+     */
+    static String parameterCounts(VideoGan gan) {
+        StringBuilder params = new StringBuilder("G_t:" + gan.temporalParameterCount());
+        for (var e : gan.networks().entrySet()) {
+            params.append(',').append(e.getKey()).append(':').append(Layers.trainableParameters(e.getValue()));
+        }
+        return params.toString();
     }
 
     private static void losses(NDManager m, TrialSpec spec, String config, int iterations) throws Exception {

@@ -73,18 +73,29 @@ public final class GoldenPython {
         Path in = dir.resolve("in");
         Path out = dir.resolve("out");
         inputs.write(in);
-        Path log = dir.resolve("golden-" + task + ".log");
-        int rc = exec(log, script().toString(), task, in.toString(), out.toString());
-        if (rc != 0) {
-            String text;
-            try {
-                text = Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                text = "(no log: " + e + ")";
-            }
-            fail("golden.py " + task + " exited with " + rc + ":\n" + text);
-        }
+        output(dir.resolve("golden-" + task + ".log"), script().toString(), task, in.toString(), out.toString());
         return TensorExchange.read(out);
+    }
+
+    /**
+     * Runs python3 with {@code args} (a script and its arguments), its output (stdout and stderr) written to
+     * {@code log}, and returns that output; a non-zero exit fails the test with it. Skips the test without python3 +
+     * torch.
+     */
+    public static String output(Path log, String... args) {
+        assumeAvailable();
+        int rc = exec(log, args);
+        String text;
+        try {
+            text = Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            text = "(no log: " + e + ")";
+        }
+        if (rc != 0) {
+            fail(Path.of(args[0]).getFileName() + " " + (args.length > 1 ? args[1] : "") + " exited with " + rc
+                    + ":\n" + text);
+        }
+        return text;
     }
 
     private static int exec(Path log, String... args) {
