@@ -13,23 +13,24 @@ write.
 
   torch_steps.py [--preset cpu-small] [--batch N] [--threads 1] [--steps 30] [--warmup 5]
                  [--expect G_t=N,G=N,D=N] [--profile FILE | --ops FILE] MODEL:KIND
+  torch_steps.py --params-only [--preset cpu-small] MODEL:KIND …
 
-MODEL: tgan | mocogan | tganv2 (cpu-small only); KIND: original | ode1 | sde (f = linear, as StepBench's default). --batch replaces the
-preset's batch size (StepBench --batch). One step = the D update(s) and the G update of one iteration (+ singular
-value clipping of TGAN's D when iteration % 5 == 0), timed with the losses read back as Python floats, as the Java
-step returns them. Iterations are numbered from 0 (warm-up included), like StepBench, so the same iterations carry
-the clipping pass. At gpu-paper the D updates' fakes are drawn under torch.no_grad(), as the authors' scripts do
-(the Java models render them with the graph recorded and detach them: the same arithmetic).
+MODEL: tgan | mocogan | tganv2 (cpu-small only); KIND: original | ode1 | sde (f = linear, as StepBench's default).
+--batch replaces the preset's batch size (StepBench --batch). One step = the D update(s) and the G update of one
+iteration (+ singular value clipping of TGAN's D when iteration % 5 == 0), timed with the losses read back as Python
+floats, as the Java step returns them. Iterations are numbered from 0 (warm-up included), like StepBench, so the
+same iterations carry the clipping pass. At gpu-paper the D updates' fakes are drawn under torch.no_grad(), as the
+authors' scripts do (the Java models render them with the graph recorded and detach them: the same arithmetic).
 
 Prints a human-readable line and one machine-readable line:
   RESULT side=pytorch config=MODEL:KIND preset=… batch=… median_ms=… min_ms=… max_ms=… rss_mb=… threads=…
          params=G_t:…,G:…,D:…
 Exits 3 if --expect is given and a count differs. --params-only MODEL:KIND … builds each config and prints
   PARAMS config=MODEL:KIND preset=… params=G_t:…,G:…,D:…
-without stepping (TorchStepsParamsTest compares them with the Java models'). --profile FILE records the timed steps with the autograd profiler
-into a Chrome trace (as StepBench --profile; summarise with bench/op_profile.py); times printed with it are slowed.
---ops FILE instead profiles one more iteration after the timed ones into FILE (as StepBench --ops): unprofiled step
-times and the ops of a step from one run (bench/op_profile.py --steps 1 FILE).
+without stepping (TorchStepsParamsTest compares them with the Java models'). --profile FILE records the timed steps
+with the autograd profiler into a Chrome trace (as StepBench --profile; summarise with bench/op_profile.py); times
+printed with it are slowed. --ops FILE instead profiles one more iteration after the timed ones into FILE (as
+StepBench --ops): unprofiled step times and the ops of a step from one run (bench/op_profile.py --steps 1 FILE).
 """
 import argparse
 import math
@@ -843,7 +844,8 @@ def main():
           f"(min {min(ms):7.1f}, max {max(ms):7.1f})  params {params}{' = Java' if a.expect else ''}  "
           f"peak RSS {rss_mb:,} MB")
     print(f"RESULT side=pytorch config={model}:{kind} preset={p.name} batch={p.batch} median_ms={med:.2f} "
-          f"min_ms={min(ms):.2f} max_ms={max(ms):.2f} rss_mb={rss_mb} threads={torch.get_num_threads()} params={params_str}")
+          f"min_ms={min(ms):.2f} max_ms={max(ms):.2f} rss_mb={rss_mb} threads={torch.get_num_threads()} "
+          f"params={params_str}")
 
 
 if __name__ == "__main__":
