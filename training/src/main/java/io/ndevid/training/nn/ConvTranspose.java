@@ -41,8 +41,9 @@ import java.util.Locale;
  *       one call) whose own zero padding and bias replace any pad of the input and any separate bias add; the
  *       stacked kernel comes from the weight by one pad, a reshape, a flip and a permute, and one reshape of the
  *       output interleaves the phases. It is also the route of every stride-1 layer (a single phase).</li>
- *   <li>{@link Strategy#GEMM}: PyTorch's own CPU algorithm (the adjoint of im2col): one matrix product
- *       {@code Wᵀ·x} gives every tap's contribution, and each output phase adds up its taps' maps, shifted.</li>
+ *   <li>{@link Strategy#GEMM}: PyTorch's own CPU algorithm (the adjoint of im2col): a 1×1 convolution with
+ *       {@code Wᵀ} gives every tap's contribution, and one grouped convolution with a constant 0/1 kernel adds up
+ *       each output phase's taps' maps, shifted (its zero padding replaces the pads and crops).</li>
  *   <li>{@link Strategy#ZERO_INSERT}: the textbook equivalence — insert {@code s − 1} zeros between input elements,
  *       pad by {@code k − 1 − p}, convolve with the flipped kernel transposed to {@code [out, in, k…]}; ≈ s^d times
  *       the arithmetic. Kept as an independent route for checks.</li>
@@ -54,9 +55,8 @@ import java.util.Locale;
  * measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
- * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED never copies the input; PHASE
- * pads the input once per phase and GEMM each tap's map (a window view of one padded map was slower: the backward
- * pass of every view allocates the whole map).
+ * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED and GEMM never pad or copy
+ * the input or the tap maps themselves (the convolutions' own padding does it); PHASE pads the input once per phase.
  *
  * <p>Parameters: {@code weight} {@code [in, out, k…]} and, if enabled, {@code bias} {@code [out]}, both initialised like
  * PyTorch's default, U(±1/√fan_in) with fan_in = out·∏k (PyTorch takes dimension 1 of a transposed-conv weight as its
