@@ -58,14 +58,15 @@ import java.util.concurrent.Executors;
  * {@code --steps 2} gives the same mean as a long run. On a CPU host without {@code --batch} each cell is measured at
  * {@link #cpuBatchCap} (≤ {@value #CPU_MAX_BATCH}) and scaled linearly to the preset's batch; a GPU measures the
  * preset's. Memory: each process gets a guard, its share of the host's available memory (80 % / --jobs); a probe (one
- * step at batch 2, one at batch 4) predicts the peak at the batch asked for, and a cell that would not fit is measured
- * at the largest batch predicted to fit, its step time scaled linearly to the preset's batch (the clipping pass, which
- * does not depend on the batch, is not scaled); the table and the JSON mark it. When the probe's last batch is the
- * answer, its model and step are the measurement's build and first step. If the guard still trips, the process stops
- * and the cell is measured again at half that batch. With several jobs, the largest family's first cell (model and
- * frame size) is the pilot, measured alone before the pool: its family joins the pool only if its peak fits a share;
- * any other cell over its share even at batch 2 (and the rest of its family) is measured after the pool, alone. A
- * cell measured alone has the whole guard and one libtorch thread per core; a pooled one keeps this process's threads.
+ * step at batch 2, then one at the batch asked for if even a peak proportional to the batch would fit, else at batch 4)
+ * predicts the peak at the batch asked for, and a cell that would not fit is measured at the largest batch predicted to
+ * fit, its step time scaled linearly to the preset's batch (the clipping pass, which does not depend on the batch, is
+ * not scaled); the table and the JSON mark it. When the probe's last batch is the answer, its model and step are the
+ * measurement's build and first step. If the guard still trips, the process stops and the cell is measured again at
+ * half that batch. With several jobs, the largest family's first cell (model and frame size) is the pilot, measured
+ * alone before the pool: its family joins the pool only if its peak fits a share; any other cell over its share even at
+ * batch 2 (and the rest of its family) is measured after the pool, alone. A cell measured alone has the whole guard and
+ * one libtorch thread per core; a pooled one keeps this process's threads.
  * Each process also reports the CPU time (user + system) of its parts.
  */
 @Command(name = "plan", description = "Measure every cell of a preset's grid on this machine (step time, peak "
@@ -80,6 +81,11 @@ final class PlanCommand implements Callable<Integer> {
     private static final int MIN_BATCH = 2;
     /** Share of the host's available memory (at the start) that the measuring processes may use together. */
     private static final double MEMORY_SHARE = 0.8;
+    /**
+     * A peak fits a memory guard when it stays under this share of it (a margin for what varies from run to run): the
+     * probe's batch and the pilot's decision.
+     */
+    private static final double FITS = 0.9;
     /** A measuring process also stops when the host's available memory falls under this (other processes grew). */
     private static final double HOST_FLOOR_MIB = 512;
     /**
@@ -299,9 +305,9 @@ final class PlanCommand implements Callable<Integer> {
 
     /**
      * Measures the grid's largest family's first cell before the pool starts, alone (the whole memory guard, every
-     * core): if its peak memory fits a pooled process's share ({@code share}) its family's other cells join the pool,
-     * otherwise they are measured alone too — instead of each failing in the pool first. Returns the decision, for
-     * the JSON.
+     * core): if its peak memory fits ({@link #FITS}) a pooled process's share ({@code share}) its family's other cells
+     * join the pool, otherwise they are measured alone too — instead of each failing in the pool first. Returns the
+     * decision, for the JSON.
      */
     private ObjectNode pilot(TrialSpec c, List<TrialSpec> rest, Path tmp, int evalVideos, double share, int parallel,
                              Set<Process> live, PrintWriter out, Map<String, Measured> measured, long t0)
@@ -309,7 +315,7 @@ final class PlanCommand implements Callable<Integer> {
         Measured m = measureCell(c, tmp, evalVideos, share * parallel, true, live, out);
         report(out, m, measured, t0);
         double peak = m.cell().peakHostMiB();
-        boolean fits = share <= 0 || peak <= share;
+        boolean fits = share <= 0 || peak <= FITS * share;
         long others = rest.stream().filter(x -> family(x).equals(family(c))).count();
         ObjectNode p = new ObjectMapper().createObjectNode();
         p.put("cell", c.name());
@@ -320,8 +326,9 @@ final class PlanCommand implements Callable<Integer> {
         p.put("familyJoinsPool", fits);
         synchronized (out) {
             out.printf(Locale.ROOT, "  pilot: %s (the largest family, %s) peaked at %.0f MiB at batch %d, alone; a "
-                    + "pooled process's guard is %.0f MiB: its family's other %d cell(s) %s%n", c.name(), family(c),
-                    peak, m.cell().measuredBatch(), share, others, fits ? "join the pool"
+                    + "pooled process's guard is %.0f MiB (fits: under %.0f %%): its family's other %d cell(s) %s%n",
+                    c.name(), family(c), peak, m.cell().measuredBatch(), share, FITS * 100, others, fits
+                            ? "join the pool"
                             : "are measured alone too, after the pool, with the whole guard and every core");
             out.flush();
         }
@@ -575,17 +582,19 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /**
-     * Child: the largest batch (≤ the cell's) whose predicted peak resident memory stays under 90 % of the memory
-     * guard. One step of the cell at batch {@value #MIN_BATCH}, then one at twice that (each its own model; the
-     * process's peak resident memory after each): the difference is that many samples' memory; the rest (model,
-     * gradients, optimiser state, engine, JVM) does not grow with the batch. When twice the first peak would pass 90 %
-     * of the guard, the first batch is the answer (the second is not tried). The model of the last batch tried is
-     * kept, with its step's time, when that batch is the answer: the measurement's build and first step. Writes the
-     * probe's numbers into {@code out.probe}.
+     * Child: the largest batch (≤ the cell's) whose predicted peak resident memory stays under {@link #FITS} of the
+     * memory guard. One step of the cell at batch {@value #MIN_BATCH}, then one at a larger batch (each its own model;
+     * the process's peak resident memory after each): the difference is that many samples' memory; the rest (model,
+     * gradients, optimiser state, engine, JVM) does not grow with the batch. The larger batch is the cell's own when
+     * even a peak proportional to the batch (an upper bound) would fit — then it is the answer — else twice
+     * {@value #MIN_BATCH}, from which the answer is extrapolated; when twice the first peak would not fit, the first
+     * batch is the answer (no second step). The model of the last batch tried is kept, with its step's time, when that
+     * batch is the answer: the measurement's build and first step. Writes the probe's numbers into {@code out.probe}.
      */
     private Probe fittingBatch(TrialSpec c, Device d, ObjectNode out, int[] builds) {
-        int[] batches = {MIN_BATCH, 2 * MIN_BATCH};
+        int[] batches = {MIN_BATCH, 0};
         double[] peak = new double[2];
+        double room = FITS * memoryLimitMiB;
         for (int k = 0; k < 2; k++) {
             int b = batches[k];
             running.set(b);
@@ -599,7 +608,7 @@ final class PlanCommand implements Callable<Integer> {
                 throw e;
             }
             peak[k] = Memory.peakRssMegabytes();
-            if (k == 0 && 2 * peak[0] > 0.9 * memoryLimitMiB) { // twice the batch would not fit: do not try it
+            if (k == 0 && 2 * peak[0] > room) { // twice the batch would not fit: do not try it
                 ObjectNode p = out.putObject("probe");
                 p.put("batches", Integer.toString(b));
                 p.put("peaksMiB", String.format(Locale.ROOT, "%.0f", peak[0]));
@@ -608,16 +617,17 @@ final class PlanCommand implements Callable<Integer> {
             }
             if (k == 0) {
                 model.close();
+                batches[1] = (double) c.batchSize() / MIN_BATCH * peak[0] <= room ? c.batchSize() : 2 * MIN_BATCH;
                 continue;
             }
             double perSample = Math.max(1, peak[1] - peak[0]) / (batches[1] - batches[0]);
-            int fits = (int) Math.max(MIN_BATCH, Math.min(c.batchSize(), batches[1]
-                    + Math.floor((0.9 * memoryLimitMiB - peak[1]) / perSample)));
+            int fits = b == c.batchSize() ? b : (int) Math.max(MIN_BATCH, Math.min(c.batchSize(), b
+                    + Math.floor((room - peak[1]) / perSample)));
             ObjectNode p = out.putObject("probe");
             p.put("batches", batches[0] + "," + batches[1]);
             p.put("peaksMiB", String.format(Locale.ROOT, "%.0f,%.0f", peak[0], peak[1]));
             p.put("perSampleMiB", perSample);
-            p.put("predictedMiB", peak[1] + perSample * (c.batchSize() - batches[1]));
+            p.put("predictedMiB", peak[1] + perSample * (c.batchSize() - b));
             p.put("fittingBatch", fits);
             if (fits == b) {
                 return new Probe(fits, new Built(model.manager(), model.gan(), stepMs));

@@ -74,15 +74,19 @@ class PlanCommandTest {
         JsonNode c = root.get("cells").get(0);
         JsonNode probe = c.get("memoryProbe");
         assertTrue(probe != null && probe.get("perSampleMiB").asDouble() > 0, c.toString());
-        assertEquals("2,4", probe.get("batches").asText(), probe.toString());
+        String[] tried = probe.get("batches").asText().split(",");
+        assertEquals(2, tried.length, probe.toString());
+        assertEquals("2", tried[0], probe.toString());
+        int second = Integer.parseInt(tried[1]);
+        assertTrue(second == 4 || second == PlanCommand.CPU_MAX_BATCH, "4, or the batch asked for: " + probe);
         int fits = probe.get("fittingBatch").asInt();
         assertEquals(fits, c.get("measuredBatch").asInt(), c.toString());
         assertTrue(fits <= PlanCommand.CPU_MAX_BATCH && c.get("scaled").asBoolean(), c.toString());
         assertTrue(r.out().contains("(scaled from batch " + fits + ")"), r.out());
         assertTrue(c.get("cpuSeconds").has("probe"), c.toString());
-        // the batch-4 model is the measured one when 4 is the answer; otherwise a third build
-        assertEquals(fits == 4 ? 2 : 3, c.get("builds").asInt(), c.toString());
-        assertEquals(fits != 4, c.get("cpuSeconds").has("build"), c.toString());
+        // the probe's second model is the measured one when its batch is the answer; otherwise a third build
+        assertEquals(fits == second ? 2 : 3, c.get("builds").asInt(), c.toString());
+        assertEquals(fits != second, c.get("cpuSeconds").has("build"), c.toString());
 
         // a guard under twice the batch-2 peak: batch 2 is the answer, and the probe's model is measured (one build)
         double peak2 = Double.parseDouble(probe.get("peaksMiB").asText().split(",")[0]);
