@@ -289,8 +289,9 @@ final class PlanCommand implements Callable<Integer> {
                 + "per cell in the table's \"one evaluation\"; plan took %.1f min wall, %s%n", c3dMs, batch, wallMin,
                 cpuSummary(inOrder, cpuSeconds()));
         if (table.stream().anyMatch(GridPlan.Cell::scaled) && measureBatch == null) {
-            out.println("scaled cells: the preset's batch did not fit in the memory guard; their step times are "
-                    + "the measured batch's × (preset batch / measured batch), their peak memory the measured batch's");
+            out.println("scaled cells: measured below the preset's batch (" + (gpu ? "" : "a CPU's cap, or ")
+                    + "what fitted the memory guard); their step times are the measured batch's × (preset batch / "
+                    + "measured batch), their peak memory the measured batch's");
         }
         Path file = json != null ? json : Path.of("plan-" + preset + ".json");
         Files.writeString(file, json(inOrder, c3dMs, e, device, gpu, batch, parallel, limit, pilot));
