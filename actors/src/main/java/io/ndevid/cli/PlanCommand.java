@@ -55,13 +55,18 @@ import java.util.concurrent.Executors;
  * <p>What a cell's process does, and what its numbers mean: the steps run at iterations that are not multiples of
  * {@link Tgan#SVC_INTERVAL}, so that none of them includes TGAN's singular value clipping; for a TGAN cell one clipping
  * pass is timed apart and its share (1 in {@link Tgan#SVC_INTERVAL} iterations) is added to the mean step, so that
- * {@code --steps 2} gives the same mean as a long run. Memory: each process gets a guard, its share of the host's
- * available memory (80 % / --jobs); a probe (one step at batch 2, one at batch 4) predicts the peak at the preset's
- * batch, and a cell that would not fit is measured at the largest batch predicted to fit, its step time scaled
- * linearly to the preset's batch (the clipping pass, which does not depend on the batch, is not scaled); the table and
- * the JSON mark it. If the guard still trips, the process stops and the cell is measured again at half that batch;
- * a cell over its share even at batch 2 (and the rest of its model and frame size) is measured after the others, alone,
- * with the whole guard.
+ * {@code --steps 2} gives the same mean as a long run. On a CPU host without {@code --batch} each cell is measured at
+ * {@link #cpuBatchCap} (≤ {@value #CPU_MAX_BATCH}) and scaled linearly to the preset's batch; a GPU measures the
+ * preset's. Memory: each process gets a guard, its share of the host's available memory (80 % / --jobs); a probe (one
+ * step at batch 2, then one at the batch asked for if even a peak proportional to the batch would fit, else at batch 4)
+ * predicts the peak at the batch asked for, and a cell that would not fit is measured at the largest batch predicted to
+ * fit, its step time scaled linearly to the preset's batch (the clipping pass, which does not depend on the batch, is
+ * not scaled); the table and the JSON mark it. When the probe's last batch is the answer, its model and step are the
+ * measurement's build and first step. If the guard still trips, the process stops and the cell is measured again at
+ * half that batch. With several jobs, the largest family's first cell (model and frame size) is the pilot, measured
+ * alone before the pool: its family joins the pool only if its peak fits a share; any other cell over its share even at
+ * batch 2 (and the rest of its family) is measured after the pool, alone. A cell measured alone has the whole guard and
+ * one libtorch thread per core; a pooled one keeps this process's threads.
  * Each process also reports the CPU time (user + system) of its parts.
  */
 @Command(name = "plan", description = "Measure every cell of a preset's grid on this machine (step time, peak "
@@ -76,8 +81,27 @@ final class PlanCommand implements Callable<Integer> {
     private static final int MIN_BATCH = 2;
     /** Share of the host's available memory (at the start) that the measuring processes may use together. */
     private static final double MEMORY_SHARE = 0.8;
+    /**
+     * A peak fits a memory guard when it stays under this share of it (a margin for what varies from run to run): the
+     * probe's batch and the pilot's decision.
+     */
+    private static final double FITS = 0.9;
     /** A measuring process also stops when the host's available memory falls under this (other processes grew). */
     private static final double HOST_FLOOR_MIB = 512;
+    /**
+     * On a CPU host without {@code --batch}: the largest batch a cell's steps run at, for frames of up to {@value
+     * #CPU_REFERENCE_FRAME} px; larger frames get proportionally fewer samples (side s: this × (64 / s)², at least
+     * {@value #MIN_BATCH}; TGANv2's 192 px: 2), so that a step's work stays about that of 8 samples at 64 px. The step
+     * times are scaled linearly to the preset's batch and marked so. Why: on a CPU a step's time grows linearly with
+     * the batch (BENCHMARKS.md, "plan": CPU time of one step at batch 4, 8 and 16), so a larger measured batch buys no
+     * accuracy and costs minutes per cell — at gpu-paper's batch 32 a quiet 2-core host spent 8 min on the 14 64-px
+     * cells and up to 4 min per TGANv2 cell; 8 samples keep a step well above the costs that do not grow with the
+     * batch (optimiser update, launch). On a GPU the preset's batch is measured (a GPU's time is far from linear in
+     * the batch).
+     */
+    static final int CPU_MAX_BATCH = 8;
+    /** The frame side up to which {@link #CPU_MAX_BATCH} applies as is (gpu-paper's TGAN and MoCoGAN: 64 px). */
+    static final int CPU_REFERENCE_FRAME = 64;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -96,9 +120,9 @@ final class PlanCommand implements Callable<Integer> {
             + "the others are averaged; ≥ 2; TGAN's clipping pass is timed apart and added in its share; default 6).")
     int steps;
 
-    @Option(names = "--batch", description = "Measure at this batch size instead of the preset's and scale the step "
-            + "time to the preset's batch linearly (a small host; the table says so). Peak memory is the measured "
-            + "batch's.")
+    @Option(names = "--batch", description = "Measure at this batch size (at most the preset's) and scale the step "
+            + "time to the preset's batch linearly (the table says so). Peak memory is the measured batch's. Default: "
+            + "the preset's on a GPU; on a CPU ≤ 8 (frames over 64 px: fewer, ≥ 2).")
     Integer measureBatch;
 
     @Option(names = "--jobs", description = "Cells measured at a time, each in its own process (default: 2 on a CPU "
@@ -123,11 +147,19 @@ final class PlanCommand implements Callable<Integer> {
             + "batch (default: 4 on a CPU, 64 on a GPU).")
     int evalBatch;
 
+    /** Whether the engine sees a GPU (set once the engine is loaded). */
+    private boolean gpuHost;
+
     /** Child: the batch its model runs at now (the memory probe's, then the measured one), for the guard's line. */
     private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
 
-    /** One cell as measured, with what the table does not show. */
-    private record Measured(GridPlan.Cell cell, double clipMs, int clipEvery, JsonNode cpuSeconds, JsonNode probe) {}
+    /**
+     * One cell as measured, with what the table does not show: TGAN's clipping pass, the child's CPU time by part and
+     * memory probe, the libtorch threads it ran with, whether it ran alone (the whole memory guard, every core), and
+     * how many models it built (1 when the probe's model was the measured one).
+     */
+    private record Measured(GridPlan.Cell cell, double clipMs, int clipEvery, JsonNode cpuSeconds, JsonNode probe,
+                            int threads, boolean alone, int builds) {}
 
     @Override
     public Integer call() throws Exception {
@@ -146,6 +178,7 @@ final class PlanCommand implements Callable<Integer> {
         }
         TorchRuntime.engine();
         boolean gpu = TorchRuntime.gpuCount() > 0;
+        gpuHost = gpu;
         int batch = evalBatch > 0 ? evalBatch : gpu ? 64 : 4;
         if (measureCell != null) {
             measure(SpecIO.parse(Files.readString(measureCell)), gpu, batch, cpuAtStart);
@@ -163,6 +196,10 @@ final class PlanCommand implements Callable<Integer> {
         if (measureBatch != null) {
             device += "; measured at batch " + measureBatch + ", step times scaled to the preset's batch ("
                     + cells.get(0).batchSize() + ") linearly, peak memory at batch " + measureBatch;
+        } else if (!gpu) {
+            device += String.format(Locale.ROOT, "; measured at batch ≤ %d on a CPU (frames over %d px: fewer, "
+                    + "≥ %d), scaled linearly to the preset's batch, peak memory at the measured batch; --batch N to "
+                    + "change", CPU_MAX_BATCH, CPU_REFERENCE_FRAME, MIN_BATCH);
         }
         String how = String.format(Locale.ROOT, "%d cell(s) at a time, each in its own process%s", parallel,
                 limit > 0 ? String.format(Locale.ROOT, ", memory guard %.0f MiB each (host: %.0f MiB available at "
@@ -177,21 +214,28 @@ final class PlanCommand implements Callable<Integer> {
         double[] c3d = new double[1];
         java.util.Queue<TrialSpec> alone = new java.util.concurrent.ConcurrentLinkedQueue<>();
         Set<String> aloneFamilies = ConcurrentHashMap.newKeySet();
+        ObjectNode pilot = null;
         long t0 = System.nanoTime();
         try {
             // the largest cells first (frame size, then G's MLP width), so that the pool's processes end together
             List<TrialSpec> order = new ArrayList<>(cells);
             order.sort(Comparator.comparingInt(TrialSpec::frameSize).thenComparingInt(TrialSpec::mlpWidth)
                     .reversed());
+            if (parallel > 1 && !order.isEmpty()) {
+                pilot = pilot(order.remove(0), order, tmp, batch, limit, parallel, live, out, measured, t0);
+                if (!pilot.get("familyJoinsPool").asBoolean()) {
+                    aloneFamilies.add(pilot.get("family").asText());
+                }
+            }
             for (TrialSpec c : order) {
                 done.submit(() -> {
-                    String family = c.model() + "@" + c.frameSize();
+                    String family = family(c);
                     if (aloneFamilies.contains(family)) { // a cell of its model and size did not fit a share
                         alone.add(c);
                         return null;
                     }
                     try {
-                        report(out, measureCell(c, tmp, batch, limit, live, out), measured, t0);
+                        report(out, measureCell(c, tmp, batch, limit, parallel == 1, live, out), measured, t0);
                     } catch (OverMemory e) {
                         if (parallel == 1) {
                             throw e;
@@ -219,7 +263,7 @@ final class PlanCommand implements Callable<Integer> {
                 }
             }
             for (TrialSpec c : alone) { // cells that did not fit in a share of the memory, one at a time
-                report(out, measureCell(c, tmp, batch, limit * parallel, live, out), measured, t0);
+                report(out, measureCell(c, tmp, batch, limit * parallel, true, live, out), measured, t0);
             }
         } finally {
             pool.shutdownNow();
@@ -245,13 +289,51 @@ final class PlanCommand implements Callable<Integer> {
                 + "per cell in the table's \"one evaluation\"; plan took %.1f min wall, %s%n", c3dMs, batch, wallMin,
                 cpuSummary(inOrder, cpuSeconds()));
         if (table.stream().anyMatch(GridPlan.Cell::scaled) && measureBatch == null) {
-            out.println("scaled cells: the preset's batch did not fit in the memory guard; their step times are "
-                    + "the measured batch's × (preset batch / measured batch), their peak memory the measured batch's");
+            out.println("scaled cells: measured below the preset's batch (" + (gpu ? "" : "a CPU's cap, or ")
+                    + "what fitted the memory guard); their step times are the measured batch's × (preset batch / "
+                    + "measured batch), their peak memory the measured batch's");
         }
         Path file = json != null ? json : Path.of("plan-" + preset + ".json");
-        Files.writeString(file, json(inOrder, c3dMs, e, device, gpu, batch, parallel, limit));
+        Files.writeString(file, json(inOrder, c3dMs, e, device, gpu, batch, parallel, limit, pilot));
         out.println("JSON: " + file.toAbsolutePath());
         return 0;
+    }
+
+    /** A cell's family: its model at its frame size (what its memory depends on most). */
+    private static String family(TrialSpec c) {
+        return c.model() + "@" + c.frameSize();
+    }
+
+    /**
+     * Measures the grid's largest family's first cell before the pool starts, alone (the whole memory guard, every
+     * core): if its peak memory fits ({@link #FITS}) a pooled process's share ({@code share}) its family's other cells
+     * join the pool, otherwise they are measured alone too — instead of each failing in the pool first. Returns the
+     * decision, for the JSON.
+     */
+    private ObjectNode pilot(TrialSpec c, List<TrialSpec> rest, Path tmp, int evalVideos, double share, int parallel,
+                             Set<Process> live, PrintWriter out, Map<String, Measured> measured, long t0)
+            throws IOException, InterruptedException {
+        Measured m = measureCell(c, tmp, evalVideos, share * parallel, true, live, out);
+        report(out, m, measured, t0);
+        double peak = m.cell().peakHostMiB();
+        boolean fits = share <= 0 || peak <= FITS * share;
+        long others = rest.stream().filter(x -> family(x).equals(family(c))).count();
+        ObjectNode p = new ObjectMapper().createObjectNode();
+        p.put("cell", c.name());
+        p.put("family", family(c));
+        p.put("peakHostMiB", peak);
+        p.put("measuredBatch", m.cell().measuredBatch());
+        p.put("shareMiB", share);
+        p.put("familyJoinsPool", fits);
+        synchronized (out) {
+            out.printf(Locale.ROOT, "  pilot: %s (the largest family, %s) peaked at %.0f MiB at batch %d, alone; a "
+                    + "pooled process's guard is %.0f MiB (fits: under %.0f %%): its family's other %d cell(s) %s%n",
+                    c.name(), family(c), peak, m.cell().measuredBatch(), share, FITS * 100, others, fits
+                            ? "join the pool"
+                            : "are measured alone too, after the pool, with the whole guard and every core");
+            out.flush();
+        }
+        return p;
     }
 
     /** A cell over its memory guard even at the smallest batch. */
@@ -265,25 +347,30 @@ final class PlanCommand implements Callable<Integer> {
         measured.put(m.cell().name(), m);
         GridPlan.Cell g = m.cell();
         synchronized (out) {
-            out.printf(Locale.ROOT, "  %-24s step %8.0f ms (first %8.0f ms%s), peak RSS %6.0f MiB%s%s  [%.0f s]%n",
-                    g.name(), g.stepMs(), g.firstStepMs(), m.clipEvery() > 0 ? String.format(Locale.ROOT,
-                            "; clipping pass %.0f ms, 1 in %d", m.clipMs(), m.clipEvery()) : "", g.peakHostMiB(),
+            out.printf(Locale.ROOT, "  %-24s step %8.0f ms (first %8.0f ms%s), peak RSS %6.0f MiB%s%s, %d thread%s%s"
+                            + "  [%.0f s]%n", g.name(), g.stepMs(), g.firstStepMs(), m.clipEvery() > 0
+                            ? String.format(Locale.ROOT, "; clipping pass %.0f ms, 1 in %d", m.clipMs(), m.clipEvery())
+                            : "", g.peakHostMiB(),
                     g.deviceMiB() > 0 ? String.format(Locale.ROOT, ", GPU %6.0f MiB", g.deviceMiB()) : "",
-                    g.scaled() ? " (batch " + g.measuredBatch() + ", scaled)" : "", (System.nanoTime() - t0) / 1e9);
+                    g.scaled() ? " (batch " + g.measuredBatch() + ", scaled)" : "", m.threads(),
+                    m.threads() == 1 ? "" : "s", m.alone() ? ", alone" : "", (System.nanoTime() - t0) / 1e9);
             out.flush();
         }
     }
 
     /**
      * Measures one cell in a child process; when its memory guard stops it, again at half the batch (down to 2).
+     * {@code alone}: no other cell is being measured, so its libtorch runs one intra-op thread per core (a pooled
+     * process keeps this process's setting, one thread under the {@code ndevid} script).
      */
-    private Measured measureCell(TrialSpec c, Path tmp, int evalVideos, double limit, Set<Process> live,
-                                 PrintWriter out) throws IOException, InterruptedException {
-        int b = measureBatch != null ? Math.min(measureBatch, c.batchSize()) : c.batchSize();
+    private Measured measureCell(TrialSpec c, Path tmp, int evalVideos, double limit, boolean alone,
+                                 Set<Process> live, PrintWriter out) throws IOException, InterruptedException {
+        int b = measureBatch != null ? Math.min(measureBatch, c.batchSize())
+                : gpuHost ? c.batchSize() : Math.min(c.batchSize(), cpuBatchCap(c.frameSize()));
         while (true) {
-            JsonNode n = child(c, b, tmp, evalVideos, limit, live);
+            JsonNode n = child(c, b, tmp, evalVideos, limit, alone, live);
             if (!n.has("overMemory")) {
-                return measured(c, n);
+                return measured(c, n, alone);
             }
             String why = String.format(Locale.ROOT, "RSS %.0f MiB, guard %.0f MiB, host available %.0f MiB",
                     n.get("rssMiB").asDouble(), n.get("limitMiB").asDouble(), n.get("availableMiB").asDouble());
@@ -310,8 +397,19 @@ final class PlanCommand implements Callable<Integer> {
         return SpecIO.fromTree(tree);
     }
 
+    /**
+     * The batch a CPU host measures a cell of frame side {@code frameSize} at, at most (before the memory guard):
+     * {@link #CPU_MAX_BATCH}, × ({@link #CPU_REFERENCE_FRAME} / side)² for frames larger than that, at least
+     * {@link #MIN_BATCH}.
+     */
+    static int cpuBatchCap(int frameSize) {
+        double pixels = Math.min(1, (double) CPU_REFERENCE_FRAME * CPU_REFERENCE_FRAME
+                / ((double) frameSize * frameSize));
+        return Math.max(MIN_BATCH, (int) Math.floor(CPU_MAX_BATCH * pixels));
+    }
+
     /** A cell's numbers from its process's result (at the batch it chose, ≤ b), scaled to the preset's batch. */
-    private static Measured measured(TrialSpec c, JsonNode n) {
+    private static Measured measured(TrialSpec c, JsonNode n, boolean alone) {
         int b = n.get("batch").asInt();
         double scale = (double) c.batchSize() / b;
         double clipMs = n.get("clipMs").asDouble();
@@ -321,15 +419,18 @@ final class PlanCommand implements Callable<Integer> {
         GridPlan.Cell cell = new GridPlan.Cell(c.name(), c.iterations(), evaluations, c.evalSamples(), step,
                 n.get("firstStepMs").asDouble() * scale, n.get("peakHostMiB").asDouble(),
                 n.get("deviceMiB").asDouble(), n.get("sampleMsPerVideo").asDouble(), c.batchSize(), b);
-        return new Measured(cell, clipMs, clipEvery, n.get("cpuSeconds"), n.get("probe"));
+        return new Measured(cell, clipMs, clipEvery, n.get("cpuSeconds"), n.get("probe"), n.get("threads").asInt(),
+                alone, n.get("builds").asInt());
     }
 
     /** Runs one cell at batch {@code b} in a child JVM (its own peak memory) and reads its result line. */
-    private JsonNode child(TrialSpec c, int b, Path tmp, int evalVideos, double limit, Set<Process> live)
-            throws IOException, InterruptedException {
+    private JsonNode child(TrialSpec c, int b, Path tmp, int evalVideos, double limit, boolean alone,
+                           Set<Process> live) throws IOException, InterruptedException {
         Path file = tmp.resolve(c.name() + "-b" + b + ".json");
         Files.writeString(file, SpecIO.write(withBatch(c, b)));
-        TrainerProcessLauncher.Launch l = TrainerProcessLauncher.Launch.currentJvm(List.of(), "production", null);
+        List<String> threads = alone ? List.of("-D" + TorchRuntime.THREADS_PROPERTY + "="
+                + Runtime.getRuntime().availableProcessors()) : List.of();
+        TrainerProcessLauncher.Launch l = TrainerProcessLauncher.Launch.currentJvm(threads, "production", null);
         List<String> cmd = new ArrayList<>();
         cmd.add(l.javaBin());
         cmd.addAll(l.jvmOptions());
@@ -360,8 +461,26 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     /**
-     * Child: builds the cell's model on this device, times the steps, TGAN's clipping pass and one sampling batch,
-     * prints one line; CPU seconds of each part (the first part: JVM start and engine load).
+     * Child: a model built for the steps, with its manager; when it is the memory probe's last model and the probe's
+     * batch is the answer, also that probe step's time (the measurement's first step), else NaN.
+     */
+    private record Built(NDManager manager, VideoGan gan, double firstStepMs) implements AutoCloseable {
+        @Override
+        public void close() {
+            try (manager) {
+                gan.close();
+            }
+        }
+    }
+
+    /** Child: the probe's answer, and its last model when that model is at the answer's batch (else null). */
+    private record Probe(int batch, Built kept) {}
+
+    /**
+     * Child: builds the cell's model on this device (or takes the memory probe's, when the probe's batch is the
+     * answer), times the steps, TGAN's clipping pass and one sampling batch, prints one line; CPU seconds of each part
+     * (the first part: JVM start and engine load; with the probe's model, its build and first step are in "probe"),
+     * the models built, and the libtorch threads it ran with.
      */
     private void measure(TrialSpec asked, boolean gpu, int batch, double cpuAtStart) {
         Device d = gpu ? Device.gpu(0) : Device.cpu();
@@ -378,22 +497,29 @@ final class PlanCommand implements Callable<Integer> {
         TrialSpec c = asked;
         running.set(asked.batchSize());
         guardMemory(memoryLimitMiB);
+        int[] builds = {0};
+        Built kept = null;
         if (memoryLimitMiB > 0 && asked.batchSize() > 2 * MIN_BATCH) {
-            int fits = fittingBatch(asked, d, n);
-            c = withBatch(asked, fits);
+            Probe probe = fittingBatch(asked, d, n, builds);
+            c = withBatch(asked, probe.batch());
+            kept = probe.kept();
             mark = lap(cpu, "probe", mark);
         }
         running.set(c.batchSize());
-        try (NDManager m = NDManager.newBaseManager(d); VideoGan gan = GanFactory.create(c, m, d)) {
+        int first = 0;
+        if (kept != null) {
+            ms[0] = kept.firstStepMs();
+            first = 1;
+        } else {
+            kept = build(c, d, builds);
             mark = lap(cpu, "build", mark);
+        }
+        try (Built model = kept) {
+            VideoGan gan = model.gan();
+            NDManager m = model.manager();
             Shape shape = new Shape(c.batchSize(), c.channels(), c.frames(), c.frameSize(), c.frameSize());
-            for (int i = 0; i < steps; i++) {
-                try (NDManager s = m.newSubManager()) {
-                    NDArray real = s.randomUniform(-1f, 1f, shape);
-                    long a = System.nanoTime();
-                    gan.step(real, stepIteration(i));
-                    ms[i] = (System.nanoTime() - a) / 1e6;
-                }
+            for (int i = first; i < steps; i++) {
+                ms[i] = timedStep(gan, m, shape, i);
                 if (i == 0) {
                     mark = lap(cpu, "firstStep", mark);
                 }
@@ -426,50 +552,91 @@ final class PlanCommand implements Callable<Integer> {
         n.put("peakHostMiB", Memory.peakRssMegabytes());
         n.put("deviceMiB", deviceMiB);
         n.put("sampleMsPerVideo", sampleMs);
+        n.put("threads", TorchRuntime.intraOpThreads());
+        n.put("builds", builds[0]);
         n.set("cpuSeconds", cpu);
         System.out.println(CELL_LINE + n);
         System.out.flush();
     }
 
+    /** Child: builds {@code c}'s model on {@code d} in a manager of its own; counts the build. */
+    private static Built build(TrialSpec c, Device d, int[] builds) {
+        NDManager m = NDManager.newBaseManager(d);
+        try {
+            VideoGan gan = GanFactory.create(c, m, d);
+            builds[0]++;
+            return new Built(m, gan, Double.NaN);
+        } catch (RuntimeException | Error e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Child: one training step ({@link #stepIteration}(i)) on a random batch of {@code shape}, in ms. */
+    private static double timedStep(VideoGan gan, NDManager m, Shape shape, int i) {
+        try (NDManager s = m.newSubManager()) {
+            NDArray real = s.randomUniform(-1f, 1f, shape);
+            long a = System.nanoTime();
+            gan.step(real, stepIteration(i));
+            return (System.nanoTime() - a) / 1e6;
+        }
+    }
+
     /**
-     * Child: the largest batch (≤ the cell's) whose predicted peak resident memory stays under 90 % of the memory
-     * guard. One step of the cell at batch {@value #MIN_BATCH}, then one at twice that (each its own model; the
-     * process's peak resident memory after each): the difference is that many samples' memory; the rest (model,
-     * gradients, optimiser state, engine, JVM) does not grow with the batch. When twice the first peak would pass 90 %
-     * of the guard, the first batch is the answer (the second is not tried). Writes the probe's numbers into
-     * {@code out.probe}.
+     * Child: the largest batch (≤ the cell's) whose predicted peak resident memory stays under {@link #FITS} of the
+     * memory guard. One step of the cell at batch {@value #MIN_BATCH}, then one at a larger batch (each its own model;
+     * the process's peak resident memory after each): the difference is that many samples' memory; the rest (model,
+     * gradients, optimiser state, engine, JVM) does not grow with the batch. The larger batch is the cell's own when
+     * even a peak proportional to the batch (an upper bound) would fit — then it is the answer — else twice
+     * {@value #MIN_BATCH}, from which the answer is extrapolated; when twice the first peak would not fit, the first
+     * batch is the answer (no second step). The model of the last batch tried is kept, with its step's time, when that
+     * batch is the answer: the measurement's build and first step. Writes the probe's numbers into {@code out.probe}.
      */
-    private int fittingBatch(TrialSpec c, Device d, ObjectNode out) {
-        int[] batches = {MIN_BATCH, 2 * MIN_BATCH};
+    private Probe fittingBatch(TrialSpec c, Device d, ObjectNode out, int[] builds) {
+        int[] batches = {MIN_BATCH, 0};
         double[] peak = new double[2];
+        double room = FITS * memoryLimitMiB;
         for (int k = 0; k < 2; k++) {
             int b = batches[k];
             running.set(b);
-            try (NDManager m = NDManager.newBaseManager(d);
-                 VideoGan gan = GanFactory.create(withBatch(c, b), m, d);
-                 NDManager s = m.newSubManager()) {
-                gan.step(s.randomUniform(-1f, 1f, new Shape(b, c.channels(), c.frames(), c.frameSize(),
-                        c.frameSize())), stepIteration(0));
+            Built model = build(withBatch(c, b), d, builds);
+            double stepMs;
+            try {
+                stepMs = timedStep(model.gan(), model.manager(), new Shape(b, c.channels(), c.frames(),
+                        c.frameSize(), c.frameSize()), 0);
+            } catch (RuntimeException | Error e) {
+                model.close();
+                throw e;
             }
             peak[k] = Memory.peakRssMegabytes();
-            if (k == 0 && 2 * peak[0] > 0.9 * memoryLimitMiB) { // twice the batch would not fit: do not try it
+            if (k == 0 && 2 * peak[0] > room) { // twice the batch would not fit: do not try it
                 ObjectNode p = out.putObject("probe");
                 p.put("batches", Integer.toString(b));
                 p.put("peaksMiB", String.format(Locale.ROOT, "%.0f", peak[0]));
                 p.put("fittingBatch", b);
-                return b;
+                return new Probe(b, new Built(model.manager(), model.gan(), stepMs));
             }
+            if (k == 0) {
+                model.close();
+                batches[1] = (double) c.batchSize() / MIN_BATCH * peak[0] <= room ? c.batchSize() : 2 * MIN_BATCH;
+                continue;
+            }
+            double perSample = Math.max(1, peak[1] - peak[0]) / (batches[1] - batches[0]);
+            int fits = b == c.batchSize() ? b : (int) Math.max(MIN_BATCH, Math.min(c.batchSize(), b
+                    + Math.floor((room - peak[1]) / perSample)));
+            ObjectNode p = out.putObject("probe");
+            p.put("batches", batches[0] + "," + batches[1]);
+            p.put("peaksMiB", String.format(Locale.ROOT, "%.0f,%.0f", peak[0], peak[1]));
+            p.put("perSampleMiB", perSample);
+            p.put("predictedMiB", peak[1] + perSample * (c.batchSize() - b));
+            p.put("fittingBatch", fits);
+            if (fits == b) {
+                return new Probe(fits, new Built(model.manager(), model.gan(), stepMs));
+            }
+            model.close();
+            return new Probe(fits, null);
         }
-        double perSample = Math.max(1, peak[1] - peak[0]) / (batches[1] - batches[0]);
-        int fits = (int) Math.max(MIN_BATCH, Math.min(c.batchSize(), batches[1]
-                + Math.floor((0.9 * memoryLimitMiB - peak[1]) / perSample)));
-        ObjectNode p = out.putObject("probe");
-        p.put("batches", batches[0] + "," + batches[1]);
-        p.put("peaksMiB", String.format(Locale.ROOT, "%.0f,%.0f", peak[0], peak[1]));
-        p.put("perSampleMiB", perSample);
-        p.put("predictedMiB", peak[1] + perSample * (c.batchSize() - batches[1]));
-        p.put("fittingBatch", fits);
-        return fits;
+        throw new AssertionError("unreachable");
     }
 
     /**
@@ -572,7 +739,7 @@ final class PlanCommand implements Callable<Integer> {
     }
 
     private String json(List<Measured> cells, double c3dMs, GridPlan.Estimate e, String device, boolean gpu,
-                        int batch, int parallel, double limit) throws IOException {
+                        int batch, int parallel, double limit, ObjectNode pilot) throws IOException {
         ObjectMapper om = new ObjectMapper();
         ObjectNode root = om.createObjectNode();
         root.put("preset", preset);
@@ -583,6 +750,12 @@ final class PlanCommand implements Callable<Integer> {
         root.put("memoryGuardMiB", limit);
         if (measureBatch != null) {
             root.put("measuredBatch", measureBatch);
+        } else if (!gpu) {
+            root.put("cpuMaxBatch", CPU_MAX_BATCH);
+            root.put("cpuReferenceFrame", CPU_REFERENCE_FRAME);
+        }
+        if (pilot != null) {
+            root.set("pilot", pilot);
         }
         root.put("evalBatch", batch);
         root.put("c3dMsPerVideo", c3dMs);
@@ -595,6 +768,9 @@ final class PlanCommand implements Callable<Integer> {
             n.put("clipEvery", m.clipEvery());
             n.put("trainHours", c.trainHours());
             n.put("evalSeconds", c.evalSeconds(c3dMs));
+            n.put("threads", m.threads());
+            n.put("alone", m.alone());
+            n.put("builds", m.builds());
             n.set("cpuSeconds", m.cpuSeconds());
             if (m.probe() != null) {
                 n.set("memoryProbe", m.probe());

@@ -34,6 +34,7 @@ final class Integrator {
     private long nfe;
     private long accepted;
     private long rejected;
+    private double[] fixedSteps; // a fixed-step solve's step size per output interval, for the error message
 
     Integrator(VectorField field, OdeOptions options, boolean detach) {
         this.o = options;
@@ -55,6 +56,9 @@ final class Integrator {
             }
             List<NDArray> outs = tab.adaptive() ? adaptive(work, start, ts) : fixed(work, start, ts);
             NDArray ys = NDArrays.stack(new NDList(outs), 0);
+            if (!tab.adaptive()) {
+                checkFinite(ys, ts);
+            }
             ys.attach(caller);
             return new OdeResult(ys, nfe, accepted, rejected);
         }
@@ -63,6 +67,7 @@ final class Integrator {
     private List<NDArray> fixed(NDManager work, NDArray y0, double[] ts) {
         List<NDArray> outs = new ArrayList<>(ts.length);
         outs.add(y0);
+        fixedSteps = new double[Math.max(0, ts.length - 1)];
         NDArray y = y0;
         ScalarCache weights = new ScalarCache(work); // h·a_ij, h·b_j: the same few values step after step
         NDArray anyTime = readsTime ? null : weights.of(Double.NaN, y0.getDataType());
@@ -71,6 +76,7 @@ final class Integrator {
             double span = ts[i] - a;
             long m = Double.isNaN(o.stepSize()) ? 1 : Math.max(1, (long) Math.ceil(Math.abs(span) / o.stepSize() - 1e-9));
             double h = span / m;
+            fixedSteps[i - 1] = h;
             for (long j = 0; j < m; j++) {
                 double t = a + j * h;
                 double hj = j == m - 1 ? ts[i] - t : h; // land exactly on the output time
@@ -81,7 +87,6 @@ final class Integrator {
                     next = keep(next, work);
                 }
                 accepted++;
-                checkFinite(next, ts[i], hj);
                 if (y != y0 && y != outs.get(outs.size() - 1)) {
                     y.close();
                 }
@@ -262,11 +267,19 @@ final class Integrator {
         return e.add(acc.mul(xs));
     }
 
-    private void checkFinite(NDArray y, double t, double h) {
-        // Cheap on CPU, one sync on GPU per output interval: worth it to name the time of a blow-up.
-        if (!Finite.all(y)) {
-            throw new SolverException("non-finite state (the dynamics blew up; try a smaller step)", t, h,
-                    Double.NaN, accepted + rejected);
+    /**
+     * A fixed-step solve's outputs, checked once ({@link Finite}: a state that stops being finite stays so, so the
+     * first non-finite output names the output interval where it happened).
+     */
+    private void checkFinite(NDArray ys, double[] ts) {
+        int bad = Finite.firstNonFiniteRow(ys);
+        if (bad == 0) {
+            throw new SolverException("y0 is not finite", ts[0], Double.NaN, Double.NaN, 0);
+        }
+        if (bad > 0) {
+            throw new SolverException("non-finite state (the dynamics blew up; try a smaller step) in the output "
+                    + "interval from t=" + ts[bad - 1] + " to the first non-finite output", ts[bad],
+                    fixedSteps[bad - 1], Double.NaN, accepted + rejected);
         }
     }
 }

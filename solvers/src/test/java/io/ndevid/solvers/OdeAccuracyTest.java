@@ -209,6 +209,44 @@ class OdeAccuracyTest {
         }
     }
 
+    /**
+     * The fixed-step solvers check finiteness once per solve, on the outputs: a field that returns a non-finite value
+     * at one stage of one step mid-solve (and finite values ever after) is still stopped, and the error names the
+     * output interval where it happened (NaN and ±Inf alike: the state stays non-finite once it is).
+     */
+    @ParameterizedTest
+    @EnumSource(value = Method.class, names = {"EULER", "MIDPOINT", "HEUN", "RK4", "RK4_38"})
+    void aFieldGoingNonFiniteOnceMidSolveIsStoppedWithTheInterval(Method method) {
+        for (double poison : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            boolean[] fired = {false};
+            VectorField once = (t, y) -> {
+                if (!fired[0] && t.getDouble() >= 0.6) {
+                    fired[0] = true;
+                    return y.mul(Scalars.of(y, poison));
+                }
+                return y.neg();
+            };
+            try (NDManager s = m.newSubManager()) {
+                NDArray ts = s.create(new double[] {0, 0.25, 0.5, 0.75, 1.0});
+                NDArray y0 = s.create(new double[] {1.0, -3.0});
+                OdeOptions o = OdeOptions.builder().method(method).stepSize(0.05).build();
+                SolverException e = assertThrows(SolverException.class, () -> Odeint.solve(once, y0, ts, o));
+                assertTrue(fired[0]);
+                assertEquals(0.75, e.t(), e.getMessage());
+                assertEquals(0.05, e.dt(), 1e-12, e.getMessage());
+                assertTrue(e.getMessage().contains("non-finite") && e.getMessage().contains("from t=0.5"),
+                        e.getMessage());
+                assertEquals(20, e.steps(), "the solve ran to its end before the one check");
+
+                NDArray nanY0 = s.create(new double[] {1.0, Double.NaN});
+                SolverException e0 = assertThrows(SolverException.class,
+                        () -> Odeint.solve(Problems.DECAY, nanY0, ts, o));
+                assertTrue(e0.getMessage().contains("y0 is not finite"), e0.getMessage());
+                assertEquals(0, e0.t());
+            }
+        }
+    }
+
     private static VectorField sayingItIgnoresTime(VectorField f) {
         return new VectorField() {
             @Override

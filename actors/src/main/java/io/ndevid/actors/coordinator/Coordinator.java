@@ -652,15 +652,17 @@ public final class Coordinator extends AbstractBehavior<CoordinatorProtocol.Comm
         TrialRecord after = j.state().trial(t.name());
         StoreHandoff.Action handoff = StoreHandoff.afterEnd(outcome, after, e == null ? -1 : e.iterations(),
                 e == null ? null : e.storedCheckpoint(), !stores.isEmpty());
-        if (handoff instanceof StoreHandoff.AlreadyStored stored) {
+        context.getLog().info("{} / {} attempt {} ended {}: {} → {}", experimentId, t.name(), t.attempt(), outcome,
+                message, after.state());
+        if (handoff instanceof StoreHandoff.AlreadyStored stored) { // its reply runs the finished check
             onCheckpointReply(new CheckpointReply(new CheckpointActor.Stored(experimentId, t.name(), stored.path(),
                     stored.iteration(), -1)));
-        } else if (handoff instanceof StoreHandoff.Export export) {
+            return;
+        }
+        if (handoff instanceof StoreHandoff.Export export) {
             send(stores.iterator().next(), new CheckpointActor.Export(experimentId, t.name(), export.runDir(),
                     checkpointAdapter));
         }
-        context.getLog().info("{} / {} attempt {} ended {}: {} → {}", experimentId, t.name(), t.attempt(), outcome,
-                message, after.state());
         finishedCheck(experimentId);
     }
 

@@ -9,7 +9,6 @@ import io.ndevid.study.experiment.TrialStatus;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -67,11 +66,8 @@ public final class StatusPages {
     }
 
     private static Map<TrialState, Integer> counts(List<TrialStatus> rows) {
-        Map<TrialState, Integer> c = new EnumMap<>(TrialState.class);
-        for (TrialState s : TrialState.values()) {
-            c.put(s, 0);
-        }
-        rows.forEach(t -> c.merge(t.state(), 1, Integer::sum));
-        return c;
+        int[] n = new int[TrialState.values().length];
+        rows.forEach(t -> n[t.state().ordinal()]++);
+        return TrialState.counts(s -> n[s.ordinal()]);
     }
 }

@@ -89,6 +89,19 @@ public final class TorchRuntime {
         return l;
     }
 
+    /**
+     * The system property DJL's engine reads once, when it starts, for libtorch's intra-op threads (the {@code ndevid}
+     * script sets it from {@code NDEVID_TORCH_THREADS}, default 1; a child JVM inherits it or gets its own
+     * {@code -D}).
+     */
+    public static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
+
+    /** libtorch's intra-op threads in this process, as the engine reports them. */
+    public static int intraOpThreads() {
+        engine();
+        return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    }
+
     /** GPUs the engine sees (0 for a CPU libtorch, or when CUDA finds no device). */
     public static int gpuCount() {
         return engine().getGpuCount();

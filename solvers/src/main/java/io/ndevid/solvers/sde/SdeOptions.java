@@ -17,8 +17,9 @@ package io.ndevid.solvers.sde;
  *                               anchored on absolute time) is the same path whatever the output times
  * @param brownian               an explicit Brownian path, or null to build one from {@code seed}
  * @param milsteinDerivativeFree Milstein: use the derivative-free σ∂σ/∂y even if the SDE supplies ∂σ/∂y
- * @param checkFinite            check after every step that the state is finite (one reduction and a device sync
- *                               per step) and fail with the time where it stopped being so
+ * @param checkFinite            check that y0 and the outputs are finite (one reduction and a device sync per
+ *                               solve, after the last step: a non-finite state stays non-finite) and fail with the
+ *                               first output time where they are not
  */
 public record SdeOptions(SdeMethod method, double dt, long seed, BrownianInterval brownian,
                          boolean milsteinDerivativeFree, boolean checkFinite) {

@@ -40,7 +40,8 @@ public final class Sdeint {
      * @throws IllegalArgumentException on bad input, before any step (method/SDE mismatch, empty or unsorted ts,
      *                                  Brownian path of the wrong shape, type or span, ...) or when drift or
      *                                  diffusion return a tensor not shaped and typed like y
-     * @throws SolverException          when the state stops being finite, with the time
+     * @throws SolverException          when y0 or the state is not finite, with the first non-finite output time
+     *                                  (checked once, on the outputs, after the last step)
      */
     public static NDArray solve(Sde sde, NDArray y0, NDArray ts, SdeOptions options) {
         Objects.requireNonNull(ts, "ts");
@@ -97,11 +98,6 @@ public final class Sdeint {
                                 dW, options.milsteinDerivativeFree());
                         next = SdeStep.step(method, in);
                         steps++;
-                        if (options.checkFinite() && !Finite.all(next)) {
-                            throw new SolverException("SDE state became non-finite (NaN or ±Inf) in the step "
-                                    + "from t=" + s + " (method " + method.id() + ")", t, hValue, Double.NaN,
-                                    steps);
-                        }
                         next.attach(parent);
                     }
                     if (!yIsOutput) {
@@ -117,7 +113,11 @@ public final class Sdeint {
                 outputs.add(y);
                 yIsOutput = true;
             }
-            return NDArrays.stack(new NDList(outputs));
+            NDArray ys = NDArrays.stack(new NDList(outputs));
+            if (options.checkFinite()) {
+                checkFinite(ys, ts, grid, method, steps);
+            }
+            return ys;
         } finally {
             if (!yIsOutput) {
                 y.close();
@@ -126,6 +126,26 @@ public final class Sdeint {
                 outputs.get(i).close();
             }
         }
+    }
+
+    /**
+     * The solve's outputs, checked once ({@link Finite}: every step is y + increment, so a state that stops being
+     * finite stays so, and the first non-finite output names the output interval where it happened); closes
+     * {@code ys} before it throws.
+     */
+    private static void checkFinite(NDArray ys, double[] ts, StepGrid grid, SdeMethod method, long steps) {
+        int bad = Finite.firstNonFiniteRow(ys);
+        if (bad < 0) {
+            return;
+        }
+        ys.close();
+        if (bad == 0) {
+            throw new SolverException("y0 is not finite", ts[0], grid.steps() > 0 ? grid.h(0) : Double.NaN,
+                    Double.NaN, 0);
+        }
+        throw new SolverException("SDE state became non-finite (NaN or ±Inf) in the output interval from t="
+                + ts[bad - 1] + " to the first non-finite output (method " + method.id() + ")", ts[bad],
+                grid.h(bad - 1), Double.NaN, steps);
     }
 
     /**
@@ -288,9 +308,6 @@ public final class Sdeint {
                 throw new IllegalArgumentException("the Brownian path spans [" + bm.t0() + ", " + bm.t1()
                         + "] but ts runs over [" + ts[0] + ", " + ts[ts.length - 1] + "]");
             }
-        }
-        if (o.checkFinite() && !Finite.all(y0)) {
-            throw new SolverException("y0 is not finite", ts[0], o.dt(), Double.NaN, 0);
         }
         return method;
     }

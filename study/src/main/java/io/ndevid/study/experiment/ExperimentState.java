@@ -6,7 +6,6 @@ import io.ndevid.training.spec.TrialSpec;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,11 +101,7 @@ public final class ExperimentState {
 
     /** Trials per state (every state present, 0 for none); a new map each call. */
     public Map<TrialState, Integer> counts() {
-        Map<TrialState, Integer> c = new EnumMap<>(TrialState.class);
-        for (TrialState s : TrialState.values()) {
-            c.put(s, counts[s.ordinal()]);
-        }
-        return c;
+        return TrialState.counts(s -> counts[s.ordinal()]);
     }
 
     /** Trials waiting for a slot, in grid order. */

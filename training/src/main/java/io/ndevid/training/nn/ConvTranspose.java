@@ -3,6 +3,7 @@ package io.ndevid.training.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -40,8 +41,9 @@ import java.util.Locale;
  *       one call) whose own zero padding and bias replace any pad of the input and any separate bias add; the
  *       stacked kernel comes from the weight by one pad, a reshape, a flip and a permute, and one reshape of the
  *       output interleaves the phases. It is also the route of every stride-1 layer (a single phase).</li>
- *   <li>{@link Strategy#GEMM}: PyTorch's own CPU algorithm (the adjoint of im2col): one matrix product
- *       {@code Wᵀ·x} gives every tap's contribution, and each output phase adds up its taps' maps, shifted.</li>
+ *   <li>{@link Strategy#GEMM}: PyTorch's own CPU algorithm (the adjoint of im2col): a 1×1 convolution with
+ *       {@code Wᵀ} gives every tap's contribution, and one grouped convolution with a constant 0/1 kernel adds up
+ *       each output phase's taps' maps, shifted (its zero padding replaces the pads and crops).</li>
  *   <li>{@link Strategy#ZERO_INSERT}: the textbook equivalence — insert {@code s − 1} zeros between input elements,
  *       pad by {@code k − 1 − p}, convolve with the flipped kernel transposed to {@code [out, in, k…]}; ≈ s^d times
  *       the arithmetic. Kept as an independent route for checks.</li>
@@ -53,9 +55,8 @@ import java.util.Locale;
  * measured).
  *
  * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
- * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED never copies the input; PHASE
- * pads the input once per phase and GEMM each tap's map (a window view of one padded map was slower: the backward
- * pass of every view allocates the whole map).
+ * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED and GEMM never pad or copy
+ * the input or the tap maps themselves (the convolutions' own padding does it); PHASE pads the input once per phase.
  *
  * <p>Parameters: {@code weight} {@code [in, out, k…]} and, if enabled, {@code bias} {@code [out]}, both initialised like
  * PyTorch's default, U(±1/√fan_in) with fan_in = out·∏k (PyTorch takes dimension 1 of a transposed-conv weight as its
@@ -433,13 +434,19 @@ public final class ConvTranspose extends AbstractBlock {
 
     /** Stride-1 convolution with the given bias (or null) and symmetric zero padding per spatial axis. */
     private static NDArray conv(NDArray x, NDArray kernelOutIn, NDArray bias, long[] padding) {
+        return conv(x, kernelOutIn, bias, padding, 1);
+    }
+
+    /** As {@link #conv(NDArray, NDArray, NDArray, long[])} in {@code groups} groups of the channels. */
+    private static NDArray conv(NDArray x, NDArray kernelOutIn, NDArray bias, long[] padding, long groups) {
         int dims = x.getShape().dimension() - 2;
         Shape ones = new Shape(ones(dims));
         Shape pad = new Shape(padding);
+        int g = Math.toIntExact(groups);
         return switch (dims) {
-            case 1 -> Conv1d.conv1d(x, kernelOutIn, bias, ones, pad, ones, 1).singletonOrThrow();
-            case 2 -> Conv2d.conv2d(x, kernelOutIn, bias, ones, pad, ones, 1).singletonOrThrow();
-            case 3 -> Conv3d.conv3d(x, kernelOutIn, bias, ones, pad, ones, 1).singletonOrThrow();
+            case 1 -> Conv1d.conv1d(x, kernelOutIn, bias, ones, pad, ones, g).singletonOrThrow();
+            case 2 -> Conv2d.conv2d(x, kernelOutIn, bias, ones, pad, ones, g).singletonOrThrow();
+            case 3 -> Conv3d.conv3d(x, kernelOutIn, bias, ones, pad, ones, g).singletonOrThrow();
             default -> throw new IllegalArgumentException("1–3 spatial axes: " + dims);
         };
     }
@@ -517,7 +524,7 @@ public final class ConvTranspose extends AbstractBlock {
             }
             results.add(conv(xi, swapInOut(k)));
         }
-        return interleave(results, perPhaseShape, plan, false);
+        return interleave(results, perPhaseShape, plan);
     }
 
     /**
@@ -623,10 +630,13 @@ public final class ConvTranspose extends AbstractBlock {
     }
 
     /**
-     * The GEMM route (PyTorch's own CPU algorithm, im2col's adjoint): {@code col = Wᵀ·x} as one matrix product
-     * {@code [Πk·out, in] × [in, N·ΠL]}, split into one {@code [out, N, L…]} map per tap; output phase {@code r} is
-     * the sum of its taps' maps, each shifted by its input offset (pad/crop); the phases are interleaved as in
-     * {@link Strategy#PHASE}. Exactly the k^d multiply-adds per input pixel of the definition, in one call.
+     * The GEMM route (PyTorch's own CPU algorithm, im2col's adjoint) in two convolutions: a 1×1 convolution with
+     * {@code Wᵀ} gives every tap's map at once, {@code [N, out·Πk, L…]} (the k^d multiply-adds per input pixel of the
+     * definition); then ONE grouped convolution (a group per output channel) with a constant 0/1 kernel sums each
+     * output phase's taps, each read at its input offset δ = (r + p − j)/s — the kernel has a single 1 per (phase,
+     * tap), at δ + P, and the convolution's own zero padding P replaces every pad and crop of the maps. Its output
+     * channels are the phases, so one reshape–permute–reshape interleaves them and one slice crops to the output
+     * length. Exact: each output is the sum of the same products as in the definition (times 1, plus zeros).
      */
     private static NDArray gemm(NDArray x, NDArray w, AxisPlan[] plan) {
         int dims = plan.length;
@@ -634,51 +644,73 @@ public final class ConvTranspose extends AbstractBlock {
         long in = x.getShape().get(1);
         long out = w.getShape().get(1);
         int taps = 1;
-        long spatial = 1;
+        int phases = 1;
         for (AxisPlan ap : plan) {
             taps *= ap.k;
-            spatial *= ap.length;
+            phases *= ap.s;
         }
-        int[] inFirst = new int[2 + dims]; // [N, in, L…] → [in, N, L…]
-        inFirst[0] = 1;
-        inFirst[1] = 0;
+        long[] tapKernel = new long[2 + dims]; // [out·taps, in, 1…], channel c·taps + t (t: last axis fastest)
+        Arrays.fill(tapKernel, 1);
+        tapKernel[0] = out * taps;
+        tapKernel[1] = in;
+        NDArray w1 = w.reshape(in, out, taps).transpose(1, 2, 0).reshape(new Shape(tapKernel));
+        NDArray maps = conv(x, w1); // [N, out·taps, L…]
+
+        long[] pad = new long[dims];
+        long[] window = new long[dims];
         for (int a = 0; a < dims; a++) {
-            inFirst[2 + a] = 2 + a;
+            AxisPlan ap = plan[a];
+            pad[a] = Math.max(0, Math.max(-ap.lowestOffset, ap.perPhase - ap.length + ap.highestOffset));
+            window[a] = pad[a] + ap.highestOffset + 1;
         }
-        NDArray x2 = x.transpose(inFirst).reshape(in, n * spatial);
-        NDArray w2 = w.reshape(in, out, taps).transpose(2, 1, 0).reshape((long) taps * out, in); // tap-major rows
-        long[] colShape = new long[3 + dims]; // [taps, out, N, L…]
-        colShape[0] = taps;
-        colShape[1] = out;
-        colShape[2] = n;
-        long[] mapShape = new long[2 + dims]; // [out, N, L…]
-        mapShape[0] = out;
-        mapShape[1] = n;
+        NDArray sums = conv(maps, phaseSumKernel(x, plan, out, taps, phases, pad, window), null, pad, out);
+
+        long[] split = new long[2 + 2 * dims]; // [N, out, s_1 … s_d, M_1 … M_d]
+        split[0] = n;
+        split[1] = out;
+        int[] order = new int[2 + 2 * dims]; // [N, out, M_1, s_1, M_2, s_2, …]
+        order[1] = 1;
+        long[] merged = new long[2 + dims];
+        merged[0] = n;
+        merged[1] = out;
+        boolean crop = false;
+        StringBuilder cropIndex = new StringBuilder(":,:");
         for (int a = 0; a < dims; a++) {
-            colShape[3 + a] = plan[a].length;
-            mapShape[2 + a] = plan[a].length;
+            long m = sums.getShape().get(2 + a);
+            split[2 + a] = plan[a].s;
+            split[2 + dims + a] = m;
+            order[2 + 2 * a] = 2 + dims + a;
+            order[3 + 2 * a] = 2 + a;
+            merged[2 + a] = m * plan[a].s;
+            crop |= merged[2 + a] > plan[a].outLength;
+            cropIndex.append(",:").append(plan[a].outLength);
         }
-        NDList maps = w2.matMul(x2).reshape(new Shape(colShape)).split(taps, 0);
-        long[] perPhaseShape = new long[2 + dims];
-        perPhaseShape[0] = out;
-        perPhaseShape[1] = n;
-        int phases = 1;
-        for (int a = 0; a < dims; a++) {
-            perPhaseShape[2 + a] = plan[a].perPhase;
-            phases *= plan[a].s;
+        NDArray y = sums.reshape(new Shape(split)).transpose(order).reshape(new Shape(merged));
+        return crop ? y.get(new NDIndex(cropIndex.toString())) : y;
+    }
+
+    /**
+     * The GEMM route's second kernel, {@code [out·phases, taps, window…]}: for output channel c and phase r (last
+     * axis fastest), a 1 at (tap t, δ(r, t) + pad) for every tap t of phase r, zeros elsewhere; in x's type.
+     */
+    private static NDArray phaseSumKernel(NDArray x, AxisPlan[] plan, long out, int taps, int phases, long[] pad,
+                                          long[] window) {
+        int dims = plan.length;
+        long windowSize = 1;
+        for (long v : window) {
+            windowSize *= v;
         }
-        List<NDArray> results = new ArrayList<>(phases);
+        double[] k = new double[Math.toIntExact(out * phases * taps * windowSize)];
         int[] r = new int[dims];
         int[] j = new int[dims];
         for (int ph = 0; ph < phases; ph++) {
-            int rest = ph; // phase index → (r_1, …, r_d), last axis fastest
+            int rest = ph;
             for (int a = dims - 1; a >= 0; a--) {
                 r[a] = rest % plan[a].s;
                 rest /= plan[a].s;
             }
-            NDArray sum = null;
             for (int t = 0; t < taps; t++) {
-                int tr = t; // tap index → (j_1, …, j_d), last axis fastest (the kernel's layout)
+                int tr = t;
                 boolean mine = true;
                 for (int a = dims - 1; a >= 0; a--) {
                     j[a] = tr % plan[a].k;
@@ -688,38 +720,37 @@ public final class ConvTranspose extends AbstractBlock {
                 if (!mine) {
                     continue;
                 }
-                // out[s·m + r] += col_j[m + δ] with δ = (r + p − j) / s: shift the tap's map by −δ.
-                NDArray term = maps.get(t).reshape(new Shape(mapShape));
+                long u = 0; // position in the window, last axis fastest
                 for (int a = 0; a < dims; a++) {
-                    long delta = Math.floorDiv(r[a] + plan[a].p - j[a], plan[a].s);
-                    term = padOrCrop(term, a, -delta, plan[a].perPhase - plan[a].length + delta);
+                    u = u * window[a] + Math.floorDiv(r[a] + plan[a].p - j[a], plan[a].s) + pad[a];
                 }
-                sum = sum == null ? term : sum.add(term);
+                for (long c = 0; c < out; c++) {
+                    k[Math.toIntExact(((c * phases + ph) * taps + t) * windowSize + u)] = 1;
+                }
             }
-            results.add(sum != null ? sum : x.getManager().zeros(new Shape(perPhaseShape), x.getDataType()));
         }
-        return interleave(results, perPhaseShape, plan, true);
+        long[] shape = new long[2 + dims];
+        shape[0] = out * phases;
+        shape[1] = taps;
+        System.arraycopy(window, 0, shape, 2, dims);
+        NDManager m = x.getManager();
+        if (x.getDataType() == DataType.FLOAT64) {
+            return m.create(k, new Shape(shape));
+        }
+        float[] f = new float[k.length];
+        for (int i = 0; i < k.length; i++) {
+            f[i] = (float) k[i];
+        }
+        NDArray kernel = m.create(f, new Shape(shape));
+        return x.getDataType() == DataType.FLOAT32 ? kernel : kernel.toType(x.getDataType(), false);
     }
 
-    /**
-     * Interleaves the phase results (each {@code perPhaseShape}) into one output and crops it to the output length;
-     * {@code swapLeading} also swaps the two leading axes (GEMM's results are [out, N, …]).
-     */
-    private static NDArray interleave(List<NDArray> results, long[] perPhaseShape, AxisPlan[] plan,
-                                      boolean swapLeading) {
+    /** Interleaves the phase results (each {@code perPhaseShape}) into one output and crops it to the output length. */
+    private static NDArray interleave(List<NDArray> results, long[] perPhaseShape, AxisPlan[] plan) {
         int dims = plan.length;
         NDArray y;
         if (results.size() == 1) {
             y = results.get(0);
-            if (swapLeading) {
-                int[] order = new int[2 + dims];
-                order[0] = 1;
-                order[1] = 0;
-                for (int a = 0; a < dims; a++) {
-                    order[2 + a] = 2 + a;
-                }
-                y = y.transpose(order);
-            }
         } else {
             NDArray stacked = NDArrays.stack(new NDList(results), perPhaseShape.length); // [N, out, M…, P]
             long[] split = new long[2 + 2 * dims]; // [N, out, M_1 … M_d, s_1 … s_d]
@@ -728,15 +759,14 @@ public final class ConvTranspose extends AbstractBlock {
                 split[2 + dims + a] = plan[a].s;
             }
             int[] order = new int[2 + 2 * dims]; // [N, out, M_1, s_1, M_2, s_2, …]
-            order[0] = swapLeading ? 1 : 0;
-            order[1] = swapLeading ? 0 : 1;
+            order[1] = 1;
             for (int a = 0; a < dims; a++) {
                 order[2 + 2 * a] = 2 + a;
                 order[3 + 2 * a] = 2 + dims + a;
             }
             long[] merged = new long[2 + dims];
-            merged[0] = perPhaseShape[swapLeading ? 1 : 0];
-            merged[1] = perPhaseShape[swapLeading ? 0 : 1];
+            merged[0] = perPhaseShape[0];
+            merged[1] = perPhaseShape[1];
             for (int a = 0; a < dims; a++) {
                 merged[2 + a] = plan[a].perPhase * plan[a].s;
             }

@@ -24,7 +24,7 @@ public final class Provenance {
         p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.put("cores", Runtime.getRuntime().availableProcessors());
         // libtorch's intra-op threads change floating-point reduction order, so they belong to what reproduces a run
-        p.put("torch_threads", System.getProperty("ai.djl.pytorch.num_threads", "libtorch default"));
+        p.put("torch_threads", System.getProperty(TorchRuntime.THREADS_PROPERTY, "libtorch default"));
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();

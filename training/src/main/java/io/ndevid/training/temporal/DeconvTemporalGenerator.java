@@ -7,9 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.ndevid.training.nn.BatchNorm;
 import io.ndevid.training.nn.ConvTranspose;
 
 import java.util.Arrays;
@@ -57,7 +57,7 @@ public final class DeconvTemporalGenerator extends AbstractBlockTemporal {
     }
 
     private static BatchNorm bn() {
-        return BatchNorm.builder().optMomentum(0.9f).optEpsilon(1e-5f).build();
+        return BatchNorm.torchDefaults();
     }
 
     @Override

@@ -8,8 +8,8 @@ import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.convolutional.Conv3d;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.util.Pair;
+import io.ndevid.training.nn.BatchNorm;
 import io.ndevid.training.nn.ConvTranspose;
 
 /** Small builders shared by the networks of the three GANs. */
@@ -17,10 +17,12 @@ public final class Layers {
 
     private Layers() {}
 
-    /** BatchNorm over axis 1 with PyTorch's defaults (momentum 0.1 for the new batch, ε = 1e-5). */
+    /**
+     * BatchNorm over axis 1 with PyTorch's defaults (momentum 0.1 for the new batch, ε = 1e-5); {@link BatchNorm}:
+     * DJL's block without its transposes.
+     */
     public static BatchNorm batchNorm() {
-        // DJL's momentum weights the running value: 0.9 here is PyTorch's momentum 0.1.
-        return BatchNorm.builder().optMomentum(0.9f).optEpsilon(1e-5f).build();
+        return BatchNorm.torchDefaults();
     }
 
     public static Conv2d conv2d(int filters, int k, int s, int p, boolean bias) {

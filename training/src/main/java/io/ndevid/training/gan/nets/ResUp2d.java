@@ -8,9 +8,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.ndevid.training.nn.BatchNorm;
 
 /**
  * TGANv2's (SNGAN-style) residual up-block on frames [N, in, h, w] → [N, out, 2h, 2w]:
