@@ -327,8 +327,9 @@ final class PlanCommand implements Callable<Integer> {
         p.put("familyJoinsPool", fits);
         synchronized (out) {
             out.printf(Locale.ROOT, "  pilot: %s (the largest family, %s) peaked at %.0f MiB at batch %d, alone; a "
-                    + "pooled process's guard is %.0f MiB (fits: under %.0f %%): its family's other %d cell(s) %s%n",
-                    c.name(), family(c), peak, m.cell().measuredBatch(), share, FITS * 100, others, fits
+                    + "pooled process's guard is %.0f MiB, %s %.0f %% of it: its family's other %d cell(s) %s%n",
+                    c.name(), family(c), peak, m.cell().measuredBatch(), share, fits ? "under" : "over",
+                    FITS * 100, others, fits
                             ? "join the pool"
                             : "are measured alone too, after the pool, with the whole guard and every core");
             out.flush();
