@@ -83,7 +83,9 @@ public final class ConvTranspose extends AbstractBlock {
         /** All phases in one convolution: sub-kernels zero-padded to a common size, stacked on output channels. */
         PHASE_FUSED,
         /** One matrix product Wᵀ·x for every tap, then overlap-add of shifted slices per phase (col2im). */
-        GEMM
+        GEMM,
+        /** libtorch's own {@code conv_transpose{1,2,3}d} through a TorchScript module ({@link NativeConvTranspose}). */
+        NATIVE
     }
 
     private final int dims;
@@ -321,11 +323,14 @@ public final class ConvTranspose extends AbstractBlock {
         for (int a = 0; a < dims; a++) {
             phases *= s[a];
         }
+        if (route == Strategy.NATIVE) {
+            return NativeConvTranspose.apply(x, w, b, s, p);
+        }
         if (route == Strategy.PHASE_FUSED || route == Strategy.PHASE && phases == 1) { // one phase: the same route
             return phaseFused(x, w, b, plan); // adds the bias in its convolution
         }
         NDArray out = switch (route) {
-            case AUTO, PHASE_FUSED -> throw new IllegalStateException("resolved above");
+            case AUTO, PHASE_FUSED, NATIVE -> throw new IllegalStateException("resolved above");
             case PHASE -> phase(x, w, plan);
             case ZERO_INSERT -> zeroInsert(x, w, plan);
             case GEMM -> gemm(x, w, plan);
