@@ -7,8 +7,8 @@ settings and an optional bias, all as inputs, so autograd records libtorch's own
 the caller's tensors and the output (DJL can pass only tensors to a module with autograd on). Settings tensor,
 d = input rank − 2 spatial axes: stride (d), padding (d), output padding (d), dilation (d), groups (1).
 
-Run it from the repository root with Debian's python3 (torch 1.13); the output is committed, so neither the build nor
-the run needs Python:
+Run it with Debian's python3 (torch 1.13); the output is committed (the same bytes on every run), so neither the build
+nor the run needs Python:
 
     /usr/bin/python3 training/src/main/python/make_conv_transpose_module.py
 
@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-OUT = os.path.join("training", "src", "main", "resources", "io", "ndevid", "training", "nn", "conv_transpose.pt")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+OUT = os.path.join(ROOT, "training", "src", "main", "resources", "io", "ndevid", "training", "nn", "conv_transpose.pt")
 
 
 class ConvTransposeFunction(torch.nn.Module):
@@ -80,7 +81,7 @@ def main() -> int:
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     module.save(OUT)
     check(torch.jit.load(OUT))
-    print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes), torch {torch.__version__}")
+    print(f"wrote {os.path.relpath(OUT, ROOT)} ({os.path.getsize(OUT)} bytes), torch {torch.__version__}")
     return 0
 
 
