@@ -54,7 +54,7 @@ import java.util.Locale;
  * </ul>
  * Among the emulations, few output channels favour GEMM, small layers the fused route, large ones PHASE
  * ({@code ConvBench}; BENCHMARKS.md, "ConvTranspose strategy AUTO"); NATIVE beat them all on every measured layer but
- * one with a single output channel, and whole cpu-small training steps with it were 11–19 % faster than with the
+ * one with a single output channel, and whole cpu-small training steps with it were 10–19 % faster than with the
  * previous AUTO ({@code DeconvAB}; BENCHMARKS.md, "Native transposed convolution through TorchScript (issue 17)").
  * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}). Re-measure on other hardware (GPUs were
  * not measured).
