@@ -79,7 +79,7 @@ public final class ConvTranspose extends AbstractBlock {
 
     /** How the transposed convolution is computed; all are exact. */
     public enum Strategy {
-        /** Per call, NATIVE or GEMM from the layer's output channels and device ({@link #autoStrategy}); the default. */
+        /** Per call, NATIVE or GEMM from the output channels and the device ({@link #autoStrategy}); the default. */
         AUTO,
         /** Per-phase sub-kernel convolutions + interleave. */
         PHASE,
