@@ -1,5 +1,6 @@
 package io.ndevid.training.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -22,15 +23,18 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Transposed convolution (1-, 2- or 3-D) built from regular convolutions, because DJL's PyTorch engine has none
- * ({@code Conv*dTranspose} throws "Not implemented"; docs/ENGINE.md).
+ * Transposed convolution (1-, 2- or 3-D): libtorch's own kernel reached through a TorchScript module, or built from
+ * regular convolutions, because DJL's PyTorch engine exposes none ({@code Conv*dTranspose} throws "Not implemented";
+ * docs/ENGINE.md).
  *
  * <p>It computes exactly PyTorch's {@code ConvTranspose{1,2,3}d} (groups 1, dilation 1, no output padding): with the
  * weight in PyTorch's layout {@code [in, out, k…]}, per spatial axis
  * <pre>  out[o, i·s − p + j] += x[i] · w[j],   output length (L − 1)·s − 2p + k.</pre>
  *
- * <p>Four exact routes ({@link Strategy}), and {@link Strategy#AUTO} (the default) that picks one per call:
+ * <p>Five exact routes ({@link Strategy}), and {@link Strategy#AUTO} (the default) that picks one per call:
  * <ul>
+ *   <li>{@link Strategy#NATIVE}: libtorch's {@code conv_transpose{1,2,3}d} and its backward, one call each, through
+ *       a parameter-free TorchScript module carried in the jar ({@link NativeConvTranspose}).</li>
  *   <li>{@link Strategy#PHASE}: the output positions {@code o ≡ r (mod s)} of one <em>phase</em> {@code r}
  *       only see the taps {@code j ≡ r + p (mod s)}, so each phase is a small regular convolution of the input with a
  *       strided, flipped slice of the kernel; the {@code s^d} phase results are interleaved (a pixel/voxel shuffle).
@@ -48,14 +52,15 @@ import java.util.Locale;
  *       pad by {@code k − 1 − p}, convolve with the flipped kernel transposed to {@code [out, in, k…]}; ≈ s^d times
  *       the arithmetic. Kept as an independent route for checks.</li>
  * </ul>
- * Which is fastest depends on the layer: few output channels favour GEMM, small layers the fused route, large ones
- * PHASE ({@code ConvBench}; the measurements are in BENCHMARKS.md, "ConvTranspose strategy AUTO").
- * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}); whole cpu-small training steps with it
- * were 2–17 % faster than with PHASE everywhere ({@code DeconvAB}). Re-measure on other hardware (GPUs were not
- * measured).
+ * Among the emulations, few output channels favour GEMM, small layers the fused route, large ones PHASE
+ * ({@code ConvBench}; BENCHMARKS.md, "ConvTranspose strategy AUTO"); NATIVE beat them all on every measured layer but
+ * one with a single output channel, and whole cpu-small training steps with it were 10–19 % faster than with the
+ * previous AUTO ({@code DeconvAB}; BENCHMARKS.md, "Native transposed convolution through TorchScript (issue 17)").
+ * {@link Strategy#AUTO} follows these measurements ({@link #autoStrategy}). Re-measure on other hardware (GPUs were
+ * not measured).
  *
- * <p>All are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with respect to the
- * input, weight and bias come from autograd. Scalars never enter the graph. PHASE_FUSED and GEMM never pad or copy
+ * <p>The emulations are built from differentiable ops (slice, flip, pad, conv, stack, reshape), so gradients with
+ * respect to the input, weight and bias come from autograd, as they do through NATIVE's module. Scalars never enter the graph. PHASE_FUSED and GEMM never pad or copy
  * the input or the tap maps themselves (the convolutions' own padding does it); PHASE pads the input once per phase.
  *
  * <p>Parameters: {@code weight} {@code [in, out, k…]} and, if enabled, {@code bias} {@code [out]}, both initialised like
@@ -74,7 +79,7 @@ public final class ConvTranspose extends AbstractBlock {
 
     /** How the transposed convolution is computed; all are exact. */
     public enum Strategy {
-        /** Per call, GEMM, PHASE_FUSED or PHASE from the layer's sizes ({@link #autoStrategy}); the default. */
+        /** Per call, NATIVE or GEMM from the output channels and the device ({@link #autoStrategy}); the default. */
         AUTO,
         /** Per-phase sub-kernel convolutions + interleave. */
         PHASE,
@@ -83,7 +88,9 @@ public final class ConvTranspose extends AbstractBlock {
         /** All phases in one convolution: sub-kernels zero-padded to a common size, stacked on output channels. */
         PHASE_FUSED,
         /** One matrix product Wᵀ·x for every tap, then overlap-add of shifted slices per phase (col2im). */
-        GEMM
+        GEMM,
+        /** libtorch's own {@code conv_transpose{1,2,3}d} through a TorchScript module ({@link NativeConvTranspose}). */
+        NATIVE
     }
 
     private final int dims;
@@ -134,21 +141,14 @@ public final class ConvTranspose extends AbstractBlock {
     }
 
     /**
-     * What {@link Strategy#AUTO} runs for a layer with these channels and input extents (spatial axes only):
-     * {@link Strategy#GEMM} for at most 4 output channels (a phase convolution with so few outputs spends its time
-     * reordering the input); {@link Strategy#PHASE_FUSED} for 1-D/2-D layers with in·out ≤ 2048 and every input
-     * extent ≤ 8 (per-call costs outweigh its extra arithmetic); otherwise {@link Strategy#PHASE}. From the
-     * measurements in the class comment; stride-1 layers have a single phase, and PHASE runs them as PHASE_FUSED.
+     * What {@link Strategy#AUTO} runs for a layer with this many output channels on this device: on the CPU
+     * {@link Strategy#GEMM} for a single output channel (libtorch 2.7.1's own CPU kernel is slow there, as for a
+     * regular convolution with one output channel), {@link Strategy#NATIVE} otherwise; on any other device
+     * {@link Strategy#NATIVE} (libtorch's kernel, cuDNN on a GPU; not measured here). From the measurements in
+     * BENCHMARKS.md, "Native transposed convolution through TorchScript (issue 17)".
      */
-    public static Strategy autoStrategy(long in, long out, long... inputExtents) {
-        if (out <= 4) {
-            return Strategy.GEMM;
-        }
-        long largest = 0;
-        for (long e : inputExtents) {
-            largest = Math.max(largest, e);
-        }
-        return inputExtents.length <= 2 && in * out <= 2048 && largest <= 8 ? Strategy.PHASE_FUSED : Strategy.PHASE;
+    public static Strategy autoStrategy(Device device, long outChannels) {
+        return device.isGpu() || outChannels > 1 ? Strategy.NATIVE : Strategy.GEMM;
     }
 
     private static int[] expand(int[] v, int dims, String what) {
@@ -311,21 +311,20 @@ public final class ConvTranspose extends AbstractBlock {
         }
         Strategy route = strategy;
         if (route == Strategy.AUTO) {
-            long[] extents = new long[dims];
-            for (int a = 0; a < dims; a++) {
-                extents[a] = x.getShape().get(2 + a);
-            }
-            route = autoStrategy(w.getShape().get(0), w.getShape().get(1), extents);
+            route = autoStrategy(x.getDevice(), w.getShape().get(1));
         }
         int phases = 1;
         for (int a = 0; a < dims; a++) {
             phases *= s[a];
         }
+        if (route == Strategy.NATIVE) {
+            return NativeConvTranspose.apply(x, w, b, s, p);
+        }
         if (route == Strategy.PHASE_FUSED || route == Strategy.PHASE && phases == 1) { // one phase: the same route
             return phaseFused(x, w, b, plan); // adds the bias in its convolution
         }
         NDArray out = switch (route) {
-            case AUTO, PHASE_FUSED -> throw new IllegalStateException("resolved above");
+            case AUTO, PHASE_FUSED, NATIVE -> throw new IllegalStateException("resolved above");
             case PHASE -> phase(x, w, plan);
             case ZERO_INSERT -> zeroInsert(x, w, plan);
             case GEMM -> gemm(x, w, plan);

@@ -34,7 +34,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ZeroCentredGradientPenaltyTest {
+public class ZeroCentredGradientPenaltyTest {
 
     private static Block smallD() {
         return new SequentialBlock()
@@ -142,7 +142,7 @@ class ZeroCentredGradientPenaltyTest {
         }
     }
 
-    static long rssKb() throws Exception {
+    public static long rssKb() throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
