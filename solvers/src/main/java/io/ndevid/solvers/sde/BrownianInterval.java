@@ -162,40 +162,32 @@ public final class BrownianInterval {
      *
      * @throws IllegalArgumentException if s or t lies outside [t0, t1] or is not finite
      */
-    public double[] incrementValues(double s, double t) {
-        double[] out = new double[size];
-        incrementValues(s, t, out, 0);
-        return out;
-    }
-
-    /**
-     * {@link #incrementValues(double, double)} written into {@code out[offset .. offset + size)}, which must hold
-     * zeros (a fresh array): the same values bit for bit, without an array per query.
-     */
-    synchronized void incrementValues(double s, double t, double[] out, int offset) {
+    public synchronized double[] incrementValues(double s, double t) {
         checkInSpan(s);
         checkInSpan(t);
         if (s > t) {
-            incrementValues(t, s, out, offset);
-            for (int i = offset; i < offset + size; i++) {
-                out[i] = -out[i];
+            double[] v = incrementValues(t, s);
+            for (int i = 0; i < v.length; i++) {
+                v[i] = -v[i];
             }
-            return;
+            return v;
         }
         long[] a = locate(s);
         long[] b = locate(t);
+        double[] out = new double[size];
         if (a[0] == b[0]) {
-            addTo(out, offset, bridge(b[0], b[1]), 1);
-            addTo(out, offset, bridge(a[0], a[1]), -1);
-            return;
+            addTo(out, bridge(b[0], b[1]), 1);
+            addTo(out, bridge(a[0], a[1]), -1);
+            return out;
         }
         // s in cell a, t in a later cell b: rest of cell a, whole cells between, start of cell b.
-        addTo(out, offset, cellIncrement(a[0]), 1);
-        addTo(out, offset, bridge(a[0], a[1]), -1);
+        addTo(out, cellIncrement(a[0]), 1);
+        addTo(out, bridge(a[0], a[1]), -1);
         for (long k = a[0] + 1; k < b[0]; k++) {
-            addTo(out, offset, cellIncrement(k), 1);
+            addTo(out, cellIncrement(k), 1);
         }
-        addTo(out, offset, bridge(b[0], b[1]), 1);
+        addTo(out, bridge(b[0], b[1]), 1);
+        return out;
     }
 
     /** The time at which W is actually evaluated for a query at {@code t}: the nearest tree point. */
@@ -366,31 +358,16 @@ public final class BrownianInterval {
         return z ^ (z >>> 31);
     }
 
-    private static void addTo(double[] out, int offset, double[] v, double sign) {
+    private static void addTo(double[] out, double[] v, double sign) {
         if (v == null) {
             return;
         }
-        for (int i = 0; i < v.length; i++) {
-            out[offset + i] += sign * v[i];
+        for (int i = 0; i < out.length; i++) {
+            out[i] += sign * v[i];
         }
     }
 
-    /**
-     * A node's cache key. The record's default hash (31·h + field) collides for (level, node) and (level + 1,
-     * node − 31), which made long chains of the nodes of one cell; this one mixes all three fields.
-     */
-    private record NodeKey(long cell, int level, long node) {
-        @Override
-        public int hashCode() {
-            long h = mix64(cell * 0x9E3779B97F4A7C15L + (((long) level << 56) ^ node));
-            return (int) (h ^ (h >>> 32));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof NodeKey k && k.node == node && k.level == level && k.cell == cell;
-        }
-    }
+    private record NodeKey(long cell, int level, long node) {}
 
     /** Access-ordered LRU; node arrays are never mutated once stored. */
     private static final class NodeCache extends LinkedHashMap<NodeKey, double[]> {

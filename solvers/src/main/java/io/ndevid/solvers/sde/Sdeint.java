@@ -248,7 +248,8 @@ public final class Sdeint {
                 int count = Math.min(stepsPerBlock, grid.steps() - k);
                 double[] values = new double[count * perStep];
                 for (int i = 0; i < count; i++) {
-                    bm.incrementValues(grid.start(k + i), grid.end(k + i), values, i * perStep);
+                    System.arraycopy(bm.incrementValues(grid.start(k + i), grid.end(k + i)), 0, values,
+                            i * perStep, perStep);
                 }
                 block = bm.toTensor(manager, values, new Shape(count).addAll(bm.shape()));
             }
