@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a finished experiment's results into its folder: {@code results.json} (the final status) at once, then —
@@ -29,6 +30,7 @@ final class ResultsPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResultsPublisher.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     public static final String STATUS_FILE = "results.json";
+    private static final long CLOSE_WAIT_SECONDS = 30;
 
     private final Renderer renderer;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -76,9 +78,20 @@ final class ResultsPublisher implements AutoCloseable {
         });
     }
 
-    /** Stops taking requests; a report being written is finished. */
+    /**
+     * Stops taking requests and waits (up to {@value #CLOSE_WAIT_SECONDS} s) until the reports already queued are
+     * written, so that a stopped coordinator leaves no writer behind in its data folder.
+     */
     @Override
     public void close() {
         thread.shutdown();
+        try {
+            if (!thread.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("results reports still being written after {} s; left to finish on their own thread",
+                        CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -145,7 +145,7 @@ class TrainerActorTest {
         TestProbe<CoordinatorProtocol.Command> coordinator = testKit.createTestProbe();
         ActorRef<TrainerProtocol.Command> trainer = testKit.spawn(TrainerActor.create(SLOT, new Scripted(50, -1),
                 coordinator.getRef(), FAST));
-        trainer.tell(start("a", 100, 1));
+        trainer.tell(start("a", 40, 1));
         coordinator.expectMessageClass(CoordinatorProtocol.TrialAccepted.class);
         trainer.tell(start("b", 10, 1));
         CoordinatorProtocol.TrialRejected r = (CoordinatorProtocol.TrialRejected) coordinator.fishForMessage(
@@ -155,10 +155,13 @@ class TrainerActorTest {
         assertEquals("b", r.trial());
         assertTrue(r.reason().contains("busy with a"), r.reason());
         // a duplicate of the running assignment is confirmed again, not rejected
-        trainer.tell(start("a", 100, 1));
+        trainer.tell(start("a", 40, 1));
         coordinator.fishForMessage(Duration.ofSeconds(3), m -> m instanceof CoordinatorProtocol.TrialAccepted a
                 && a.trial().equals("a") ? FishingOutcomes.complete()
                 : FishingOutcomes.continueAndIgnore());
+        // let "a" end before the test's folder is deleted: its thread would otherwise still write into it
+        List<CoordinatorProtocol.Command> rest = untilEnded(coordinator, Duration.ofSeconds(15));
+        assertEquals("a", ((CoordinatorProtocol.TrialEnded) rest.get(rest.size() - 1)).trial());
         testKit.stop(trainer);
     }
 
