@@ -34,7 +34,6 @@ final class Integrator {
     private long nfe;
     private long accepted;
     private long rejected;
-    private double[] fixedSteps; // a fixed-step solve's step size per output interval, for the error message
 
     Integrator(VectorField field, OdeOptions options, boolean detach) {
         this.o = options;
@@ -67,16 +66,13 @@ final class Integrator {
     private List<NDArray> fixed(NDManager work, NDArray y0, double[] ts) {
         List<NDArray> outs = new ArrayList<>(ts.length);
         outs.add(y0);
-        fixedSteps = new double[Math.max(0, ts.length - 1)];
         NDArray y = y0;
         ScalarCache weights = new ScalarCache(work); // h·a_ij, h·b_j: the same few values step after step
         NDArray anyTime = readsTime ? null : weights.of(Double.NaN, y0.getDataType());
         for (int i = 1; i < ts.length; i++) {
             double a = ts[i - 1];
-            double span = ts[i] - a;
-            long m = Double.isNaN(o.stepSize()) ? 1 : Math.max(1, (long) Math.ceil(Math.abs(span) / o.stepSize() - 1e-9));
-            double h = span / m;
-            fixedSteps[i - 1] = h;
+            long m = stepsIn(ts, i);
+            double h = (ts[i] - a) / m;
             for (long j = 0; j < m; j++) {
                 double t = a + j * h;
                 double hj = j == m - 1 ? ts[i] - t : h; // land exactly on the output time
@@ -279,7 +275,13 @@ final class Integrator {
         if (bad > 0) {
             throw new SolverException("non-finite state (the dynamics blew up; try a smaller step) in the output "
                     + "interval from t=" + ts[bad - 1] + " to the first non-finite output", ts[bad],
-                    fixedSteps[bad - 1], Double.NaN, accepted + rejected);
+                    (ts[bad] - ts[bad - 1]) / stepsIn(ts, bad), Double.NaN, accepted + rejected);
         }
+    }
+
+    /** How many fixed steps the output interval from ts[i − 1] to ts[i] is cut into (one without a step size). */
+    private long stepsIn(double[] ts, int i) {
+        double span = ts[i] - ts[i - 1];
+        return Double.isNaN(o.stepSize()) ? 1 : Math.max(1, (long) Math.ceil(Math.abs(span) / o.stepSize() - 1e-9));
     }
 }
