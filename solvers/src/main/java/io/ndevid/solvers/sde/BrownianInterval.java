@@ -66,7 +66,7 @@ public final class BrownianInterval {
     private final NodeCache cache;
 
     private BrownianInterval(Builder b) {
-        if (b.manager == null) {
+        if (b.manager == null && !b.hostOnly) {
             throw new IllegalArgumentException("manager must be set (increments are created in it)");
         }
         if (b.shape == null || b.shape.size() < 1) {
@@ -126,6 +126,9 @@ public final class BrownianInterval {
 
     /** W(t) − W(s) as a tensor of {@link #shape()} and {@link #dataType()} in this interval's manager. */
     public NDArray increment(double s, double t) {
+        if (manager == null) {
+            throw new IllegalStateException("this Brownian interval makes host values only: give increment a manager");
+        }
         return increment(manager, s, t);
     }
 
@@ -402,6 +405,7 @@ public final class BrownianInterval {
         private double cellLength = DEFAULT_CELL_LENGTH;
         private double tol = Double.NaN;
         private long cacheBytes = DEFAULT_CACHE_BYTES;
+        private boolean hostOnly;
 
         /** Where {@link #increment(double, double)} creates its tensors (and so their device). Not closed here. */
         public Builder manager(NDManager m) {
@@ -452,6 +456,15 @@ public final class BrownianInterval {
         /** Memory for cached node values (default 16 MiB; 0 disables the cache). */
         public Builder cacheBytes(long b) {
             this.cacheBytes = b;
+            return this;
+        }
+
+        /**
+         * No manager: the interval makes host values ({@link #incrementValues}) and tensors only in a manager given
+         * per call, so it can live on a thread that must not touch the engine ({@link NoisePrefetch}).
+         */
+        Builder hostOnly() {
+            this.hostOnly = true;
             return this;
         }
 

@@ -20,9 +20,11 @@ package io.ndevid.solvers.sde;
  * @param checkFinite            check that y0 and the outputs are finite (one reduction and a device sync per
  *                               solve, after the last step: a non-finite state stays non-finite) and fail with the
  *                               first output time where they are not
+ * @param prefetch               where the increments of a seeded path ({@code brownian} null) may have been made
+ *                               ahead of time ({@link NoisePrefetch#request}), or null; never changes a value
  */
 public record SdeOptions(SdeMethod method, double dt, long seed, BrownianInterval brownian,
-                         boolean milsteinDerivativeFree, boolean checkFinite) {
+                         boolean milsteinDerivativeFree, boolean checkFinite, NoisePrefetch prefetch) {
 
     /** The paper's step size. */
     public static final double DEFAULT_DT = 0.025;
@@ -51,6 +53,7 @@ public record SdeOptions(SdeMethod method, double dt, long seed, BrownianInterva
         b.brownian = brownian;
         b.milsteinDerivativeFree = milsteinDerivativeFree;
         b.checkFinite = checkFinite;
+        b.prefetch = prefetch;
         return b;
     }
 
@@ -63,6 +66,7 @@ public record SdeOptions(SdeMethod method, double dt, long seed, BrownianInterva
         private BrownianInterval brownian;
         private boolean milsteinDerivativeFree;
         private boolean checkFinite = true;
+        private NoisePrefetch prefetch;
 
         public Builder method(SdeMethod m) {
             this.method = m;
@@ -104,11 +108,17 @@ public record SdeOptions(SdeMethod method, double dt, long seed, BrownianInterva
             return this;
         }
 
+        /** Take the seeded path's increments from this prefetch when it made them for this solve (null: none). */
+        public Builder prefetch(NoisePrefetch p) {
+            this.prefetch = p;
+            return this;
+        }
+
         public SdeOptions build() {
             if (!seedSet && brownian == null) {
                 throw new IllegalArgumentException("choose the Brownian path: set seed(...) or brownian(...)");
             }
-            return new SdeOptions(method, dt, seed, brownian, milsteinDerivativeFree, checkFinite);
+            return new SdeOptions(method, dt, seed, brownian, milsteinDerivativeFree, checkFinite, prefetch);
         }
     }
 }

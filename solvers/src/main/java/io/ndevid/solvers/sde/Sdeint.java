@@ -62,6 +62,9 @@ public final class Sdeint {
         NDManager parent = y0.getManager();
         DataType type = y0.getDataType();
         StepGrid grid = StepGrid.of(ts, options.dt());
+        // The first block's values, when a prefetch made them ahead for exactly this solve (else null: drawn below).
+        double[] ahead = options.brownian() == null && options.prefetch() != null
+                ? options.prefetch().take(options.seed(), y0.getShape(), type, ts, options.dt()) : null;
 
         List<NDArray> outputs = new ArrayList<>(ts.length);
         outputs.add(y0);
@@ -73,7 +76,7 @@ public final class Sdeint {
         // steps at once. All of it lives in this manager and goes when the solve ends.
         try (NDManager solve = parent.newSubManager()) {
             ScalarCache constants = new ScalarCache(solve);
-            NoiseBlock noise = new NoiseBlock(bm, grid, solve);
+            NoiseBlock noise = new NoiseBlock(bm, grid, solve, ahead);
             boolean readsTime = sde.readsTime();
             NDArray tStart = readsTime ? Scalars.of(solve, ts[0], type) : constants.of(Double.NaN, type);
             int k = 0;
@@ -217,7 +220,8 @@ public final class Sdeint {
     /**
      * The Brownian increments of a solve's steps, drawn for up to {@link #MAX_BLOCK_ELEMENTS} values at a time into
      * one tensor {@code [steps, ...shape]} (one tensor creation per block instead of one per step); each step reads a
-     * view of its row. The values are the interval's own, so the path is the same as with one draw per step.
+     * view of its row. The values are the interval's own, so the path is the same as with one draw per step. The
+     * first block's values may come made ahead ({@link NoisePrefetch}, by {@link #firstBlock}): the same values.
      */
     static final class NoiseBlock {
         static final int MAX_BLOCK_ELEMENTS = 1 << 20;
@@ -227,15 +231,38 @@ public final class Sdeint {
         private final NDManager manager;
         private final int perStep;
         private final int stepsPerBlock;
+        private double[] ahead;
         private NDArray block;
         private int first = -1;
 
-        NoiseBlock(BrownianInterval bm, StepGrid grid, NDManager manager) {
+        /** @param ahead {@link #firstBlock} of this path and grid, made ahead; null: drawn when first asked for */
+        NoiseBlock(BrownianInterval bm, StepGrid grid, NDManager manager, double[] ahead) {
             this.bm = bm;
             this.grid = grid;
             this.manager = manager;
             this.perStep = (int) bm.shape().size();
-            this.stepsPerBlock = Math.max(1, MAX_BLOCK_ELEMENTS / perStep);
+            this.stepsPerBlock = stepsPerBlock(perStep);
+            this.ahead = ahead;
+        }
+
+        private static int stepsPerBlock(int perStep) {
+            return Math.max(1, MAX_BLOCK_ELEMENTS / perStep);
+        }
+
+        /** The values of the first block of a solve on this path and grid (what {@link #increment} draws at 0). */
+        static double[] firstBlock(BrownianInterval bm, StepGrid grid) {
+            return values(bm, grid, 0, Math.min(stepsPerBlock((int) bm.shape().size()), grid.steps()));
+        }
+
+        /** The increments of steps first … first + count − 1, one after another, row-major. */
+        private static double[] values(BrownianInterval bm, StepGrid grid, int first, int count) {
+            int perStep = (int) bm.shape().size();
+            double[] values = new double[count * perStep];
+            for (int i = 0; i < count; i++) {
+                System.arraycopy(bm.incrementValues(grid.start(first + i), grid.end(first + i)), 0, values,
+                        i * perStep, perStep);
+            }
+            return values;
         }
 
         /** W(end) − W(start) of step k (steps are asked for in order), attached to {@code into}. */
@@ -246,11 +273,9 @@ public final class Sdeint {
                 }
                 first = k;
                 int count = Math.min(stepsPerBlock, grid.steps() - k);
-                double[] values = new double[count * perStep];
-                for (int i = 0; i < count; i++) {
-                    System.arraycopy(bm.incrementValues(grid.start(k + i), grid.end(k + i)), 0, values,
-                            i * perStep, perStep);
-                }
+                double[] values = k == 0 && ahead != null && ahead.length == count * perStep ? ahead
+                        : values(bm, grid, k, count);
+                ahead = null;
                 block = bm.toTensor(manager, values, new Shape(count).addAll(bm.shape()));
             }
             NDArray row = block.get(k - first);
@@ -316,8 +341,18 @@ public final class Sdeint {
         if (o.brownian() != null) {
             return o.brownian();
         }
+        return seededPath(BrownianInterval.builder().manager(y0.getManager()), o.seed(), y0.getShape(),
+                y0.getDataType(), ts);
+    }
+
+    /**
+     * The path a solve over {@code ts} draws from {@code seed} ({@link SdeOptions#seed}): default tree settings, the
+     * span [ts[0], ts[last]] (one ulp wide for a single time); {@code b} has the manager or is host-only.
+     */
+    static BrownianInterval seededPath(BrownianInterval.Builder b, long seed, Shape shape, DataType type,
+                                       double[] ts) {
         double t0 = ts[0];
         double t1 = ts.length > 1 ? ts[ts.length - 1] : Math.nextUp(t0);
-        return BrownianInterval.of(y0.getManager(), o.seed(), y0.getShape(), y0.getDataType(), t0, t1);
+        return b.seed(seed).shape(shape).dataType(type).span(t0, t1).build();
     }
 }

@@ -78,7 +78,7 @@ public final class BrownianBench {
             BrownianInterval bm = BrownianInterval.of(solve, seed, new Shape(c.batch, c.latent), DataType.FLOAT32,
                     ts[0], ts[ts.length - 1]);
             Sdeint.StepGrid grid = Sdeint.StepGrid.of(ts, SdeOptions.DEFAULT_DT);
-            Sdeint.NoiseBlock noise = new Sdeint.NoiseBlock(bm, grid, solve);
+            Sdeint.NoiseBlock noise = new Sdeint.NoiseBlock(bm, grid, solve, null);
             for (int k = 0; k < grid.steps(); k++) {
                 try (NDManager step = solve.newSubManager()) {
                     noise.increment(k, step);
@@ -95,7 +95,7 @@ public final class BrownianBench {
             BrownianInterval bm = BrownianInterval.of(solve, 0, new Shape(c.batch, c.latent), DataType.FLOAT32,
                     ts[0], ts[ts.length - 1]);
             Sdeint.StepGrid grid = Sdeint.StepGrid.of(ts, SdeOptions.DEFAULT_DT);
-            Sdeint.NoiseBlock noise = new Sdeint.NoiseBlock(bm, grid, solve);
+            Sdeint.NoiseBlock noise = new Sdeint.NoiseBlock(bm, grid, solve, null);
             for (int k = 0; k < grid.steps(); k++) {
                 try (NDManager step = solve.newSubManager()) {
                     h = 31 * h + Arrays.hashCode(noise.increment(k, step).toFloatArray());
