@@ -10,11 +10,13 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.ndevid.solvers.sde.NoisePrefetch;
 import io.ndevid.training.optim.Optimizer;
 import io.ndevid.training.optim.OptimizerState;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.TemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
+import io.ndevid.training.util.Randomness;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -30,7 +32,8 @@ import java.util.Map;
  * What the three GANs share: the model's own NDManager (parameters and optimizer state, nothing else, persist in it),
  * the step harness (a sub-manager and an {@link NDScope} per iteration, so that every temporary — including arrays
  * that ops on parameters attach to the parameters' manager — is freed when the step ends), inference with grad mode
- * off, checkpointable optimizer states, and re-adoption of parameters after {@code Block.loadParameters}.
+ * off, checkpointable optimizer states, re-adoption of parameters after {@code Block.loadParameters}, and the
+ * optional {@link NoisePrefetch} that makes the next iteration's SDE noise ahead (owned: closed with the model).
  */
 abstract class AbstractVideoGan implements VideoGan {
 
@@ -38,20 +41,33 @@ abstract class AbstractVideoGan implements VideoGan {
     protected final NDManager manager;
     protected final Device device;
     protected final TemporalWiring.Built temporal;
+    private final NoisePrefetch noise;
     private final Map<String, Block> networks = new LinkedHashMap<>();
     private final Map<String, Optimizer> optimizers = new LinkedHashMap<>();
     private boolean closed;
 
-    /** Opens the model's manager; subclasses build G_t with {@link #wireTemporal} and then their networks. */
-    protected AbstractVideoGan(TrialSpec spec, NDManager parent, Device device,
+    /**
+     * Opens the model's manager; subclasses build G_t with {@code temporal} (handing it {@code noise}) and then their
+     * networks.
+     *
+     * @param noise where the SDE noise {@link #prefetchNoise} asks for is made (null: nowhere); owned from here on
+     */
+    protected AbstractVideoGan(TrialSpec spec, NDManager parent, Device device, NoisePrefetch noise,
                                java.util.function.Function<NDManager, TemporalWiring.Built> temporal) {
         this.spec = spec;
         this.device = device;
-        this.manager = parent.newSubManager(device);
+        this.noise = noise;
+        try {
+            this.manager = parent.newSubManager(device);
+        } catch (RuntimeException e) {
+            closeNoise();
+            throw e;
+        }
         try {
             this.temporal = temporal.apply(manager);
         } catch (RuntimeException e) {
             manager.close();
+            closeNoise();
             throw e;
         }
     }
@@ -124,6 +140,22 @@ abstract class AbstractVideoGan implements VideoGan {
      * scope frees them).
      */
     protected abstract Map<String, Double> trainStep(NDManager s, ParameterStore ps, NDArray real, long iteration);
+
+    /**
+     * Asks G_t to make ahead the noise of the frame-time renders of a batch that iteration {@code next} draws for
+     * these purposes (seeds {@code Randomness.derive(spec.seed(), next, purpose)}), in the order the step uses them;
+     * nothing past the last iteration, without a prefetch, or for a G_t without noise. Changes no value: a guess the
+     * step does not use only costs the drawing it would have done anyway.
+     */
+    protected final void prefetchNoise(long next, String... purposes) {
+        if (noise == null || next >= spec.iterations()) {
+            return;
+        }
+        for (String p : purposes) {
+            temporal.generator().prefetchNoise(spec.batchSize(), timesOrFrames(null),
+                    Randomness.derive(spec.seed(), next, p));
+        }
+    }
 
     // ---- inference ------------------------------------------------------------------------------------------------
 
@@ -248,9 +280,16 @@ abstract class AbstractVideoGan implements VideoGan {
             return;
         }
         closed = true;
+        closeNoise();
         for (Optimizer o : optimizers.values()) {
             o.close();
         }
         manager.close();
+    }
+
+    private void closeNoise() {
+        if (noise != null) {
+            noise.close();
+        }
     }
 }

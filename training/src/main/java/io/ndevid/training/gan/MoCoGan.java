@@ -20,6 +20,7 @@ import io.ndevid.training.optim.Optimizer;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.GruTemporalGenerator;
 import io.ndevid.solvers.Scalars;
+import io.ndevid.solvers.sde.NoisePrefetch;
 import io.ndevid.training.util.Randomness;
 
 import java.util.LinkedHashMap;
@@ -54,14 +55,14 @@ public final class MoCoGan extends AbstractVideoGan {
     private final Optimizer optDI;
     private final Optimizer optDV;
 
-    MoCoGan(TrialSpec spec, NDManager parent, Device device) {
-        super(spec, parent, device, m -> TemporalWiring.build(spec, m,
+    MoCoGan(TrialSpec spec, NDManager parent, Device device, NoisePrefetch noise) {
+        super(spec, parent, device, noise, m -> TemporalWiring.build(spec, m,
                 () -> new GruTemporalGenerator(spec.latentDim(), spec.latentDim(), spec.frames()),
                 new Shape(spec.batchSize(), spec.latentDim()),
                 b -> {
                     Init.Rule gru = Init.uniform(1 / Math.sqrt(spec.latentDim()));
                     Init.apply(b, spec.seed(), "temporal", gru, gru);
-                }));
+                }, noise));
         try {
             int zDim = spec.contentDim() + spec.latentDim();
             long n = (long) spec.batchSize() * spec.frames();
@@ -110,6 +111,9 @@ public final class MoCoGan extends AbstractVideoGan {
         NDArray motion0 = Randomness.normal(s, new Shape(b, spec.latentDim()),
                 Randomness.derive(seed, iteration, "z_motion"), DataType.FLOAT32);
         long noise = Randomness.derive(seed, iteration, "motion_noise");
+        prefetchNoise(iteration + 1, spec.freshFakesForG()
+                ? new String[] {"d_image/noise", "motion_noise", "g_video/noise", "g_image/noise"}
+                : new String[] {"motion_noise"});
         int[] realFrames = frameIndices(Randomness.derive(seed, iteration, "frames_real"));
         int[] fakeFrames = frameIndices(Randomness.derive(seed, iteration, "frames_fake"));
         Map<String, Double> out = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import io.ndevid.solvers.OdeOptions;
+import io.ndevid.solvers.sde.NoisePrefetch;
 import io.ndevid.solvers.sde.SdeMethod;
 import io.ndevid.training.gan.nets.Init;
 import io.ndevid.training.gan.nets.Layers;
@@ -46,9 +47,10 @@ final class TemporalWiring {
      * @param original      makes the base model's own G_t (uninitialised)
      * @param originalInput that G_t's input shape
      * @param originalInit  re-draws the original's weights after DJL's initialisation (per the base model's rule)
+     * @param noise         where an SDE G_t makes the noise asked for ahead (null: none; not owned here)
      */
     static Built build(TrialSpec spec, NDManager manager, Supplier<? extends TemporalGenerator> original,
-                       Shape originalInput, Consumer<Block> originalInit) {
+                       Shape originalInput, Consumer<Block> originalInit, NoisePrefetch noise) {
         if (spec.temporal() == TemporalKind.ORIGINAL) {
             if (spec.mlpBeforeOde()) {
                 LOG.info("{}: mlpBeforeOde applies to ODE/SDE G_t only; ignored for the original", spec.configId());
@@ -76,7 +78,7 @@ final class TemporalWiring {
                 }
                 long rest;
                 try (NDManager tmp = manager.newSubManager()) {
-                    TemporalGenerator probe = continuous(spec, FVariant.LINEAR, 0);
+                    TemporalGenerator probe = continuous(spec, FVariant.LINEAR, 0, null);
                     probe.initialize(tmp, DataType.FLOAT32, latent);
                     rest = outsideF(probe);
                 }
@@ -89,7 +91,7 @@ final class TemporalWiring {
                 }
             }
         };
-        TemporalGenerator g = continuous(spec, spec.f(), hidden);
+        TemporalGenerator g = continuous(spec, spec.f(), hidden, noise);
         g.initialize(manager, DataType.FLOAT32, latent);
         // The authors' TGAN code: Xavier-uniform with gain √2 on every weight of G_t; their MoCoGAN code leaves
         // PyTorch's defaults. Biases: PyTorch's default with the authors' init, else 0.
@@ -131,13 +133,13 @@ final class TemporalWiring {
         }
     }
 
-    private static TemporalGenerator continuous(TrialSpec spec, FVariant f, int hidden) {
+    private static TemporalGenerator continuous(TrialSpec spec, FVariant f, int hidden, NoisePrefetch noise) {
         int d = spec.latentDim();
         int mlp = spec.mlpBeforeOde() ? spec.mlpWidth() : 0;
         Block field = VectorFieldNet.build(f, d, hidden, spec.ghOutputTanh());
         if (spec.temporal() == TemporalKind.SDE) {
             return new SdeTemporalGenerator(d, spec.frames(), field, spec.sdeDiffusion(), mlp, spec.mlpLayers(),
-                    SdeMethod.parse(spec.sdeMethod()), spec.sdeDt());
+                    SdeMethod.parse(spec.sdeMethod()), spec.sdeDt(), noise);
         }
         return new OdeTemporalGenerator(d, spec.frames(), spec.temporal().order(), field, mlp, spec.mlpLayers(),
                 spec.odeForm().equals("authors"),

@@ -11,6 +11,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.ndevid.solvers.sde.NoisePrefetch;
 import io.ndevid.training.gan.nets.Composite;
 import io.ndevid.training.gan.nets.Discriminators;
 import io.ndevid.training.gan.nets.Init;
@@ -62,12 +63,12 @@ public final class Tgan extends AbstractVideoGan {
     private final Optimizer optD;
     private SingularValueClipping.Report lastClip;
 
-    Tgan(TrialSpec spec, NDManager parent, Device device) {
-        super(spec, parent, device, m -> TemporalWiring.build(spec, m,
+    Tgan(TrialSpec spec, NDManager parent, Device device, NoisePrefetch noise) {
+        super(spec, parent, device, noise, m -> TemporalWiring.build(spec, m,
                 () -> new DeconvTemporalGenerator(spec.latentDim(), spec.frames(), spec.width()),
                 new Shape(spec.batchSize(), spec.latentDim()),
                 b -> Init.apply(b, spec.seed(), "temporal",
-                        spec.authorsInit() ? Init.xavierUniform(Math.sqrt(2)) : TGAN_INIT, biases(spec))));
+                        spec.authorsInit() ? Init.xavierUniform(Math.sqrt(2)) : TGAN_INIT, biases(spec)), noise));
         try {
             int n = spec.batchSize() * spec.frames();
             image = new TganImageGenerator(spec.latentDim(), spec.width(), spec.frameSize(), spec.channels());
@@ -125,6 +126,7 @@ public final class Tgan extends AbstractVideoGan {
         NDArray zSlow = Randomness.uniform(s, new Shape(b, spec.latentDim()), -1, 1,
                 Randomness.derive(seed, iteration, "z_slow"), DataType.FLOAT32);
         long noise = Randomness.derive(seed, iteration, "sde");
+        prefetchNoise(iteration + 1, spec.freshFakesForG() ? new String[] {"sde", "sde/g"} : new String[] {"sde"});
         Map<String, Double> out = new LinkedHashMap<>();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray fake = videos(ps, zSlow, noise, null, true);

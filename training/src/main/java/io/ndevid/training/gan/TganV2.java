@@ -15,6 +15,7 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.ndevid.solvers.sde.NoisePrefetch;
 import io.ndevid.training.gan.nets.Composite;
 import io.ndevid.training.gan.nets.Discriminators;
 import io.ndevid.training.gan.nets.Init;
@@ -81,14 +82,14 @@ public final class TganV2 extends AbstractVideoGan {
         }
     }
 
-    TganV2(TrialSpec spec, NDManager parent, Device device) {
-        super(checkFrames(spec), parent, device, m -> TemporalWiring.build(spec, m,
+    TganV2(TrialSpec spec, NDManager parent, Device device, NoisePrefetch noise) {
+        super(checkFrames(spec), parent, device, noise, m -> TemporalWiring.build(spec, m,
                 () -> new ConvLstmTemporalGenerator(Geometry.of(spec).base(), Geometry.of(spec).seed(),
                         spec.frames()),
                 new Shape(spec.batchSize(), (long) Geometry.of(spec).seed() * Geometry.of(spec).seed()
                         * Geometry.of(spec).base()),
                 b -> Init.apply(b, spec.seed(), "temporal",
-                        spec.authorsInit() ? Init.torchDefault() : Init.xavierUniform(1), biases(spec))));
+                        spec.authorsInit() ? Init.torchDefault() : Init.xavierUniform(1), biases(spec)), noise));
         try {
             geo = Geometry.of(spec);
             levels = TganV2Renderer.levels(spec.frameSize(), geo.seed());
@@ -194,6 +195,8 @@ public final class TganV2 extends AbstractVideoGan {
         NDArray z = Randomness.uniform(s, new Shape(spec.batchSize(), spec.latentDim()), -1, 1,
                 Randomness.derive(seed, iteration, "z"), DataType.FLOAT32);
         long noise = Randomness.derive(seed, iteration, "sde");
+        prefetchNoise(iteration + 1, spec.freshFakesForG() && !spec.gFirst() ? new String[] {"sde", "sde/g"}
+                : new String[] {"sde"});
         int[] fakeOffsets = offsets(Randomness.derive(seed, iteration, "offsets_fake"));
         int[] realOffsets = offsets(Randomness.derive(seed, iteration, "offsets_real"));
         Map<String, Double> out = new LinkedHashMap<>();

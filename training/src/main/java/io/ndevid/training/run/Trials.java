@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import io.ndevid.solvers.engine.TorchRuntime;
+import io.ndevid.solvers.sde.NoisePrefetch;
 import io.ndevid.training.checkpoint.CheckpointIO;
 import io.ndevid.training.data.Datasets;
 import io.ndevid.training.data.TrainingBatchSource;
@@ -12,6 +13,7 @@ import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
 import io.ndevid.training.spec.SpecIO;
 import io.ndevid.training.spec.TrialSpec;
+import io.ndevid.training.temporal.TemporalKind;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,9 +78,17 @@ public final class Trials {
         List<TrainerLoop.Hook> hooks = new ArrayList<>();
         hooks.add(new SampleHook(run, spec.sampleInterval(), GRID_VIDEOS));
         hooks.addAll(extraHooks);
-        TrainerLoop loop = new TrainerLoop(spec, run, () -> GanFactory.create(spec, manager, device), source, hooks,
-                listener);
+        TrainerLoop loop = new TrainerLoop(spec, run, () -> GanFactory.create(spec, manager, device, noise(spec)),
+                source, hooks, listener);
         return new Prepared(manager, loop);
+    }
+
+    /**
+     * Where a trial's model makes its next iteration's SDE noise: its own daemon thread for an SDE G_t (the JVM
+     * thread that feeds the engine then does not wait for the Brownian tree; the values are the same), else none.
+     */
+    static NoisePrefetch noise(TrialSpec spec) {
+        return spec.temporal() == TemporalKind.SDE ? NoisePrefetch.onDaemonThread("sde-noise-" + spec.name()) : null;
     }
 
     public static TrainerLoop.Result run(TrialSpec spec, Path runDir, List<TrainerLoop.Hook> extraHooks,

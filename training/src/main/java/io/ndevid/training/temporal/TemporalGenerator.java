@@ -30,6 +30,13 @@ public interface TemporalGenerator extends Block {
      */
     NDArray generate(ParameterStore ps, NDArray z, double[] times, long noiseSeed, boolean training);
 
+    /**
+     * Asks for the noise of a later {@link #generate} of a batch of {@code batch} float32 latents at these times with
+     * this seed to be made ahead of time, where the generator draws noise and was given somewhere to make it (an SDE
+     * with a {@link io.ndevid.solvers.sde.NoisePrefetch}); changes no value. Default: nothing.
+     */
+    default void prefetchNoise(long batch, double[] times, long noiseSeed) {}
+
     /** The default frame times: {@code frames} points on [0, 1]. */
     static double[] frameTimes(int frames) {
         double[] t = new double[frames];

@@ -25,12 +25,12 @@ class MatchedWidthTest {
             TrialSpec tgan = Presets.of("gpu-paper", ModelFamily.TGAN, TemporalKind.ODE1, FVariant.MATCHED);
             TemporalWiring.Built t = TemporalWiring.build(tgan, m,
                     () -> new DeconvTemporalGenerator(tgan.latentDim(), tgan.frames(), tgan.width()),
-                    new Shape(tgan.batchSize(), tgan.latentDim()), b -> { });
+                    new Shape(tgan.batchSize(), tgan.latentDim()), b -> { }, null);
             assertEquals(980, t.hidden(), t.summary());
             TrialSpec moco = Presets.of("gpu-paper", ModelFamily.MOCOGAN, TemporalKind.ODE1, FVariant.MATCHED);
             TemporalWiring.Built g = TemporalWiring.build(moco, m,
                     () -> new GruTemporalGenerator(moco.latentDim(), moco.latentDim(), moco.frames()),
-                    new Shape(moco.batchSize(), moco.latentDim()), b -> { });
+                    new Shape(moco.batchSize(), moco.latentDim()), b -> { }, null);
             assertEquals(49, g.hidden(), g.summary());
         }
     }
@@ -46,7 +46,7 @@ class MatchedWidthTest {
                 TrialSpec s = Presets.of("gpu-paper", ModelFamily.MOCOGAN, t, FVariant.DEEP);
                 TemporalWiring.Built g = TemporalWiring.build(s, m,
                         () -> new GruTemporalGenerator(s.latentDim(), s.latentDim(), s.frames()),
-                        new Shape(s.batchSize(), s.latentDim()), b -> { });
+                        new Shape(s.batchSize(), s.latentDim()), b -> { }, null);
                 assertEquals(49, g.hidden(), g.summary());
                 long gh = 49L * (16 + 1) + 49L * 16 + 16;
                 long encoders = t.order() * (16L * 16 + 16);
