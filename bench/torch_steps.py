@@ -24,7 +24,8 @@ authors' scripts do (the Java models render them with the graph recorded and det
 
 Prints a human-readable line and one machine-readable line:
   RESULT side=pytorch config=MODEL:KIND preset=… batch=… median_ms=… min_ms=… max_ms=… rss_mb=… threads=…
-         params=G_t:…,G:…,D:…
+         params=G_t:…,G:…,D:… cpu_ms=…
+(cpu_ms: the process's CPU time per timed step, all threads, the mean over the timed steps)
 Exits 3 if --expect is given and a count differs. --params-only MODEL:KIND … builds each config and prints
   PARAMS config=MODEL:KIND preset=… params=G_t:…,G:…,D:…
 without stepping (TorchStepsParamsTest compares them with the Java models'). --profile FILE records the timed steps
@@ -816,7 +817,10 @@ def main():
     batches = [torch.rand(p.batch, p.channels, p.frames, p.size, p.size) * 2 - 1 for _ in range(4)]
     ms = []
     prof = None
+    cpu0 = 0.0
     for it in range(a.warmup + a.steps):
+        if it == a.warmup:
+            cpu0 = time.process_time()
         if a.profile and it == a.warmup:
             prof = torch.autograd.profiler.profile(record_shapes=True)
             prof.__enter__()
@@ -828,6 +832,7 @@ def main():
             ms.append(dt)
         if not all(math.isfinite(v) for v in losses.values()):
             raise SystemExit(f"non-finite loss at iteration {it}: {losses}")
+    cpu_ms = (time.process_time() - cpu0) * 1e3 / a.steps
     if prof is not None:
         prof.__exit__(None, None, None)
         prof.export_chrome_trace(a.profile)
@@ -845,7 +850,7 @@ def main():
           f"peak RSS {rss_mb:,} MB")
     print(f"RESULT side=pytorch config={model}:{kind} preset={p.name} batch={p.batch} median_ms={med:.2f} "
           f"min_ms={min(ms):.2f} max_ms={max(ms):.2f} rss_mb={rss_mb} threads={torch.get_num_threads()} "
-          f"params={params_str}")
+          f"params={params_str} cpu_ms={cpu_ms:.2f}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@
 # Usage: bench/training_vs_pytorch.sh [threads] [steps] [warmup]     (defaults: 1 30 30; the JVM needs the
 #        warm-up: its JIT compiles for tens of iterations, and on a loaded box 5 warm-up steps left medians ~20 % higher)
 #        PYTHON=/usr/bin/python3 CONFIGS="tgan:original mocogan:sde" bench/training_vs_pytorch.sh
+#        NOISE_PREFETCH=off bench/training_vs_pytorch.sh   (default on, as a trial runs: an SDE config's next-iteration
+#        Brownian increments made on a second JVM thread; off: each step draws its own. The rows' process CPU per step
+#        counts every thread of each side, so a wall-time gain bought with a second core shows there.)
 #
 # Optional second part (issue 17: "plus TGANv2 and the gpu-paper shapes for a few steps on CPU"), after the first
 # table, when PRESET is set:
@@ -29,6 +32,7 @@ steps="${2:-30}"
 warmup="${3:-30}"
 PYTHON="${PYTHON:-/usr/bin/python3}"
 CONFIGS="${CONFIGS-tgan:original tgan:ode1 tgan:sde mocogan:original mocogan:ode1 mocogan:sde}"
+NOISE_PREFETCH="${NOISE_PREFETCH:-on}"
 
 mvn -q -B -Dstyle.color=never -pl training -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-cp.txt \
     -Dmdep.includeScope=test >/dev/null
@@ -36,7 +40,8 @@ mvn -q -B -Dstyle.color=never -pl training -am test-compile dependency:build-cla
 CP="training/target/test-classes:training/target/classes:$(cat training/target/bench-cp.txt)"
 export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
 JAVA=(java -Xmx3g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads"
-      -Dai.djl.pytorch.num_interop_threads=1 -cp "$CP" io.ndevid.training.bench.StepBench)
+      -Dai.djl.pytorch.num_interop_threads=1 -cp "$CP" io.ndevid.training.bench.StepBench
+      --noise-prefetch "$NOISE_PREFETCH")
 
 field() { # field NAME LINE
     sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
@@ -71,10 +76,11 @@ side_by_side() {
         awk -v c="$c" -v jm="$(field median_ms "$j")" -v pm="$(field median_ms "$p")" \
             -v jlo="$(field min_ms "$j")" -v jhi="$(field max_ms "$j")" -v plo="$(field min_ms "$p")" \
             -v phi="$(field max_ms "$p")" -v jr="$(field rss_mb "$j")" -v pr="$(field rss_mb "$p")" \
+            -v jc="$(field cpu_ms "$j")" -v pc="$(field cpu_ms "$p")" \
             -v params="$params" -v jops="$jops" -v pops="$pops" 'BEGIN {
                 split(c, a, ":");
-                printf "| %s | %s | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | %.2f | %d MB | %d MB |",
-                    a[1], a[2], jm, jlo, jhi, pm, plo, phi, jm / pm, jr, pr;
+                printf "| %s | %s | %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) | %.2f | %d MB | %d MB | %.1f / %.1f |",
+                    a[1], a[2], jm, jlo, jhi, pm, plo, phi, jm / pm, jr, pr, jc, pc;
                 if (jops != "") {
                     split(jops, jo, " "); split(pops, po, " ");
                     printf " %d / %d | %.1f / %.1f |", jo[1], po[1], jo[2], po[2] }
@@ -103,12 +109,12 @@ djl_only() {
 echo "# $(date -u +%FT%TZ)  $(uptime | sed 's/.*load/load/')"
 echo "# java: $(java -version 2>&1 | head -1); python: $("$PYTHON" -c 'import sys, torch; print(sys.version.split()[0], "torch", torch.__version__)')"
 if [[ -n "$CONFIGS" ]]; then
-    echo "# threads $threads, warm-up $warmup, median of $steps steps, cpu-small, f = linear"
+    echo "# threads $threads, warm-up $warmup, median of $steps steps, cpu-small, f = linear, DJL noise prefetch $NOISE_PREFETCH"
     # shellcheck disable=SC2086
     side_by_side cpu-small 0 "$steps" "$warmup" 0 $CONFIGS | tee "$tmp/rows"
     echo
-    echo "| model | G_t | DJL step ms, median (min–max) | PyTorch step ms, median (min–max) | DJL/PyTorch | DJL peak RSS | PyTorch peak RSS | trainable params (equal) |"
-    echo "|---|---|---|---|---|---|---|---|"
+    echo "| model | G_t | DJL step ms, median (min–max) | PyTorch step ms, median (min–max) | DJL/PyTorch | DJL peak RSS | PyTorch peak RSS | process CPU ms per step, DJL / PyTorch | trainable params (equal) |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     cat "$tmp/rows"
     echo "# $(uptime | sed 's/.*load/load/')"
 fi
@@ -124,8 +130,8 @@ if [[ -n "$PAPER_CONFIGS" ]]; then
     # shellcheck disable=SC2086
     side_by_side "$PRESET" "$BATCH" "$STEPS" "$WARMUP" 1 $PAPER_CONFIGS | tee "$tmp/rows"
     echo
-    echo "| model | G_t | DJL step ms, median (min–max) | PyTorch step ms, median (min–max) | DJL/PyTorch | DJL peak RSS | PyTorch peak RSS | top-level ops per step, DJL / PyTorch | ms per step outside ops, DJL / PyTorch | trainable params (equal) |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| model | G_t | DJL step ms, median (min–max) | PyTorch step ms, median (min–max) | DJL/PyTorch | DJL peak RSS | PyTorch peak RSS | process CPU ms per step, DJL / PyTorch | top-level ops per step, DJL / PyTorch | ms per step outside ops, DJL / PyTorch | trainable params (equal) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     cat "$tmp/rows"
     echo "# $(uptime | sed 's/.*load/load/')"
 fi
@@ -135,8 +141,8 @@ if [[ -n "$V2_CONFIGS" ]]; then
     # shellcheck disable=SC2086
     side_by_side cpu-small 0 "$steps" "$warmup" 1 $V2_CONFIGS | tee "$tmp/rows"
     echo
-    echo "| model | G_t | DJL step ms, median (min–max) | PyTorch step ms, median (min–max) | DJL/PyTorch | DJL peak RSS | PyTorch peak RSS | top-level ops per step, DJL / PyTorch | ms per step outside ops, DJL / PyTorch | trainable params (equal) |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| model | G_t | DJL step ms, median (min–max) | PyTorch step ms, median (min–max) | DJL/PyTorch | DJL peak RSS | PyTorch peak RSS | process CPU ms per step, DJL / PyTorch | top-level ops per step, DJL / PyTorch | ms per step outside ops, DJL / PyTorch | trainable params (equal) |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     cat "$tmp/rows"
     echo
     echo "# $(date -u +%FT%TZ)  TGANv2 at $PRESET, DJL only: batch $V2_BATCH, warm-up $V2_WARMUP, $V2_STEPS steps; ops: one more iteration, profiled"

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.node.IntNode;
 import io.ndevid.solvers.engine.TorchRuntime;
+import io.ndevid.solvers.sde.NoisePrefetch;
 import io.ndevid.training.data.SyntheticVideos;
 import io.ndevid.training.gan.GanFactory;
 import io.ndevid.training.gan.VideoGan;
@@ -19,6 +20,7 @@ import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
 import io.ndevid.training.viz.VideoGrids;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +36,7 @@ import java.util.Map;
  *
  * <pre>
  * StepBench [--preset cpu-small] [--batch N] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE]
- *           [--ops FILE] MODEL:KIND[:F] …
+ *           [--ops FILE] [--noise-prefetch on|off] MODEL:KIND[:F] …
  * StepBench --learn DIR [--preset cpu-small] [--batch N] [--threads 1] [--iterations 400] MODEL:KIND[:F]
  * StepBench --losses N [--preset cpu-small] [--batch N] [--threads 1] MODEL:KIND[:F] …
  * </pre>
@@ -43,8 +45,11 @@ import java.util.Map;
  * a 2-core CPU, so its side-by-side runs use 2–4); nothing else of the preset changes.
  * {@code --machine} adds one line per config for scripts ({@code bench/training_vs_pytorch.sh}):
  * {@code RESULT side=djl config=MODEL:KIND preset=… batch=… median_ms=… min_ms=… max_ms=… rss_mb=… threads=…
- * params=G_t:…,G:…,…}
- * with the trainable-parameter counts of G_t and of every network (G includes G_t). {@code --profile FILE} records
+ * params=G_t:…,G:…,… cpu_ms=… noise_prefetch=on|off}
+ * with the trainable-parameter counts of G_t and of every network (G includes G_t), and the process's CPU time per
+ * timed step (all its threads: the engine's, the JVM's, the noise prefetch's; the mean over the timed steps).
+ * {@code --noise-prefetch} (default on, as {@code Trials} runs an SDE trial): the SDE's next-iteration noise made on
+ * a background thread ({@link NoisePrefetch}; same values), off: drawn by each step itself. {@code --profile FILE} records
  * the timed steps with libtorch's autograd profiler into a Chrome trace (one config; {@code bench/op_profile.py}
  * summarises it); the profiler slows the steps, so the times printed with it are not the benchmark's.
  * {@code --ops FILE} instead runs one more iteration after the timed ones (the next iteration number) under the
@@ -72,6 +77,7 @@ public final class StepBench {
         boolean machine = false;
         String profile = null;
         String ops = null;
+        boolean noisePrefetch = true;
         Path learn = null;
         List<String> configs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -87,6 +93,11 @@ public final class StepBench {
                 case "--machine" -> machine = true;
                 case "--profile" -> profile = args[++i];
                 case "--ops" -> ops = args[++i];
+                case "--noise-prefetch" -> noisePrefetch = switch (args[++i]) {
+                    case "on" -> true;
+                    case "off" -> false;
+                    default -> throw new IllegalArgumentException("--noise-prefetch takes on or off, got " + args[i]);
+                };
                 default -> configs.add(args[i]);
             }
         }
@@ -100,7 +111,7 @@ public final class StepBench {
                 } else if (losses > 0) {
                     losses(m, spec, c, losses);
                 } else {
-                    time(m, spec, c, threads, steps, warmup, machine, profile, ops);
+                    time(m, spec, c, threads, steps, warmup, machine, profile, ops, noisePrefetch);
                 }
             }
         }
@@ -140,10 +151,12 @@ public final class StepBench {
     }
 
     private static void time(NDManager m, TrialSpec spec, String config, int threads, int steps, int warmup,
-                             boolean machine, String profile, String ops) throws Exception {
+                             boolean machine, String profile, String ops, boolean noisePrefetch) throws Exception {
         SyntheticVideos data = data(spec);
         long t0 = System.nanoTime();
-        try (VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+        NoisePrefetch noise = noisePrefetch && spec.temporal() == TemporalKind.SDE
+                ? NoisePrefetch.onDaemonThread("bench-sde-noise") : null;
+        try (VideoGan gan = GanFactory.create(spec, m, Device.cpu(), noise)) {
             double buildMs = (System.nanoTime() - t0) / 1e6;
             double[] ms = new double[steps];
             // Profiled steps read clips rendered before the trace starts, so that the trace's time outside ops
@@ -153,9 +166,13 @@ public final class StepBench {
             for (int i = 0; i < profiled.length; i++) {
                 profiled[i] = clips(data, spec, warmup + i);
             }
+            long cpu0 = 0;
             for (int it = 0; it < warmup + steps; it++) {
                 if (profile != null && it == warmup) {
                     JniUtils.startProfile(false, true, false); // with input shapes
+                }
+                if (it == warmup) {
+                    cpu0 = processCpuNanos();
                 }
                 try (NDManager s = m.newSubManager()) {
                     NDArray real = it >= warmup && profile != null ? batch(s, spec, profiled[it - warmup])
@@ -167,6 +184,7 @@ public final class StepBench {
                     }
                 }
             }
+            double cpuMs = (processCpuNanos() - cpu0) / 1e6 / steps;
             if (profile != null) {
                 JniUtils.stopProfile(profile);
             }
@@ -189,16 +207,18 @@ public final class StepBench {
             Arrays.sort(ms);
             double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
             System.out.printf(Locale.ROOT, "%-28s %-9s threads %d  step median %7.1f ms (min %7.1f, max %7.1f)  "
-                            + "400 it ≈ %5.1f min  build %6.0f ms  sample(%d) %6.0f ms  G_t %,d params  "
-                            + "peak RSS %,d MB%n",
-                    spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], 400 * median / 60_000,
-                    buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb);
+                            + "process CPU %7.1f ms/step  400 it ≈ %5.1f min  build %6.0f ms  sample(%d) %6.0f ms  "
+                            + "G_t %,d params  peak RSS %,d MB%s%n",
+                    spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], cpuMs,
+                    400 * median / 60_000, buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb,
+                    noise != null ? "  noise made ahead: " + noise.stats() : "");
             String params = parameterCounts(gan);
             if (machine) {
                 System.out.printf(Locale.ROOT, "RESULT side=djl config=%s preset=%s batch=%d median_ms=%.2f "
-                                + "min_ms=%.2f max_ms=%.2f rss_mb=%d threads=%d params=%s%n", config, spec.preset(),
+                                + "min_ms=%.2f max_ms=%.2f rss_mb=%d threads=%d params=%s cpu_ms=%.2f "
+                                + "noise_prefetch=%s%n", config, spec.preset(),
                         spec.batchSize(), median, ms[0], ms[steps - 1],
-                        rssMb, JniUtils.getNumThreads(), params);
+                        rssMb, JniUtils.getNumThreads(), params, cpuMs, noise != null ? "on" : "off");
             }
         }
     }
@@ -296,6 +316,12 @@ public final class StepBench {
 
     private static float frameDelta(NDArray v) {
         return v.get(":, :, 1:").sub(v.get(":, :, :-1")).abs().mean().getFloat();
+    }
+
+    /** CPU time of every thread of this process so far (the JVM's, libtorch's, the noise prefetch's). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static long peakRssKb() throws Exception {
