@@ -11,6 +11,8 @@ import io.ndevid.training.temporal.FVariant;
 import io.ndevid.training.temporal.TemporalKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TrainerLoopResumeTest {
 
     private static TrialSpec spec(long iterations) {
-        TrialSpec base = Presets.of("cpu-tiny", ModelFamily.MOCOGAN, TemporalKind.ODE1, FVariant.LINEAR);
+        return spec(iterations, TemporalKind.ODE1);
+    }
+
+    private static TrialSpec spec(long iterations, TemporalKind kind) {
+        TrialSpec base = Presets.of("cpu-tiny", ModelFamily.MOCOGAN, kind, FVariant.LINEAR);
         ObjectNode n = SpecIO.json().valueToTree(base);
         n.put("iterations", iterations);
         n.put("checkpointInterval", 2);
@@ -47,9 +53,11 @@ class TrainerLoopResumeTest {
         return out;
     }
 
-    @Test
-    void stoppedAndResumedEqualsStraight(@TempDir Path tmp) throws IOException {
-        TrialSpec spec = spec(6);
+    /** ODE1, and SDE: a trial's SDE noise is made ahead on its own thread, which ends with the trial. */
+    @ParameterizedTest
+    @EnumSource(value = TemporalKind.class, names = {"ODE1", "SDE"})
+    void stoppedAndResumedEqualsStraight(TemporalKind kind, @TempDir Path tmp) throws IOException {
+        TrialSpec spec = spec(6, kind);
         Path straight = tmp.resolve("straight");
         TrainerLoop.Result s = Trials.run(spec, straight, List.of(), p -> { });
         assertEquals(TrainerLoop.Status.COMPLETED, s.status(), s.message());
@@ -80,6 +88,9 @@ class TrainerLoopResumeTest {
         assertEquals(TrainerLoop.Status.COMPLETED, second.status(), second.message());
         assertEquals(1, fresh.get(), "a resumed run does not call beforeTraining again");
         assertEquals(losses(straight), losses(resumed), "identical losses, line for line");
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("sde-noise-" + spec.name()) && t.isAlive()),
+                "no noise prefetch thread outlives its trial");
     }
 
     private static TrainerLoop.Result runStoppingAfter(TrialSpec spec, Path dir, long k, List<TrainerLoop.Hook> hooks) {
