@@ -27,6 +27,9 @@ import java.util.Objects;
  * <p>Gradients: every step is an ordinary DJL computation, so inside a {@code GradientCollector} a backward pass
  * through the result reaches y0 and the SDE's parameters (memory grows with the number of steps). Outside one, each
  * step's intermediates are closed when the step ends and memory stays flat however long the path.
+ *
+ * <p>Noise made ahead: with {@link SdeOptions#prefetch} a seeded solve takes its first block of increments from a
+ * {@link NoisePrefetch} that was asked for exactly this solve, instead of drawing it on the calling thread.
  */
 public final class Sdeint {
 
