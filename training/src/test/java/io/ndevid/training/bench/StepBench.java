@@ -45,9 +45,10 @@ import java.util.Map;
  * a 2-core CPU, so its side-by-side runs use 2–4); nothing else of the preset changes.
  * {@code --machine} adds one line per config for scripts ({@code bench/training_vs_pytorch.sh}):
  * {@code RESULT side=djl config=MODEL:KIND preset=… batch=… median_ms=… min_ms=… max_ms=… rss_mb=… threads=…
- * params=G_t:…,G:…,… cpu_ms=… noise_prefetch=on|off}
- * with the trainable-parameter counts of G_t and of every network (G includes G_t), and the process's CPU time per
- * timed step (all its threads: the engine's, the JVM's, the noise prefetch's; the mean over the timed steps).
+ * params=G_t:…,G:…,… cpu_ms=… thread_cpu_ms=… noise_prefetch=on|off}
+ * with the trainable-parameter counts of G_t and of every network (G includes G_t), the process's CPU time per
+ * timed step (all its threads: the engine's, the JVM's, the noise prefetch's; the mean over the timed steps) and the
+ * stepping thread's own (with one intra-op thread libtorch runs the ops on it: what the step waits for).
  * {@code --noise-prefetch} (default on, as {@code Trials} runs an SDE trial): the SDE's next-iteration noise made on
  * a background thread ({@link NoisePrefetch}; same values), off: drawn by each step itself. {@code --profile FILE} records
  * the timed steps with libtorch's autograd profiler into a Chrome trace (one config; {@code bench/op_profile.py}
@@ -63,6 +64,8 @@ import java.util.Map;
  * implementations that should agree can be compared line by line ({@code diff}).
  */
 public final class StepBench {
+
+    private static final java.lang.management.ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private StepBench() {}
 
@@ -167,12 +170,14 @@ public final class StepBench {
                 profiled[i] = clips(data, spec, warmup + i);
             }
             long cpu0 = 0;
+            long threadCpu0 = 0;
             for (int it = 0; it < warmup + steps; it++) {
                 if (profile != null && it == warmup) {
                     JniUtils.startProfile(false, true, false); // with input shapes
                 }
                 if (it == warmup) {
                     cpu0 = processCpuNanos();
+                    threadCpu0 = THREADS.getCurrentThreadCpuTime();
                 }
                 try (NDManager s = m.newSubManager()) {
                     NDArray real = it >= warmup && profile != null ? batch(s, spec, profiled[it - warmup])
@@ -185,6 +190,7 @@ public final class StepBench {
                 }
             }
             double cpuMs = (processCpuNanos() - cpu0) / 1e6 / steps;
+            double threadCpuMs = (THREADS.getCurrentThreadCpuTime() - threadCpu0) / 1e6 / steps;
             if (profile != null) {
                 JniUtils.stopProfile(profile);
             }
@@ -207,18 +213,18 @@ public final class StepBench {
             Arrays.sort(ms);
             double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
             System.out.printf(Locale.ROOT, "%-28s %-9s threads %d  step median %7.1f ms (min %7.1f, max %7.1f)  "
-                            + "process CPU %7.1f ms/step  400 it ≈ %5.1f min  build %6.0f ms  sample(%d) %6.0f ms  "
+                            + "CPU %7.1f ms/step (this thread %7.1f)  400 it ≈ %5.1f min  build %6.0f ms  sample(%d) %6.0f ms  "
                             + "G_t %,d params  peak RSS %,d MB%s%n",
-                    spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], cpuMs,
+                    spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], cpuMs, threadCpuMs,
                     400 * median / 60_000, buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb,
                     noise != null ? "  noise made ahead: " + noise.stats() : "");
             String params = parameterCounts(gan);
             if (machine) {
                 System.out.printf(Locale.ROOT, "RESULT side=djl config=%s preset=%s batch=%d median_ms=%.2f "
                                 + "min_ms=%.2f max_ms=%.2f rss_mb=%d threads=%d params=%s cpu_ms=%.2f "
-                                + "noise_prefetch=%s%n", config, spec.preset(),
+                                + "thread_cpu_ms=%.2f noise_prefetch=%s%n", config, spec.preset(),
                         spec.batchSize(), median, ms[0], ms[steps - 1],
-                        rssMb, JniUtils.getNumThreads(), params, cpuMs, noise != null ? "on" : "off");
+                        rssMb, JniUtils.getNumThreads(), params, cpuMs, threadCpuMs, noise != null ? "on" : "off");
             }
         }
     }
