@@ -22,8 +22,9 @@ import java.util.SplittableRandom;
  * √L·Z and points inside it come from Lévy's construction: the midpoint of a node [a, b] is
  * (W(a) + W(b))/2 + √(b − a)/2 · Z (the Brownian bridge), bisecting until the query time is reached. Every Z is
  * drawn from its own {@link SplittableRandom} seeded by a hash of (seed, cell, level, node index), with a
- * Box–Muller transform over {@link StrictMath}, so values are bit-identical on every JVM, platform and device
- * (the engine's RNG is process-global and device-dependent, so it is not used).
+ * Box–Muller transform whose log, sin and cos give {@link StrictMath}'s bits (computed by {@link FdlibmMath}), so
+ * values are bit-identical on every JVM, platform and device (the engine's RNG is process-global and
+ * device-dependent, so it is not used).
  *
  * <p>Exactness: W is exact (a genuine sample of the Brownian law) at the dyadic points kL + jL/2^D, D =
  * {@link #depth()} = ⌈log2(L/tol)⌉; any other time is snapped to the nearest such point ({@link #snap}), an error of
@@ -328,18 +329,24 @@ public final class BrownianInterval {
         return v;
     }
 
-    /** {@code size} standard normals from the node's own stream (Box–Muller over StrictMath: bit-reproducible). */
+    /**
+     * {@code size} standard normals from the node's own stream (Box–Muller over StrictMath's functions:
+     * bit-reproducible). log, sin and cos are {@link FdlibmMath}'s, which returns StrictMath's bits without its JNI
+     * calls on JDK 17.
+     */
     private double[] normals(long cell, int level, long node) {
         SplittableRandom r = new SplittableRandom(nodeSeed(seed, cell, level, node));
         double[] z = new double[size];
+        double[] sinCos = new double[2];
         for (int i = 0; i < size; i += 2) {
             double u1 = 1.0 - r.nextDouble(); // (0, 1]: log is finite
             double u2 = r.nextDouble();
-            double radius = StrictMath.sqrt(-2.0 * StrictMath.log(u1));
+            double radius = StrictMath.sqrt(-2.0 * FdlibmMath.log(u1));
             double theta = 2.0 * StrictMath.PI * u2;
-            z[i] = radius * StrictMath.cos(theta);
+            FdlibmMath.sinCos(theta, sinCos);
+            z[i] = radius * sinCos[1];
             if (i + 1 < size) {
-                z[i + 1] = radius * StrictMath.sin(theta);
+                z[i + 1] = radius * sinCos[0];
             }
         }
         return z;
