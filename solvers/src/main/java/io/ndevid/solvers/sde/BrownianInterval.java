@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -51,7 +50,7 @@ public final class BrownianInterval {
     public static final double DEFAULT_CELL_LENGTH = 1.0;
     /** Default tree depth per cell: tol = L·2^-20 ≈ 9.5e-7 L. */
     public static final int DEFAULT_DEPTH = 20;
-    /** Default node-memo budget: two nodes per level for up to ~47,000 elements per node at depth 20. */
+    /** Default node-memo budget: two nodes per level for up to ~49,900 elements per node at depth 20. */
     public static final long DEFAULT_CACHE_BYTES = 16L << 20;
 
     private static final int MAX_DEPTH = 52;
