@@ -6,8 +6,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
@@ -22,8 +20,9 @@ import java.util.SplittableRandom;
  * √L·Z and points inside it come from Lévy's construction: the midpoint of a node [a, b] is
  * (W(a) + W(b))/2 + √(b − a)/2 · Z (the Brownian bridge), bisecting until the query time is reached. Every Z is
  * drawn from its own {@link SplittableRandom} seeded by a hash of (seed, cell, level, node index), with a
- * Box–Muller transform over {@link StrictMath}, so values are bit-identical on every JVM, platform and device
- * (the engine's RNG is process-global and device-dependent, so it is not used).
+ * Box–Muller transform whose log, sin and cos give {@link StrictMath}'s bits (computed by {@link FdlibmMath}), so
+ * values are bit-identical on every JVM, platform and device (the engine's RNG is process-global and
+ * device-dependent, so it is not used).
  *
  * <p>Exactness: W is exact (a genuine sample of the Brownian law) at the dyadic points kL + jL/2^D, D =
  * {@link #depth()} = ⌈log2(L/tol)⌉; any other time is snapped to the nearest such point ({@link #snap}), an error of
@@ -36,10 +35,14 @@ import java.util.SplittableRandom;
  * element i's values do not depend on the total size, so sample b of a batch of B is the same path in any larger
  * batch with the same trailing dimensions.
  *
- * <p>A small LRU cache of node values ({@link Builder#cacheBytes}) makes a sweep over a grid compute each node
- * once: a step then costs the nodes below where its end's path leaves the previous one, about D − log2(steps per
- * cell) of them ({@code size} normals each; 14–15 at D = 20 and 45 steps per cell), so the cost is set by the depth,
- * not by the step count alone. Results never depend on the cache. Instances are thread-safe.
+ * <p>A memo of the last two nodes per level ({@link Builder#cacheBytes}: two paths from the cell to a leaf, their
+ * arrays reused) makes a sweep over a grid, forward or backward, compute each node once: a step's increment walks
+ * the path to its start (the previous step's end) and the path to its end, and costs the nodes below where the two
+ * paths part, about D − log2(steps per cell) of them ({@code size} normals each; 14–15 at D = 20 and 45 steps per
+ * cell), so the cost is set by the depth, not by the step count alone. Queries that jump back and forth recompute
+ * nodes. Results never depend on the memo. Since its arrays are reused, a sweep allocates no array per node (it
+ * used to: 1.3 MB of garbage per cpu-small solve, most of the SDE configs' extra peak RSS; BENCHMARKS.md, "Brownian
+ * normals without JNI"). Instances are thread-safe.
  */
 public final class BrownianInterval {
 
@@ -47,7 +50,7 @@ public final class BrownianInterval {
     public static final double DEFAULT_CELL_LENGTH = 1.0;
     /** Default tree depth per cell: tol = L·2^-20 ≈ 9.5e-7 L. */
     public static final int DEFAULT_DEPTH = 20;
-    /** Default node-cache budget. */
+    /** Default node-memo budget: two nodes per level for up to ~49,900 elements per node at depth 20. */
     public static final long DEFAULT_CACHE_BYTES = 16L << 20;
 
     private static final int MAX_DEPTH = 52;
@@ -63,7 +66,10 @@ public final class BrownianInterval {
     private final double tol;
     private final int depth;
     private final long leaves;
-    private final NodeCache cache;
+    private final PathMemo memo;
+    /** {@link FdlibmMath#sinCos}'s output, used under this instance's lock. */
+    private final double[] sinCos = new double[2];
+    private long nodesComputed;
 
     private BrownianInterval(Builder b) {
         if (b.manager == null && !b.hostOnly) {
@@ -110,8 +116,8 @@ public final class BrownianInterval {
         this.tol = tolerance;
         this.depth = d;
         this.leaves = 1L << d;
-        long perNode = 8L * size + 64;
-        this.cache = new NodeCache((int) Math.min(Integer.MAX_VALUE, b.cacheBytes / perNode));
+        long perLevel = (8L * size + 64) * (d + 1);
+        this.memo = new PathMemo(d + 1, (int) Math.min(PathMemo.MAX_WAYS, b.cacheBytes / perLevel), size);
     }
 
     /** Brownian motions of the given shape and type over [t0, t1], created in {@code manager}, with defaults. */
@@ -302,50 +308,62 @@ public final class BrownianInterval {
     }
 
     private double[] cellIncrement(long cell) {
-        NodeKey key = new NodeKey(cell, 0, 0);
-        double[] v = cache.get(key);
+        double[] v = memo.get(0, cell, 0);
         if (v == null) {
-            v = normals(cell, 0, 0);
+            v = memo.slot(0, cell, 0);
+            normals(cell, 0, 0, v);
             double sd = Math.sqrt(cellLength);
             for (int i = 0; i < size; i++) {
                 v[i] *= sd;
             }
-            cache.offer(key, v);
+            memo.stored(0, cell, 0);
         }
         return v;
     }
 
-    /** Brownian-bridge midpoint of a node of length len with endpoint values lo (null: 0) and hi. */
+    /**
+     * Brownian-bridge midpoint of a node of length len with endpoint values lo (null: 0) and hi. lo and hi belong
+     * to levels above {@code level}, so the memo slot this overwrites is never one of them.
+     */
     private double[] midpoint(long cell, int level, long node, double[] lo, double[] hi, double len) {
-        NodeKey key = new NodeKey(cell, level, node);
-        double[] v = cache.get(key);
+        double[] v = memo.get(level, cell, node);
         if (v == null) {
-            v = normals(cell, level, node);
+            v = memo.slot(level, cell, node);
+            normals(cell, level, node, v);
             double sd = 0.5 * Math.sqrt(len);
             for (int i = 0; i < size; i++) {
                 double a = lo == null ? 0.0 : lo[i];
                 v[i] = 0.5 * (a + hi[i]) + sd * v[i];
             }
-            cache.offer(key, v);
+            memo.stored(level, cell, node);
         }
         return v;
     }
 
-    /** {@code size} standard normals from the node's own stream (Box–Muller over StrictMath: bit-reproducible). */
-    private double[] normals(long cell, int level, long node) {
+    /**
+     * {@code size} standard normals from the node's own stream (Box–Muller over StrictMath's functions:
+     * bit-reproducible). log, sin and cos are {@link FdlibmMath}'s, which returns StrictMath's bits without its JNI
+     * calls on JDK 17.
+     */
+    private void normals(long cell, int level, long node, double[] z) {
+        nodesComputed++;
         SplittableRandom r = new SplittableRandom(nodeSeed(seed, cell, level, node));
-        double[] z = new double[size];
         for (int i = 0; i < size; i += 2) {
             double u1 = 1.0 - r.nextDouble(); // (0, 1]: log is finite
             double u2 = r.nextDouble();
-            double radius = StrictMath.sqrt(-2.0 * StrictMath.log(u1));
+            double radius = StrictMath.sqrt(-2.0 * FdlibmMath.log(u1));
             double theta = 2.0 * StrictMath.PI * u2;
-            z[i] = radius * StrictMath.cos(theta);
+            FdlibmMath.sinCos(theta, sinCos);
+            z[i] = radius * sinCos[1];
             if (i + 1 < size) {
-                z[i + 1] = radius * StrictMath.sin(theta);
+                z[i + 1] = radius * sinCos[0];
             }
         }
-        return z;
+    }
+
+    /** Tree nodes drawn so far, memo misses included (what the memo saves is visible in tests). */
+    synchronized long nodesComputed() {
+        return nodesComputed;
     }
 
     /** A 64-bit seed per node: distinct (level, index) within a cell never collide (index < 2^56). */
@@ -370,27 +388,86 @@ public final class BrownianInterval {
         }
     }
 
-    private record NodeKey(long cell, int level, long node) {}
+    /**
+     * The values of up to {@code ways} (≤ 2) nodes per level, keyed by (cell, node index), in arrays allocated once
+     * and then overwritten. A new node replaces the one farther from it (cells first, then node index), which in a
+     * sweep, whichever its direction and whichever of a step's two paths is walked first, is the one no later step
+     * needs. {@link #slot} hands out the array to fill, {@link #stored} names it; with no ways every slot is a fresh
+     * array.
+     */
+    private static final class PathMemo {
+        static final int MAX_WAYS = 2;
 
-    /** Access-ordered LRU; node arrays are never mutated once stored. */
-    private static final class NodeCache extends LinkedHashMap<NodeKey, double[]> {
-        private static final long serialVersionUID = 1L;
-        private final int capacity;
+        private final int ways;
+        private final int size;
+        private final long[][] cells;
+        private final long[][] nodes;
+        private final double[][][] values;
+        /** Per level, the way {@link #slot} handed out last. */
+        private final int[] pending;
 
-        NodeCache(int capacity) {
-            super(16, 0.75f, true);
-            this.capacity = capacity;
+        PathMemo(int levels, int ways, int size) {
+            this.ways = ways;
+            this.size = size;
+            this.cells = new long[levels][ways];
+            this.nodes = new long[levels][ways];
+            this.values = new double[levels][ways][];
+            this.pending = new int[levels];
         }
 
-        void offer(NodeKey key, double[] value) {
-            if (capacity > 0) {
-                put(key, value);
+        /** The stored values of (cell, node) at this level, or null. */
+        double[] get(int level, long cell, long node) {
+            for (int w = 0; w < ways; w++) {
+                if (values[level][w] != null && cells[level][w] == cell && nodes[level][w] == node) {
+                    return values[level][w];
+                }
             }
+            return null;
         }
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<NodeKey, double[]> eldest) {
-            return size() > capacity;
+        /** An array of {@code size} to fill with (cell, node) of this level; its old contents are garbage. */
+        double[] slot(int level, long cell, long node) {
+            if (ways == 0) {
+                return new double[size];
+            }
+            int w = 0;
+            while (w < ways && values[level][w] != null) {
+                w++;
+            }
+            if (w == ways) { // all in use: replace the farther node
+                w = 0;
+                for (int o = 1; o < ways; o++) {
+                    if (farther(cells[level][o], nodes[level][o], cells[level][w], nodes[level][w], cell, node)) {
+                        w = o;
+                    }
+                }
+            } else {
+                values[level][w] = new double[size];
+            }
+            cells[level][w] = Long.MIN_VALUE; // unnamed until stored: a half-filled array never matches
+            nodes[level][w] = -1;
+            pending[level] = w;
+            return values[level][w];
+        }
+
+        /** The array last handed out for this level now holds (cell, node). */
+        void stored(int level, long cell, long node) {
+            if (ways == 0) {
+                return;
+            }
+            int w = pending[level];
+            cells[level][w] = cell;
+            nodes[level][w] = node;
+        }
+
+        /** Whether (c1, n1) lies farther from (cell, node) than (c2, n2) does. */
+        private static boolean farther(long c1, long n1, long c2, long n2, long cell, long node) {
+            long dc1 = Math.abs(c1 - cell);
+            long dc2 = Math.abs(c2 - cell);
+            if (dc1 != dc2) {
+                return dc1 > dc2;
+            }
+            return Math.abs(n1 - node) > Math.abs(n2 - node);
         }
     }
 
@@ -453,7 +530,10 @@ public final class BrownianInterval {
             return this;
         }
 
-        /** Memory for cached node values (default 16 MiB; 0 disables the cache). */
+        /**
+         * Memory for memoised node values (default 16 MiB): two nodes per level when (8·size + 64)·(depth + 1)·2
+         * bytes fit, one when half that does, else none (every node computed afresh; values never change).
+         */
         public Builder cacheBytes(long b) {
             this.cacheBytes = b;
             return this;

@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import io.ndevid.solvers.engine.TorchRuntime;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 
 /**
@@ -18,7 +17,9 @@ import java.util.Arrays;
  * <pre>
  *   BrownianBench [REPS] [WARMUP]   per config: median (min) wall and thread-CPU ms per solve's increments over
  *                                   REPS solves (CPU time is less disturbed by a loaded box), each with
- *                                   its own seed (as training steps), after WARMUP solves; plus a hash of every
+ *                                   its own seed (as training steps), after WARMUP solves, and the median Java heap
+ *                                   bytes the solve allocates (garbage that G1's young generation takes in, pages
+ *                                   the process touches until the next collection); plus a hash of every
  *                                   increment's bits for one seed (equal before and after a change that keeps every
  *                                   bit)
  * </pre>
@@ -47,25 +48,32 @@ public final class BrownianBench {
             for (Config c : CONFIGS) {
                 double[] ms = new double[reps];
                 double[] cpu = new double[reps];
-                ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+                long[] allocated = new long[reps];
+                com.sun.management.ThreadMXBean threads =
+                        (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
                 for (int r = -warmup; r < reps; r++) {
                     long seed = 0x5DE0L + r;
+                    long allocStart = threads.getCurrentThreadAllocatedBytes();
                     long cpuStart = threads.getCurrentThreadCpuTime();
                     long start = System.nanoTime();
                     solveIncrements(m, c, seed);
                     long end = System.nanoTime();
                     long cpuEnd = threads.getCurrentThreadCpuTime();
+                    long allocEnd = threads.getCurrentThreadAllocatedBytes();
                     if (r >= 0) {
                         ms[r] = (end - start) / 1e6;
                         cpu[r] = (cpuEnd - cpuStart) / 1e6;
+                        allocated[r] = allocEnd - allocStart;
                     }
                 }
                 Arrays.sort(ms);
                 Arrays.sort(cpu);
+                Arrays.sort(allocated);
                 System.out.printf("%-28s [%d, %d] x %d steps: per solve wall median %.3f ms (min %.3f), CPU median "
-                                + "%.3f ms (min %.3f); per training step (%d renders) CPU %.3f ms; hash %08x%n",
+                                + "%.3f ms (min %.3f), heap allocated %,d KB; per training step (%d renders) CPU "
+                                + "%.3f ms; hash %08x%n",
                         c.name, c.batch, c.latent, Sdeint.StepGrid.of(times(c.frames), SdeOptions.DEFAULT_DT).steps(),
-                        ms[reps / 2], ms[0], cpu[reps / 2], cpu[0], c.rendersPerStep,
+                        ms[reps / 2], ms[0], cpu[reps / 2], cpu[0], allocated[reps / 2] / 1024, c.rendersPerStep,
                         cpu[reps / 2] * c.rendersPerStep, hash(m, c));
             }
         }

@@ -76,16 +76,66 @@ class BrownianIntervalTest {
         Collections.shuffle(order, new Random(3));
         BrownianInterval shuffled = base(42, shape).build();
         BrownianInterval uncached = base(42, shape).cacheBytes(0).build();
+        // Too small for one node per level (no memo), and one node per level of the 21.
         BrownianInterval tinyCache = base(42, shape).cacheBytes(3 * (8L * 15 + 64)).build();
+        BrownianInterval oneWay = base(42, shape).cacheBytes(21 * (8L * 15 + 64)).build();
         for (int i : order) {
             assertArrayEquals(expected[i], shuffled.incrementValues(q[i][0], q[i][1]), 0.0, "query " + i);
             assertArrayEquals(expected[i], uncached.incrementValues(q[i][0], q[i][1]), 0.0, "query " + i);
             assertArrayEquals(expected[i], tinyCache.incrementValues(q[i][0], q[i][1]), 0.0, "query " + i);
+            assertArrayEquals(expected[i], oneWay.incrementValues(q[i][0], q[i][1]), 0.0, "query " + i);
         }
         // Asked again, after everything else: still the same.
         for (int i = 0; i < q.length; i++) {
             assertArrayEquals(expected[i], forward.incrementValues(q[i][0], q[i][1]), 0.0, "query " + i);
         }
+    }
+
+    /**
+     * A solver's sweep (45 steps per unit, non-dyadic step ends, depth 20), forward and backward, draws every tree
+     * node on the paths to its step ends exactly once: the memo keeps what the next step needs. The nodes are counted
+     * here by walking the bisection to each snapped step end.
+     */
+    @Test
+    void aSweepDrawsEachNodeOnce() {
+        Shape shape = new Shape(4);
+        int steps = 45;
+        double[] t = new double[steps + 1];
+        for (int k = 0; k <= steps; k++) {
+            t[k] = (double) k / steps;
+        }
+        BrownianInterval probe = BrownianInterval.builder().manager(manager).shape(shape).span(0, 1).build();
+        long leaves = 1L << probe.depth();
+        java.util.Set<Long> nodes = new java.util.HashSet<>();
+        nodes.add(-1L); // the cell increment [0, 1]
+        for (double time : t) {
+            long j = Math.round(probe.snap(time) * leaves);
+            long lo = 0;
+            long hi = leaves;
+            while (j != lo && j != hi) { // the bridge's walk: every midpoint down to the leaf
+                long mid = (lo + hi) >>> 1;
+                nodes.add(mid);
+                if (j < mid) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+        }
+        for (boolean backward : new boolean[] {false, true}) {
+            BrownianInterval bm = BrownianInterval.builder().manager(manager).seed(77).shape(shape).span(0, 1).build();
+            for (int i = 0; i < steps; i++) {
+                int k = backward ? steps - 1 - i : i;
+                bm.incrementValues(t[k], t[k + 1]);
+            }
+            assertEquals(nodes.size(), bm.nodesComputed(), backward ? "backward sweep" : "forward sweep");
+        }
+        BrownianInterval uncached = BrownianInterval.builder().manager(manager).seed(77).shape(shape).span(0, 1)
+                .cacheBytes(0).build();
+        for (int k = 0; k < steps; k++) {
+            uncached.incrementValues(t[k], t[k + 1]);
+        }
+        assertTrue(uncached.nodesComputed() > 2 * nodes.size(), "without the memo: " + uncached.nodesComputed());
     }
 
     @Test
