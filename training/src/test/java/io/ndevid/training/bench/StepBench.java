@@ -50,7 +50,8 @@ import java.util.Map;
  * timed step (all its threads: the engine's, the JVM's, the noise prefetch's; the mean over the timed steps) and the
  * stepping thread's own (with one intra-op thread libtorch runs the ops on it: what the step waits for).
  * {@code --noise-prefetch} (default on, as {@code Trials} runs an SDE trial): the SDE's next-iteration noise made on
- * a background thread ({@link NoisePrefetch}; same values), off: drawn by each step itself. {@code --profile FILE} records
+ * a background thread ({@link NoisePrefetch}; same values), off: drawn by each step itself (timing and
+ * {@code --losses}: {@code --losses N --noise-prefetch off} and {@code on} print the same lines). {@code --profile FILE} records
  * the timed steps with libtorch's autograd profiler into a Chrome trace (one config; {@code bench/op_profile.py}
  * summarises it); the profiler slows the steps, so the times printed with it are not the benchmark's.
  * {@code --ops FILE} instead runs one more iteration after the timed ones (the next iteration number) under the
@@ -112,7 +113,7 @@ public final class StepBench {
                 if (learn != null) {
                     learn(m, spec, learn, iterations > 0 ? iterations : spec.iterations());
                 } else if (losses > 0) {
-                    losses(m, spec, c, losses);
+                    losses(m, spec, c, losses, noisePrefetch);
                 } else {
                     time(m, spec, c, threads, steps, warmup, machine, profile, ops, noisePrefetch);
                 }
@@ -157,8 +158,7 @@ public final class StepBench {
                              boolean machine, String profile, String ops, boolean noisePrefetch) throws Exception {
         SyntheticVideos data = data(spec);
         long t0 = System.nanoTime();
-        NoisePrefetch noise = noisePrefetch && spec.temporal() == TemporalKind.SDE
-                ? NoisePrefetch.onDaemonThread("bench-sde-noise") : null;
+        NoisePrefetch noise = noise(spec, noisePrefetch);
         try (VideoGan gan = GanFactory.create(spec, m, Device.cpu(), noise)) {
             double buildMs = (System.nanoTime() - t0) / 1e6;
             double[] ms = new double[steps];
@@ -229,6 +229,11 @@ public final class StepBench {
         }
     }
 
+    /** A prefetch for an SDE config when asked for (handed to the model, which closes it), else null. */
+    private static NoisePrefetch noise(TrialSpec spec, boolean on) {
+        return on && spec.temporal() == TemporalKind.SDE ? NoisePrefetch.onDaemonThread("bench-sde-noise") : null;
+    }
+
     /**
      * The trainable-parameter counts as the RESULT line prints them: {@code G_t:N,G:N,D:N} (G includes G_t; every
      * network the model registers, in its order).
@@ -241,9 +246,10 @@ public final class StepBench {
         return params.toString();
     }
 
-    private static void losses(NDManager m, TrialSpec spec, String config, int iterations) throws Exception {
+    private static void losses(NDManager m, TrialSpec spec, String config, int iterations, boolean noisePrefetch)
+            throws Exception {
         SyntheticVideos data = data(spec);
-        try (VideoGan gan = GanFactory.create(spec, m, Device.cpu())) {
+        try (VideoGan gan = GanFactory.create(spec, m, Device.cpu(), noise(spec, noisePrefetch))) {
             for (int it = 0; it < iterations; it++) {
                 try (NDManager s = m.newSubManager()) {
                     StringBuilder line = new StringBuilder("LOSS " + config + " it=" + it);
