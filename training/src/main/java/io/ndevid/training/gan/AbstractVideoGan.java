@@ -15,6 +15,7 @@ import io.ndevid.training.optim.OptimizerState;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.TemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
+import io.ndevid.training.util.NativeHeap;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -48,6 +49,7 @@ abstract class AbstractVideoGan implements VideoGan {
         this.spec = spec;
         this.device = device;
         this.manager = parent.newSubManager(device);
+        NativeHeap.keepFreedTensorMemory(manager);
         try {
             this.temporal = temporal.apply(manager);
         } catch (RuntimeException e) {
