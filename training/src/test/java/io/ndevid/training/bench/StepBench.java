@@ -29,8 +29,9 @@ import java.util.Map;
 
 /**
  * Micro benchmark of one training iteration (not a test). Prints, per config, the median step time after warm-up, the
- * build and sampling times (min(16, batch) videos), and the process's peak RSS — run one config per process for a
- * per-config peak ({@code bench/training.sh} does).
+ * build and sampling times (min(16, batch) videos), the process's peak RSS — run one config per process for a
+ * per-config peak ({@code bench/training.sh} does) — and the minor page faults per timed step of the stepping thread
+ * (memory the allocator takes back from the kernel and touches again; the batches' own included).
  *
  * <pre>
  * StepBench [--preset cpu-small] [--batch N] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE]
@@ -153,9 +154,13 @@ public final class StepBench {
             for (int i = 0; i < profiled.length; i++) {
                 profiled[i] = clips(data, spec, warmup + i);
             }
+            long faults = 0;
             for (int it = 0; it < warmup + steps; it++) {
                 if (profile != null && it == warmup) {
                     JniUtils.startProfile(false, true, false); // with input shapes
+                }
+                if (it == warmup) {
+                    faults = threadMinorFaults();
                 }
                 try (NDManager s = m.newSubManager()) {
                     NDArray real = it >= warmup && profile != null ? batch(s, spec, profiled[it - warmup])
@@ -167,6 +172,7 @@ public final class StepBench {
                     }
                 }
             }
+            double faultsPerStep = (threadMinorFaults() - faults) / (double) steps; // batches' included
             if (profile != null) {
                 JniUtils.stopProfile(profile);
             }
@@ -190,9 +196,9 @@ public final class StepBench {
             double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
             System.out.printf(Locale.ROOT, "%-28s %-9s threads %d  step median %7.1f ms (min %7.1f, max %7.1f)  "
                             + "400 it ≈ %5.1f min  build %6.0f ms  sample(%d) %6.0f ms  G_t %,d params  "
-                            + "peak RSS %,d MB%n",
+                            + "peak RSS %,d MB  page faults/step %.0f%n",
                     spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], 400 * median / 60_000,
-                    buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb);
+                    buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb, faultsPerStep);
             String params = parameterCounts(gan);
             if (machine) {
                 System.out.printf(Locale.ROOT, "RESULT side=djl config=%s preset=%s batch=%d median_ms=%.2f "
@@ -296,6 +302,20 @@ public final class StepBench {
 
     private static float frameDelta(NDArray v) {
         return v.get(":, :, 1:").sub(v.get(":, :, :-1")).abs().mean().getFloat();
+    }
+
+    /**
+     * Minor page faults of the calling thread so far ({@code /proc/thread-self/stat}, field 10), or -1 off Linux: the
+     * steps' own faults, without the JIT's and the GC's threads.
+     */
+    private static long threadMinorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]); // fields from the 3rd on; minflt is the 10th
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     private static long peakRssKb() throws Exception {
