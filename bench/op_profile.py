@@ -7,6 +7,8 @@ self time (an event's duration minus its direct children's).
   op_profile.py [--top 15] [--steps N] [--shapes] [--calls N] TRACE.json …
 
 --calls N also lists the N ops with the most top-level calls per step (where the op count comes from, op by op).
+--gaps N lists the N pairs (top-level op before → top-level op after) with the most time between them per step, on
+the thread with the most events: where the caller's own time (outside ops) is spent, by position in the step.
 """
 import argparse
 import collections
@@ -43,7 +45,27 @@ def category(name):
     return "other ops (elementwise, views, autograd, optimizer)"
 
 
-def summarise(path, top, steps, shapes, categories=True, calls_top=0):
+def gaps(by_tid, n, top):
+    """The caller's time between consecutive top-level ops of the busiest thread, summed per (before, after) pair."""
+    es = max(by_tid.values(), key=len)
+    level = []
+    end = -1.0
+    for e in sorted(es, key=lambda e: (e["ts"], -e["dur"])):
+        if e["ts"] >= end:
+            level.append(e)
+            end = e["ts"] + e["dur"]
+    total = collections.Counter()
+    count = collections.Counter()
+    for a, b in zip(level, level[1:]):
+        pair = f'{a["name"]} → {b["name"]}'
+        total[pair] += b["ts"] - (a["ts"] + a["dur"])
+        count[pair] += 1
+    print(f"   largest gaps between top-level ops (busiest thread), ms/step and count/step:")
+    for pair, t in total.most_common(top):
+        print(f"   {t / 1e3 / n:8.3f} ms/step  {count[pair] / n:6.1f}/step  {pair}")
+
+
+def summarise(path, top, steps, shapes, categories=True, calls_top=0, gaps_top=0):
     ev = load(path)
     by_tid = collections.defaultdict(list)
     for e in ev:
@@ -91,6 +113,8 @@ def summarise(path, top, steps, shapes, categories=True, calls_top=0):
         print("   top-level calls per step, by op:")
         for name, c in top_level_calls.most_common(calls_top):
             print(f"   {c / n:8.1f}  {name}")
+    if gaps_top:
+        gaps(by_tid, n, gaps_top)
 
 
 def main():
@@ -100,9 +124,10 @@ def main():
     ap.add_argument("--steps", type=int, default=0, help="steps in each trace (per-step figures)")
     ap.add_argument("--shapes", action="store_true", help="per op and input shapes (traces recorded with shapes)")
     ap.add_argument("--calls", type=int, default=0, help="list the N ops with the most top-level calls per step")
+    ap.add_argument("--gaps", type=int, default=0, help="list the N largest gaps between top-level ops (per pair)")
     a = ap.parse_args()
     for t in a.traces:
-        summarise(t, a.top, a.steps, a.shapes, calls_top=a.calls)
+        summarise(t, a.top, a.steps, a.shapes, calls_top=a.calls, gaps_top=a.gaps)
 
 
 if __name__ == "__main__":

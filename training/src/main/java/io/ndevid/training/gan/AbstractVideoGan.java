@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.ndevid.solvers.sde.NoisePrefetch;
@@ -16,6 +18,7 @@ import io.ndevid.training.optim.OptimizerState;
 import io.ndevid.training.spec.TrialSpec;
 import io.ndevid.training.temporal.TemporalGenerator;
 import io.ndevid.training.temporal.TemporalKind;
+import io.ndevid.training.util.NativeHeap;
 import io.ndevid.training.util.Randomness;
 
 import java.io.ByteArrayInputStream;
@@ -24,6 +27,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +48,8 @@ abstract class AbstractVideoGan implements VideoGan {
     private final NoisePrefetch noise;
     private final Map<String, Block> networks = new LinkedHashMap<>();
     private final Map<String, Optimizer> optimizers = new LinkedHashMap<>();
+    /** The seeds of {@link #backward}, by type, device and shape of the loss: ones, made once. */
+    private final Map<String, NDArray> backwardSeeds = new HashMap<>();
     private boolean closed;
 
     /**
@@ -64,6 +70,7 @@ abstract class AbstractVideoGan implements VideoGan {
             throw e;
         }
         try {
+            NativeHeap.keepFreedTensorMemory(manager);
             this.temporal = temporal.apply(manager);
         } catch (RuntimeException e) {
             manager.close();
@@ -155,6 +162,24 @@ abstract class AbstractVideoGan implements VideoGan {
             temporal.generator().prefetchNoise(spec.batchSize(), timesOrFrames(null),
                     Randomness.derive(spec.seed(), next, p));
         }
+    }
+
+    /**
+     * {@code gc.backward(loss)}: the same backward pass, seeded with a tensor of ones of the loss's shape that is made
+     * once per model (DJL's collector makes a fresh {@code ones} for every call). The seed is only read by autograd.
+     */
+    protected final void backward(GradientCollector gc, NDArray loss) {
+        if (!(loss instanceof PtNDArray pt)) {
+            gc.backward(loss);
+            return;
+        }
+        NDArray seed = backwardSeeds.computeIfAbsent(loss.getDataType() + "@" + loss.getDevice() + loss.getShape(),
+                k -> {
+                    NDArray ones = manager.ones(loss.getShape(), loss.getDataType(), loss.getDevice());
+                    NDScope.unregister(ones); // made during a step's scope, kept with the model
+                    return ones;
+                });
+        JniUtils.backward(pt, (PtNDArray) seed, false, false);
     }
 
     // ---- inference ------------------------------------------------------------------------------------------------

@@ -136,13 +136,13 @@ public final class MoCoGan extends AbstractVideoGan {
             optDI.zeroGradients();
             NDArray lossDI = Losses.bce(forward(dImage, ps, realImages), true)
                     .add(Losses.bce(forward(dImage, ps, fakeImagesD.stopGradient()), false));
-            gc.backward(lossDI);
+            backward(gc, lossDI);
             optDI.step();
 
             optDV.zeroGradients();
             NDArray lossDV = Losses.bce(forward(dVideo, ps, real), true)
                     .add(Losses.bce(forward(dVideo, ps, fakeVideosD.stopGradient()), false));
-            gc.backward(lossDV);
+            backward(gc, lossDV);
             optDV.step();
 
             optG.zeroGradients();
@@ -157,7 +157,7 @@ public final class MoCoGan extends AbstractVideoGan {
             NDArray lossGI = Losses.bce(forward(dImage, ps, fakeImagesG), true);
             NDArray lossGV = Losses.bce(forward(dVideo, ps, fakeVideosG), true);
             NDArray lossG = lossGI.add(lossGV);
-            gc.backward(lossG);
+            backward(gc, lossG);
             optG.step();
 
             double di = Losses.value(lossDI);

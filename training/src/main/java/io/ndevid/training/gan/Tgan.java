@@ -142,7 +142,7 @@ public final class Tgan extends AbstractVideoGan {
                 yFake = d.forward(ps, new NDList(fake.stopGradient()), true).singletonOrThrow().mean();
             }
             NDArray lossD = yFake.sub(yReal);
-            gc.backward(lossD);
+            backward(gc, lossD);
             optD.step();
             optG.zeroGradients();
             NDArray fakeG = fake;
@@ -155,7 +155,7 @@ public final class Tgan extends AbstractVideoGan {
                     ? d.forward(ps, new NDList(real.concat(fakeG, 0)), true).singletonOrThrow().get(b + ":")
                     : d.forward(ps, new NDList(fakeG), true).singletonOrThrow();
             NDArray lossG = scores.mean().neg();
-            gc.backward(lossG);
+            backward(gc, lossG);
             optG.step();
             out.put("d_loss", Losses.value(lossD));
             out.put("g_loss", Losses.value(lossG));

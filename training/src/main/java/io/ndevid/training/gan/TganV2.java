@@ -226,7 +226,7 @@ public final class TganV2 extends AbstractVideoGan {
                 yFake.add(forward(l, ps, fakes.get(l).stopGradient()));
             }
             NDArray lossD = softplusOverLevels(yReal, true).add(softplusOverLevels(yFake, false));
-            gc.backward(lossD);
+            backward(gc, lossD);
             optD.step();
 
             if (!spec.gFirst()) { // the authors: D then G, G on a new batch from new latents when freshFakesForG
@@ -258,7 +258,7 @@ public final class TganV2 extends AbstractVideoGan {
             y.add(forward(l, ps, fakes.get(l)));
         }
         NDArray lossG = softplusOverLevels(y, true);
-        gc.backward(lossG);
+        backward(gc, lossG);
         optG.step();
         return lossG;
     }

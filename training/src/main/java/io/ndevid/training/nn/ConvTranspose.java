@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -21,6 +22,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Transposed convolution (1-, 2- or 3-D): libtorch's own kernel reached through a TorchScript module, or built from
@@ -662,7 +665,7 @@ public final class ConvTranspose extends AbstractBlock {
             pad[a] = Math.max(0, Math.max(-ap.lowestOffset, ap.perPhase - ap.length + ap.highestOffset));
             window[a] = pad[a] + ap.highestOffset + 1;
         }
-        NDArray sums = conv(maps, phaseSumKernel(x, plan, out, taps, phases, pad, window), null, pad, out);
+        NDArray sums = conv(maps, PhaseSumKernels.get(x, plan, out, taps, phases, pad, window), null, pad, out);
 
         long[] split = new long[2 + 2 * dims]; // [N, out, s_1 … s_d, M_1 … M_d]
         split[0] = n;
@@ -689,11 +692,38 @@ public final class ConvTranspose extends AbstractBlock {
     }
 
     /**
+     * The GEMM route's constant second kernels, made once per layer geometry, type and device and kept for the life
+     * of the process (each a few KB; a layer's kernel was rebuilt on the JVM and copied in on every call before),
+     * like {@link NativeConvTranspose}'s settings tensors; one manager per device.
+     */
+    private static final class PhaseSumKernels {
+        private static final Map<Device, NDManager> MANAGERS = new ConcurrentHashMap<>();
+        private static final Map<String, NDArray> KERNELS = new ConcurrentHashMap<>();
+
+        private PhaseSumKernels() {}
+
+        static NDArray get(NDArray x, AxisPlan[] plan, long out, int taps, int phases, long[] pad, long[] window) {
+            StringBuilder key = new StringBuilder().append(x.getDataType()).append('@').append(x.getDevice())
+                    .append(' ').append(out);
+            for (int a = 0; a < plan.length; a++) {
+                key.append(' ').append(plan[a].k).append('/').append(plan[a].s).append('/').append(plan[a].p)
+                        .append('/').append(pad[a]).append('/').append(window[a]);
+            }
+            return KERNELS.computeIfAbsent(key.toString(), k -> {
+                NDManager m = MANAGERS.computeIfAbsent(x.getDevice(), d -> NDManager.newBaseManager(d, "PyTorch"));
+                NDArray kernel = phaseSumKernel(x.getDataType(), m, plan, out, taps, phases, pad, window);
+                NDScope.unregister(kernel); // made during some step's scope, it lives as long as this class
+                return kernel;
+            });
+        }
+    }
+
+    /**
      * The GEMM route's second kernel, {@code [out·phases, taps, window…]}: for output channel c and phase r (last
      * axis fastest), a 1 at (tap t, δ(r, t) + pad) for every tap t of phase r, zeros elsewhere; in x's type.
      */
-    private static NDArray phaseSumKernel(NDArray x, AxisPlan[] plan, long out, int taps, int phases, long[] pad,
-                                          long[] window) {
+    private static NDArray phaseSumKernel(DataType type, NDManager m, AxisPlan[] plan, long out, int taps,
+                                          int phases, long[] pad, long[] window) {
         int dims = plan.length;
         long windowSize = 1;
         for (long v : window) {
@@ -732,8 +762,7 @@ public final class ConvTranspose extends AbstractBlock {
         shape[0] = out * phases;
         shape[1] = taps;
         System.arraycopy(window, 0, shape, 2, dims);
-        NDManager m = x.getManager();
-        if (x.getDataType() == DataType.FLOAT64) {
+        if (type == DataType.FLOAT64) {
             return m.create(k, new Shape(shape));
         }
         float[] f = new float[k.length];
@@ -741,7 +770,12 @@ public final class ConvTranspose extends AbstractBlock {
             f[i] = (float) k[i];
         }
         NDArray kernel = m.create(f, new Shape(shape));
-        return x.getDataType() == DataType.FLOAT32 ? kernel : kernel.toType(x.getDataType(), false);
+        if (type == DataType.FLOAT32) {
+            return kernel;
+        }
+        NDArray typed = kernel.toType(type, false);
+        kernel.close();
+        return typed;
     }
 
     /** Interleaves the phase results (each {@code perPhaseShape}) into one output and crops it to the output length. */

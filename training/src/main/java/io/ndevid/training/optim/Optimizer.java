@@ -241,6 +241,15 @@ public abstract class Optimizer implements AutoCloseable {
         if (arrays.length == 1) {
             return arrays[0].reshape(-1);
         }
+        if (Arrays.stream(arrays).allMatch(a -> a instanceof PtNDArray)) {
+            // The same libtorch cat as NDArrays.concat, without its check of every part's rank (a JNI call per
+            // part, for a freshly made view): every part here is a vector.
+            PtNDArray[] flat = new PtNDArray[arrays.length];
+            for (int k = 0; k < arrays.length; k++) {
+                flat[k] = (PtNDArray) arrays[k].reshape(-1);
+            }
+            return JniUtils.cat(flat, 0);
+        }
         NDList flat = new NDList(arrays.length);
         for (NDArray a : arrays) {
             flat.add(a.reshape(-1));

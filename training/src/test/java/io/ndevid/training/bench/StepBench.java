@@ -31,8 +31,9 @@ import java.util.Map;
 
 /**
  * Micro benchmark of one training iteration (not a test). Prints, per config, the median step time after warm-up, the
- * build and sampling times (min(16, batch) videos), and the process's peak RSS — run one config per process for a
- * per-config peak ({@code bench/training.sh} does).
+ * build and sampling times (min(16, batch) videos), the process's peak RSS — run one config per process for a
+ * per-config peak ({@code bench/training.sh} does) — and the minor page faults per timed step of the stepping thread
+ * (memory the allocator takes back from the kernel and touches again; the batches' own included).
  *
  * <pre>
  * StepBench [--preset cpu-small] [--batch N] [--threads 1] [--steps 10] [--warmup 3] [--machine] [--profile FILE]
@@ -171,6 +172,7 @@ public final class StepBench {
             }
             long cpu0 = 0;
             long threadCpu0 = 0;
+            long faults = 0;
             for (int it = 0; it < warmup + steps; it++) {
                 if (profile != null && it == warmup) {
                     JniUtils.startProfile(false, true, false); // with input shapes
@@ -178,6 +180,7 @@ public final class StepBench {
                 if (it == warmup) {
                     cpu0 = processCpuNanos();
                     threadCpu0 = THREADS.getCurrentThreadCpuTime();
+                    faults = threadMinorFaults();
                 }
                 try (NDManager s = m.newSubManager()) {
                     NDArray real = it >= warmup && profile != null ? batch(s, spec, profiled[it - warmup])
@@ -191,6 +194,7 @@ public final class StepBench {
             }
             double cpuMs = (processCpuNanos() - cpu0) / 1e6 / steps;
             double threadCpuMs = (THREADS.getCurrentThreadCpuTime() - threadCpu0) / 1e6 / steps;
+            double faultsPerStep = (threadMinorFaults() - faults) / (double) steps; // batches' included
             if (profile != null) {
                 JniUtils.stopProfile(profile);
             }
@@ -214,10 +218,10 @@ public final class StepBench {
             double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
             System.out.printf(Locale.ROOT, "%-28s %-9s threads %d  step median %7.1f ms (min %7.1f, max %7.1f)  "
                             + "CPU %7.1f ms/step (this thread %7.1f)  400 it ≈ %5.1f min  build %6.0f ms  sample(%d) %6.0f ms  "
-                            + "G_t %,d params  peak RSS %,d MB%s%n",
+                            + "G_t %,d params  peak RSS %,d MB  page faults/step %.0f%s%n",
                     spec.configId(), spec.preset(), threads, median, ms[0], ms[steps - 1], cpuMs, threadCpuMs,
                     400 * median / 60_000, buildMs, samples, sampleMs, gan.temporalParameterCount(), rssMb,
-                    noise != null ? "  noise made ahead: " + noise.stats() : "");
+                    faultsPerStep, noise != null ? "  noise made ahead: " + noise.stats() : "");
             String params = parameterCounts(gan);
             if (machine) {
                 System.out.printf(Locale.ROOT, "RESULT side=djl config=%s preset=%s batch=%d median_ms=%.2f "
@@ -334,6 +338,20 @@ public final class StepBench {
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
+    }
+
+    /**
+     * Minor page faults of the calling thread so far ({@code /proc/thread-self/stat}, field 10), or -1 off Linux: the
+     * steps' own faults, without the JIT's and the GC's threads.
+     */
+    private static long threadMinorFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[7]); // fields from the 3rd on; minflt is the 10th
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     private static long peakRssKb() throws Exception {
