@@ -39,7 +39,13 @@ mvn -q -B -Dstyle.color=never -pl training -am test-compile dependency:build-cla
 "$PYTHON" -c 'import torch' || { echo "need PyTorch for $PYTHON (Debian: apt-get install python3-torch)" >&2; exit 1; }
 CP="training/target/test-classes:training/target/classes:$(cat training/target/bench-cp.txt)"
 export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
-JAVA=(java -Xmx3g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads"
+# The DJL side runs as a trainer process does (cluster-config/base.conf: trainer-jvm-options' -Xmn32m and
+# trainer-environment's MALLOC_ARENA_MAX=1; BENCHMARKS.md "The trainer's JVM and glibc settings"); TRAINER_ENV= drops them.
+TRAINER_ENV="${TRAINER_ENV-MALLOC_ARENA_MAX=1 -Xmn32m}"
+read -r -a trainer_env <<<"$TRAINER_ENV"
+env_vars=(); jvm_extra=()
+for x in ${trainer_env[@]+"${trainer_env[@]}"}; do if [[ $x == -* ]]; then jvm_extra+=("$x"); else env_vars+=("$x"); fi; done
+JAVA=(env ${env_vars[@]+"${env_vars[@]}"} java -Xmx3g ${jvm_extra[@]+"${jvm_extra[@]}"} -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads"
       -Dai.djl.pytorch.num_interop_threads=1 -cp "$CP" io.ndevid.training.bench.StepBench
       --noise-prefetch "$NOISE_PREFETCH")
 
@@ -109,7 +115,7 @@ djl_only() {
 echo "# $(date -u +%FT%TZ)  $(uptime | sed 's/.*load/load/')"
 echo "# java: $(java -version 2>&1 | head -1); python: $("$PYTHON" -c 'import sys, torch; print(sys.version.split()[0], "torch", torch.__version__)')"
 if [[ -n "$CONFIGS" ]]; then
-    echo "# threads $threads, warm-up $warmup, median of $steps steps, cpu-small, f = linear, DJL noise prefetch $NOISE_PREFETCH"
+    echo "# threads $threads, warm-up $warmup, median of $steps steps, cpu-small, f = linear, DJL noise prefetch $NOISE_PREFETCH, DJL trainer settings: ${TRAINER_ENV:-none}"
     # shellcheck disable=SC2086
     side_by_side cpu-small 0 "$steps" "$warmup" 0 $CONFIGS | tee "$tmp/rows"
     echo

@@ -5,6 +5,8 @@ import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A worker node's settings, read once: who it is, where the cluster is, its slots, and how to launch, restart and
@@ -80,11 +82,18 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
                 : Path.of(logDir).toAbsolutePath();
         TrainerProcessLauncher.Launch launch = TrainerProcessLauncher.Launch.currentJvm(
                 n.getStringList("trainer-jvm-options"), c.getString("ndevid.trainer.executor"), configDir,
-                configFile);
+                configFile).withEnvironment(environment(n.getConfig("trainer-environment")));
         return new NodeSettings(nodeId, host, seeds, SlotDetection.devices(s, n.getInt("trials-per-gpu")), launch,
                 new RestartBackoff(n.getDuration("restart-backoff-min"), n.getDuration("restart-backoff-max"),
                         n.getDuration("backoff-reset")), n.getDuration("stop-grace"), logs,
                 n.getInt("evaluators"), n.getInt("data-loaders"));
+    }
+
+    /** {@code trainer-environment}: variable names to string values (quoted keys keep dots and case as written). */
+    private static Map<String, String> environment(Config env) {
+        Map<String, String> out = new TreeMap<>();
+        env.root().forEach((k, v) -> out.put(k, String.valueOf(v.unwrapped())));
+        return out;
     }
 
     public NodeSettings withLaunch(TrainerProcessLauncher.Launch l) {

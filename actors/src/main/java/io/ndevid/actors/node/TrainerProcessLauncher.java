@@ -46,12 +46,20 @@ public final class TrainerProcessLauncher {
      * @param configDir  the trainers' {@code --config-dir}, or null
      * @param configFile the trainers' {@code --config} (the agent's own extra file: failure detector, split-brain
      *                   resolver and timeouts must agree across members), or null
+     * @param environment variables set in every child's environment ({@code ndevid.node.trainer-environment}, e.g.
+     *                   glibc's {@code MALLOC_ARENA_MAX}); a slot's device variables are set after them
      */
     public record Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir,
-                         Path configFile) {
+                         Path configFile, Map<String, String> environment) {
 
         public Launch {
             jvmOptions = List.copyOf(jvmOptions);
+            environment = Map.copyOf(environment);
+        }
+
+        public Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir,
+                      Path configFile) {
+            this(javaBin, classPath, jvmOptions, executor, configDir, configFile, Map.of());
         }
 
         public Launch(String javaBin, String classPath, List<String> jvmOptions, String executor, Path configDir) {
@@ -81,11 +89,15 @@ public final class TrainerProcessLauncher {
         }
 
         public Launch withClassPath(String cp) {
-            return new Launch(javaBin, cp, jvmOptions, executor, configDir, configFile);
+            return new Launch(javaBin, cp, jvmOptions, executor, configDir, configFile, environment);
         }
 
         public Launch withExecutor(String e) {
-            return new Launch(javaBin, classPath, jvmOptions, e, configDir, configFile);
+            return new Launch(javaBin, classPath, jvmOptions, e, configDir, configFile, environment);
+        }
+
+        public Launch withEnvironment(Map<String, String> env) {
+            return new Launch(javaBin, classPath, jvmOptions, executor, configDir, configFile, env);
         }
     }
 
@@ -199,6 +211,7 @@ public final class TrainerProcessLauncher {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(settings.launch().environment());
         // a trainer sees its slot's GPU; evaluator k shares slot (k mod slots)'s (its C3D is small), or none on CPU
         pb.environment().putAll(environment(role.equals("trainer") ? slot : slot % settings.devices().size()));
         return pb.start();

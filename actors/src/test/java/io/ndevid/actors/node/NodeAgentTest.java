@@ -40,6 +40,32 @@ class NodeAgentTest {
                 dir.resolve("logs"));
     }
 
+    private static NodeSettings fromBaseConf(Map<String, ?> overrides) {
+        var node = new io.ndevid.actors.cluster.ClusterConfig.NodeAddress(List.of("worker"), "127.0.0.1", 0,
+                List.of("127.0.0.1:25520"));
+        return NodeSettings.fromConfig(io.ndevid.actors.cluster.ClusterConfig.load(node, null, null, overrides), "n",
+                "127.0.0.1", List.of("127.0.0.1:25520"), 1, null);
+    }
+
+    @Test
+    void trainerEnvironmentAndJvmOptionsComeFromTheConfigAndReachTheChild() throws Exception {
+        NodeSettings base = fromBaseConf(Map.of());
+        assertEquals(Map.of("MALLOC_ARENA_MAX", "1"), base.launch().environment(), "base.conf's default");
+        assertTrue(base.launch().jvmOptions().containsAll(List.of("-Xmx2g", "-Xmn32m")), base.launch().toString());
+        NodeSettings set = fromBaseConf(Map.of("ndevid.node.trainer-environment.MALLOC_ARENA_MAX", "4",
+                "ndevid.node.trainer-environment.NDEVID_TEST_VAR", "x y"));
+        assertEquals(Map.of("MALLOC_ARENA_MAX", "4", "NDEVID_TEST_VAR", "x y"), set.launch().environment());
+
+        NodeSettings sh = shell("echo \"arena=$MALLOC_ARENA_MAX var=$NDEVID_TEST_VAR cuda=$CUDA_VISIBLE_DEVICES\"",
+                List.of("cpu"), Duration.ofSeconds(1));
+        sh = sh.withLaunch(sh.launch().withEnvironment(set.launch().environment()));
+        TrainerProcessLauncher l = new TrainerProcessLauncher(sh);
+        Process p = l.start(0, 26001);
+        assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals("arena=4 var=x y cuda=", Files.readString(l.logFile(0)).strip(),
+                "the configured variables, then the slot's (a CPU slot hides every GPU)");
+    }
+
     @Test
     void theTrainerCommandLineIsTheCliOnTheSameClassPath() {
         var launch = new TrainerProcessLauncher.Launch("/usr/bin/java", "a.jar:b.jar", List.of("-Xmx2g",
