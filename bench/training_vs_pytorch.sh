@@ -40,7 +40,7 @@ mvn -q -B -Dstyle.color=never -pl training -am test-compile dependency:build-cla
 CP="training/target/test-classes:training/target/classes:$(cat training/target/bench-cp.txt)"
 export OMP_NUM_THREADS="$threads" MKL_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS="$threads"
 # The DJL side runs as a trainer process does (cluster-config/base.conf: trainer-jvm-options' -Xmn32m and
-# trainer-environment's MALLOC_ARENA_MAX=1; BENCHMARKS.md "The trainer's JVM and glibc settings"); TRAINER_ENV= drops them.
+# trainer-environment's MALLOC_ARENA_MAX=1; BENCHMARKS.md, issue 17's latest side by side); TRAINER_ENV= drops them.
 TRAINER_ENV="${TRAINER_ENV-MALLOC_ARENA_MAX=1 -Xmn32m}"
 read -r -a trainer_env <<<"$TRAINER_ENV"
 env_vars=(); jvm_extra=()
