@@ -56,7 +56,7 @@ abstract class AbstractVideoGan implements VideoGan {
      * Opens the model's manager; subclasses build G_t with {@code temporal} (handing it {@code noise}) and then their
      * networks.
      *
-     * @param noise where the SDE noise {@link #prefetchNoise} asks for is made (null: nowhere); owned from here on
+     * @param noise where the SDE noise {@link #renderNoise} asks for is made (null: nowhere); owned from here on
      */
     protected AbstractVideoGan(TrialSpec spec, NDManager parent, Device device, NoisePrefetch noise,
                                java.util.function.Function<NDManager, TemporalWiring.Built> temporal) {
@@ -149,19 +149,18 @@ abstract class AbstractVideoGan implements VideoGan {
     protected abstract Map<String, Double> trainStep(NDManager s, ParameterStore ps, NDArray real, long iteration);
 
     /**
-     * Asks G_t to make ahead the noise of the frame-time renders of a batch that iteration {@code next} draws for
-     * these purposes (seeds {@code Randomness.derive(spec.seed(), next, purpose)}), in the order the step uses them;
-     * nothing past the last iteration, without a prefetch, or for a G_t without noise. Changes no value: a guess the
+     * The noise seed of this iteration's frame-time render of a batch for {@code purpose}
+     * ({@code Randomness.derive(spec.seed(), iteration, purpose)}), asking G_t to make the next iteration's noise for the
+     * same purpose ahead — so a step asks for exactly the renders it makes, in the order it makes them. Nothing is
+     * asked past the last iteration, without a prefetch, or of a G_t without noise. Changes no value: a guess the next
      * step does not use only costs the drawing it would have done anyway.
      */
-    protected final void prefetchNoise(long next, String... purposes) {
-        if (noise == null || next >= spec.iterations()) {
-            return;
-        }
-        for (String p : purposes) {
+    protected final long renderNoise(long iteration, String purpose) {
+        if (noise != null && iteration + 1 < spec.iterations()) {
             temporal.generator().prefetchNoise(spec.batchSize(), timesOrFrames(null),
-                    Randomness.derive(spec.seed(), next, p));
+                    Randomness.derive(spec.seed(), iteration + 1, purpose));
         }
+        return Randomness.derive(spec.seed(), iteration, purpose);
     }
 
     /**

@@ -110,10 +110,7 @@ public final class MoCoGan extends AbstractVideoGan {
                 Randomness.derive(seed, iteration, "z_content"), DataType.FLOAT32);
         NDArray motion0 = Randomness.normal(s, new Shape(b, spec.latentDim()),
                 Randomness.derive(seed, iteration, "z_motion"), DataType.FLOAT32);
-        long noise = Randomness.derive(seed, iteration, "motion_noise");
-        prefetchNoise(iteration + 1, spec.freshFakesForG()
-                ? new String[] {"d_image/noise", "motion_noise", "g_video/noise", "g_image/noise"}
-                : new String[] {"motion_noise"});
+        long noise = renderNoise(iteration, "motion_noise");
         int[] realFrames = frameIndices(Randomness.derive(seed, iteration, "frames_real"));
         int[] fakeFrames = frameIndices(Randomness.derive(seed, iteration, "frames_fake"));
         Map<String, Double> out = new LinkedHashMap<>();
@@ -150,7 +147,7 @@ public final class MoCoGan extends AbstractVideoGan {
             NDArray fakeImagesG = fakeImagesD;
             if (spec.freshFakesForG()) {
                 NDArray[] z = latents(s, spec.batchSize(), iteration, "g_video");
-                fakeVideosG = videos(ps, z[0], z[1], Randomness.derive(seed, iteration, "g_video/noise"), null, true);
+                fakeVideosG = videos(ps, z[0], z[1], renderNoise(iteration, "g_video/noise"), null, true);
                 fakeImagesG = images(s, ps, iteration, "g_image",
                         frameIndices(Randomness.derive(seed, iteration, "frames_g_image")));
             }
@@ -189,7 +186,7 @@ public final class MoCoGan extends AbstractVideoGan {
     private NDArray images(NDManager s, ParameterStore ps, long iteration, String purpose, int[] idx) {
         NDArray[] z = latents(s, idx.length, iteration, purpose);
         NDArray zm = temporal.generator().generate(ps, z[1], timesOrFrames(null),
-                Randomness.derive(spec.seed(), iteration, purpose + "/noise"), true); // [B, T, m]
+                renderNoise(iteration, purpose + "/noise"), true); // [B, T, m]
         NDArray zz = z[0].concat(zm.get(new NDIndex("{}, {}", rowsOf(zm, idx.length), indices(zm, idx))), 1);
         return image.forward(ps, new NDList(zz.reshape(idx.length, -1, 1, 1)), true).singletonOrThrow();
     }

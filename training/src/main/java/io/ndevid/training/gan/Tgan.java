@@ -125,8 +125,7 @@ public final class Tgan extends AbstractVideoGan {
         long b = spec.batchSize();
         NDArray zSlow = Randomness.uniform(s, new Shape(b, spec.latentDim()), -1, 1,
                 Randomness.derive(seed, iteration, "z_slow"), DataType.FLOAT32);
-        long noise = Randomness.derive(seed, iteration, "sde");
-        prefetchNoise(iteration + 1, spec.freshFakesForG() ? new String[] {"sde", "sde/g"} : new String[] {"sde"});
+        long noise = renderNoise(iteration, "sde");
         Map<String, Double> out = new LinkedHashMap<>();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray fake = videos(ps, zSlow, noise, null, true);
@@ -149,7 +148,7 @@ public final class Tgan extends AbstractVideoGan {
             if (spec.freshFakesForG()) {
                 NDArray zG = Randomness.uniform(s, new Shape(b, spec.latentDim()), -1, 1,
                         Randomness.derive(seed, iteration, "z_slow/g"), DataType.FLOAT32);
-                fakeG = videos(ps, zG, Randomness.derive(seed, iteration, "sde/g"), null, true);
+                fakeG = videos(ps, zG, renderNoise(iteration, "sde/g"), null, true);
             }
             NDArray scores = spec.dJointBatch()
                     ? d.forward(ps, new NDList(real.concat(fakeG, 0)), true).singletonOrThrow().get(b + ":")

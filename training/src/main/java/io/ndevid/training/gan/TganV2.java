@@ -194,9 +194,7 @@ public final class TganV2 extends AbstractVideoGan {
         optD.setLearningRate(spec.lrD() * decay);
         NDArray z = Randomness.uniform(s, new Shape(spec.batchSize(), spec.latentDim()), -1, 1,
                 Randomness.derive(seed, iteration, "z"), DataType.FLOAT32);
-        long noise = Randomness.derive(seed, iteration, "sde");
-        prefetchNoise(iteration + 1, spec.freshFakesForG() && !spec.gFirst() ? new String[] {"sde", "sde/g"}
-                : new String[] {"sde"});
+        long noise = renderNoise(iteration, "sde");
         int[] fakeOffsets = offsets(Randomness.derive(seed, iteration, "offsets_fake"));
         int[] realOffsets = offsets(Randomness.derive(seed, iteration, "offsets_real"));
         Map<String, Double> out = new LinkedHashMap<>();
@@ -234,7 +232,7 @@ public final class TganV2 extends AbstractVideoGan {
                 if (spec.freshFakesForG()) {
                     NDArray zG = Randomness.uniform(s, new Shape(spec.batchSize(), spec.latentDim()), -1, 1,
                             Randomness.derive(seed, iteration, "z/g"), DataType.FLOAT32);
-                    fakesG = renderer.levels(ps, maps(ps, zG, Randomness.derive(seed, iteration, "sde/g"), null,
+                    fakesG = renderer.levels(ps, maps(ps, zG, renderNoise(iteration, "sde/g"), null,
                             true), offsets(Randomness.derive(seed, iteration, "offsets_fake/g")), batches,
                             geo.stride(), true);
                 }
