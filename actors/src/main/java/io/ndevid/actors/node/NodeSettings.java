@@ -1,6 +1,8 @@
 package io.ndevid.actors.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueType;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -92,7 +94,15 @@ public record NodeSettings(String nodeId, String host, List<String> seeds, List<
     /** {@code trainer-environment}: variable names to string values (quoted keys keep dots and case as written). */
     private static Map<String, String> environment(Config env) {
         Map<String, String> out = new TreeMap<>();
-        env.root().forEach((k, v) -> out.put(k, String.valueOf(v.unwrapped())));
+        env.root().forEach((k, v) -> {
+            if (v.valueType() == ConfigValueType.OBJECT || v.valueType() == ConfigValueType.LIST
+                    || v.valueType() == ConfigValueType.NULL) {
+                throw new IllegalArgumentException("ndevid.node.trainer-environment." + k + " must be a string, "
+                        + "number or boolean (an environment variable's value), got " + v.valueType().name()
+                        .toLowerCase(java.util.Locale.ROOT) + " " + v.render(ConfigRenderOptions.concise()));
+            }
+            out.put(k, String.valueOf(v.unwrapped()));
+        });
         return out;
     }
 

@@ -55,6 +55,10 @@ class NodeAgentTest {
         NodeSettings set = fromBaseConf(Map.of("ndevid.node.trainer-environment.MALLOC_ARENA_MAX", "4",
                 "ndevid.node.trainer-environment.NDEVID_TEST_VAR", "x y"));
         assertEquals(Map.of("MALLOC_ARENA_MAX", "4", "NDEVID_TEST_VAR", "x y"), set.launch().environment());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> fromBaseConf(Map.of(
+                "ndevid.node.trainer-environment.MALLOC_ARENA_MAX", List.of(1, 2))));
+        assertEquals("ndevid.node.trainer-environment.MALLOC_ARENA_MAX must be a string, number or boolean (an "
+                + "environment variable's value), got list [1,2]", bad.getMessage());
 
         NodeSettings sh = shell("echo \"arena=$MALLOC_ARENA_MAX var=$NDEVID_TEST_VAR cuda=$CUDA_VISIBLE_DEVICES\"",
                 List.of("cpu"), Duration.ofSeconds(1));
